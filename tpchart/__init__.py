@@ -1,0 +1,1 @@
+"""tpchart: charting of myofascial trigger points and dry needling."""
