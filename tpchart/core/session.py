@@ -1,0 +1,188 @@
+"""A session: one dry-needling visit, from screening to aftercare, draft until signed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+
+from tpchart.core.errors import SignedRecordError, ValidationError
+from tpchart.core.screening import Precaution, RedFlag, referral_needed
+from tpchart.core.validation import check_aware, check_range, check_score, check_text
+
+
+class LikelyCause(StrEnum):
+    """What is likely behind the pain (clinical.md, Assessment)."""
+
+    POSTURAL_STRAIN = "postural_strain"
+    SPORTS_OVERUSE = "sports_overuse"
+    MUSCLE_IMBALANCE = "muscle_imbalance"
+    REPETITIVE_STRAIN = "repetitive_strain"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        """The wording shown on screen and in print."""
+        return self.value.replace("_", " ").capitalize()
+
+
+class Severity(StrEnum):
+    """Adverse event grades: mild (short, reversible), significant (needs care or
+    limits activity), serious (admission, lasting harm)."""
+
+    MILD = "mild"
+    SIGNIFICANT = "significant"
+    SERIOUS = "serious"
+
+
+class SessionStatus(StrEnum):
+    """Draft while charting; signed is read-only; amending reopens a signed visit
+    for a recorded reason until it is signed again as a new version."""
+
+    DRAFT = "draft"
+    SIGNED = "signed"
+    AMENDING = "amending"
+
+
+COMMON_ADVERSE_EVENTS = (
+    "Bruising",
+    "Bleeding",
+    "Pain during needling",
+    "Pain after needling",
+    "Aggravation of symptoms",
+    "Fatigue",
+    "Fainting",
+)
+
+DEFAULT_AFTERCARE = (
+    "Light stretching of the treated muscles. Drink plenty of water. Avoid strenuous "
+    "exercise and heavy lifting for 24 hours. Mild soreness, heaviness or fatigue for a "
+    "day or two is expected; bruising can occur. Relief may start within hours and build "
+    "over 1 to 3 days. Contact the clinic if pain is severe or you feel short of breath."
+)
+
+
+@dataclass(frozen=True)
+class AdverseEvent:
+    """Something unwanted during or after needling, with its grade."""
+
+    kind: str
+    severity: Severity = Severity.MILD
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        check_text("Adverse event", self.kind, required=True, max_len=200)
+        try:
+            object.__setattr__(self, "severity", Severity(self.severity))
+        except ValueError:
+            raise ValidationError(
+                f"Adverse event severity must be mild, significant or serious, got {self.severity!r}"
+            ) from None
+        check_text("Adverse event note", self.note, max_len=2000)
+
+
+@dataclass(frozen=True)
+class Session:
+    """One visit. Times are time-zone aware; scores are NRS 0-10."""
+
+    patient_id: int
+    practitioner_id: int
+    started_at: datetime
+    chief_complaint: str = ""
+    likely_cause: LikelyCause | None = None
+    pain_before: int | None = None
+    pain_after: int | None = None
+    consent_given: bool = False
+    consent_by: str = ""
+    consent_at: datetime | None = None
+    screening_done: bool = False
+    contraindications: frozenset[Precaution] = field(default_factory=frozenset)
+    red_flags: frozenset[RedFlag] = field(default_factory=frozenset)
+    skin_prepared: bool = False
+    adverse_events: tuple[AdverseEvent, ...] = ()
+    aftercare_given: bool = False
+    aftercare_text: str = ""
+    follow_up: str = ""
+    notes: str = ""
+    ndi: float | None = None
+    odi: float | None = None
+    psfs: float | None = None
+    status: SessionStatus = SessionStatus.DRAFT
+    version: int = 1
+    signed_by: int | None = None
+    signed_at: datetime | None = None
+    id: int | None = None
+
+    def __post_init__(self) -> None:
+        check_aware("Session start", self.started_at)
+        check_text("Chief complaint", self.chief_complaint, max_len=2000)
+        if self.likely_cause is not None:
+            object.__setattr__(self, "likely_cause", LikelyCause(self.likely_cause))
+        check_score("Pain before", self.pain_before)
+        check_score("Pain after", self.pain_after)
+        check_text("Consent given by", self.consent_by, max_len=200)
+        check_aware("Consent time", self.consent_at)
+        if self.consent_given and not self.consent_by.strip():
+            raise ValidationError("Consent needs the name of who gave it")
+        object.__setattr__(
+            self, "contraindications", frozenset(Precaution(p) for p in self.contraindications)
+        )
+        object.__setattr__(self, "red_flags", frozenset(RedFlag(f) for f in self.red_flags))
+        object.__setattr__(self, "adverse_events", tuple(self.adverse_events))
+        check_text("Aftercare advice", self.aftercare_text, max_len=20_000)
+        check_text("Follow-up plan", self.follow_up, max_len=20_000)
+        check_text("Notes", self.notes, max_len=100_000)
+        # Outcome measures: NDI and ODI as percentages, PSFS as its 0-10 mean.
+        check_range("Neck Disability Index", self.ndi, 0, 100, "%")
+        check_range("Oswestry Disability Index", self.odi, 0, 100, "%")
+        check_range("Patient-Specific Functional Scale", self.psfs, 0, 10)
+        object.__setattr__(self, "status", SessionStatus(self.status))
+        if self.version < 1:
+            raise ValidationError(f"Session version must be 1 or more, got {self.version}")
+        check_aware("Signing time", self.signed_at)
+
+    @property
+    def editable(self) -> bool:
+        """Drafts and amendments in progress may change; signed visits may not."""
+        return self.status is not SessionStatus.SIGNED
+
+    @property
+    def referral_needed(self) -> bool:
+        """A neck red flag was found: refer for medical assessment."""
+        return referral_needed(self.red_flags)
+
+    def ensure_editable(self) -> None:
+        """Raise SignedRecordError for a signed session."""
+        if not self.editable:
+            raise SignedRecordError(
+                "This session is signed and cannot be changed; amend it with a reason instead."
+            )
+
+    def missing_for_signature(self, point_count: int) -> list[str]:
+        """What must be recorded before this session can be signed."""
+        missing = []
+        if not self.screening_done:
+            missing.append("screening")
+        if point_count and not self.consent_given:
+            missing.append("consent")
+        return missing
+
+    def sign(self, practitioner_id: int, at: datetime, point_count: int) -> Session:
+        """The signed version of this session; refuses if signed or incomplete."""
+        self.ensure_editable()
+        missing = self.missing_for_signature(point_count)
+        if missing:
+            raise ValidationError("Cannot sign yet, record: " + "; ".join(missing))
+        return replace(self, status=SessionStatus.SIGNED, signed_by=practitioner_id, signed_at=at)
+
+    def amend(self) -> Session:
+        """Reopen a signed session as the next version (the store records why)."""
+        if self.status is not SessionStatus.SIGNED:
+            raise ValidationError("Only a signed session can be amended")
+        return replace(
+            self,
+            status=SessionStatus.AMENDING,
+            version=self.version + 1,
+            signed_by=None,
+            signed_at=None,
+        )

@@ -1,0 +1,148 @@
+"""A trigger point found and needled in one session, placed on a body-map view."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from tpchart.core.errors import ValidationError
+from tpchart.core.regions import Side, View
+from tpchart.core.validation import check_count, check_range, check_score, check_text
+
+# Diagram coordinates: every body-map SVG's viewBox lies within 0..1000 on both axes.
+DIAGRAM_MAX = 1000.0
+
+
+class PointKind(StrEnum):
+    """Active reproduces the complaint; latent is tender but not recognised
+    [international Delphi consensus, Pain Medicine 2018;19:142]."""
+
+    ACTIVE = "active"
+    LATENT = "latent"
+
+
+class TwitchStrength(StrEnum):
+    """Strength of the local twitch response."""
+
+    WEAK = "weak"
+    MEDIUM = "medium"
+    STRONG = "strong"
+
+
+class Technique(StrEnum):
+    """How the needle was used."""
+
+    PISTONING = "pistoning"  # fast-in/fast-out, with a number of passes
+    STATIC = "static"  # left in place for some minutes
+    ELECTRICAL = "electrical"  # retained with electrical stimulation, minutes
+
+    @property
+    def label(self) -> str:
+        """The wording shown on screen and in print."""
+        return _TECHNIQUE_LABELS[self]
+
+
+_TECHNIQUE_LABELS = {
+    Technique.PISTONING: "Pistoning",
+    Technique.STATIC: "Static (retained)",
+    Technique.ELECTRICAL: "Electrical stimulation",
+}
+
+
+@dataclass(frozen=True)
+class TriggerPoint:
+    """One marked point: where, what was found, and how it was needled."""
+
+    session_id: int
+    number: int
+    view: View
+    region_id: str
+    side: Side
+    x: float
+    y: float
+    muscle: str = ""
+    kind: PointKind = PointKind.ACTIVE
+    taut_band: bool = False
+    spot_tenderness: bool = False
+    referred_pain: bool = False
+    recognised: bool = False
+    twitch_elicited: bool = False
+    twitch_count: int | None = None
+    twitch_strength: TwitchStrength | None = None
+    pain: int | None = None
+    pressure_threshold: float | None = None  # kg/cm², algometer
+    needle_gauge_mm: float | None = None
+    needle_length_mm: float | None = None
+    depth_mm: float | None = None
+    technique: Technique | None = None
+    passes: int | None = None
+    minutes: int | None = None
+    needles: int = 1
+    notes: str = ""
+    id: int | None = None
+
+    def __post_init__(self) -> None:
+        check_count("Point number", self.number, 1, 10_000)
+        object.__setattr__(self, "view", View(self.view))
+        object.__setattr__(self, "side", Side(self.side))
+        check_text("Region", self.region_id, required=True, max_len=100)
+        check_range("Diagram x", self.x, 0, DIAGRAM_MAX)
+        check_range("Diagram y", self.y, 0, DIAGRAM_MAX)
+        check_text("Muscle", self.muscle, max_len=200)
+        object.__setattr__(self, "kind", PointKind(self.kind))
+        check_count("Twitch count", self.twitch_count, 0, 100)
+        if self.twitch_strength is not None:
+            object.__setattr__(self, "twitch_strength", TwitchStrength(self.twitch_strength))
+        if not self.twitch_elicited and (self.twitch_count or self.twitch_strength):
+            raise ValidationError("Twitch count and strength need a twitch response elicited")
+        check_score("Pain at point", self.pain)
+        check_range("Pressure pain threshold", self.pressure_threshold, 0, 20, "kg/cm²")
+        check_range("Needle gauge", self.needle_gauge_mm, 0.1, 0.5, "mm")
+        check_range("Needle length", self.needle_length_mm, 5, 150, "mm")
+        check_range("Depth", self.depth_mm, 0, 150, "mm")
+        if (
+            self.depth_mm is not None
+            and self.needle_length_mm is not None
+            and self.depth_mm > self.needle_length_mm
+        ):
+            raise ValidationError(
+                f"Depth {self.depth_mm:g} mm is more than the needle length "
+                f"{self.needle_length_mm:g} mm"
+            )
+        if self.technique is not None:
+            object.__setattr__(self, "technique", Technique(self.technique))
+        check_count("Passes", self.passes, 0, 200)
+        check_count("Minutes", self.minutes, 0, 120)
+        check_count("Number of needles", self.needles, 1, 50)
+        check_text("Notes", self.notes, max_len=100_000)
+
+    @property
+    def needle(self) -> str:
+        """Needle size as written on the box, e.g. "0.25 × 30 mm"."""
+        if self.needle_gauge_mm is None and self.needle_length_mm is None:
+            return ""
+        gauge = f"{self.needle_gauge_mm:g}" if self.needle_gauge_mm is not None else "?"
+        length = f"{self.needle_length_mm:g}" if self.needle_length_mm is not None else "?"
+        return f"{gauge} × {length} mm"
+
+    @property
+    def technique_text(self) -> str:
+        """Technique with its dose, e.g. "Pistoning, 8 passes"."""
+        if self.technique is None:
+            return ""
+        text = self.technique.label
+        if self.technique is Technique.PISTONING and self.passes:
+            text += f", {self.passes} passes"
+        elif self.minutes:
+            text += f", {self.minutes} min"
+        return text
+
+    @property
+    def twitch_text(self) -> str:
+        """Twitch response in words, e.g. "Strong ×3" or "None"."""
+        if not self.twitch_elicited:
+            return "None"
+        parts = [self.twitch_strength.value.capitalize() if self.twitch_strength else "Yes"]
+        if self.twitch_count:
+            parts.append(f"×{self.twitch_count}")
+        return " ".join(parts)

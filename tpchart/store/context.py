@@ -1,0 +1,38 @@
+"""What every repository shares: the connection and who is making changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlite_utils import Database
+
+from tpchart.core.errors import NotFoundError, ValidationError
+
+
+@dataclass
+class Context:
+    """The open database and the practitioner recorded as "who" in the audit trail."""
+
+    db: Database
+    practitioner_id: int | None = None
+
+    def who(self) -> int:
+        """The current practitioner, required for any change to clinical data."""
+        if self.practitioner_id is None:
+            raise ValidationError("Choose the practitioner using tpchart before making changes")
+        return self.practitioner_id
+
+    def row(self, table: str, row_id: int, what: str) -> dict[str, Any]:
+        """One row as a dict, or NotFoundError naming the record in plain words."""
+        cursor = self.db.execute(f"SELECT * FROM [{table}] WHERE id = ?", [row_id])
+        values = cursor.fetchone()
+        if values is None:
+            raise NotFoundError(f"{what} {row_id} does not exist")
+        return dict(zip([c[0] for c in cursor.description], values, strict=True))
+
+    def rows(self, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        """Query results as dicts (for this package only; never handed to the UI)."""
+        cursor = self.db.execute(sql, params)
+        columns = [c[0] for c in cursor.description]
+        return [dict(zip(columns, values, strict=True)) for values in cursor.fetchall()]

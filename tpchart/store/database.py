@@ -1,0 +1,95 @@
+"""Opening a tpchart database safely: identity and version checks, then pragmas.
+
+The checks run on a read-only connection first, so a file that is not ours or was
+written by a newer app is refused without a single byte changed (even switching
+to WAL rewrites the header).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from tpchart.core.errors import TpchartError
+from tpchart.store.schema import APPLICATION_ID, SCHEMA_VERSION, migrate
+
+BUSY_TIMEOUT_MS = 5000
+
+
+class DatabaseRefused(TpchartError):
+    """The file cannot be used by this app; it was left untouched."""
+
+
+def inspect(path: Path) -> tuple[int, int, bool]:
+    """Read (application_id, user_version, has_tables) without writing anything."""
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    try:
+        conn = sqlite3.connect(uri, uri=True)
+        try:
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            has_tables = (
+                conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[
+                    0
+                ]
+                > 0
+            )
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseRefused(
+            f"{path} is not a readable database ({exc}); it was not changed."
+        ) from exc
+    return app_id, version, has_tables
+
+
+def check_openable(path: Path) -> None:
+    """Refuse files that are not tpchart databases or come from a newer app version."""
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    app_id, version, has_tables = inspect(path)
+    if app_id == 0 and not has_tables:
+        return
+    if app_id != APPLICATION_ID:
+        raise DatabaseRefused(f"{path} is not a tpchart database; it was not changed.")
+    if version > SCHEMA_VERSION:
+        raise DatabaseRefused(
+            f"{path} was written by a newer version of tpchart (schema {version}; this app "
+            f"knows up to {SCHEMA_VERSION}). Update tpchart to open it; the file was not changed."
+        )
+
+
+def connect(path: Path | str) -> Database:
+    """Open (creating if needed) and migrate a database with the data-safety pragmas.
+
+    ``foreign_keys`` is read back because a build of SQLite can ignore it;
+    ``synchronous=FULL`` because NORMAL may lose the last commit on power loss.
+    """
+    path = Path(path)
+    check_openable(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # isolation_level=None: no implicit transactions; every write is inside atomic().
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    db = Database(conn)
+    try:
+        configure(db)
+        migrate(db)
+    except BaseException:
+        conn.close()
+        raise
+    return db
+
+
+def configure(db: Database) -> None:
+    """Per-connection settings, outside any transaction."""
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    db.execute("PRAGMA foreign_keys = ON")
+    if db.execute("PRAGMA foreign_keys").fetchone()[0] != 1:
+        raise DatabaseRefused("This SQLite build cannot enforce foreign keys; refusing to write.")
+    mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    if mode.lower() != "wal":
+        # WAL is impossible on some network file systems; the rollback journal is safe there.
+        db.execute("PRAGMA journal_mode = DELETE")
+    db.execute("PRAGMA synchronous = FULL")

@@ -1,0 +1,157 @@
+"""Trigger points of a session: placed, edited, moved, removed and carried forward."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tpchart.core.errors import SignedRecordError, ValidationError
+from tpchart.core.regions import Side, View
+from tpchart.core.trigger_point import PointKind, Technique, TriggerPoint, TwitchStrength
+from tpchart.store import audit
+from tpchart.store.context import Context
+
+_COLUMNS = (
+    "session_id", "number", "view", "region_id", "side", "x", "y", "muscle", "kind",
+    "taut_band", "spot_tenderness", "referred_pain", "recognised", "twitch_elicited",
+    "twitch_count", "twitch_strength", "pain", "pressure_threshold", "needle_gauge_mm",
+    "needle_length_mm", "depth_mm", "technique", "passes", "minutes", "needles", "notes",
+)  # fmt: skip
+
+
+def _to_row(p: TriggerPoint) -> dict[str, Any]:
+    row = {c: getattr(p, c) for c in _COLUMNS}
+    for key in ("view", "side", "kind", "twitch_strength", "technique"):
+        row[key] = row[key].value if row[key] is not None else None
+    for key in ("taut_band", "spot_tenderness", "referred_pain", "recognised", "twitch_elicited"):
+        row[key] = int(row[key])
+    return row
+
+
+def point_from_row(row: dict[str, Any]) -> TriggerPoint:
+    """A stored trigger-point row (or a signed snapshot of one) as a TriggerPoint."""
+    values = {c: row[c] for c in _COLUMNS}
+    values["view"] = View(values["view"])
+    values["side"] = Side(values["side"])
+    values["kind"] = PointKind(values["kind"])
+    if values["twitch_strength"]:
+        values["twitch_strength"] = TwitchStrength(values["twitch_strength"])
+    if values["technique"]:
+        values["technique"] = Technique(values["technique"])
+    for key in ("taut_band", "spot_tenderness", "referred_pain", "recognised", "twitch_elicited"):
+        values[key] = bool(values[key])
+    return TriggerPoint(id=row["id"], **values)
+
+
+class TriggerPoints:
+    """The trigger_points table; every change checks that the session is not signed."""
+
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+
+    def add(self, point: TriggerPoint) -> TriggerPoint:
+        """Save a new point. A point with an id (an undone delete) comes back under that id."""
+        db, who = self._ctx.db, self._ctx.who()
+        with db.atomic():
+            self._ensure_editable(point.session_id)
+            row = _to_row(point)
+            if point.id is not None:
+                row = {"id": point.id, **row}
+            cursor = db.execute(
+                f"INSERT INTO trigger_points ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                list(row.values()),
+            )
+            new_id: int = cursor.lastrowid  # type: ignore[assignment]
+            after = self._ctx.row("trigger_points", new_id, "Trigger point")
+            audit.record(db, who, "insert", "trigger_points", new_id, after=after)
+        return point_from_row(after)
+
+    def update(self, point: TriggerPoint) -> TriggerPoint:
+        """Save the changed fields of a point (a move is an update of x, y and region)."""
+        if point.id is None:
+            raise ValidationError("This trigger point has not been saved yet")
+        db, who = self._ctx.db, self._ctx.who()
+        with db.atomic():
+            before = self._ctx.row("trigger_points", point.id, "Trigger point")
+            if before["session_id"] != point.session_id:
+                raise ValidationError("A trigger point cannot move to another session")
+            self._ensure_editable(point.session_id)
+            changed = {k: v for k, v in _to_row(point).items() if before[k] != v}
+            if not changed:
+                return point_from_row(before)
+            db.execute(
+                f"UPDATE trigger_points SET {', '.join(f'{k} = ?' for k in changed)} WHERE id = ?",
+                [*changed.values(), point.id],
+            )
+            after = self._ctx.row("trigger_points", point.id, "Trigger point")
+            audit.record(db, who, "update", "trigger_points", point.id, before, after)
+        return point_from_row(after)
+
+    def delete(self, point_id: int) -> TriggerPoint:
+        """Remove a point; returns it as it was, so an undo can add it back."""
+        db, who = self._ctx.db, self._ctx.who()
+        with db.atomic():
+            before = self._ctx.row("trigger_points", point_id, "Trigger point")
+            self._ensure_editable(before["session_id"])
+            db.execute("DELETE FROM trigger_points WHERE id = ?", [point_id])
+            audit.record(db, who, "delete", "trigger_points", point_id, before=before)
+        return point_from_row(before)
+
+    def get(self, point_id: int) -> TriggerPoint:
+        """One point by id."""
+        return point_from_row(self._ctx.row("trigger_points", point_id, "Trigger point"))
+
+    def for_session(self, session_id: int) -> list[TriggerPoint]:
+        """A session's points in the order they were marked."""
+        rows = self._ctx.rows(
+            "SELECT * FROM trigger_points WHERE session_id = ? ORDER BY number", [session_id]
+        )
+        return [point_from_row(r) for r in rows]
+
+    def for_patient(self, patient_id: int) -> dict[int, list[TriggerPoint]]:
+        """Every point of a patient, keyed by session id, in one query."""
+        rows = self._ctx.rows(
+            "SELECT p.* FROM trigger_points p JOIN sessions s ON s.id = p.session_id"
+            " WHERE s.patient_id = ? ORDER BY p.session_id, p.number",
+            [patient_id],
+        )
+        by_session: dict[int, list[TriggerPoint]] = {}
+        for r in rows:
+            by_session.setdefault(r["session_id"], []).append(point_from_row(r))
+        return by_session
+
+    def next_number(self, session_id: int) -> int:
+        """The display number for the next point marked in a session."""
+        top = self._ctx.db.execute(
+            "SELECT max(number) FROM trigger_points WHERE session_id = ?", [session_id]
+        ).fetchone()[0]
+        return (top or 0) + 1
+
+    def carry_forward(self, point_ids: list[int], session_id: int) -> list[TriggerPoint]:
+        """Copy earlier points (where and what was found) into this session, in one step.
+        Today's findings start fresh: pain, twitch and needling are measured again."""
+        db = self._ctx.db
+        with db.atomic():
+            number = self.next_number(session_id)
+            copies = []
+            for offset, point_id in enumerate(point_ids):
+                old = self.get(point_id)
+                fresh = TriggerPoint(
+                    session_id=session_id, number=number + offset, view=old.view,
+                    region_id=old.region_id, side=old.side, x=old.x, y=old.y,
+                    muscle=old.muscle, kind=old.kind,
+                    needle_gauge_mm=old.needle_gauge_mm, needle_length_mm=old.needle_length_mm,
+                    technique=old.technique,
+                )  # fmt: skip
+                copies.append(self.add(fresh))
+        return copies
+
+    def _ensure_editable(self, session_id: int) -> None:
+        status = self._ctx.db.execute(
+            "SELECT status FROM sessions WHERE id = ?", [session_id]
+        ).fetchone()
+        if status is None:
+            raise ValidationError(f"Session {session_id} does not exist")
+        if status[0] == "signed":
+            raise SignedRecordError(
+                "This session is signed and its points cannot be changed; amend it with a reason."
+            )

@@ -1,0 +1,55 @@
+"""Conversions between core values and the plain types stored in SQLite."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from enum import Enum
+from typing import Any
+
+
+def now() -> datetime:
+    """The current time in UTC (what every stored timestamp uses)."""
+    return datetime.now(UTC)
+
+
+def to_text(value: datetime | None) -> str | None:
+    """An aware datetime as ISO 8601 in UTC, so stored times sort as text."""
+    return None if value is None else value.astimezone(UTC).isoformat()
+
+
+def to_datetime(text: str | None) -> datetime | None:
+    """Stored ISO 8601 text back to an aware datetime."""
+    return None if text is None else datetime.fromisoformat(text)
+
+
+def to_date(text: str) -> date:
+    """Stored ISO date back to a date."""
+    return date.fromisoformat(text)
+
+
+def to_json(values: Any) -> str:
+    """Sets become sorted lists so the stored text is stable and diffable."""
+    return json.dumps(_plain(values), ensure_ascii=False, sort_keys=True)
+
+
+def from_json(text: str | None) -> Any:
+    """Stored JSON text back to Python values."""
+    return None if text is None else json.loads(text)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, frozenset | set):
+        return sorted(_plain(v) for v in value)
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def boolean(value: int) -> bool:
+    """SQLite stores booleans as 0/1."""
+    return bool(value)

@@ -1,0 +1,244 @@
+"""The database schema, only ever changed through numbered migrations.
+
+Tables are STRICT with CHECK constraints mirroring the validation in
+``tpchart.core`` (a second line of defence against other tools writing the file),
+and clinical foreign keys are RESTRICT: nothing clinical is ever deleted by cascade.
+``PRAGMA user_version`` counts the migrations applied, so an older app can refuse a
+database written by a newer one without touching it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+# "TPCH" as a big-endian 32-bit integer: lets `file` and other tools identify the file.
+APPLICATION_ID = 0x54504348
+
+# The schema version this app writes; bump it with every migration added below.
+SCHEMA_VERSION = 1
+
+migrations = Migrations("tpchart")
+
+
+def _migration(number: int) -> Callable[[Callable[[Database], None]], Callable[[Database], None]]:
+    """Register a migration that also stamps ``user_version`` in its own transaction."""
+
+    def register(step: Callable[[Database], None]) -> Callable[[Database], None]:
+        def run(db: Database) -> None:
+            step(db)
+            db.execute(f"PRAGMA user_version = {number}")
+            db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+        migrations(name=step.__name__)(run)
+        return step
+
+    return register
+
+
+def _execute_script(db: Database, script: str) -> None:
+    """Run DDL statement by statement: ``executescript`` would COMMIT the
+    migration's transaction half-way."""
+    statement = ""
+    for piece in script.split(";"):
+        statement += piece + ";"
+        if sqlite3.complete_statement(statement):
+            if statement.strip(" \n;"):
+                db.execute(statement)
+            statement = ""
+
+
+_BOOL = "INTEGER NOT NULL DEFAULT 0 CHECK ({c} IN (0, 1))"
+_JSON_ARRAY = "TEXT NOT NULL DEFAULT '[]' CHECK (json_valid({c}) AND json_type({c}) = 'array')"
+
+
+def _b(column: str) -> str:
+    return f"{column} " + _BOOL.format(c=column)
+
+
+def _j(column: str) -> str:
+    return f"{column} " + _JSON_ARRAY.format(c=column)
+
+
+def _signed_guard(table: str, event: str, ref: str) -> str:
+    """A trigger refusing changes to points of a signed session, whatever tool writes."""
+    return f"""
+    CREATE TRIGGER {table}_{event.lower()}_signed BEFORE {event} ON {table}
+    WHEN (SELECT status FROM sessions WHERE id = {ref}.session_id) = 'signed'
+    BEGIN SELECT RAISE(ABORT, 'session is signed: amend it instead'); END;
+    """
+
+
+@_migration(1)
+def m001_clinical_records(db: Database) -> None:
+    """Practitioners, patients, sessions, trigger points, audit trail and history."""
+    _execute_script(
+        db,
+        f"""
+    CREATE TABLE practitioners (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL CHECK (length(trim(name)) > 0),
+        registration TEXT NOT NULL DEFAULT '',
+        {_b("active")},
+        created_at TEXT NOT NULL
+    ) STRICT;
+
+    CREATE TABLE patients (
+        id INTEGER PRIMARY KEY,
+        record_number TEXT NOT NULL UNIQUE COLLATE NOCASE
+            CHECK (length(trim(record_number)) > 0),
+        full_name TEXT NOT NULL CHECK (length(trim(full_name)) > 0),
+        date_of_birth TEXT NOT NULL CHECK (date(date_of_birth) IS date_of_birth),
+        sex TEXT NOT NULL CHECK (sex IN ('female', 'male', 'other', 'unknown')),
+        phone TEXT NOT NULL DEFAULT '',
+        email TEXT NOT NULL DEFAULT '',
+        medical_history TEXT NOT NULL DEFAULT '',
+        {_j("precautions")},
+        {_b("archived")},
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX patients_date_of_birth ON patients (date_of_birth);
+
+    -- Casefolded words of each name, for prefix search in any script.
+    CREATE TABLE patient_name_words (
+        word TEXT NOT NULL,
+        patient_id INTEGER NOT NULL REFERENCES patients (id) ON DELETE RESTRICT,
+        PRIMARY KEY (word, patient_id)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX patient_name_words_patient ON patient_name_words (patient_id);
+
+    CREATE TABLE sessions (
+        id INTEGER PRIMARY KEY,
+        patient_id INTEGER NOT NULL REFERENCES patients (id) ON DELETE RESTRICT,
+        practitioner_id INTEGER NOT NULL REFERENCES practitioners (id) ON DELETE RESTRICT,
+        started_at TEXT NOT NULL,
+        chief_complaint TEXT NOT NULL DEFAULT '',
+        likely_cause TEXT CHECK (likely_cause IN ('postural_strain', 'sports_overuse',
+            'muscle_imbalance', 'repetitive_strain', 'other')),
+        pain_before INTEGER CHECK (pain_before BETWEEN 0 AND 10),
+        pain_after INTEGER CHECK (pain_after BETWEEN 0 AND 10),
+        {_b("consent_given")},
+        consent_by TEXT NOT NULL DEFAULT '',
+        consent_at TEXT,
+        {_b("screening_done")},
+        {_j("contraindications")},
+        {_j("red_flags")},
+        {_b("skin_prepared")},
+        {_j("adverse_events")},
+        {_b("aftercare_given")},
+        aftercare_text TEXT NOT NULL DEFAULT '',
+        follow_up TEXT NOT NULL DEFAULT '',
+        notes TEXT NOT NULL DEFAULT '',
+        ndi REAL CHECK (ndi BETWEEN 0 AND 100),
+        odi REAL CHECK (odi BETWEEN 0 AND 100),
+        psfs REAL CHECK (psfs BETWEEN 0 AND 10),
+        status TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'signed', 'amending')),
+        version INTEGER NOT NULL DEFAULT 1 CHECK (version >= 1),
+        signed_by INTEGER REFERENCES practitioners (id) ON DELETE RESTRICT,
+        signed_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        CHECK ((status = 'signed') = (signed_by IS NOT NULL AND signed_at IS NOT NULL))
+    ) STRICT;
+    CREATE INDEX sessions_patient ON sessions (patient_id, started_at);
+
+    CREATE TABLE trigger_points (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE RESTRICT,
+        number INTEGER NOT NULL CHECK (number >= 1),
+        view TEXT NOT NULL CHECK (view IN ('front', 'back', 'head')),
+        region_id TEXT NOT NULL CHECK (length(region_id) > 0),
+        side TEXT NOT NULL CHECK (side IN ('left', 'right', 'midline')),
+        x REAL NOT NULL CHECK (x BETWEEN 0 AND 1000),
+        y REAL NOT NULL CHECK (y BETWEEN 0 AND 1000),
+        muscle TEXT NOT NULL DEFAULT '',
+        kind TEXT NOT NULL CHECK (kind IN ('active', 'latent')),
+        {_b("taut_band")},
+        {_b("spot_tenderness")},
+        {_b("referred_pain")},
+        {_b("recognised")},
+        {_b("twitch_elicited")},
+        twitch_count INTEGER CHECK (twitch_count BETWEEN 0 AND 100),
+        twitch_strength TEXT CHECK (twitch_strength IN ('weak', 'medium', 'strong')),
+        pain INTEGER CHECK (pain BETWEEN 0 AND 10),
+        pressure_threshold REAL CHECK (pressure_threshold BETWEEN 0 AND 20),
+        needle_gauge_mm REAL CHECK (needle_gauge_mm BETWEEN 0.1 AND 0.5),
+        needle_length_mm REAL CHECK (needle_length_mm BETWEEN 5 AND 150),
+        depth_mm REAL CHECK (depth_mm BETWEEN 0 AND 150),
+        technique TEXT CHECK (technique IN ('pistoning', 'static', 'electrical')),
+        passes INTEGER CHECK (passes BETWEEN 0 AND 200),
+        minutes INTEGER CHECK (minutes BETWEEN 0 AND 120),
+        needles INTEGER NOT NULL DEFAULT 1 CHECK (needles BETWEEN 1 AND 50),
+        notes TEXT NOT NULL DEFAULT '',
+        UNIQUE (session_id, number)
+    ) STRICT;
+
+    -- Each signing keeps the session and its points as signed, for ever.
+    CREATE TABLE session_versions (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE RESTRICT,
+        version INTEGER NOT NULL CHECK (version >= 1),
+        signed_by INTEGER NOT NULL REFERENCES practitioners (id) ON DELETE RESTRICT,
+        signed_at TEXT NOT NULL,
+        snapshot TEXT NOT NULL CHECK (json_valid(snapshot)),
+        UNIQUE (session_id, version)
+    ) STRICT;
+
+    CREATE TABLE amendments (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE RESTRICT,
+        from_version INTEGER NOT NULL,
+        reason TEXT NOT NULL CHECK (length(trim(reason)) > 0),
+        practitioner_id INTEGER NOT NULL REFERENCES practitioners (id) ON DELETE RESTRICT,
+        at TEXT NOT NULL
+    ) STRICT;
+
+    CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        practitioner_id INTEGER REFERENCES practitioners (id) ON DELETE RESTRICT,
+        action TEXT NOT NULL CHECK (length(action) > 0),
+        table_name TEXT NOT NULL,
+        row_id INTEGER,
+        before TEXT CHECK (before IS NULL OR json_valid(before)),
+        after TEXT CHECK (after IS NULL OR json_valid(after)),
+        reason TEXT NOT NULL DEFAULT ''
+    ) STRICT;
+    CREATE INDEX audit_log_row ON audit_log (table_name, row_id);
+
+    -- Clinic profile and other small settings that travel with the records.
+    CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ) STRICT;
+
+    -- Signed records and the audit trail are append-only, whatever tool writes.
+    CREATE TRIGGER sessions_update_signed BEFORE UPDATE ON sessions
+    WHEN OLD.status = 'signed'
+        AND NOT (NEW.status = 'amending' AND NEW.version = OLD.version + 1)
+    BEGIN SELECT RAISE(ABORT, 'session is signed: amend it instead'); END;
+    CREATE TRIGGER sessions_delete_signed BEFORE DELETE ON sessions
+    WHEN OLD.status <> 'draft' OR OLD.version > 1
+    BEGIN SELECT RAISE(ABORT, 'only an unsigned draft session can be deleted'); END;
+    {_signed_guard("trigger_points", "INSERT", "NEW")}
+    {_signed_guard("trigger_points", "UPDATE", "OLD")}
+    {_signed_guard("trigger_points", "DELETE", "OLD")}
+    CREATE TRIGGER session_versions_no_update BEFORE UPDATE ON session_versions
+    BEGIN SELECT RAISE(ABORT, 'signed versions are permanent'); END;
+    CREATE TRIGGER session_versions_no_delete BEFORE DELETE ON session_versions
+    BEGIN SELECT RAISE(ABORT, 'signed versions are permanent'); END;
+    CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+    CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+    """,
+    )
+
+
+def migrate(db: Database) -> None:
+    """Apply pending migrations; each one and its version stamp commit together."""
+    migrations.apply(db)

@@ -1,0 +1,38 @@
+"""Small settings that travel with the records (the clinic profile, for example)."""
+
+from __future__ import annotations
+
+from tpchart.store import audit
+from tpchart.store.context import Context
+
+
+class Settings:
+    """The settings table: text values by key."""
+
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+
+    def get(self, key: str, default: str = "") -> str:
+        """The stored value, or ``default``."""
+        row = self._ctx.db.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+        return default if row is None else row[0]
+
+    def set_many(self, values: dict[str, str]) -> None:
+        """Store several values in one audited transaction."""
+        db = self._ctx.db
+        with db.atomic():
+            for key, value in values.items():
+                old = self.get(key, default=None)  # type: ignore[arg-type]
+                if old == value:
+                    continue
+                db.execute(
+                    "INSERT INTO settings (key, value) VALUES (?, ?)"
+                    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    [key, value],
+                )
+                audit.record(
+                    db, self._ctx.practitioner_id, "update" if old is not None else "insert",
+                    "settings", None,
+                    None if old is None else {"key": key, "value": old},
+                    {"key": key, "value": value},
+                )  # fmt: skip
