@@ -76,7 +76,8 @@ class AdverseEvent:
             object.__setattr__(self, "severity", Severity(self.severity))
         except ValueError:
             raise ValidationError(
-                f"Adverse event severity must be mild, significant or serious, got {self.severity!r}"
+                "Adverse event severity must be mild, significant or serious, "
+                f"got {self.severity!r}"
             ) from None
         check_text("Adverse event note", self.note, max_len=2000)
 

@@ -36,3 +36,19 @@ class Context:
         cursor = self.db.execute(sql, params)
         columns = [c[0] for c in cursor.description]
         return [dict(zip(columns, values, strict=True)) for values in cursor.fetchall()]
+
+    def insert(self, table: str, values: dict[str, Any]) -> int:
+        """INSERT one row; returns its id. Call inside the caller's transaction."""
+        columns = ", ".join(values)
+        marks = ", ".join("?" * len(values))
+        cursor = self.db.execute(
+            f"INSERT INTO [{table}] ({columns}) VALUES ({marks})", list(values.values())
+        )
+        return cursor.lastrowid  # type: ignore[return-value]
+
+    def update(self, table: str, row_id: int, values: dict[str, Any]) -> None:
+        """UPDATE the given columns of one row. Call inside the caller's transaction."""
+        assignments = ", ".join(f"{k} = ?" for k in values)
+        self.db.execute(
+            f"UPDATE [{table}] SET {assignments} WHERE id = ?", [*values.values(), row_id]
+        )

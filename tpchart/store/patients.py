@@ -96,12 +96,7 @@ class Patients:
         stamp = to_text(now())
         with db.atomic():
             self._check_record_number_free(row["record_number"])
-            columns = [*row, "created_at", "updated_at"]
-            cursor = db.execute(
-                f"INSERT INTO patients ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-                [*row.values(), stamp, stamp],
-            )
-            new_id: int = cursor.lastrowid  # type: ignore[assignment]
+            new_id = self._ctx.insert("patients", {**row, "created_at": stamp, "updated_at": stamp})
             self._index_name(new_id, row["full_name"])
             after = self._ctx.row("patients", new_id, "Patient")
             audit.record(db, who, "insert", "patients", new_id, after=after)
@@ -121,10 +116,7 @@ class Patients:
             if not changed:
                 return _from_row(before)
             changed["updated_at"] = to_text(now())
-            db.execute(
-                f"UPDATE patients SET {', '.join(f'{k} = ?' for k in changed)} WHERE id = ?",
-                [*changed.values(), patient.id],
-            )
+            self._ctx.update("patients", patient.id, changed)
             if "full_name" in changed:
                 db.execute("DELETE FROM patient_name_words WHERE patient_id = ?", [patient.id])
                 self._index_name(patient.id, row["full_name"])

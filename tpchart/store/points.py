@@ -56,11 +56,7 @@ class TriggerPoints:
             row = _to_row(point)
             if point.id is not None:
                 row = {"id": point.id, **row}
-            cursor = db.execute(
-                f"INSERT INTO trigger_points ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
-                list(row.values()),
-            )
-            new_id: int = cursor.lastrowid  # type: ignore[assignment]
+            new_id = self._ctx.insert("trigger_points", row)
             after = self._ctx.row("trigger_points", new_id, "Trigger point")
             audit.record(db, who, "insert", "trigger_points", new_id, after=after)
         return point_from_row(after)
@@ -78,10 +74,7 @@ class TriggerPoints:
             changed = {k: v for k, v in _to_row(point).items() if before[k] != v}
             if not changed:
                 return point_from_row(before)
-            db.execute(
-                f"UPDATE trigger_points SET {', '.join(f'{k} = ?' for k in changed)} WHERE id = ?",
-                [*changed.values(), point.id],
-            )
+            self._ctx.update("trigger_points", point.id, changed)
             after = self._ctx.row("trigger_points", point.id, "Trigger point")
             audit.record(db, who, "update", "trigger_points", point.id, before, after)
         return point_from_row(after)

@@ -26,18 +26,16 @@ class Practitioners:
         """Register a practitioner; audited as made by themselves when none is chosen yet."""
         db = self._ctx.db
         with db.atomic():
-            cursor = db.execute(
-                "INSERT INTO practitioners (name, registration, active, created_at)"
-                " VALUES (?, ?, ?, ?)",
-                [
-                    practitioner.name,
-                    practitioner.registration,
-                    int(practitioner.active),
-                    to_text(now()),
-                ],
+            new_id = self._ctx.insert(
+                "practitioners",
+                {
+                    "name": practitioner.name,
+                    "registration": practitioner.registration,
+                    "active": int(practitioner.active),
+                    "created_at": to_text(now()),
+                },
             )
-            new_id = cursor.lastrowid
-            saved = self.get(new_id)  # type: ignore[arg-type]
+            saved = self.get(new_id)
             audit.record(
                 db,
                 self._ctx.practitioner_id or new_id,

@@ -92,13 +92,7 @@ class Sessions:
         stamp = to_text(now())
         with db.atomic():
             self._ctx.row("patients", session.patient_id, "Patient")
-            columns = [*row, "created_at", "updated_at"]
-            cursor = db.execute(
-                f"INSERT INTO sessions ({', '.join(columns)})"
-                f" VALUES ({', '.join('?' * len(columns))})",
-                [*row.values(), stamp, stamp],
-            )
-            new_id: int = cursor.lastrowid  # type: ignore[assignment]
+            new_id = self._ctx.insert("sessions", {**row, "created_at": stamp, "updated_at": stamp})
             after = self._ctx.row("sessions", new_id, "Session")
             audit.record(db, who, "insert", "sessions", new_id, after=after)
         return session_from_row(after)
@@ -147,16 +141,15 @@ class Sessions:
                 session_id, {k: _to_row(signed)[k] for k in ("status", "signed_by", "signed_at")}
             )
             after = self._ctx.row("sessions", session_id, "Session")
-            db.execute(
-                "INSERT INTO session_versions (session_id, version, signed_by, signed_at, snapshot)"
-                " VALUES (?, ?, ?, ?, ?)",
-                [
-                    session_id,
-                    signed.version,
-                    who,
-                    after["signed_at"],
-                    to_json({"session": after, "points": points}),
-                ],
+            self._ctx.insert(
+                "session_versions",
+                {
+                    "session_id": session_id,
+                    "version": signed.version,
+                    "signed_by": who,
+                    "signed_at": after["signed_at"],
+                    "snapshot": to_json({"session": after, "points": points}),
+                },
             )
             audit.record(db, who, "sign", "sessions", session_id, before, after)
         return session_from_row(after)
@@ -175,10 +168,15 @@ class Sessions:
                 session_id, {k: row[k] for k in ("status", "version", "signed_by", "signed_at")}
             )
             after = self._ctx.row("sessions", session_id, "Session")
-            db.execute(
-                "INSERT INTO amendments (session_id, from_version, reason, practitioner_id, at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                [session_id, current.version, reason.strip(), who, to_text(now())],
+            self._ctx.insert(
+                "amendments",
+                {
+                    "session_id": session_id,
+                    "from_version": current.version,
+                    "reason": reason.strip(),
+                    "practitioner_id": who,
+                    "at": to_text(now()),
+                },
             )
             audit.record(db, who, "amend", "sessions", session_id, before, after, reason.strip())
         return session_from_row(after)
@@ -232,7 +230,4 @@ class Sessions:
 
     def _write(self, session_id: int, changed: dict[str, Any]) -> None:
         changed = {**changed, "updated_at": to_text(now())}
-        self._ctx.db.execute(
-            f"UPDATE sessions SET {', '.join(f'{k} = ?' for k in changed)} WHERE id = ?",
-            [*changed.values(), session_id],
-        )
+        self._ctx.update("sessions", session_id, changed)
