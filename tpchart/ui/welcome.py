@@ -1,0 +1,100 @@
+"""First run on an empty database: who is charting, then a first patient or demo data."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tpchart.core.errors import TpchartError
+from tpchart.core.practitioner import Practitioner
+from tpchart.store import Store
+
+
+class WelcomePage(QWidget):
+    """Shown while the database holds no patients."""
+
+    new_patient_requested = Signal()
+    demo_requested = Signal()
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("welcomePage")
+        self._store = store
+        title = QLabel("<h1>Welcome to tpchart</h1>")
+        intro = QLabel(
+            "Chart trigger points and dry needling on body maps, print a summary for the "
+            "patient, and follow progress across visits. Everything is saved as you go, "
+            f"in a database on this computer:<br><code>{store.path}</code>",
+            wordWrap=True,
+        )
+        self.name = QLineEdit(objectName="practitionerName")
+        self.name.setPlaceholderText("e.g. Dr Ana Souza")
+        self.registration = QLineEdit(objectName="practitionerRegistration")
+        self.who = QWidget()
+        form = QFormLayout(self.who)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.addRow("Your name, as it appears on records", self.name)
+        form.addRow("Registration number (optional)", self.registration)
+        self.error = QLabel(objectName="errorMessage", wordWrap=True)
+        self.error.setStyleSheet("color: #b00020; font-weight: bold;")
+        self.error.hide()
+        self.new_patient = QPushButton("New patient…", objectName="welcomeNewPatient")
+        self.demo = QPushButton("Load demo data", objectName="welcomeLoadDemo")
+        self.new_patient.setDefault(True)
+        self.new_patient.clicked.connect(self._new_patient)
+        self.demo.clicked.connect(self._demo)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.new_patient)
+        buttons.addWidget(self.demo)
+        buttons.addStretch()
+        column = QVBoxLayout()
+        for widget in (title, intro, self.who, self.error):
+            column.addWidget(widget)
+        column.addLayout(buttons)
+        column.addStretch()
+        box = QWidget(maximumWidth=640)
+        box.setLayout(column)
+        outer = QHBoxLayout(self)
+        outer.addWidget(box, alignment=Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Ask for the practitioner only while nobody is chosen."""
+        self.who.setVisible(self._store.practitioner_id is None)
+
+    def _ensure_practitioner(self) -> bool:
+        if self._store.practitioner_id is not None:
+            return True
+        try:
+            who = self._store.practitioners.add(
+                Practitioner(
+                    name=self.name.text().strip(), registration=self.registration.text().strip()
+                )
+            )
+        except TpchartError as exc:
+            self.error.setText(str(exc))
+            self.error.show()
+            self.name.setFocus()
+            return False
+        self._store.practitioner_id = who.id
+        self.error.hide()
+        self.refresh()
+        return True
+
+    @Slot()
+    def _new_patient(self) -> None:
+        if self._ensure_practitioner():
+            self.new_patient_requested.emit()
+
+    @Slot()
+    def _demo(self) -> None:
+        if self._ensure_practitioner():
+            self.demo_requested.emit()
