@@ -24,6 +24,7 @@ from tpchart.core.session import Session, SessionStatus
 from tpchart.store import Store
 from tpchart.ui.patient_dialog import PatientDialog
 from tpchart.ui.patient_list import PatientListPanel
+from tpchart.ui.style import CAUTION, banner
 from tpchart.ui.welcome import WelcomePage
 
 SessionRole = Qt.ItemDataRole.UserRole + 2
@@ -48,11 +49,7 @@ class PatientSummary(QWidget):
         super().__init__(parent)
         self.setObjectName("patientSummary")
         self.title = QLabel(objectName="patientTitle", textFormat=Qt.TextFormat.RichText)
-        self.precautions = QLabel(objectName="patientPrecautions", wordWrap=True)
-        self.precautions.setStyleSheet(
-            "background: #fff3cd; color: #5c4400; border: 1px solid #e0b400;"
-            " border-radius: 4px; padding: 6px; font-weight: bold;"
-        )
+        self.precautions = banner(CAUTION, "patientPrecautions")
         self.details = QLabel(objectName="patientDetails", wordWrap=True)
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout = QVBoxLayout(self)

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGridLayout,
     QGroupBox,
-    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QVBoxLayout,
@@ -25,6 +24,7 @@ from tpchart.core.errors import TpchartError
 from tpchart.core.patient import Patient, Sex
 from tpchart.core.screening import Precaution
 from tpchart.store import Store
+from tpchart.ui.style import error_label
 
 
 class PatientDialog(QDialog):
@@ -71,9 +71,7 @@ class PatientDialog(QDialog):
             self.precaution_boxes[precaution] = box
             grid.addWidget(box, i // 2, i % 2)
 
-        self.error = QLabel(objectName="errorMessage", wordWrap=True)
-        self.error.setStyleSheet("color: #b00020; font-weight: bold;")
-        self.error.hide()
+        self.error = error_label()
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 from tpchart.core.errors import TpchartError
 from tpchart.core.practitioner import Practitioner
 from tpchart.store import Store
+from tpchart.ui.style import error_label
 
 
 class WelcomePage(QWidget):
@@ -43,9 +44,7 @@ class WelcomePage(QWidget):
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow("Your name, as it appears on records", self.name)
         form.addRow("Registration number (optional)", self.registration)
-        self.error = QLabel(objectName="errorMessage", wordWrap=True)
-        self.error.setStyleSheet("color: #b00020; font-weight: bold;")
-        self.error.hide()
+        self.error = error_label()
         self.new_patient = QPushButton("New patient…", objectName="welcomeNewPatient")
         self.demo = QPushButton("Load demo data", objectName="welcomeLoadDemo")
         self.new_patient.setDefault(True)
