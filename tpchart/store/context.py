@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from sqlite_utils import Database
 
 from tpchart.core.errors import NotFoundError, ValidationError
+from tpchart.store.errors import storage_error
 
 
 @dataclass
@@ -22,6 +26,20 @@ class Context:
         if self.practitioner_id is None:
             raise ValidationError("Choose the practitioner using tpchart before making changes")
         return self.practitioner_id
+
+    @contextmanager
+    def transaction(self) -> Iterator[Database]:
+        """One user action: ``db.atomic()`` (savepoints nest) whose disk and file failures
+        (full, read-only, I/O, busy) come out as a plain-words ``StorageError``.
+        SQLite has already rolled the change back, so the screen can reload from the file."""
+        try:
+            with self.db.atomic():
+                yield self.db
+        except sqlite3.Error as exc:
+            error = storage_error(exc)
+            if error is None:
+                raise
+            raise error from exc
 
     def row(self, table: str, row_id: int, what: str) -> dict[str, Any]:
         """One row as a dict, or NotFoundError naming the record in plain words."""

@@ -94,7 +94,7 @@ class Patients:
         db, who = self._ctx.db, self._ctx.who()
         row = _to_row(patient)
         stamp = to_text(now())
-        with db.atomic():
+        with self._ctx.transaction():
             self._check_record_number_free(row["record_number"])
             new_id = self._ctx.insert("patients", {**row, "created_at": stamp, "updated_at": stamp})
             self._index_name(new_id, row["full_name"])
@@ -108,7 +108,7 @@ class Patients:
             raise ValidationError("This patient has not been saved yet")
         db, who = self._ctx.db, self._ctx.who()
         row = _to_row(patient)
-        with db.atomic():
+        with self._ctx.transaction():
             before = self._ctx.row("patients", patient.id, "Patient")
             if row["record_number"].casefold() != before["record_number"].casefold():
                 self._check_record_number_free(row["record_number"])

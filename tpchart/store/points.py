@@ -51,7 +51,7 @@ class TriggerPoints:
     def add(self, point: TriggerPoint) -> TriggerPoint:
         """Save a new point. A point with an id (an undone delete) comes back under that id."""
         db, who = self._ctx.db, self._ctx.who()
-        with db.atomic():
+        with self._ctx.transaction():
             self._ensure_editable(point.session_id)
             row = _to_row(point)
             if point.id is not None:
@@ -66,7 +66,7 @@ class TriggerPoints:
         if point.id is None:
             raise ValidationError("This trigger point has not been saved yet")
         db, who = self._ctx.db, self._ctx.who()
-        with db.atomic():
+        with self._ctx.transaction():
             before = self._ctx.row("trigger_points", point.id, "Trigger point")
             if before["session_id"] != point.session_id:
                 raise ValidationError("A trigger point cannot move to another session")
@@ -82,7 +82,7 @@ class TriggerPoints:
     def delete(self, point_id: int) -> TriggerPoint:
         """Remove a point; returns it as it was, so an undo can add it back."""
         db, who = self._ctx.db, self._ctx.who()
-        with db.atomic():
+        with self._ctx.transaction():
             before = self._ctx.row("trigger_points", point_id, "Trigger point")
             self._ensure_editable(before["session_id"])
             db.execute("DELETE FROM trigger_points WHERE id = ?", [point_id])
@@ -122,8 +122,7 @@ class TriggerPoints:
     def carry_forward(self, point_ids: list[int], session_id: int) -> list[TriggerPoint]:
         """Copy earlier points (where and what was found) into this session, in one step.
         Today's findings start fresh: pain, twitch and needling are measured again."""
-        db = self._ctx.db
-        with db.atomic():
+        with self._ctx.transaction():
             number = self.next_number(session_id)
             copies = []
             for offset, point_id in enumerate(point_ids):

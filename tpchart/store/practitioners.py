@@ -25,7 +25,7 @@ class Practitioners:
     def add(self, practitioner: Practitioner) -> Practitioner:
         """Register a practitioner; audited as made by themselves when none is chosen yet."""
         db = self._ctx.db
-        with db.atomic():
+        with self._ctx.transaction():
             new_id = self._ctx.insert(
                 "practitioners",
                 {

@@ -90,7 +90,7 @@ class Sessions:
         db, who = self._ctx.db, self._ctx.who()
         row = _to_row(session)
         stamp = to_text(now())
-        with db.atomic():
+        with self._ctx.transaction():
             self._ctx.row("patients", session.patient_id, "Patient")
             new_id = self._ctx.insert("sessions", {**row, "created_at": stamp, "updated_at": stamp})
             after = self._ctx.row("sessions", new_id, "Session")
@@ -102,7 +102,7 @@ class Sessions:
         if session.id is None:
             raise ValidationError("This session has not been saved yet")
         db, who = self._ctx.db, self._ctx.who()
-        with db.atomic():
+        with self._ctx.transaction():
             before = self._ctx.row("sessions", session.id, "Session")
             session_from_row(before).ensure_editable()
             row = _to_row(session)
@@ -131,7 +131,7 @@ class Sessions:
     def sign(self, session_id: int) -> Session:
         """Sign a session as the current practitioner; the signed version is kept for ever."""
         db, who = self._ctx.db, self._ctx.who()
-        with db.atomic():
+        with self._ctx.transaction():
             before = self._ctx.row("sessions", session_id, "Session")
             points = self._ctx.rows(
                 "SELECT * FROM trigger_points WHERE session_id = ? ORDER BY number", [session_id]
@@ -159,7 +159,7 @@ class Sessions:
         if not reason.strip():
             raise ValidationError("An amendment needs a reason")
         db, who = self._ctx.db, self._ctx.who()
-        with db.atomic():
+        with self._ctx.transaction():
             before = self._ctx.row("sessions", session_id, "Session")
             current = session_from_row(before)
             reopened = current.amend()
@@ -216,7 +216,7 @@ class Sessions:
     def delete_draft(self, session_id: int) -> None:
         """Remove a session started by mistake: only a never-signed draft, with its points."""
         db, who = self._ctx.db, self._ctx.who()
-        with db.atomic():
+        with self._ctx.transaction():
             before = self._ctx.row("sessions", session_id, "Session")
             if before["status"] != SessionStatus.DRAFT.value or before["version"] > 1:
                 raise SignedRecordError("A session that was signed is kept; amend it instead")

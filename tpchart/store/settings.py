@@ -20,7 +20,7 @@ class Settings:
     def set_many(self, values: dict[str, str]) -> None:
         """Store several values in one audited transaction."""
         db = self._ctx.db
-        with db.atomic():
+        with self._ctx.transaction():
             for key, value in values.items():
                 old = self.get(key, default=None)  # type: ignore[arg-type]
                 if old == value:
