@@ -11,6 +11,7 @@ Every public method that changes data is one transaction with its audit rows.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from tpchart.core.audit import AuditEntry
@@ -59,6 +60,11 @@ class Store:
         if value is not None:
             self.practitioners.get(value)
         self._ctx.practitioner_id = value
+
+    def transaction(self) -> AbstractContextManager[object]:
+        """Group several changes into one transaction (savepoints nest), so a
+        multi-point action such as carry forward or its undo commits whole or not at all."""
+        return self._ctx.transaction()
 
     def audit_trail(self, table: str | None = None, row_id: int | None = None) -> list[AuditEntry]:
         """Audit entries, oldest first."""
