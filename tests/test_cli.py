@@ -81,9 +81,18 @@ def test_expected_errors_are_one_clear_line(tmp_path, capsys, argv, message):
 
 def test_bad_argument_exits_non_zero_without_traceback(tmp_path):
     result = subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), "demo", "--db", str(tmp_path / "x.db"),
-         "--patients", "many"],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        [
+            sys.executable,
+            str(ROOT / "main.py"),
+            "demo",
+            "--db",
+            str(tmp_path / "x.db"),
+            "--patients",
+            "many",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 2
     assert "expected a whole number" in result.stderr and "Traceback" not in result.stderr

@@ -14,6 +14,6 @@ def test_import_contracts_are_kept():
     result = subprocess.run(
         [str(lint), "--config", str(ROOT / "pyproject.toml"), "--no-cache"],
         cwd=ROOT, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Contracts: 3 kept, 0 broken" in result.stdout

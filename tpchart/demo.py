@@ -16,28 +16,53 @@ from tpchart.core.trigger_point import PointKind, Technique, TriggerPoint, Twitc
 from tpchart.store import Store
 
 NAMES = [
-    ("Maria Fernández", Sex.FEMALE), ("王小明", Sex.MALE), ("Ирина Петрова", Sex.FEMALE),
-    ("Γιώργος Παπαδόπουλος", Sex.MALE), ("Anne-Marie O'Brien", Sex.FEMALE),
-    ("Thomas Müller", Sex.MALE), ("佐藤 花子", Sex.FEMALE), ("Kwame Mensah", Sex.MALE),
-    ("Zofia Wójcik", Sex.FEMALE), ("Ahmed Hassan", Sex.MALE), ("李娜", Sex.FEMALE),
+    ("Maria Fernández", Sex.FEMALE),
+    ("王小明", Sex.MALE),
+    ("Ирина Петрова", Sex.FEMALE),
+    ("Γιώργος Παπαδόπουλος", Sex.MALE),
+    ("Anne-Marie O'Brien", Sex.FEMALE),
+    ("Thomas Müller", Sex.MALE),
+    ("佐藤 花子", Sex.FEMALE),
+    ("Kwame Mensah", Sex.MALE),
+    ("Zofia Wójcik", Sex.FEMALE),
+    ("Ahmed Hassan", Sex.MALE),
+    ("李娜", Sex.FEMALE),
     ("Olav Håkonsen", Sex.MALE),
-]  # fmt: skip
+]
 
 # Complaints and where their trigger points usually are (region id fragments).
 COMPLAINTS = [
-    ("Neck and shoulder pain after desk work", LikelyCause.POSTURAL_STRAIN,
-     ["back.neck", "back.shoulder", "back.upper_back"]),
-    ("Tension headache, temples and behind the eyes", LikelyCause.POSTURAL_STRAIN,
-     ["head.temporal", "head.masseter", "head.suboccipital", "back.neck"]),
-    ("Low back pain radiating to the buttock", LikelyCause.MUSCLE_IMBALANCE,
-     ["back.lower_back", "back.buttock", "back.hip"]),
-    ("Lateral hip pain when running", LikelyCause.SPORTS_OVERUSE,
-     ["back.buttock", "front.thigh", "front.hip"]),
-    ("Forearm pain from typing", LikelyCause.REPETITIVE_STRAIN,
-     ["front.forearm", "back.forearm", "front.upper_arm"]),
-    ("Calf tightness and heel pain", LikelyCause.SPORTS_OVERUSE,
-     ["back.calf", "back.lower_leg", "front.lower_leg"]),
-]  # fmt: skip
+    (
+        "Neck and shoulder pain after desk work",
+        LikelyCause.POSTURAL_STRAIN,
+        ["back.neck", "back.shoulder", "back.upper"],
+    ),
+    (
+        "Tension headache, temples and behind the eyes",
+        LikelyCause.POSTURAL_STRAIN,
+        ["head.temporal", "head.masseter", "head.suboccipital", "back.neck"],
+    ),
+    (
+        "Low back pain radiating to the buttock",
+        LikelyCause.MUSCLE_IMBALANCE,
+        ["back.lower", "back.buttock", "back.hip"],
+    ),
+    (
+        "Lateral hip pain when running",
+        LikelyCause.SPORTS_OVERUSE,
+        ["back.buttock", "front.thigh", "front.hip"],
+    ),
+    (
+        "Forearm pain from typing",
+        LikelyCause.REPETITIVE_STRAIN,
+        ["front.forearm", "back.forearm", "front.arm"],
+    ),
+    ("Calf tightness and heel pain", LikelyCause.SPORTS_OVERUSE, ["back.calf", "front.shin"]),
+]
+
+
+# Diagram units between demo points of one visit (markers are about 20 px across).
+MIN_GAP = 22.0
 
 
 def _regions_matching(fragments: list[str]) -> list[str]:
@@ -45,13 +70,17 @@ def _regions_matching(fragments: list[str]) -> list[str]:
     return found or [rid for rid in REGIONS if rid.startswith("back.")]
 
 
-def _spot_in(region_id: str, rng: random.Random) -> tuple[float, float]:
-    """A random place inside a region, found by sampling its bounding box."""
+def _spot_in(
+    region_id: str, rng: random.Random, taken: list[tuple[float, float]]
+) -> tuple[float, float]:
+    """A random place inside a region, found by sampling its bounding box, kept apart
+    from the points already placed so the demo markers do not hide each other."""
     body = load_body_map(REGIONS[region_id].view)
     x0, y0, x1, y1 = body.bounds(region_id)
-    for _ in range(200):
+    for _ in range(300):
         x, y = rng.uniform(x0, x1), rng.uniform(y0, y1)
-        if body.region_at(x, y) == region_id:
+        apart = all((x - tx) ** 2 + (y - ty) ** 2 > MIN_GAP**2 for tx, ty in taken)
+        if apart and body.region_at(x, y) == region_id:
             return round(x, 1), round(y, 1)
     return body.interior_point(region_id)
 
@@ -91,8 +120,9 @@ def _write_visits(store: Store, patient: Patient, rng: random.Random) -> None:
     complaint, cause, fragments = rng.choice(COMPLAINTS)
     regions = _regions_matching(fragments)
     visits = rng.randint(3, 8)
+    # Visits every 5-14 days, the last one at least a day ago.
     when = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0) - timedelta(
-        days=7 * visits + rng.randint(0, 20)
+        days=15 * visits + rng.randint(1, 20)
     )
     pain = rng.randint(6, 9)
     for visit in range(visits):
@@ -108,10 +138,12 @@ def _write_visits(store: Store, patient: Patient, rng: random.Random) -> None:
                 pain_before=pain,
             )
         )
+        taken: list[tuple[float, float]] = []
         for number in range(1, rng.randint(3, 9)):
             region_id = rng.choice(regions)
             region = REGIONS[region_id]
-            x, y = _spot_in(region_id, rng)
+            x, y = _spot_in(region_id, rng, taken)
+            taken.append((x, y))
             twitch = rng.random() < 0.7
             store.points.add(
                 TriggerPoint(
@@ -138,7 +170,7 @@ def _write_visits(store: Store, patient: Patient, rng: random.Random) -> None:
                     depth_mm=round(rng.uniform(5, 20), 1),
                     technique=Technique.PISTONING,
                     passes=rng.randint(4, 10),
-                )  # fmt: skip
+                )
             )
         events = (AdverseEvent("Bruising", note="small"),) if rng.random() < 0.2 else ()
         session = store.sessions.update(

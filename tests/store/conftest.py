@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from tpchart.core.regions import Side, View
 
 from tpchart.core.patient import Patient, Sex
 from tpchart.core.practitioner import Practitioner
+from tpchart.core.regions import Side, View
 from tpchart.core.session import Session
 from tpchart.core.trigger_point import TriggerPoint
 from tpchart.store import Store
@@ -52,9 +52,14 @@ def session(store, patient):
 
 def make_point(session_id: int, number: int = 1, **kw) -> TriggerPoint:
     values = dict(
-        session_id=session_id, number=number, view=View.BACK,
-        region_id="back.neck.posterior.right", side=Side.RIGHT, x=270.0, y=160.0,
+        session_id=session_id,
+        number=number,
+        view=View.BACK,
+        region_id="back.neck.posterior.right",
+        side=Side.RIGHT,
+        x=270.0,
+        y=160.0,
         muscle="Upper trapezius",
-    )  # fmt: skip
+    )
     values.update(kw)
     return TriggerPoint(**values)

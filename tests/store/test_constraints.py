@@ -20,12 +20,20 @@ def raw(store):
 @pytest.mark.parametrize(
     ("column", "value"),
     [
-        ("pain_before", 11), ("pain_before", -1), ("pain_after", 12), ("ndi", 101.0),
-        ("odi", -0.5), ("psfs", 10.5), ("status", "deleted"), ("likely_cause", "gravity"),
-        ("red_flags", "not json"), ("contraindications", '{"a": 1}'), ("consent_given", 2),
+        ("pain_before", 11),
+        ("pain_before", -1),
+        ("pain_after", 12),
+        ("ndi", 101.0),
+        ("odi", -0.5),
+        ("psfs", 10.5),
+        ("status", "deleted"),
+        ("likely_cause", "gravity"),
+        ("red_flags", "not json"),
+        ("contraindications", '{"a": 1}'),
+        ("consent_given", 2),
         ("version", 0),
     ],
-)  # fmt: skip
+)
 def test_session_checks(store, session, column, value):
     with pytest.raises(sqlite3.IntegrityError, match="CHECK constraint failed"):
         raw(store).execute(f"UPDATE sessions SET {column} = ? WHERE id = ?", [value, session.id])
@@ -34,13 +42,26 @@ def test_session_checks(store, session, column, value):
 @pytest.mark.parametrize(
     ("column", "value"),
     [
-        ("pain", 11), ("x", -1.0), ("y", 1000.5), ("view", "side"), ("side", "both"),
-        ("kind", "dormant"), ("twitch_strength", "huge"), ("twitch_count", 101),
-        ("pressure_threshold", 25.0), ("needle_gauge_mm", 0.9), ("needle_length_mm", 2.0),
-        ("depth_mm", 200.0), ("technique", "dancing"), ("passes", -1), ("minutes", 500),
-        ("needles", 0), ("taut_band", 3), ("region_id", ""),
+        ("pain", 11),
+        ("x", -1.0),
+        ("y", 1000.5),
+        ("view", "side"),
+        ("side", "both"),
+        ("kind", "dormant"),
+        ("twitch_strength", "huge"),
+        ("twitch_count", 101),
+        ("pressure_threshold", 25.0),
+        ("needle_gauge_mm", 0.9),
+        ("needle_length_mm", 2.0),
+        ("depth_mm", 200.0),
+        ("technique", "dancing"),
+        ("passes", -1),
+        ("minutes", 500),
+        ("needles", 0),
+        ("taut_band", 3),
+        ("region_id", ""),
     ],
-)  # fmt: skip
+)
 def test_point_checks(store, session, column, value):
     point = store.points.add(make_point(session.id))
     with pytest.raises(sqlite3.IntegrityError, match="CHECK constraint failed"):
@@ -113,7 +134,8 @@ def test_session_validation_messages(store, patient):
     from datetime import datetime
 
     with pytest.raises(ValidationError, match="Pain before must be a whole number 0-10"):
-        Session(patient_id=1, practitioner_id=1, started_at=datetime.now().astimezone(),
-                pain_before=7.5)  # fmt: skip
+        Session(
+            patient_id=1, practitioner_id=1, started_at=datetime.now().astimezone(), pain_before=7.5
+        )
     with pytest.raises(ValidationError, match="needs a time zone"):
         Session(patient_id=1, practitioner_id=1, started_at=datetime(2026, 1, 1))

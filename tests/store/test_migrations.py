@@ -12,9 +12,16 @@ from tpchart.store import DatabaseRefused, Store
 from tpchart.store.schema import APPLICATION_ID, SCHEMA_VERSION, migrations
 
 TABLES = {
-    "practitioners", "patients", "patient_name_words", "sessions", "trigger_points",
-    "session_versions", "amendments", "audit_log", "settings",
-}  # fmt: skip
+    "practitioners",
+    "patients",
+    "patient_name_words",
+    "sessions",
+    "trigger_points",
+    "session_versions",
+    "amendments",
+    "audit_log",
+    "settings",
+}
 
 
 def test_migrations_build_the_schema_from_an_empty_file(db_path):

@@ -6,10 +6,10 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
-from tpchart.core.regions import Side, View
 
 from tpchart.core.errors import NotFoundError, ValidationError
 from tpchart.core.patient import Patient, Sex
+from tpchart.core.regions import Side, View
 from tpchart.core.screening import Precaution, RedFlag
 from tpchart.core.session import AdverseEvent, LikelyCause, Session, Severity
 from tpchart.core.trigger_point import PointKind, Technique, TwitchStrength
@@ -82,13 +82,32 @@ def test_session_round_trip_every_field(store, patient, db_path):
 
 def test_point_round_trip_every_field(store, session, db_path):
     point = make_point(
-        session.id, view=View.FRONT, region_id="front.chest.left", side=Side.LEFT, x=312.5,
-        y=250.25, muscle="Pectoralis major", kind=PointKind.LATENT, taut_band=True,
-        spot_tenderness=True, referred_pain=True, recognised=True, twitch_elicited=True,
-        twitch_count=3, twitch_strength=TwitchStrength.STRONG, pain=6, pressure_threshold=2.35,
-        needle_gauge_mm=0.25, needle_length_mm=30, depth_mm=12.5, technique=Technique.PISTONING,
-        passes=8, minutes=None, needles=2, notes=LONG_NOTE,
-    )  # fmt: skip
+        session.id,
+        view=View.FRONT,
+        region_id="front.chest.left",
+        side=Side.LEFT,
+        x=312.5,
+        y=250.25,
+        muscle="Pectoralis major",
+        kind=PointKind.LATENT,
+        taut_band=True,
+        spot_tenderness=True,
+        referred_pain=True,
+        recognised=True,
+        twitch_elicited=True,
+        twitch_count=3,
+        twitch_strength=TwitchStrength.STRONG,
+        pain=6,
+        pressure_threshold=2.35,
+        needle_gauge_mm=0.25,
+        needle_length_mm=30,
+        depth_mm=12.5,
+        technique=Technique.PISTONING,
+        passes=8,
+        minutes=None,
+        needles=2,
+        notes=LONG_NOTE,
+    )
     saved = store.points.add(point)
     store.close()
     got = Store.open(db_path).points.get(saved.id)
@@ -151,12 +170,20 @@ def test_archived_patients_are_hidden_not_deleted(store, patient):
 def test_carry_forward_copies_where_and_what(store, patient, session):
     first = store.points.add(make_point(session.id, pain=7, twitch_elicited=True, twitch_count=2))
     later = store.sessions.start(
-        Session(patient_id=patient.id, practitioner_id=store.practitioner_id,
-                started_at=session.started_at + timedelta(days=7))
-    )  # fmt: skip
+        Session(
+            patient_id=patient.id,
+            practitioner_id=store.practitioner_id,
+            started_at=session.started_at + timedelta(days=7),
+        )
+    )
     (copy,) = store.points.carry_forward([first.id], later.id)
     assert (copy.region_id, copy.side, copy.x, copy.y, copy.muscle) == (
-        first.region_id, first.side, first.x, first.y, first.muscle)  # fmt: skip
+        first.region_id,
+        first.side,
+        first.x,
+        first.y,
+        first.muscle,
+    )
     assert copy.session_id == later.id and copy.number == 1
     assert copy.pain is None and not copy.twitch_elicited
 

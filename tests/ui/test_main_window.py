@@ -83,8 +83,14 @@ def test_search_box_filters_the_list(qtbot, store):
 def test_selecting_a_patient_lists_visits_and_precautions(qtbot, store):
     from tpchart.core.screening import Precaution
 
-    store.patients.add(Patient(record_number="R1", full_name="Ana", date_of_birth=date(1990, 1, 1),
-                               precautions=frozenset({Precaution.PREGNANCY})))  # fmt: skip
+    store.patients.add(
+        Patient(
+            record_number="R1",
+            full_name="Ana",
+            date_of_birth=date(1990, 1, 1),
+            precautions=frozenset({Precaution.PREGNANCY}),
+        )
+    )
     window = make_window(qtbot, store)
     patient_list = window.findChild(QListView, "patientList")
     patient_list.setCurrentIndex(patient_list.model().index(0))

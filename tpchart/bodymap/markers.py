@@ -65,8 +65,12 @@ def legend() -> list[tuple[str, MarkerShape, str]]:
         ("Active", MarkerShape.CIRCLE, TWITCH_FILLS[None][0]),
         ("Latent", MarkerShape.DIAMOND, TWITCH_FILLS[None][0]),
     ]
-    names = {None: "No twitch", TwitchStrength.WEAK: "Weak twitch",
-             TwitchStrength.MEDIUM: "Medium twitch", TwitchStrength.STRONG: "Strong twitch"}  # fmt: skip
+    names = {
+        None: "No twitch",
+        TwitchStrength.WEAK: "Weak twitch",
+        TwitchStrength.MEDIUM: "Medium twitch",
+        TwitchStrength.STRONG: "Strong twitch",
+    }
     rows += [(names[key], MarkerShape.CIRCLE, fill) for key, (fill, _) in TWITCH_FILLS.items()]
     return rows
 

@@ -51,16 +51,22 @@ def lung_cautions(points: Iterable[TriggerPoint]) -> list[Caution]:
         depth = ""
         if p.depth_mm is not None and p.depth_mm >= LUNG_DEPTH_MM:
             depth = f" Depth {p.depth_mm:g} mm: lung has been reached at about 3 cm."
-        cautions.append(Caution(Level.CAUTION, f"Point {p.number}, {region.label}: {reason}{depth}",
-                                (p.number,)))  # fmt: skip
+        cautions.append(
+            Caution(
+                Level.CAUTION, f"Point {p.number}, {region.label}: {reason}{depth}", (p.number,)
+            )
+        )
     sides = {p.side for p in risky}
     if Side.LEFT in sides and Side.RIGHT in sides:
         numbers = tuple(sorted(p.number for p in risky))
-        cautions.insert(0, Caution(
-            Level.WARNING,
-            "Points on both sides of the thorax in one session: a bilateral pneumothorax "
-            "would be an emergency. Needle shallow and angled away from the chest wall, "
-            "or treat one side today.",
-            numbers,
-        ))  # fmt: skip
+        cautions.insert(
+            0,
+            Caution(
+                Level.WARNING,
+                "Points on both sides of the thorax in one session: a bilateral pneumothorax "
+                "would be an emergency. Needle shallow and angled away from the chest wall, "
+                "or treat one side today.",
+                numbers,
+            ),
+        )
     return cautions

@@ -11,11 +11,33 @@ from tpchart.store import audit
 from tpchart.store.context import Context
 
 _COLUMNS = (
-    "session_id", "number", "view", "region_id", "side", "x", "y", "muscle", "kind",
-    "taut_band", "spot_tenderness", "referred_pain", "recognised", "twitch_elicited",
-    "twitch_count", "twitch_strength", "pain", "pressure_threshold", "needle_gauge_mm",
-    "needle_length_mm", "depth_mm", "technique", "passes", "minutes", "needles", "notes",
-)  # fmt: skip
+    "session_id",
+    "number",
+    "view",
+    "region_id",
+    "side",
+    "x",
+    "y",
+    "muscle",
+    "kind",
+    "taut_band",
+    "spot_tenderness",
+    "referred_pain",
+    "recognised",
+    "twitch_elicited",
+    "twitch_count",
+    "twitch_strength",
+    "pain",
+    "pressure_threshold",
+    "needle_gauge_mm",
+    "needle_length_mm",
+    "depth_mm",
+    "technique",
+    "passes",
+    "minutes",
+    "needles",
+    "notes",
+)
 
 
 def _to_row(p: TriggerPoint) -> dict[str, Any]:
@@ -128,12 +150,19 @@ class TriggerPoints:
             for offset, point_id in enumerate(point_ids):
                 old = self.get(point_id)
                 fresh = TriggerPoint(
-                    session_id=session_id, number=number + offset, view=old.view,
-                    region_id=old.region_id, side=old.side, x=old.x, y=old.y,
-                    muscle=old.muscle, kind=old.kind,
-                    needle_gauge_mm=old.needle_gauge_mm, needle_length_mm=old.needle_length_mm,
+                    session_id=session_id,
+                    number=number + offset,
+                    view=old.view,
+                    region_id=old.region_id,
+                    side=old.side,
+                    x=old.x,
+                    y=old.y,
+                    muscle=old.muscle,
+                    kind=old.kind,
+                    needle_gauge_mm=old.needle_gauge_mm,
+                    needle_length_mm=old.needle_length_mm,
                     technique=old.technique,
-                )  # fmt: skip
+                )
                 copies.append(self.add(fresh))
         return copies
 

@@ -1,12 +1,12 @@
-"""The main window: patients on the left, the selected patient's visits beside them."""
+"""The main window: patients and visits on the left, the body-map chart in the middle,
+the selected point and the visit's record on the right."""
 
 from __future__ import annotations
-
-from datetime import date
 
 from PySide6.QtCore import QSettings, Qt, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QStackedWidget,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -22,9 +23,12 @@ from PySide6.QtWidgets import (
 from tpchart.core.patient import Patient
 from tpchart.core.session import Session, SessionStatus
 from tpchart.store import Store
+from tpchart.ui.chart_panel import VIEW_TABS, ChartPanel
 from tpchart.ui.patient_dialog import PatientDialog
 from tpchart.ui.patient_list import PatientListPanel
-from tpchart.ui.style import CAUTION, banner
+from tpchart.ui.patient_summary import PatientSummary
+from tpchart.ui.point_inspector import PointInspector
+from tpchart.ui.session_header import SessionHeader
 from tpchart.ui.welcome import WelcomePage
 
 SessionRole = Qt.ItemDataRole.UserRole + 2
@@ -33,49 +37,16 @@ SessionRole = Qt.ItemDataRole.UserRole + 2
 def session_caption(session: Session) -> str:
     """One line per visit: local date and time, status, pain before → after."""
     when = session.started_at.astimezone()
-    status = {SessionStatus.DRAFT: "draft", SessionStatus.SIGNED: "signed",
-              SessionStatus.AMENDING: f"amending v{session.version}"}[session.status]  # fmt: skip
+    status = {
+        SessionStatus.DRAFT: "draft",
+        SessionStatus.SIGNED: "signed",
+        SessionStatus.AMENDING: f"amending v{session.version}",
+    }[session.status]
     pain = ""
     if session.pain_before is not None:
         after = "–" if session.pain_after is None else session.pain_after
         pain = f" · pain {session.pain_before} → {after}"
     return f"{when:%d %b %Y %H:%M} · {status}{pain}"
-
-
-class PatientSummary(QWidget):
-    """Who the selected patient is: identity, contact, history and standing precautions."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("patientSummary")
-        self.title = QLabel(objectName="patientTitle", textFormat=Qt.TextFormat.RichText)
-        self.precautions = banner(CAUTION, "patientPrecautions")
-        self.details = QLabel(objectName="patientDetails", wordWrap=True)
-        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.title)
-        layout.addWidget(self.precautions)
-        layout.addWidget(self.details)
-        layout.addStretch()
-
-    def show_patient(self, patient: Patient) -> None:
-        """Fill in the labels for ``patient``."""
-        age = patient.age_on(date.today())
-        self.title.setText(
-            f"<h2>{_escape(patient.full_name)}</h2>{_escape(patient.record_number)} · born "
-            f"{patient.date_of_birth:%d %b %Y} (age {age}) · {patient.sex.value}"
-        )
-        if patient.precautions:
-            labels = ", ".join(p.label for p in sorted(patient.precautions))
-            self.precautions.setText(f"⚠ Precautions: {labels}")
-        self.precautions.setVisible(bool(patient.precautions))
-        contact = " · ".join(filter(None, [patient.phone, patient.email])) or "no contact details"
-        history = patient.medical_history or "No medical history recorded."
-        self.details.setText(f"{contact}\n\n{history}")
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 class MainWindow(QMainWindow):
@@ -87,9 +58,12 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.setWindowTitle(f"tpchart — {store.path.name}")
         self.patient: Patient | None = None
+        self.session: Session | None = None
 
+        # Left: patients and their visits.
         self.patients = PatientListPanel(store)
         self.new_patient_button = QPushButton("New patient…", objectName="newPatientButton")
+        self.new_session_button = QPushButton("New session…", objectName="newSessionButton")
         self.session_list = QListWidget(objectName="sessionList")
         self.session_list.setAlternatingRowColors(True)
         left = QWidget(objectName="leftColumn")
@@ -97,50 +71,150 @@ class MainWindow(QMainWindow):
         column.setContentsMargins(6, 6, 0, 6)
         column.addWidget(self.new_patient_button)
         column.addWidget(self.patients, stretch=3)
-        column.addWidget(QLabel("<b>Visits</b>"))
+        visits = QHBoxLayout()
+        visits.addWidget(QLabel("<b>Visits</b>"))
+        visits.addStretch()
+        visits.addWidget(self.new_session_button)
+        column.addLayout(visits)
         column.addWidget(self.session_list, stretch=2)
 
-        self.welcome = WelcomePage(store)
+        # Middle: the header and the chart (and the patient's details).
+        self.header = SessionHeader()
+        self.chart = ChartPanel(store)
         self.summary = PatientSummary()
-        self.no_selection = QLabel("Choose a patient on the left, or add a new one.",
-                                   alignment=Qt.AlignmentFlag.AlignCenter)  # fmt: skip
+        self.tabs = QTabWidget(objectName="mainTabs")
+        self.tabs.addTab(self.chart, "Chart")
+        self.tabs.addTab(self.summary, "Patient")
+        patient_page = QWidget(objectName="patientPage")
+        middle = QVBoxLayout(patient_page)
+        middle.setContentsMargins(0, 0, 0, 0)
+        middle.addWidget(self.header)
+        middle.addWidget(self.tabs, stretch=1)
+
+        # Right: the selected point and the visit's record.
+        self.inspector = PointInspector()
+        self.side_tabs = QTabWidget(objectName="sideTabs")
+        self.side_tabs.addTab(self.inspector, "Point")
+        self.side_tabs.setMinimumWidth(300)
+
+        self.welcome = WelcomePage(store)
+        self.no_selection = QLabel(
+            "Choose a patient on the left, or add a new one.",
+            alignment=Qt.AlignmentFlag.AlignCenter,
+        )
+        self.work = QSplitter(objectName="workSplitter")
+        self.work.addWidget(patient_page)
+        self.work.addWidget(self.side_tabs)
+        self.work.setStretchFactor(0, 1)
+        self.work.setCollapsible(0, False)
         self.pages = QStackedWidget(objectName="mainPages")
-        for page in (self.welcome, self.no_selection, self.summary):
+        for page in (self.welcome, self.no_selection, self.work):
             self.pages.addWidget(page)
 
         self.splitter = QSplitter(objectName="mainSplitter")
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.pages)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([320, 1000])
+        self.splitter.setCollapsible(1, False)
         self.setCentralWidget(self.splitter)
-        self._build_menus()
+        self._build_actions()
 
         self.new_patient_button.clicked.connect(self.new_patient)
+        self.new_session_button.clicked.connect(self.new_session)
         self.patients.patient_selected.connect(self.show_patient)
+        self.session_list.currentItemChanged.connect(self._session_item_changed)
         self.welcome.new_patient_requested.connect(self.new_patient)
         self.welcome.demo_requested.connect(self.load_demo)
+        self.chart.point_selected.connect(self._point_selected)
+        self.chart.points_changed.connect(self._points_changed)
+        self.chart.status_message.connect(lambda text: self.statusBar().showMessage(text))
+        self.inspector.point_edited.connect(self.chart.edit_point)
         self._restore_layout()
         self._show_start_page()
 
-    def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        self.new_patient_action = QAction(
-            "&New patient…", self, shortcut=QKeySequence.StandardKey.New
-        )
-        self.new_patient_action.triggered.connect(self.new_patient)
-        file_menu.addAction(self.new_patient_action)
-        self.edit_patient_action = QAction("&Edit patient…", self, enabled=False)
-        self.edit_patient_action.triggered.connect(self.edit_patient)
-        file_menu.addAction(self.edit_patient_action)
-        file_menu.addSeparator()
-        quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
-        find = QAction("&Find patient", self, shortcut=QKeySequence.StandardKey.Find)
-        find.triggered.connect(lambda: self.patients.search_box.setFocus())
-        self.addAction(find)
+    # -- menus -------------------------------------------------------------------------
+    def _action(self, text: str, slot, shortcut=None, name: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if name:
+            action.setObjectName(name)
+        action.triggered.connect(slot)
+        return action
 
+    def _build_actions(self) -> None:
+        self.new_patient_action = self._action(
+            "&New patient…", self.new_patient, QKeySequence.StandardKey.New, "newPatientAction"
+        )
+        self.new_session_action = self._action(
+            "New &session…", self.new_session, "Ctrl+Shift+N", "newSessionAction"
+        )
+        self.edit_patient_action = self._action(
+            "&Edit patient…", self.edit_patient, name="editPatientAction"
+        )
+        quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        file_menu = self.menuBar().addMenu("&File")
+        for action in (self.new_patient_action, self.new_session_action, self.edit_patient_action):
+            file_menu.addAction(action)
+        self.file_menu = file_menu
+        self._quit_separator = file_menu.addSeparator()
+        file_menu.addAction(quit_action)
+
+        self.undo_action = self.chart.undo_stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.redo_action = self.chart.undo_stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.StandardKey.Redo])
+        delete = self._action("&Delete point", self.chart.delete_selected)
+        edit_menu = self.menuBar().addMenu("&Edit")
+        edit_menu.addActions([self.undo_action, self.redo_action])
+        edit_menu.addSeparator()
+        edit_menu.addAction(delete)
+        find = self._action(
+            "&Find patient",
+            lambda: self.patients.search_box.setFocus(),
+            QKeySequence.StandardKey.Find,
+        )
+        edit_menu.addAction(find)
+
+        view_menu = self.menuBar().addMenu("&View")
+        for index, (view, label, _key) in enumerate(VIEW_TABS, start=1):
+            view_menu.addAction(
+                self._action(
+                    f"{label} view",
+                    lambda _c=False, v=view: self.chart.show_view(v),
+                    f"Ctrl+{index}",
+                )
+            )
+        view_menu.addAction(self._action("&Fit diagram", self.chart.canvas.fit, "Ctrl+0"))
+        view_menu.addAction(
+            self._action(
+                "Zoom &in", lambda: self.chart.canvas.zoom(1.2), QKeySequence.StandardKey.ZoomIn
+            )
+        )
+        view_menu.addAction(
+            self._action(
+                "Zoom &out",
+                lambda: self.chart.canvas.zoom(1 / 1.2),
+                QKeySequence.StandardKey.ZoomOut,
+            )
+        )
+        self.view_menu = view_menu
+
+        toolbar = self.addToolBar("Main")
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        toolbar.addActions([self.new_patient_action, self.new_session_action])
+        toolbar.addSeparator()
+        toolbar.addActions([self.undo_action, self.redo_action])
+        self.toolbar = toolbar
+        self._update_actions()
+
+    def _update_actions(self) -> None:
+        self.edit_patient_action.setEnabled(self.patient is not None)
+        self.new_session_action.setEnabled(self.patient is not None)
+        self.new_session_button.setEnabled(self.patient is not None)
+
+    # -- pages -------------------------------------------------------------------------
     def _show_start_page(self) -> None:
         if self.store.patients.count(include_archived=True) == 0:
             self.welcome.refresh()
@@ -150,20 +224,70 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def show_patient(self, patient: Patient | None) -> None:
-        """Show the selected patient and list their visits, newest first."""
+        """Show the selected patient: visits newest first, the newest one charted."""
         self.patient = patient
-        self.edit_patient_action.setEnabled(patient is not None)
-        self.session_list.clear()
+        self._update_actions()
         if patient is None:
+            self.session = None
+            self.session_list.clear()
+            self.chart.set_session(None, None)
             self._show_start_page()
             return
         self.summary.show_patient(patient)
-        self.pages.setCurrentWidget(self.summary)
-        for session in reversed(self.store.sessions.for_patient(patient.id)):  # type: ignore[arg-type]
-            item = QListWidgetItem(session_caption(session))
-            item.setData(SessionRole, session)
-            self.session_list.addItem(item)
+        self.pages.setCurrentWidget(self.work)
+        self._fill_sessions(select_id=None)
 
+    def _fill_sessions(self, select_id: int | None) -> None:
+        """List the patient's visits; select ``select_id`` or the newest."""
+        sessions = list(reversed(self.store.sessions.for_patient(self.patient.id)))  # type: ignore[union-attr, arg-type]
+        self.session_list.blockSignals(True)
+        self.session_list.clear()
+        for session in sessions:
+            item = QListWidgetItem(session_caption(session))
+            item.setData(SessionRole, session.id)
+            self.session_list.addItem(item)
+        self.session_list.blockSignals(False)
+        chosen = next((s for s in sessions if s.id == select_id), sessions[0] if sessions else None)
+        if chosen is not None:
+            self.session_list.setCurrentRow(sessions.index(chosen))  # emits and charts it
+        else:
+            self.show_session(None)
+
+    @Slot(QListWidgetItem, QListWidgetItem)
+    def _session_item_changed(self, current: QListWidgetItem | None, _previous) -> None:
+        if current is not None:
+            self.show_session(self.store.sessions.get(current.data(SessionRole)))
+
+    def show_session(self, session: Session | None) -> None:
+        """Chart ``session`` of the current patient (None: no visit yet)."""
+        self.session = session
+        self.header.show_visit(self.patient, session)  # type: ignore[arg-type]
+        self.chart.set_session(self.patient, session)
+        self.tabs.setCurrentWidget(self.chart)
+
+    def session_saved(self, session: Session) -> None:
+        """A visit's fields were saved (signed, amended, pain recorded): refresh its views."""
+        self.session = session
+        self.header.show_visit(self.patient, session)  # type: ignore[arg-type]
+        self.chart.refresh_session(session)
+        row = self.session_list.currentRow()
+        item = self.session_list.item(row)
+        if item is not None and item.data(SessionRole) == session.id:
+            item.setText(session_caption(session))
+        self._point_selected(self.chart.selected_point())
+
+    @Slot(object)
+    def _point_selected(self, point) -> None:
+        editable = self.session is not None and self.session.editable
+        self.inspector.set_point(point, editable)
+        if point is not None:
+            self.side_tabs.setCurrentWidget(self.inspector)
+
+    @Slot()
+    def _points_changed(self) -> None:
+        self._point_selected(self.chart.selected_point())
+
+    # -- actions -------------------------------------------------------------------------
     @Slot()
     def new_patient(self) -> None:
         """Ask for a new patient's details; select them once saved."""
@@ -184,7 +308,21 @@ class MainWindow(QMainWindow):
         dialog = PatientDialog(self.store, self.patient, parent=self)
         if dialog.exec() and dialog.saved is not None:
             self.patients.refresh()
-            self.show_patient(dialog.saved)
+            self.patient = dialog.saved
+            self.summary.show_patient(dialog.saved)
+            self.header.show_visit(dialog.saved, self.session)
+
+    @Slot()
+    def new_session(self) -> None:
+        """Start a visit for the selected patient: screening and consent first."""
+        if self.patient is None:
+            return
+        from tpchart.ui.visit_start import StartVisitDialog
+
+        dialog = StartVisitDialog(self.store, self.patient, parent=self)
+        if dialog.exec() and dialog.saved is not None:
+            self._fill_sessions(select_id=dialog.saved.id)
+            self.chart.canvas.setFocus()
 
     @Slot()
     def load_demo(self) -> None:
@@ -193,26 +331,35 @@ class MainWindow(QMainWindow):
 
         try:
             added = write_demo(self.store)
-        except Exception as exc:  # shown, logged by the app's handler, never swallowed
+        except Exception as exc:  # shown here; the app's exception hook logs it
             QMessageBox.critical(self, "Demo data", f"Demo data could not be written: {exc}")
             raise
         self.patients.refresh()
         if added:
             self.patients.select_patient(added[0].id)  # type: ignore[arg-type]
 
+    # -- layout memory ---------------------------------------------------------------------
     def _restore_layout(self) -> None:
         settings = QSettings()
         geometry = settings.value("mainWindow/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
-            self.resize(1280, 720)
-        state = settings.value("mainWindow/splitter")
-        if state is not None:
-            self.splitter.restoreState(state)
+            self.resize(1366, 740)
+            self.splitter.setSizes([270, 1096])
+            self.work.setSizes([750, 346])
+        for splitter in (self.splitter, self.work):
+            state = settings.value(f"mainWindow/{splitter.objectName()}")
+            if state is not None:
+                splitter.restoreState(state)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        # Unsaved inspector text (notes being typed) is committed by its focus-out.
+        focused = self.focusWidget()
+        if focused is not None:
+            focused.clearFocus()
         settings = QSettings()
         settings.setValue("mainWindow/geometry", self.saveGeometry())
-        settings.setValue("mainWindow/splitter", self.splitter.saveState())
+        for splitter in (self.splitter, self.work):
+            settings.setValue(f"mainWindow/{splitter.objectName()}", splitter.saveState())
         super().closeEvent(event)

@@ -85,7 +85,6 @@ class PatientListPanel(QWidget):
         self.search_box.setClearButtonEnabled(True)
         self.list_view = QListView(objectName="patientList")
         self.list_view.setModel(self.model)
-        self.list_view.setUniformItemSizes(True)
         self.list_view.setAlternatingRowColors(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -1,0 +1,253 @@
+"""Charting as a doctor does it: click, drag, keys, inspector, undo, carry forward."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from PySide6.QtCore import QPointF, Qt
+
+from tpchart.bodymap import load_body_map
+from tpchart.core.patient import Patient
+from tpchart.core.regions import REGIONS, Side, View
+from tpchart.core.session import Session
+from tpchart.core.trigger_point import PointKind, TwitchStrength
+from tpchart.store import Store
+from tpchart.ui.main_window import MainWindow
+
+NECK = "back.neck.posterior.right"
+CHEST_LEFT = "front.chest.left"
+CHEST_RIGHT = "front.chest.right"
+
+
+@pytest.fixture
+def patient(store):
+    from datetime import date
+
+    return store.patients.add(
+        Patient(record_number="C-1", full_name="Ana Chart", date_of_birth=date(1985, 6, 1))
+    )
+
+
+def start(store, patient, days_ago: int = 0) -> Session:
+    return store.sessions.start(
+        Session(
+            patient_id=patient.id,
+            practitioner_id=store.practitioner_id,
+            started_at=datetime.now(UTC) - timedelta(days=days_ago),
+            chief_complaint="Neck pain",
+            pain_before=7,
+            screening_done=True,
+            consent_given=True,
+            consent_by="Patient",
+        )
+    )
+
+
+@pytest.fixture
+def window(qtbot, store, patient):
+    start(store, patient)
+    win = MainWindow(store)
+    qtbot.addWidget(win)
+    win.resize(1366, 740)
+    win.show()
+    win.patients.select_patient(patient.id)
+    qtbot.waitExposed(win)
+    return win
+
+
+def click_region(qtbot, win, region_id: str) -> None:
+    """Click the canvas at a region's interior point, as the mouse would."""
+    view = REGIONS[region_id].view
+    win.chart.show_view(view)
+    x, y = load_body_map(view).interior_point(region_id)
+    canvas = win.chart.canvas
+    pos = canvas.mapFromScene(QPointF(x, y))
+    qtbot.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+
+
+def only_point(store, win):
+    (point,) = store.points.for_session(win.session.id)
+    return point
+
+
+def test_click_adds_a_point_with_region_side_and_muscle(qtbot, window, store, tmp_path):
+    click_region(qtbot, window, NECK)
+    point = only_point(store, window)
+    assert (point.region_id, point.side, point.view) == (NECK, Side.RIGHT, View.BACK)
+    assert point.muscle == REGIONS[NECK].muscles[0] and point.number == 1
+    x, y = load_body_map(View.BACK).interior_point(NECK)
+    assert abs(point.x - x) < 2 and abs(point.y - y) < 2  # one screen pixel at this zoom
+    marker = window.chart.scenes[View.BACK].markers[point.id]
+    assert marker.isVisible() and marker.isSelected()
+    assert window.inspector.point == point
+    path = store.path
+    store.close()
+    with Store.open(path) as reopened:
+        assert reopened.points.get(point.id) == point
+
+
+def test_click_outside_the_body_does_nothing(qtbot, window, store):
+    canvas = window.chart.canvas
+    qtbot.mouseClick(
+        canvas.viewport(), Qt.MouseButton.LeftButton, pos=canvas.mapFromScene(QPointF(3, 3))
+    )
+    assert store.points.for_session(window.session.id) == []
+
+
+def test_drag_moves_the_point_and_finds_the_region_again(qtbot, window, store):
+    click_region(qtbot, window, NECK)
+    point = only_point(store, window)
+    body = load_body_map(View.BACK)
+    target = "back.neck.posterior.left"
+    canvas = window.chart.canvas
+    start_pos = canvas.mapFromScene(QPointF(point.x, point.y))
+    end_pos = canvas.mapFromScene(QPointF(*body.interior_point(target)))
+    viewport = canvas.viewport()
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=start_pos)
+    for step in range(1, 6):
+        qtbot.mouseMove(viewport, start_pos + (end_pos - start_pos) * step / 5)
+    qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=end_pos)
+    moved = store.points.get(point.id)
+    assert moved.region_id == target and moved.side is Side.LEFT
+    window.chart.undo_stack.undo()
+    assert store.points.get(point.id) == point
+
+
+def test_inspector_edits_persist(qtbot, window, store):
+    click_region(qtbot, window, NECK)
+    inspector = window.inspector
+    inspector.kind_latent.click()
+    inspector.taut_band.setChecked(True)
+    inspector.twitch.setCurrentIndex(inspector.twitch.findData(TwitchStrength.STRONG))
+    inspector.twitch.activated.emit(inspector.twitch.currentIndex())
+    inspector.pain.setValue(6)
+    inspector.pain.editingFinished.emit()
+    inspector.pressure.setValue(2.5)
+    inspector.pressure.editingFinished.emit()
+    inspector.gauge.setCurrentIndex(inspector.gauge.findData(0.25))
+    inspector.gauge.activated.emit(inspector.gauge.currentIndex())
+    inspector.length.setCurrentIndex(inspector.length.findData(30.0))
+    inspector.length.activated.emit(inspector.length.currentIndex())
+    inspector.depth.setValue(12)
+    inspector.depth.editingFinished.emit()
+    inspector.technique.setCurrentIndex(2)
+    inspector.technique.activated.emit(2)
+    inspector.passes.setValue(8)
+    inspector.passes.editingFinished.emit()
+    inspector.muscle.setEditText("Semispinalis cervicis")
+    inspector.muscle.lineEdit().editingFinished.emit()
+    inspector.notes.setPlainText("Referred to the temple")
+    inspector.notes.editing_finished.emit()
+    saved = only_point(store, window)
+    assert saved.kind is PointKind.LATENT and saved.taut_band
+    assert saved.twitch_elicited and saved.twitch_strength is TwitchStrength.STRONG
+    assert (saved.pain, saved.pressure_threshold, saved.needle_gauge_mm) == (6, 2.5, 0.25)
+    assert (saved.needle_length_mm, saved.depth_mm, saved.passes) == (30.0, 12.0, 8)
+    assert saved.muscle == "Semispinalis cervicis" and saved.notes == "Referred to the temple"
+
+
+def test_refused_value_shows_why_and_reverts(qtbot, window, store):
+    click_region(qtbot, window, NECK)
+    inspector = window.inspector
+    inspector.length.setCurrentIndex(inspector.length.findData(15.0))
+    inspector.length.activated.emit(inspector.length.currentIndex())
+    inspector.depth.setValue(40)
+    inspector.depth.editingFinished.emit()
+    assert "more than the needle length" in inspector.error.text()
+    assert only_point(store, window).depth_mm is None
+    assert inspector.depth.value() == inspector.depth.minimum()
+
+
+def test_keys_on_the_map_set_findings(qtbot, window, store):
+    click_region(qtbot, window, NECK)
+    canvas = window.chart.canvas
+    canvas.setFocus()
+    for key in (Qt.Key.Key_L, Qt.Key.Key_S, Qt.Key.Key_7):
+        qtbot.keyClick(canvas, key)
+    point = only_point(store, window)
+    assert point.kind is PointKind.LATENT and point.twitch_strength is TwitchStrength.STRONG
+    assert point.pain == 7
+    qtbot.keyClick(canvas, Qt.Key.Key_Delete)
+    assert store.points.for_session(window.session.id) == []
+
+
+def test_undo_redo_restore_screen_and_database(qtbot, window, store):
+    click_region(qtbot, window, NECK)
+    point = only_point(store, window)
+    window.inspector.pain.setValue(5)
+    window.inspector.pain.editingFinished.emit()
+    stack = window.chart.undo_stack
+    stack.undo()
+    assert store.points.get(point.id).pain is None
+    stack.undo()
+    assert store.points.for_session(window.session.id) == []
+    assert window.chart.scenes[View.BACK].markers == {}
+    stack.redo()
+    stack.redo()
+    assert store.points.get(point.id).pain == 5
+    assert window.chart.scenes[View.BACK].markers[point.id].point.pain == 5
+    window.chart.select_point(point.id)
+    window.chart.delete_selected()
+    stack.undo()
+    assert store.points.get(point.id).pain == 5
+
+
+def test_lung_risk_click_shows_caution_and_both_sides_a_warning(qtbot, window):
+    click_region(qtbot, window, CHEST_LEFT)
+    assert window.chart.caution.isVisible() and "Lung-risk" in window.chart.caution.text()
+    assert not window.chart.warning.isVisible()
+    click_region(qtbot, window, CHEST_RIGHT)
+    assert (
+        window.chart.warning.isVisible()
+        and "both sides of the thorax" in window.chart.warning.text()
+    )
+
+
+def test_signed_session_refuses_edits(qtbot, window, store):
+    click_region(qtbot, window, NECK)
+    signed = store.sessions.sign(window.session.id)
+    window.session_saved(signed)
+    click_region(qtbot, window, "back.neck.posterior.left")
+    assert len(store.points.for_session(signed.id)) == 1
+    assert window.chart.readonly_note.isVisible()
+    window.chart.select_point(only_point(store, window).id)
+    assert not window.inspector.pain.isEnabled()
+    window.chart.delete_selected()
+    assert len(store.points.for_session(signed.id)) == 1
+
+
+def test_carry_forward_copies_earlier_points(qtbot, store, patient):
+    earlier = start(store, patient, days_ago=7)
+    x, y = load_body_map(View.BACK).interior_point(NECK)
+    from tpchart.core.trigger_point import TriggerPoint
+
+    old = store.points.add(
+        TriggerPoint(
+            session_id=earlier.id,
+            number=1,
+            view=View.BACK,
+            region_id=NECK,
+            side=Side.RIGHT,
+            x=x,
+            y=y,
+            muscle="levator scapulae",
+            pain=6,
+        )
+    )
+    today = start(store, patient)
+    win = MainWindow(store)
+    qtbot.addWidget(win)
+    win.show()
+    win.patients.select_patient(patient.id)
+    assert win.session.id == today.id
+    ghost = win.chart.scenes[View.BACK].ghosts[old.id]
+    assert ghost.isVisible()
+    win.chart.show_view(View.BACK)
+    ghost.setSelected(True)
+    win.chart.carry_forward()
+    (copy,) = store.points.for_session(today.id)
+    assert (copy.region_id, copy.muscle, copy.x, copy.y) == (NECK, "levator scapulae", x, y)
+    assert copy.pain is None
+    win.chart.undo_stack.undo()
+    assert store.points.for_session(today.id) == []

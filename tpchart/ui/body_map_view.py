@@ -1,0 +1,295 @@
+"""The body-map canvas: the SVG diagram, region hover, and trigger-point markers.
+
+Scene coordinates are the diagram's own SVG coordinates, so a stored point's x/y
+is its scene position and swapping the picture never moves old points. The
+scene emits what the doctor meant (``point_requested``, ``point_moved``); the
+chart panel turns that into undoable store changes.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QKeySequence,
+    QMouseEvent,
+    QNativeGestureEvent,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPolygonF,
+    QResizeEvent,
+    QWheelEvent,
+)
+from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtWidgets import (
+    QGraphicsObject,
+    QGraphicsPathItem,
+    QGraphicsScene,
+    QGraphicsSceneMouseEvent,
+    QGraphicsView,
+    QStyleOptionGraphicsItem,
+    QWidget,
+)
+
+from tpchart.bodymap import BodyMap, load_body_map
+from tpchart.core.regions import View
+from tpchart.core.trigger_point import TriggerPoint
+from tpchart.ui.markers import PointMarker
+
+HOVER_FILL = QColor(21, 101, 192, 45)
+HOVER_STROKE = QColor(21, 101, 192, 160)
+
+
+class DiagramItem(QGraphicsObject):
+    """The SVG drawn into exactly its viewBox rectangle, as vectors at every zoom."""
+
+    def __init__(self, body: BodyMap) -> None:
+        super().__init__()
+        self._renderer = QSvgRenderer(str(body.svg_path))
+        x, y, w, h = body.view_box
+        self._rect = QRectF(x, y, w, h)
+        self.setZValue(0)
+
+    def boundingRect(self) -> QRectF:
+        return self._rect
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
+    ) -> None:
+        self._renderer.render(painter, self._rect)
+
+
+def region_path(body: BodyMap, region_id: str) -> QPainterPath:
+    """A region's outline as a painter path in diagram coordinates."""
+    path = QPainterPath()
+    for polygon in body.outline(region_id):
+        path.addPolygon(QPolygonF([QPointF(x, y) for x, y in polygon]))
+        path.closeSubpath()
+    return path
+
+
+class BodyMapScene(QGraphicsScene):
+    """One diagram (front, back or head) with its markers."""
+
+    point_requested = Signal(str, float, float)  # region id, x, y
+    point_moved = Signal(int, float, float)  # point id, new x, new y
+    region_hovered = Signal(object)  # region id or None
+
+    def __init__(self, view: View, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.view = view
+        self.body = load_body_map(view)
+        self.diagram = DiagramItem(self.body)
+        self.addItem(self.diagram)
+        x, y, w, h = self.body.view_box
+        self.setSceneRect(QRectF(x, y, w, h))
+        self.highlight = QGraphicsPathItem()
+        self.highlight.setBrush(QBrush(HOVER_FILL))
+        self.highlight.setPen(QPen(HOVER_STROKE, 0))
+        self.highlight.setZValue(1)
+        self.highlight.hide()
+        self.addItem(self.highlight)
+        self._paths: dict[str, QPainterPath] = {}
+        self._hovered: str | None = None
+        self.markers: dict[int, PointMarker] = {}
+        self.ghosts: dict[int, PointMarker] = {}
+        self.editable = False
+        self._press_pos: dict[int, QPointF] = {}
+
+    # -- markers -------------------------------------------------------------------
+    def show_points(self, points: list[TriggerPoint], ghosts: list[TriggerPoint]) -> None:
+        """Replace every marker with these points (and faint earlier ones)."""
+        for marker in [*self.markers.values(), *self.ghosts.values()]:
+            self.removeItem(marker)
+        self.markers, self.ghosts = {}, {}
+        for point in ghosts:
+            self._add_marker(point, ghost=True)
+        for point in points:
+            self.put_point(point)
+
+    def put_point(self, point: TriggerPoint) -> PointMarker:
+        """Add or update the marker of ``point``."""
+        marker = self.markers.get(point.id)  # type: ignore[arg-type]
+        if marker is None:
+            return self._add_marker(point, ghost=False)
+        marker.set_point(point)
+        return marker
+
+    def remove_point(self, point_id: int) -> None:
+        """Take a point's marker off the diagram."""
+        marker = self.markers.pop(point_id, None)
+        if marker is not None:
+            self.removeItem(marker)
+
+    def set_editable(self, editable: bool) -> None:
+        """Drafts accept clicks and drags; signed sessions only show."""
+        self.editable = editable
+        for marker in self.markers.values():
+            marker.set_movable(editable)
+
+    def _add_marker(self, point: TriggerPoint, ghost: bool) -> PointMarker:
+        marker = PointMarker(point, ghost=ghost)
+        marker.set_movable(self.editable)
+        self.addItem(marker)
+        (self.ghosts if ghost else self.markers)[point.id] = marker  # type: ignore[index]
+        return marker
+
+    # -- hover and clicks ------------------------------------------------------------
+    def hover(self, region_id: str | None) -> None:
+        """Highlight a region (or none) and tell who listens."""
+        if region_id == self._hovered:
+            return
+        self._hovered = region_id
+        if region_id is None:
+            self.highlight.hide()
+        else:
+            if region_id not in self._paths:
+                self._paths[region_id] = region_path(self.body, region_id)
+            self.highlight.setPath(self._paths[region_id])
+            self.highlight.show()
+        self.region_hovered.emit(region_id)
+
+    def mouseMoveEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        pos = event.scenePos()
+        self.hover(self.body.region_at(pos.x(), pos.y()))
+        super().mouseMoveEvent(event)
+
+    def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        item = self.itemAt(event.scenePos(), self.views()[0].transform() if self.views() else None)
+        if isinstance(item, PointMarker) or event.button() != Qt.MouseButton.LeftButton:
+            if isinstance(item, PointMarker) and not item.ghost:
+                self._press_pos[item.point.id] = item.pos()  # type: ignore[index]
+            super().mousePressEvent(event)
+            return
+        self.clearSelection()
+        pos = event.scenePos()
+        region_id = self.body.region_at(pos.x(), pos.y())
+        if region_id is not None and self.editable:
+            self.point_requested.emit(region_id, pos.x(), pos.y())
+        event.accept()
+
+    def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        super().mouseReleaseEvent(event)
+        for point_id, start in list(self._press_pos.items()):
+            marker = self.markers.get(point_id)
+            if marker is not None and marker.pos() != start:
+                self.point_moved.emit(point_id, marker.pos().x(), marker.pos().y())
+        self._press_pos.clear()
+
+    def leave(self) -> None:
+        """The pointer left the canvas."""
+        self.hover(None)
+
+
+class BodyMapView(QGraphicsView):
+    """Shows one scene, fitted to the window until the doctor zooms (wheel, pinch,
+    Ctrl+plus/minus); Ctrl+0 fits again. Drag with the right or middle button to pan."""
+
+    ZOOM_STEP = 1.2
+    MAX_ZOOM = 8.0
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("bodyMapView")
+        self.setRenderHints(
+            QPainter.RenderHint.Antialiasing | QPainter.RenderHint.SmoothPixmapTransform
+        )
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
+        self.setMouseTracking(True)
+        self.setBackgroundBrush(QColor("#fbfbfa"))
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.viewport().grabGesture(Qt.GestureType.PinchGesture)
+        self._fitted = True
+        self._pan_from: QPointF | None = None
+
+    def set_body_scene(self, scene: BodyMapScene) -> None:
+        """Show another diagram, fitted."""
+        self.setScene(scene)
+        self.fit()
+
+    def fit(self) -> None:
+        """Fit the whole diagram in the window."""
+        if self.scene() is not None:
+            self.fitInView(self.scene().sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
+        self._fitted = True
+
+    def zoom(self, factor: float) -> None:
+        """Zoom by ``factor`` around the pointer, between fitted and MAX_ZOOM x fitted."""
+        if self.scene() is None:
+            return
+        rect = self.scene().sceneRect()
+        fitted = min(
+            self.viewport().width() / rect.width(), self.viewport().height() / rect.height()
+        )
+        current = self.transform().m11()
+        target = max(fitted, min(current * factor, fitted * self.MAX_ZOOM))
+        self.scale(target / current, target / current)
+        self._fitted = abs(target - fitted) < 1e-6
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._fitted:
+            self.fit()
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        steps = event.angleDelta().y() / 120
+        if steps:
+            self.zoom(self.ZOOM_STEP**steps)
+        event.accept()
+
+    def viewportEvent(self, event: QEvent) -> bool:
+        if (
+            isinstance(event, QNativeGestureEvent)
+            and event.gestureType() == Qt.NativeGestureType.ZoomNativeGesture
+        ):
+            self.zoom(1 + event.value())
+            return True
+        if event.type() == QEvent.Type.Gesture:
+            pinch = event.gesture(Qt.GestureType.PinchGesture)  # type: ignore[attr-defined]
+            if pinch is not None:
+                self.zoom(pinch.scaleFactor())
+                return True
+        if event.type() == QEvent.Type.Leave and isinstance(self.scene(), BodyMapScene):
+            self.scene().leave()
+        return super().viewportEvent(event)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() in (Qt.MouseButton.RightButton, Qt.MouseButton.MiddleButton):
+            self._pan_from = event.position()
+            self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self._pan_from is not None:
+            delta = event.position() - self._pan_from
+            self._pan_from = event.position()
+            self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() - int(delta.x()))
+            self.verticalScrollBar().setValue(self.verticalScrollBar().value() - int(delta.y()))
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self._pan_from is not None:
+            self._pan_from = None
+            self.viewport().unsetCursor()
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+    def keyPressEvent(self, event) -> None:
+        if event.matches(QKeySequence.StandardKey.ZoomIn):
+            self.zoom(self.ZOOM_STEP)
+        elif event.matches(QKeySequence.StandardKey.ZoomOut):
+            self.zoom(1 / self.ZOOM_STEP)
+        elif (
+            event.key() == Qt.Key.Key_0 and event.modifiers() & Qt.KeyboardModifier.ControlModifier
+        ):
+            self.fit()
+        else:
+            super().keyPressEvent(event)

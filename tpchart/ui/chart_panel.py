@@ -1,0 +1,399 @@
+"""Charting a session on the body maps: click to add, drag to move, keys to set findings.
+
+The panel owns the session's undo stack. Every change becomes a ``PointsChange``
+command that writes through the store; the scene, the inspector and the caution
+banners are then updated from what the store returned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QKeySequence, QShortcut, QUndoStack
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTabBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tpchart.core.errors import TpchartError
+from tpchart.core.patient import Patient
+from tpchart.core.regions import REGIONS, View
+from tpchart.core.safety import Level, lung_cautions
+from tpchart.core.session import Session
+from tpchart.core.trigger_point import PointKind, TriggerPoint, TwitchStrength
+from tpchart.store import Store
+from tpchart.ui.body_map_view import BodyMapScene, BodyMapView
+from tpchart.ui.chart_commands import Change, PointsChange, State
+from tpchart.ui.legend import Legend
+from tpchart.ui.markers import PointMarker
+from tpchart.ui.style import CAUTION, INFO, WARNING, banner
+
+VIEW_TABS = [(View.FRONT, "Front", "F"), (View.BACK, "Back", "B"), (View.HEAD, "Head (sides)", "H")]
+
+# Single keys on the map for the selected point: the findings set most often.
+KIND_KEYS = {Qt.Key.Key_A: PointKind.ACTIVE, Qt.Key.Key_L: PointKind.LATENT}
+TWITCH_KEYS = {
+    Qt.Key.Key_N: None,
+    Qt.Key.Key_W: TwitchStrength.WEAK,
+    Qt.Key.Key_M: TwitchStrength.MEDIUM,
+    Qt.Key.Key_S: TwitchStrength.STRONG,
+}
+
+
+class ChartPanel(QWidget):
+    """The body-map canvas of one session, with view tabs, legend and cautions."""
+
+    point_selected = Signal(object)  # TriggerPoint or None
+    points_changed = Signal()
+    status_message = Signal(str)
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("chartPanel")
+        self.store = store
+        self.session: Session | None = None
+        self.patient: Patient | None = None
+        self.points: dict[int, TriggerPoint] = {}
+        self.previous: list[TriggerPoint] = []
+        self.undo_stack = QUndoStack(self)
+        self._temp_key = 0
+
+        self.scenes = {view: BodyMapScene(view, self) for view, _, _ in VIEW_TABS}
+        self.canvas = BodyMapView(self)
+        self.tabs = QTabBar(objectName="viewTabs")
+        for view, label, key in VIEW_TABS:
+            self.tabs.addTab(f"{label}  [{key}]")
+            self.tabs.setTabData(self.tabs.count() - 1, view)
+        self.show_previous = QCheckBox("Previous visit", objectName="showPrevious", checked=True)
+        self.show_previous.setToolTip("Show the last visit's points faintly")
+        self.carry_button = QPushButton("Carry forward", objectName="carryForward")
+        self.carry_button.setToolTip(
+            "Copy the selected earlier points (click the faint markers; all when none is "
+            "selected) into this session"
+        )
+        fit = QPushButton("Fit", objectName="fitButton", toolTip="Fit the diagram (Ctrl+0)")
+        fit.clicked.connect(self.canvas.fit)
+        self.hint = QLabel(objectName="chartHint")
+        self.hint.setStyleSheet("color: #555;")
+        self.warning = banner(WARNING, "lungWarning")
+        self.caution = banner(CAUTION, "lungCaution")
+        self.readonly_note = banner(INFO, "readOnlyNote")
+
+        top = QHBoxLayout()
+        top.addWidget(self.tabs)
+        top.addStretch()
+        top.addWidget(self.show_previous)
+        top.addWidget(self.carry_button)
+        top.addWidget(fit)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.warning)
+        layout.addWidget(self.caution)
+        layout.addWidget(self.readonly_note)
+        layout.addLayout(top)
+        layout.addWidget(self.canvas, stretch=1)
+        bottom = QHBoxLayout()
+        bottom.addWidget(Legend(self))
+        bottom.addStretch()
+        bottom.addWidget(self.hint)
+        layout.addLayout(bottom)
+
+        self.tabs.currentChanged.connect(self._tab_changed)
+        self.show_previous.toggled.connect(lambda _on: self._show_all())
+        self.carry_button.clicked.connect(self.carry_forward)
+        for scene in self.scenes.values():
+            scene.point_requested.connect(self.add_point)
+            scene.point_moved.connect(self.move_point)
+            scene.region_hovered.connect(self._region_hovered)
+            scene.selectionChanged.connect(self._selection_changed)
+        self._install_keys()
+        self.canvas.set_body_scene(self.scenes[View.FRONT])
+        self.set_session(None, None)
+
+    # -- session -----------------------------------------------------------------------
+    def set_session(self, patient: Patient | None, session: Session | None) -> None:
+        """Chart ``session`` (None: nothing to chart). Earlier points come from the
+        patient's most recent earlier session; the undo history starts afresh."""
+        self.patient, self.session = patient, session
+        self.undo_stack.clear()
+        self.points = {}
+        self.previous = []
+        if session is not None:
+            self.points = {p.id: p for p in self.store.points.for_session(session.id)}  # type: ignore[misc]
+            earlier = [
+                s
+                for s in self.store.sessions.for_patient(session.patient_id)
+                if s.started_at < session.started_at
+            ]
+            if earlier:
+                self.previous = self.store.points.for_session(earlier[-1].id)  # type: ignore[arg-type]
+        self._refresh_session_state()
+        self._show_all()
+
+    def refresh_session(self, session: Session) -> None:
+        """The visit's fields changed (signed, amended): update what depends on status."""
+        self.session = session
+        self._refresh_session_state()
+
+    def _refresh_session_state(self) -> None:
+        editable = self.session is not None and self.session.editable
+        for scene in self.scenes.values():
+            scene.set_editable(editable)
+        self.carry_button.setEnabled(editable and bool(self.previous))
+        self.show_previous.setEnabled(bool(self.previous))
+        if self.session is None:
+            self.hint.setText("Start a new session to chart trigger points.")
+        elif editable:
+            self.hint.setText(
+                "Click a region to add a point · drag to move · Del removes · "
+                "A/L active/latent · N/W/M/S twitch · 0-9 pain"
+            )
+        else:
+            self.hint.setText("")
+        self.readonly_note.setText("This session is signed: amend it to change points.")
+        self.readonly_note.setVisible(self.session is not None and not editable)
+        if not editable:
+            self.undo_stack.clear()
+
+    def _show_all(self) -> None:
+        ghosts = self.previous if self.show_previous.isChecked() else []
+        for view, scene in self.scenes.items():
+            scene.show_points(
+                [p for p in self.points.values() if p.view is view],
+                [p for p in ghosts if p.view is view],
+            )
+        self._update_cautions()
+        self.point_selected.emit(None)
+
+    # -- changes -------------------------------------------------------------------------
+    def _push(self, text: str, before: State, after: State, merge_key=None) -> None:
+        self.undo_stack.push(
+            PointsChange(self.store, text, before, after, self._applied, self._failed, merge_key)
+        )
+
+    @Slot(str, float, float)
+    def add_point(self, region_id: str, x: float, y: float) -> None:
+        """A click in a region: a new point there, pre-set to the region's usual muscle."""
+        if self.session is None or not self.session.editable:
+            return
+        region = REGIONS[region_id]
+        point = TriggerPoint(
+            session_id=self.session.id,  # type: ignore[arg-type]
+            number=max((p.number for p in self.points.values()), default=0) + 1,
+            view=region.view,
+            region_id=region_id,
+            side=region.side,
+            x=round(x, 2),
+            y=round(y, 2),
+            muscle=region.muscles[0] if region.muscles else "",
+        )
+        self._temp_key -= 1
+        self._push(f"Add point {point.number}", {self._temp_key: None}, {self._temp_key: point})
+
+    @Slot(int, float, float)
+    def move_point(self, point_id: int, x: float, y: float) -> None:
+        """A dragged marker: the region (and side) are found again where it was dropped."""
+        old = self.points[point_id]
+        scene = self.scenes[old.view]
+        region_id = scene.body.region_at(x, y)
+        if region_id is None:
+            scene.put_point(old)  # dropped outside the body: back where it was
+            self.status_message.emit("A point must lie on the body; it was put back.")
+            return
+        region = REGIONS[region_id]
+        muscle = old.muscle
+        if region_id != old.region_id and muscle not in region.muscles and region.muscles:
+            muscle = region.muscles[0]
+        new = replace(
+            old, x=round(x, 2), y=round(y, 2), region_id=region_id, side=region.side, muscle=muscle
+        )
+        self._push(f"Move point {old.number}", {point_id: old}, {point_id: new})
+
+    def edit_point(self, new: TriggerPoint, field: str) -> None:
+        """An inspector or key edit of one field; repeated edits of a field merge."""
+        old = self.points.get(new.id)  # type: ignore[arg-type]
+        if old is None or old == new:
+            return
+        self._push(
+            f"Set {field.replace('_', ' ')} of point {old.number}",
+            {new.id: old},
+            {new.id: new},
+            merge_key=(new.id, field),
+        )  # type: ignore[dict-item]
+
+    def delete_selected(self) -> None:
+        """Remove the selected points of this session."""
+        chosen = [m.point for m in self._selected_markers() if not m.ghost]
+        if not chosen or self.session is None or not self.session.editable:
+            return
+        numbers = ", ".join(str(p.number) for p in chosen)
+        self._push(
+            f"Delete point {numbers}",
+            {p.id: p for p in chosen},  # type: ignore[misc]
+            {p.id: None for p in chosen},
+        )  # type: ignore[misc]
+
+    def carry_forward(self) -> None:
+        """Copy earlier points into this session: the selected faint ones, or all."""
+        if self.session is None or not self.session.editable or not self.previous:
+            return
+        chosen = [m.point for m in self._selected_markers() if m.ghost] or self.previous
+        number = max((p.number for p in self.points.values()), default=0)
+        before: State = {}
+        after: State = {}
+        for offset, old in enumerate(chosen, start=1):
+            self._temp_key -= 1
+            before[self._temp_key] = None
+            after[self._temp_key] = TriggerPoint(
+                session_id=self.session.id,
+                number=number + offset,  # type: ignore[arg-type]
+                view=old.view,
+                region_id=old.region_id,
+                side=old.side,
+                x=old.x,
+                y=old.y,
+                muscle=old.muscle,
+                kind=old.kind,
+                needle_gauge_mm=old.needle_gauge_mm,
+                needle_length_mm=old.needle_length_mm,
+                technique=old.technique,
+            )
+        self._push(f"Carry forward {len(chosen)} point(s)", before, after)
+
+    def _applied(self, changes: list[Change]) -> None:
+        for old, new in changes:
+            if new is None and old is not None:
+                self.points.pop(old.id, None)  # type: ignore[arg-type]
+                self.scenes[old.view].remove_point(old.id)  # type: ignore[arg-type]
+            elif new is not None:
+                if old is not None and old.view is not new.view:
+                    self.scenes[old.view].remove_point(old.id)  # type: ignore[arg-type]
+                self.points[new.id] = new  # type: ignore[index]
+                self.scenes[new.view].put_point(new)
+        self._update_cautions()
+        self.points_changed.emit()
+        added = [new for old, new in changes if old is None and new is not None]
+        edited = [new for old, new in changes if old is not None and new is not None]
+        if len(added) == 1:
+            self.select_point(added[0].id)  # type: ignore[arg-type]
+        elif len(edited) == 1:
+            self.select_point(edited[0].id)  # type: ignore[arg-type]
+        else:
+            self._selection_changed()
+
+    def _failed(self, exc: Exception) -> None:
+        message = str(exc) if isinstance(exc, TpchartError) else f"The change was not saved: {exc}"
+        QMessageBox.warning(self, "Not saved", message)
+        # Screen equals database: reload what is stored once the undo stack is done.
+        QTimer.singleShot(0, self.reload)
+
+    @Slot()
+    def reload(self) -> None:
+        """Show the session exactly as stored (after a failed write, for example)."""
+        session = self.store.sessions.get(self.session.id) if self.session else None  # type: ignore[arg-type]
+        self.set_session(self.patient, session)
+
+    # -- selection and keys ----------------------------------------------------------------
+    def current_scene(self) -> BodyMapScene:
+        """The diagram on screen."""
+        return self.scenes[self.tabs.tabData(self.tabs.currentIndex())]
+
+    def show_view(self, view: View) -> None:
+        """Switch the canvas to ``view``."""
+        for index in range(self.tabs.count()):
+            if self.tabs.tabData(index) == view:
+                self.tabs.setCurrentIndex(index)
+
+    def select_point(self, point_id: int) -> None:
+        """Select one point, switching to its view."""
+        point = self.points.get(point_id)
+        if point is None:
+            return
+        self.show_view(point.view)
+        scene = self.scenes[point.view]
+        scene.blockSignals(True)
+        scene.clearSelection()
+        scene.markers[point_id].setSelected(True)
+        scene.blockSignals(False)
+        self._selection_changed()
+
+    def selected_point(self) -> TriggerPoint | None:
+        """The one selected point of this session, if exactly one is selected."""
+        chosen = [m for m in self._selected_markers() if not m.ghost]
+        return self.points.get(chosen[0].point.id) if len(chosen) == 1 else None  # type: ignore[arg-type]
+
+    def _selected_markers(self) -> list[PointMarker]:
+        return [i for i in self.current_scene().selectedItems() if isinstance(i, PointMarker)]
+
+    @Slot()
+    def _selection_changed(self) -> None:
+        self.point_selected.emit(self.selected_point())
+
+    @Slot(int)
+    def _tab_changed(self, index: int) -> None:
+        self.canvas.set_body_scene(self.scenes[self.tabs.tabData(index)])
+        self._selection_changed()
+
+    @Slot(object)
+    def _region_hovered(self, region_id: str | None) -> None:
+        if region_id is None:
+            self.status_message.emit("")
+            return
+        region = REGIONS[region_id]
+        muscles = ", ".join(region.muscles[:4])
+        lung = " · lung-risk zone" if region.lung_risk else ""
+        self.status_message.emit(f"{region.label} — {muscles}{lung}")
+
+    def _install_keys(self) -> None:
+        def on_map(sequence: QKeySequence | str, slot) -> None:
+            shortcut = QShortcut(QKeySequence(sequence), self.canvas)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(slot)
+
+        for view, _label, key in VIEW_TABS:
+            on_map(key, lambda v=view: self.show_view(v))
+        on_map(QKeySequence.StandardKey.Delete, self.delete_selected)
+        on_map("Backspace", self.delete_selected)
+        for key, kind in KIND_KEYS.items():
+            on_map(QKeySequence(key), lambda k=kind: self._key_edit("kind", kind=k))
+        for key, strength in TWITCH_KEYS.items():
+            on_map(QKeySequence(key), lambda s=strength: self._key_twitch(s))
+        for digit in range(10):
+            on_map(str(digit), lambda d=digit: self._key_edit("pain", pain=d))
+
+    def _key_edit(self, field: str, **values: object) -> None:
+        point = self.selected_point()
+        if point is not None and self.session is not None and self.session.editable:
+            self.edit_point(replace(point, **values), field)  # type: ignore[arg-type]
+
+    def _key_twitch(self, strength: TwitchStrength | None) -> None:
+        point = self.selected_point()
+        if point is None or self.session is None or not self.session.editable:
+            return
+        if strength is None:
+            new = replace(point, twitch_elicited=False, twitch_strength=None, twitch_count=None)
+        else:
+            new = replace(
+                point,
+                twitch_elicited=True,
+                twitch_strength=strength,
+                twitch_count=point.twitch_count or 1,
+            )
+        self.edit_point(new, "twitch")
+
+    # -- cautions ----------------------------------------------------------------------
+    def _update_cautions(self) -> None:
+        cautions = lung_cautions(self.points.values())
+        warnings = [c.message for c in cautions if c.level is Level.WARNING]
+        notes = [c.message for c in cautions if c.level is Level.CAUTION]
+        self.warning.setText("⚠ " + " ".join(warnings))
+        self.warning.setVisible(bool(warnings))
+        self.caution.setText("Lung-risk zone — " + "<br>".join(notes))
+        self.caution.setVisible(bool(notes))

@@ -1,0 +1,43 @@
+"""The Patient tab: identity, contact, history and standing precautions."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from tpchart.core.patient import Patient
+from tpchart.ui.session_header import escape
+from tpchart.ui.style import CAUTION, banner
+
+
+class PatientSummary(QWidget):
+    """Who the selected patient is."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("patientSummary")
+        self.title = QLabel(objectName="patientTitle", textFormat=Qt.TextFormat.RichText)
+        self.precautions = banner(CAUTION, "patientPrecautions")
+        self.details = QLabel(objectName="patientDetails", wordWrap=True)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.precautions)
+        layout.addWidget(self.details)
+        layout.addStretch()
+
+    def show_patient(self, patient: Patient) -> None:
+        """Fill in the labels for ``patient``."""
+        age = patient.age_on(date.today())
+        self.title.setText(
+            f"<h2>{escape(patient.full_name)}</h2>{escape(patient.record_number)} · born "
+            f"{patient.date_of_birth:%d %b %Y} (age {age}) · {patient.sex.value}"
+        )
+        labels = ", ".join(p.label for p in sorted(patient.precautions))
+        self.precautions.setText(f"⚠ Standing precautions: {labels}")
+        self.precautions.setVisible(bool(patient.precautions))
+        contact = " · ".join(filter(None, [patient.phone, patient.email])) or "No contact details."
+        history = patient.medical_history or "No medical history recorded."
+        self.details.setText(f"{contact}\n\nMedical history:\n{history}")

@@ -1,0 +1,368 @@
+"""The point inspector: every finding and needling detail of the selected point.
+
+Each widget edits one field. A change builds the new point (core validation
+runs) and is handed to the chart as an undoable edit; a refused value shows the
+reason and the widget goes back to the stored value. Tab order follows the
+consultation: where, what was found, twitch, pain, needling, notes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QRadioButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tpchart.core.errors import ValidationError
+from tpchart.core.regions import REGIONS, Side
+from tpchart.core.trigger_point import PointKind, Technique, TriggerPoint, TwitchStrength
+from tpchart.ui.style import error_label
+
+GAUGES = [0.16, 0.18, 0.20, 0.25, 0.30]
+LENGTHS = [13, 15, 25, 30, 40, 50, 60, 75, 100]
+NOT_SET = "–"
+
+
+def _spin(maximum: int, suffix: str = "") -> QSpinBox:
+    """A spin box whose lowest value means "not recorded" (None)."""
+    box = QSpinBox(minimum=-1, maximum=maximum, suffix=suffix)
+    box.setSpecialValueText(NOT_SET)
+    return box
+
+
+def _dspin(maximum: float, step: float, decimals: int, suffix: str) -> QDoubleSpinBox:
+    box = QDoubleSpinBox(minimum=-step, maximum=maximum, singleStep=step, decimals=decimals)
+    box.setSuffix(suffix)
+    box.setSpecialValueText(NOT_SET)
+    return box
+
+
+class NotesEdit(QPlainTextEdit):
+    """Notes are saved when the doctor leaves the box, not on every keystroke."""
+
+    editing_finished = Signal()
+
+    def focusOutEvent(self, event) -> None:
+        super().focusOutEvent(event)
+        self.editing_finished.emit()
+
+
+class PointInspector(QWidget):
+    """Edits the selected trigger point; emits ``point_edited(new_point, field)``."""
+
+    point_edited = Signal(object, str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("pointInspector")
+        self.point: TriggerPoint | None = None
+        self._filling = False
+
+        self.title = QLabel(objectName="pointTitle", wordWrap=True)
+        self.title.setStyleSheet("font-weight: bold; font-size: 13px;")
+        self.muscle = QComboBox(objectName="muscle", editable=True)
+        self.muscle.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.side = QComboBox(objectName="side")
+        for side in Side:
+            self.side.addItem(side.value.capitalize(), side)
+        self.kind_active = QRadioButton("&Active", objectName="kindActive")
+        self.kind_latent = QRadioButton("&Latent", objectName="kindLatent")
+        self.kind = QButtonGroup(self)
+        self.kind.addButton(self.kind_active)
+        self.kind.addButton(self.kind_latent)
+        self.taut_band = QCheckBox("Taut band", objectName="tautBand")
+        self.spot_tenderness = QCheckBox("Spot tenderness", objectName="spotTenderness")
+        self.referred_pain = QCheckBox("Referred pain", objectName="referredPain")
+        self.recognised = QCheckBox("Recognised as own pain", objectName="recognised")
+        self.twitch = QComboBox(objectName="twitchStrength")
+        self.twitch.addItem("None", None)
+        for strength in TwitchStrength:
+            self.twitch.addItem(strength.value.capitalize(), strength)
+        self.twitch_count = _spin(100, " ×")
+        self.twitch_count.setObjectName("twitchCount")
+        self.pain = _spin(10, " / 10")
+        self.pain.setObjectName("painAtPoint")
+        self.pressure = _dspin(20, 0.05, 2, " kg/cm²")
+        self.pressure.setObjectName("pressureThreshold")
+        self.gauge = QComboBox(objectName="needleGauge", editable=True)
+        self.gauge.addItem(NOT_SET, None)
+        for gauge in GAUGES:
+            self.gauge.addItem(f"{gauge:.2f}", gauge)
+        self.length = QComboBox(objectName="needleLength", editable=True)
+        self.length.addItem(NOT_SET, None)
+        for length in LENGTHS:
+            self.length.addItem(f"{length}", float(length))
+        self.depth = _dspin(150, 1, 1, " mm")
+        self.depth.setObjectName("depth")
+        self.technique = QComboBox(objectName="technique")
+        self.technique.addItem(NOT_SET, None)
+        for technique in Technique:
+            self.technique.addItem(technique.label, technique)
+        self.passes = _spin(200, " passes")
+        self.passes.setObjectName("passes")
+        self.minutes = _spin(120, " min")
+        self.minutes.setObjectName("minutes")
+        self.needles = QSpinBox(objectName="needles", minimum=1, maximum=50)
+        self.notes = NotesEdit(objectName="pointNotes")
+        self.notes.setTabChangesFocus(True)
+        self.notes.setPlaceholderText("Response, patient feedback…")
+        self.notes.setMinimumHeight(60)
+        self.error = error_label("inspectorError")
+        self._layout()
+        self._connect()
+        self.set_point(None, editable=False)
+
+    def _layout(self) -> None:
+        where = QGroupBox("Where")
+        form = QFormLayout(where)
+        form.addRow("Muscle", self.muscle)
+        form.addRow("Side", self.side)
+        found = QGroupBox("Found")
+        column = QVBoxLayout(found)
+        kinds = QHBoxLayout()
+        kinds.addWidget(self.kind_active)
+        kinds.addWidget(self.kind_latent)
+        kinds.addStretch()
+        column.addLayout(kinds)
+        flags = QHBoxLayout()
+        flags.addWidget(self.taut_band)
+        flags.addWidget(self.spot_tenderness)
+        column.addLayout(flags)
+        flags2 = QHBoxLayout()
+        flags2.addWidget(self.referred_pain)
+        flags2.addWidget(self.recognised)
+        column.addLayout(flags2)
+        response = QGroupBox("Twitch and pain")
+        form2 = QFormLayout(response)
+        twitch = QHBoxLayout()
+        twitch.addWidget(self.twitch, stretch=1)
+        twitch.addWidget(self.twitch_count)
+        form2.addRow("Twitch", twitch)
+        form2.addRow("Pain at point", self.pain)
+        form2.addRow("Pressure threshold", self.pressure)
+        needling = QGroupBox("Needling")
+        form3 = QFormLayout(needling)
+        needle = QHBoxLayout()
+        needle.addWidget(self.gauge)
+        needle.addWidget(QLabel("×"))
+        needle.addWidget(self.length)
+        needle.addWidget(QLabel("mm"))
+        form3.addRow("Needle", needle)
+        form3.addRow("Depth", self.depth)
+        form3.addRow("Technique", self.technique)
+        dose = QHBoxLayout()
+        dose.addWidget(self.passes)
+        dose.addWidget(self.minutes)
+        form3.addRow("Dose", dose)
+        form3.addRow("Needles", self.needles)
+        inner = QWidget()
+        column = QVBoxLayout(inner)
+        column.addWidget(self.title)
+        column.addWidget(self.error)
+        self.form = QWidget(objectName="inspectorForm")
+        fields = QVBoxLayout(self.form)
+        fields.setContentsMargins(0, 0, 0, 0)
+        for widget in (where, found, response, needling, QLabel("Notes"), self.notes):
+            fields.addWidget(widget)
+        column.addWidget(self.form)
+        column.addStretch()
+        scroll = QScrollArea(widgetResizable=True, frameShape=QScrollArea.Shape.NoFrame)
+        scroll.setWidget(inner)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+
+    def _connect(self) -> None:
+        self.muscle.activated.connect(lambda _i: self._commit("muscle"))
+        self.muscle.lineEdit().editingFinished.connect(lambda: self._commit("muscle"))
+        self.side.activated.connect(lambda _i: self._commit("side"))
+        self.kind.buttonClicked.connect(lambda _b: self._commit("kind"))
+        for name in ("taut_band", "spot_tenderness", "referred_pain", "recognised"):
+            getattr(self, name).toggled.connect(lambda _on, n=name: self._commit(n))
+        self.twitch.activated.connect(lambda _i: self._commit("twitch"))
+        for name in ("twitch_count", "pain", "pressure", "depth", "passes", "minutes", "needles"):
+            getattr(self, name).editingFinished.connect(lambda n=name: self._commit(n))
+            getattr(self, name).valueChanged.connect(lambda _v, n=name: self._stepped(n))
+        for name in ("gauge", "length"):
+            combo = getattr(self, name)
+            combo.activated.connect(lambda _i, n=name: self._commit(n))
+            combo.lineEdit().editingFinished.connect(lambda n=name: self._commit(n))
+        self.technique.activated.connect(lambda _i: self._commit("technique"))
+        self.notes.editing_finished.connect(lambda: self._commit("notes"))
+
+    # -- showing ---------------------------------------------------------------------------
+    def set_point(self, point: TriggerPoint | None, editable: bool) -> None:
+        """Show ``point`` (or a hint when none is selected); read-only unless ``editable``."""
+        self.point = point
+        self.error.hide()
+        self._filling = True
+        try:
+            if point is None:
+                self.title.setText("Select a point on the map, or click a region to add one.")
+            else:
+                self._fill(point)
+        finally:
+            self._filling = False
+        self.form.setVisible(point is not None)
+        for widget in self._editors():
+            widget.setEnabled(point is not None and editable)
+
+    def _editors(self) -> list[QWidget]:
+        return [
+            self.muscle,
+            self.side,
+            self.kind_active,
+            self.kind_latent,
+            self.taut_band,
+            self.spot_tenderness,
+            self.referred_pain,
+            self.recognised,
+            self.twitch,
+            self.twitch_count,
+            self.pain,
+            self.pressure,
+            self.gauge,
+            self.length,
+            self.depth,
+            self.technique,
+            self.passes,
+            self.minutes,
+            self.needles,
+            self.notes,
+        ]
+
+    def _fill(self, p: TriggerPoint) -> None:
+        region = REGIONS.get(p.region_id)
+        label = region.label if region else p.region_id
+        self.title.setText(f"Point {p.number} · {label} ({p.view.value} view)")
+        self.muscle.clear()
+        muscles = list(region.muscles) if region else []
+        if p.muscle and p.muscle not in muscles:
+            muscles.insert(0, p.muscle)
+        self.muscle.addItems(muscles)
+        self.muscle.setCurrentText(p.muscle)
+        self.side.setCurrentIndex(self.side.findData(p.side))
+        (self.kind_active if p.kind is PointKind.ACTIVE else self.kind_latent).setChecked(True)
+        for name in ("taut_band", "spot_tenderness", "referred_pain", "recognised"):
+            getattr(self, name).setChecked(getattr(p, name))
+        self.twitch.setCurrentIndex(
+            self.twitch.findData(p.twitch_strength if p.twitch_elicited else None)
+        )
+        if p.twitch_elicited and p.twitch_strength is None:
+            self.twitch.setCurrentIndex(1)
+        self.twitch_count.setValue(-1 if p.twitch_count is None else p.twitch_count)
+        self.pain.setValue(-1 if p.pain is None else p.pain)
+        self.pressure.setValue(
+            self.pressure.minimum() if p.pressure_threshold is None else p.pressure_threshold
+        )
+        self._set_combo_number(self.gauge, p.needle_gauge_mm, "{:.2f}")
+        self._set_combo_number(self.length, p.needle_length_mm, "{:g}")
+        self.depth.setValue(self.depth.minimum() if p.depth_mm is None else p.depth_mm)
+        self.technique.setCurrentIndex(self.technique.findData(p.technique))
+        self.passes.setValue(-1 if p.passes is None else p.passes)
+        self.minutes.setValue(-1 if p.minutes is None else p.minutes)
+        self.needles.setValue(p.needles)
+        if self.notes.toPlainText() != p.notes:
+            self.notes.setPlainText(p.notes)
+        self.passes.setVisible(p.technique is Technique.PISTONING)
+        self.minutes.setVisible(p.technique in (Technique.STATIC, Technique.ELECTRICAL))
+
+    @staticmethod
+    def _set_combo_number(combo: QComboBox, value: float | None, fmt: str) -> None:
+        index = combo.findData(value)
+        if index >= 0:
+            combo.setCurrentIndex(index)
+        else:
+            combo.setEditText(fmt.format(value))
+
+    # -- editing -----------------------------------------------------------------------------
+    def _stepped(self, name: str) -> None:
+        # Arrow keys and the mouse wheel change a spin box without editingFinished.
+        box = getattr(self, name)
+        if not self._filling and not box.hasFocus():
+            self._commit(name)
+
+    def _values(self, field: str) -> dict[str, Any]:
+        """The fields one widget sets, read from the widgets."""
+        if field == "muscle":
+            return {"muscle": self.muscle.currentText().strip()}
+        if field == "side":
+            return {"side": self.side.currentData()}
+        if field == "kind":
+            return {"kind": PointKind.ACTIVE if self.kind_active.isChecked() else PointKind.LATENT}
+        if field in ("taut_band", "spot_tenderness", "referred_pain", "recognised"):
+            return {field: getattr(self, field).isChecked()}
+        if field in ("twitch", "twitch_count"):
+            strength = self.twitch.currentData()
+            count = self.twitch_count.value()
+            elicited = strength is not None
+            return {
+                "twitch_elicited": elicited,
+                "twitch_strength": strength,
+                "twitch_count": (
+                    count if count > 0 else (1 if elicited and field == "twitch" else None)
+                )
+                if elicited
+                else None,
+            }
+        if field in ("pain", "passes", "minutes"):
+            value = getattr(self, field).value()
+            return {field: None if value < 0 else value}
+        if field == "needles":
+            return {"needles": self.needles.value()}
+        if field in ("pressure", "depth"):
+            box = getattr(self, field)
+            key = "pressure_threshold" if field == "pressure" else "depth_mm"
+            return {key: None if box.value() <= box.minimum() else round(box.value(), 2)}
+        if field in ("gauge", "length"):
+            combo = getattr(self, field)
+            key = "needle_gauge_mm" if field == "gauge" else "needle_length_mm"
+            text = combo.currentText().strip().replace(",", ".")
+            if text in ("", NOT_SET):
+                return {key: None}
+            try:
+                return {key: float(text)}
+            except ValueError:
+                raise ValidationError(f"Needle {field} must be a number, got {text!r}") from None
+        if field == "technique":
+            return {"technique": self.technique.currentData()}
+        if field == "notes":
+            return {"notes": self.notes.toPlainText()}
+        raise KeyError(field)
+
+    @Slot()
+    def _commit(self, field: str) -> None:
+        if self._filling or self.point is None:
+            return
+        try:
+            new = replace(self.point, **self._values(field))
+        except ValidationError as exc:
+            self.set_point(self.point, editable=True)  # back to the stored value
+            self.error.setText(str(exc))
+            self.error.show()
+            return
+        self.error.hide()
+        if new != self.point:
+            self.point_edited.emit(new, field)
+
+    def keyPressEvent(self, event) -> None:
+        # Escape hands the keyboard back to the map, where single keys set findings.
+        if event.key() == Qt.Key.Key_Escape and self.parentWidget() is not None:
+            self.clearFocus()
+        super().keyPressEvent(event)
