@@ -76,9 +76,9 @@ def _spot_in(
     """A random place inside a region, found by sampling its bounding box, kept apart
     from the points already placed so the demo markers do not hide each other."""
     body = load_body_map(REGIONS[region_id].view)
-    x0, y0, x1, y1 = body.bounds(region_id)
+    x0, y0, width, height = body.bounds(region_id)
     for _ in range(300):
-        x, y = rng.uniform(x0, x1), rng.uniform(y0, y1)
+        x, y = rng.uniform(x0, x0 + width), rng.uniform(y0, y0 + height)
         apart = all((x - tx) ** 2 + (y - ty) ** 2 > MIN_GAP**2 for tx, ty in taken)
         if apart and body.region_at(x, y) == region_id:
             return round(x, 1), round(y, 1)

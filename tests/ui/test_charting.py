@@ -251,3 +251,41 @@ def test_carry_forward_copies_earlier_points(qtbot, store, patient):
     assert copy.pain is None
     win.chart.undo_stack.undo()
     assert store.points.for_session(today.id) == []
+
+
+def test_remaining_inspector_fields_persist(qtbot, window, store):
+    from tpchart.core.trigger_point import Technique
+
+    click_region(qtbot, window, NECK)
+    inspector = window.inspector
+    inspector.side.setCurrentIndex(inspector.side.findData(Side.MIDLINE))
+    inspector.side.activated.emit(inspector.side.currentIndex())
+    for box in (inspector.spot_tenderness, inspector.referred_pain, inspector.recognised):
+        box.setChecked(True)
+    inspector.twitch.setCurrentIndex(inspector.twitch.findData(TwitchStrength.WEAK))
+    inspector.twitch.activated.emit(inspector.twitch.currentIndex())
+    inspector.twitch_count.setValue(3)
+    inspector.twitch_count.editingFinished.emit()
+    inspector.technique.setCurrentIndex(inspector.technique.findData(Technique.STATIC))
+    inspector.technique.activated.emit(inspector.technique.currentIndex())
+    inspector.minutes.setValue(10)
+    inspector.minutes.editingFinished.emit()
+    inspector.needles.setValue(2)
+    inspector.needles.editingFinished.emit()
+    saved = only_point(store, window)
+    assert saved.side is Side.MIDLINE
+    assert saved.spot_tenderness and saved.referred_pain and saved.recognised
+    assert (saved.twitch_strength, saved.twitch_count) == (TwitchStrength.WEAK, 3)
+    assert (saved.technique, saved.minutes, saved.needles) == (Technique.STATIC, 10, 2)
+
+
+def test_practitioner_picker_sets_who_changes(qtbot, window, store, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    picker = window.practitioner_picker
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("Dr Second", True))
+    picker.activated.emit(picker.findData(-1))
+    second = next(p for p in store.practitioners.all() if p.name == "Dr Second")
+    assert store.practitioner_id == second.id and picker.currentText() == "Dr Second"
+    click_region(qtbot, window, NECK)
+    assert store.audit_trail("trigger_points")[-1].practitioner_id == second.id

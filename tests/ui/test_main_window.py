@@ -75,7 +75,9 @@ def test_search_box_filters_the_list(qtbot, store):
     search = window.findChild(QLineEdit, "patientSearch")
     patient_list = window.findChild(QListView, "patientList")
     assert patient_list.model().rowCount() == 6
-    qtbot.keyClicks(search, "ири")
+    # QTest can only type ASCII keys; insert() is what an input method does for Cyrillic.
+    for letter in "ири":
+        search.insert(letter)
     qtbot.waitUntil(lambda: patient_list.model().rowCount() == 1)
     assert "Ирина" in patient_list.model().index(0).data()
 
@@ -94,8 +96,9 @@ def test_selecting_a_patient_lists_visits_and_precautions(qtbot, store):
     window = make_window(qtbot, store)
     patient_list = window.findChild(QListView, "patientList")
     patient_list.setCurrentIndex(patient_list.model().index(0))
-    banner = window.findChild(QLabel, "patientPrecautions")
+    banner = window.findChild(QLabel, "headerPrecautions")
     assert banner.isVisible() and "Pregnancy" in banner.text()
+    assert "Pregnancy" in window.findChild(QLabel, "patientPrecautions").text()
 
 
 def test_data_survives_closing_the_window(qtbot, tmp_path):

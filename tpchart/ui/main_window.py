@@ -28,6 +28,7 @@ from tpchart.ui.patient_dialog import PatientDialog
 from tpchart.ui.patient_list import PatientListPanel
 from tpchart.ui.patient_summary import PatientSummary
 from tpchart.ui.point_inspector import PointInspector
+from tpchart.ui.practitioner_picker import PractitionerPicker
 from tpchart.ui.session_header import SessionHeader
 from tpchart.ui.welcome import WelcomePage
 
@@ -125,6 +126,7 @@ class MainWindow(QMainWindow):
         self.session_list.currentItemChanged.connect(self._session_item_changed)
         self.welcome.new_patient_requested.connect(self.new_patient)
         self.welcome.demo_requested.connect(self.load_demo)
+        self.welcome.practitioner_added.connect(self.practitioner_picker.refresh)
         self.chart.point_selected.connect(self._point_selected)
         self.chart.points_changed.connect(self._points_changed)
         self.chart.status_message.connect(lambda text: self.statusBar().showMessage(text))
@@ -206,6 +208,10 @@ class MainWindow(QMainWindow):
         toolbar.addActions([self.new_patient_action, self.new_session_action])
         toolbar.addSeparator()
         toolbar.addActions([self.undo_action, self.redo_action])
+        toolbar.addSeparator()
+        toolbar.addWidget(QLabel(" Charting as: "))
+        self.practitioner_picker = PractitionerPicker(self.store)
+        toolbar.addWidget(self.practitioner_picker)
         self.toolbar = toolbar
         self._update_actions()
 

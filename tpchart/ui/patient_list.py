@@ -8,11 +8,13 @@ from PySide6.QtCore import (
     QAbstractListModel,
     QModelIndex,
     QPersistentModelIndex,
+    QSize,
     Qt,
     QTimer,
     Signal,
     Slot,
 )
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QLineEdit, QListView, QVBoxLayout, QWidget
 
 from tpchart.core.patient import Patient
@@ -67,6 +69,9 @@ class PatientListModel(QAbstractListModel):
             )
         if role == Qt.ItemDataRole.ToolTipRole:
             return patient.full_name
+        if role == Qt.ItemDataRole.SizeHintRole:
+            # Two lines, with room for scripts whose fallback fonts are taller (CJK).
+            return QSize(-1, int(QFontMetrics(QFont()).lineSpacing() * 2.7))
         if role == PatientRole:
             return patient
         return None

@@ -24,6 +24,7 @@ class WelcomePage(QWidget):
 
     new_patient_requested = Signal()
     demo_requested = Signal()
+    practitioner_added = Signal()
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -84,6 +85,7 @@ class WelcomePage(QWidget):
             self.name.setFocus()
             return False
         self._store.practitioner_id = who.id
+        self.practitioner_added.emit()
         self.error.hide()
         self.refresh()
         return True

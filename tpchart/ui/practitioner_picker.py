@@ -1,0 +1,67 @@
+"""Who is charting: a toolbar picker of practitioners, remembered per database."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Signal, Slot
+from PySide6.QtWidgets import QComboBox, QInputDialog, QMessageBox, QWidget
+
+from tpchart.core.errors import TpchartError
+from tpchart.core.practitioner import Practitioner
+from tpchart.store import Store
+
+ADD = -1
+
+
+class PractitionerPicker(QComboBox):
+    """Lists active practitioners and "Add practitioner…"; the choice becomes the
+    store's current practitioner, recorded as "who" in every audit row."""
+
+    practitioner_changed = Signal()
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("practitionerPicker")
+        self.setToolTip("Who is charting: recorded with every change and signature")
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self._store = store
+        self._key = f"practitioner/{store.path.resolve()}"
+        remembered = QSettings().value(self._key)
+        if remembered is not None and store.practitioner_id is None:
+            try:
+                store.practitioner_id = int(remembered)
+            except (TpchartError, ValueError):
+                pass
+        self.refresh()
+        self.activated.connect(self._chosen)
+
+    def refresh(self) -> None:
+        """Reload the list, keeping the current practitioner selected."""
+        self.blockSignals(True)
+        self.clear()
+        for practitioner in self._store.practitioners.all():
+            self.addItem(practitioner.name, practitioner.id)
+        self.addItem("Add practitioner…", ADD)
+        index = self.findData(self._store.practitioner_id)
+        self.setCurrentIndex(index if index >= 0 else -1)
+        self.blockSignals(False)
+
+    @Slot(int)
+    def _chosen(self, index: int) -> None:
+        chosen = self.itemData(index)
+        if chosen == ADD:
+            chosen = self._add()
+        if chosen is not None and chosen != ADD:
+            self._store.practitioner_id = chosen
+            QSettings().setValue(self._key, chosen)
+            self.practitioner_changed.emit()
+        self.refresh()
+
+    def _add(self) -> int | None:
+        name, ok = QInputDialog.getText(self, "Add practitioner", "Name, as it appears on records:")
+        if not ok:
+            return None
+        try:
+            return self._store.practitioners.add(Practitioner(name=name.strip())).id
+        except TpchartError as exc:
+            QMessageBox.warning(self, "Add practitioner", str(exc))
+            return None
