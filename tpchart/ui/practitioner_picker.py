@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from PySide6.QtCore import QSettings, Signal, Slot
 from PySide6.QtWidgets import QComboBox, QInputDialog, QMessageBox, QWidget
 
@@ -27,10 +29,9 @@ class PractitionerPicker(QComboBox):
         self._key = f"practitioner/{store.path.resolve()}"
         remembered = QSettings().value(self._key)
         if remembered is not None and store.practitioner_id is None:
-            try:
+            # A practitioner remembered from another copy of this file may not exist here.
+            with suppress(TpchartError, ValueError):
                 store.practitioner_id = int(remembered)
-            except (TpchartError, ValueError):
-                pass
         self.refresh()
         self.activated.connect(self._chosen)
 
