@@ -27,12 +27,13 @@ def test_qt_renders_every_region(view: View) -> None:
 
 
 @pytest.mark.parametrize("view", list(View))
-def test_qt_paints_the_body_inside_the_view(view: View) -> None:
+def test_qt_paints_the_body_inside_the_view(view: View, qapp) -> None:
+    # qapp (pytest-qt) is the one QApplication of the test session; a bare
+    # QGuiApplication here would make later widget tests abort.
     from PySide6.QtCore import QRectF
-    from PySide6.QtGui import QColor, QGuiApplication, QImage, QPainter
+    from PySide6.QtGui import QColor, QImage, QPainter
     from PySide6.QtSvg import QSvgRenderer
 
-    _app = QGuiApplication.instance() or QGuiApplication([])
     renderer = QSvgRenderer(str(svg_path(view)))
     body = load_body_map(view)
     _, _, w, h = body.view_box
