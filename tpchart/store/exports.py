@@ -1,0 +1,40 @@
+"""Audit entries for records that left the app: PDF exports and print-outs.
+
+A clinic must be able to say who took a copy of a patient's record and when,
+so every export or print is written to the append-only audit trail.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tpchart.store import Store, audit
+
+
+class Disclosure(StrEnum):
+    """How a record left the app; also the audit action."""
+
+    EXPORT = "export"
+    PRINT = "print"
+
+
+def record_export(
+    store: Store,
+    table: str,
+    row_id: int,
+    document: str,
+    *,
+    how: Disclosure = Disclosure.EXPORT,
+    file_name: str = "",
+) -> None:
+    """Append one audit row: ``document`` (e.g. "session summary") of ``table`` row
+    ``row_id`` was exported to ``file_name`` or printed, by the current practitioner.
+
+    Only the file's name is kept, not its folder: folders often carry the user's
+    name and are not the clinic's business."""
+    after = {"document": document}
+    if file_name:
+        after["file"] = file_name
+    with store.transaction() as db:
+        # Store has no public "who"; its context is this package's own business.
+        audit.record(db, store.practitioner_id, how.value, table, row_id, after=after)
