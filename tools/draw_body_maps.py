@@ -742,7 +742,7 @@ KNEECAP: list[Pt] = [
 
 def front_decor() -> list[Decor]:
     return [
-        Decor([S((238, 229), (215, 224), (190, 226), (166, 222))]),  # clavicle
+        Decor([S((165, 224), (190, 228), (215, 226), (238, 230))], width=1.2),  # clavicle
         Decor([S((196, 306), (214, 318), (236, 321), (246, 319))]),  # lower pectoral border
         Decor([S(*KNEECAP)], closed=True),
         Decor([S((119, 390), (128, 393), (138, 392))]),  # elbow crease

@@ -61,7 +61,7 @@ def render_reportlab(svg: Path, png: Path, dpi: int) -> None:
 
 
 def side_by_side(left: Path, right: Path, out: Path) -> None:
-    from PIL import Image, ImageDraw
+    from PIL import Image, ImageDraw, ImageFont
 
     a, b = Image.open(left).convert("RGB"), Image.open(right).convert("RGB")
     h = max(a.height, b.height)
@@ -70,8 +70,9 @@ def side_by_side(left: Path, right: Path, out: Path) -> None:
     canvas.paste(a, (0, 24))
     canvas.paste(b, (a.width + 10, 24))
     draw = ImageDraw.Draw(canvas)
-    draw.text((6, 4), "Qt (QSvgRenderer)", fill="black")
-    draw.text((a.width + 16, 4), "reportlab (svglib, pdftoppm)", fill="black")
+    font = ImageFont.load_default(size=15)
+    draw.text((6, 3), "Qt (QSvgRenderer)", fill="black", font=font)
+    draw.text((a.width + 16, 3), "reportlab (svglib -> PDF -> pdftoppm)", fill="black", font=font)
     canvas = canvas.convert("P", palette=Image.Palette.ADAPTIVE, colors=128)
     canvas.save(out, optimize=True)
 
