@@ -896,13 +896,14 @@ FILES = {View.FRONT: "front.svg", View.BACK: "back.svg", View.HEAD: "head_side.s
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=OUT, help="where to write the SVGs")
     parser.add_argument("--debug", type=Path, help="also write colour-coded copies here")
     args = parser.parse_args(argv)
-    OUT.mkdir(parents=True, exist_ok=True)
+    args.out.mkdir(parents=True, exist_ok=True)
     for drawing in (front_drawing(), back_drawing(), head_drawing()):
-        target = OUT / FILES[drawing.view]
+        target = args.out / FILES[drawing.view]
         write_svg(drawing, target)
-        print(f"{target.relative_to(ROOT)}: {len(drawing.regions)} regions")
+        print(f"{target}: {len(drawing.regions)} regions")
         if args.debug:
             args.debug.mkdir(parents=True, exist_ok=True)
             write_svg(drawing, args.debug / FILES[drawing.view], debug=True)
