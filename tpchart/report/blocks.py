@@ -1,0 +1,141 @@
+"""Small building blocks shared by the documents: paragraphs, boxes, tables, dates."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, tzinfo
+
+from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
+
+from tpchart.core.patient import Patient
+from tpchart.report.fonts import markup
+from tpchart.report.styles import (
+    CAUTION_EDGE,
+    CAUTION_FILL,
+    CONTENT_WIDTH,
+    INK,
+    RULE,
+    SHADE,
+    WARNING_EDGE,
+    WARNING_FILL,
+    styles,
+)
+
+DASH = "–"  # shown for a value that was not recorded
+
+
+def para(text: str, style: str = "body", *, bold: bool = False) -> Paragraph:
+    """A paragraph of plain ``text`` (escaped, any script) in a named style."""
+    body = markup(text)
+    return Paragraph(f"<b>{body}</b>" if bold else body, styles()[style])
+
+
+def rich(fragments: Sequence[tuple[str, bool]], style: str = "body") -> Paragraph:
+    """A paragraph from (text, bold) pieces, e.g. a bold label followed by a value."""
+    body = "".join(f"<b>{markup(t)}</b>" if bold else markup(t) for t, bold in fragments)
+    return Paragraph(body, styles()[style])
+
+
+def heading(text: str) -> Paragraph:
+    """A section heading that stays with what follows it."""
+    p = para(text, "h2")
+    p.keepWithNext = True
+    return p
+
+
+BOX_COLOURS = {
+    "caution": (CAUTION_FILL, CAUTION_EDGE),
+    "warning": (WARNING_FILL, WARNING_EDGE),
+    "note": (SHADE, RULE),
+}
+
+
+def box(content: Sequence[Flowable], kind: str = "caution") -> Table:
+    """A shaded, framed box around ``content``: "caution" (yellow), "warning" (red)
+    or "note" (grey)."""
+    fill, edge = BOX_COLOURS[kind]
+    table = Table([[list(content)]], colWidths=[CONTENT_WIDTH])
+    table.setStyle(TableStyle([
+        ("BACKGROUND", (0, 0), (-1, -1), fill),
+        ("BOX", (0, 0), (-1, -1), 0.8, edge),
+        ("LEFTPADDING", (0, 0), (-1, -1), 6), ("RIGHTPADDING", (0, 0), (-1, -1), 6),
+        ("TOPPADDING", (0, 0), (-1, -1), 4), ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+    ]))  # fmt: skip
+    return table
+
+
+def grid(
+    header: Sequence[str], rows: Sequence[Sequence[str | Flowable]], widths: Sequence[float],
+    align_right: Sequence[int] = (),
+) -> Table:  # fmt: skip
+    """A table whose header row repeats on every page; a row is never split across pages."""
+    s = styles()
+
+    def cell(value: str | Flowable, bold: bool = False) -> Flowable:
+        if isinstance(value, Flowable):
+            return value
+        return Paragraph(markup(value), s["cell_bold" if bold else "cell"])
+
+    data = [[cell(h, bold=True) for h in header]]
+    data += [[cell(v) for v in row] for row in rows]
+    table = Table(data, colWidths=list(widths), repeatRows=1)
+    commands = [
+        ("BACKGROUND", (0, 0), (-1, 0), SHADE),
+        ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK),
+        ("LINEBELOW", (0, 1), (-1, -1), 0.3, RULE),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ]  # fmt: skip
+    for col in align_right:
+        commands.append(("ALIGN", (col, 0), (col, -1), "RIGHT"))
+    table.setStyle(TableStyle(commands))
+    return table
+
+
+def key_values(pairs: Sequence[tuple[str, str]], columns: int = 2) -> Table:
+    """Label/value pairs laid out in ``columns`` columns, labels small and grey."""
+    s = styles()
+    cells = [
+        [Paragraph(markup(label), s["label"]), Paragraph(markup(value or DASH), s["body"])]
+        for label, value in pairs
+    ]
+    rows = []
+    for start in range(0, len(cells), columns):
+        row = [c for pair in cells[start : start + columns] for c in pair]
+        row += [""] * (2 * columns - len(row))
+        rows.append(row)
+    label_w = 26 * 72 / 25.4  # 26 mm
+    value_w = CONTENT_WIDTH / columns - label_w
+    table = Table(rows, colWidths=[label_w, value_w] * columns)
+    table.setStyle(TableStyle([
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+    ]))  # fmt: skip
+    return table
+
+
+def local(moment: datetime, tz: tzinfo | None = None) -> datetime:
+    """A stored (UTC) time as the clinic's local time (the machine's zone by default)."""
+    return moment.astimezone(tz)
+
+
+def when(moment: datetime | None, tz: tzinfo | None = None) -> str:
+    """ "24 Nov 2026, 10:42" in local time, or a dash."""
+    return DASH if moment is None else f"{local(moment, tz):%d %b %Y, %H:%M}"
+
+
+def day(value: date) -> str:
+    """ "24 Nov 2026"."""
+    return f"{value:%d %b %Y}"
+
+
+def born(patient: Patient, on: date) -> str:
+    """ "12 Mar 1980 (age 46)"."""
+    return f"{day(patient.date_of_birth)} (age {patient.age_on(on)})"
+
+
+def score(value: int | None) -> str:
+    """An NRS score as "7/10", or a dash."""
+    return DASH if value is None else f"{value}/10"

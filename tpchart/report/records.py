@@ -1,0 +1,98 @@
+"""Everything one document needs, read from the store in one place.
+
+The layout modules take these plain records and never touch the store, so they
+can be tested with records built by hand and stay fast (no query inside a loop).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tpchart.core.audit import Amendment
+from tpchart.core.clinic import ClinicProfile
+from tpchart.core.errors import NotFoundError
+from tpchart.core.patient import Patient
+from tpchart.core.practitioner import Practitioner
+from tpchart.core.session import Session
+from tpchart.core.trigger_point import TriggerPoint
+from tpchart.store import Store
+from tpchart.store.clinic import load_clinic
+
+
+@dataclass(frozen=True)
+class AmendmentNote:
+    """Why a signed session was reopened, with the name of who reopened it."""
+
+    amendment: Amendment
+    by: str
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """One visit with its patient, practitioner, signer, points and amendment history."""
+
+    clinic: ClinicProfile
+    patient: Patient
+    session: Session
+    practitioner: Practitioner | None
+    signer: Practitioner | None
+    points: tuple[TriggerPoint, ...]
+    amendments: tuple[AmendmentNote, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProgressRecord:
+    """A patient's visits, oldest first, each with its points."""
+
+    clinic: ClinicProfile
+    patient: Patient
+    visits: tuple[tuple[Session, tuple[TriggerPoint, ...]], ...]
+    practitioner: Practitioner | None = None  # who prints it: the current practitioner
+
+
+def _practitioner(store: Store, practitioner_id: int | None) -> Practitioner | None:
+    if practitioner_id is None:
+        return None
+    try:
+        return store.practitioners.get(practitioner_id)
+    except NotFoundError:
+        return None
+
+
+def load_session_record(store: Store, session_id: int) -> SessionRecord:
+    """The record of session ``session_id`` (NotFoundError if there is none)."""
+    session = store.sessions.get(session_id)
+    names: dict[int, str] = {}
+
+    def name(pid: int) -> str:
+        if pid not in names:
+            who = _practitioner(store, pid)
+            names[pid] = who.name if who else f"practitioner {pid}"
+        return names[pid]
+
+    return SessionRecord(
+        clinic=load_clinic(store),
+        patient=store.patients.get(session.patient_id),
+        session=session,
+        practitioner=_practitioner(store, session.practitioner_id),
+        signer=_practitioner(store, session.signed_by),
+        points=tuple(store.points.for_session(session_id)),
+        amendments=tuple(
+            AmendmentNote(a, name(a.practitioner_id)) for a in store.sessions.amendments(session_id)
+        ),
+    )
+
+
+def load_progress_record(store: Store, patient_id: int) -> ProgressRecord:
+    """Every visit of patient ``patient_id`` with its points (NotFoundError if no patient)."""
+    patient = store.patients.get(patient_id)
+    points = store.points.for_patient(patient_id)
+    visits = tuple(
+        (s, tuple(points.get(s.id, ()))) for s in store.sessions.for_patient(patient_id)
+    )  # fmt: skip
+    return ProgressRecord(
+        clinic=load_clinic(store),
+        patient=patient,
+        visits=visits,
+        practitioner=_practitioner(store, store.practitioner_id),
+    )

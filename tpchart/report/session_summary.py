@@ -1,0 +1,287 @@
+"""The session summary: one visit on A4, for the patient to take home and the file.
+
+Order follows the consultation (shared/clinical.md): who and when, status,
+assessment and pain, screening and consent, what was found and needled (body
+maps and a table of points), adverse events, aftercare and follow-up.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+
+from reportlab.lib.units import mm
+from reportlab.platypus import CondPageBreak, Flowable, Spacer, Table
+
+from tpchart.core.regions import REGIONS
+from tpchart.core.safety import Caution, Level, lung_cautions
+from tpchart.core.screening import REFERRAL_ADVICE
+from tpchart.core.session import DEFAULT_AFTERCARE, SessionStatus
+from tpchart.core.trigger_point import TriggerPoint
+from tpchart.report.blocks import (
+    DASH,
+    born,
+    box,
+    grid,
+    heading,
+    key_values,
+    local,
+    para,
+    rich,
+    score,
+    when,
+)
+from tpchart.report.diagrams import DiagramPanel
+from tpchart.report.pages import Letterhead, build_pdf
+from tpchart.report.records import SessionRecord
+
+TITLE = "Treatment summary"
+
+# Points table: column titles and widths in mm (they add up to the 180 mm text width).
+POINT_COLUMNS = (
+    ("No.", 9),
+    ("Region", 30),
+    ("Muscle", 28),
+    ("Side", 12),
+    ("Type", 13),
+    ("Twitch", 18),
+    ("Needle", 20),
+    ("Technique", 40),
+    ("Pain", 10),
+)
+
+
+def session_summary_pdf(
+    record: SessionRecord, *, printed_at: datetime | None = None, tz: tzinfo | None = None
+) -> bytes:
+    """The session summary of ``record`` as PDF bytes. ``tz`` is the zone times are
+    shown in (the machine's local zone by default)."""
+    session, patient = record.session, record.patient
+    started = local(session.started_at, tz)
+    doctor = record.practitioner
+    printed = f"Printed {when(printed_at, tz)} · " if printed_at else ""
+    head = Letterhead(
+        clinic=record.clinic,
+        title=TITLE,
+        doctor=doctor.name if doctor else "",
+        doctor_detail=f"Reg. {doctor.registration}" if doctor and doctor.registration else "",
+        running=f"{patient.full_name} · {patient.record_number} · {started:%d %b %Y}",
+        draft=session.status is not SessionStatus.SIGNED,
+        footer_note=f"{printed}Session {session.id}, version {session.version}",
+        metadata={
+            "title": f"{TITLE}: {patient.full_name}, {started:%d %b %Y}",
+            "subject": "Dry needling treatment summary",
+        },
+    )
+    return build_pdf(session_story(record, tz=tz), head)
+
+
+def session_story(record: SessionRecord, tz: tzinfo | None = None) -> list[Flowable]:
+    """The flowables of the summary, in reading order."""
+    story: list[Flowable] = []
+    story += _identity(record, tz)
+    story += _status(record, tz)
+    story += _assessment(record)
+    story += _screening(record, tz)
+    story += _points(record)
+    story += _after(record)
+    story += _attestation(record, tz)
+    return story
+
+
+def _identity(record: SessionRecord, tz: tzinfo | None) -> list[Flowable]:
+    patient, session = record.patient, record.session
+    started = local(session.started_at, tz)
+    return [
+        para(patient.full_name, "h1"),
+        Spacer(0, 3),
+        key_values(
+            [
+                ("Date of birth", born(patient, started.date())),
+                ("Record number", patient.record_number),
+                ("Session", when(session.started_at, tz)),
+                ("Practitioner", record.practitioner.name if record.practitioner else DASH),
+            ]
+        ),
+    ]
+
+
+def status_text(record: SessionRecord, tz: tzinfo | None = None) -> str:
+    """The status line: DRAFT, amendment in progress, or who signed and when."""
+    s = record.session
+    if s.status is SessionStatus.DRAFT:
+        return "DRAFT – not signed. This is not a signed clinical record."
+    if s.status is SessionStatus.AMENDING:
+        return f"DRAFT – amendment in progress (version {s.version}), not signed."
+    who = record.signer.name if record.signer else "unknown practitioner"
+    signed = f"Signed by {who} on {when(s.signed_at, tz)}"
+    if s.version > 1:
+        return f"Amended, version {s.version}. {signed}."
+    return f"{signed}."
+
+
+def _status(record: SessionRecord, tz: tzinfo | None) -> list[Flowable]:
+    signed = record.session.status is SessionStatus.SIGNED
+    lines: list[Flowable] = [para(status_text(record, tz), bold=True)]
+    for note in record.amendments:
+        a = note.amendment
+        lines.append(
+            para(
+                f"Amended on {when(a.at, tz)} by {note.by} (was version "
+                f"{a.from_version}): {a.reason}",
+                "small",
+            )
+        )
+    return [Spacer(0, 6), box(lines, "note" if signed else "warning"), Spacer(0, 2)]
+
+
+def _assessment(record: SessionRecord) -> list[Flowable]:
+    s = record.session
+    change = ""
+    if s.pain_before is not None and s.pain_after is not None:
+        change = f" (change {s.pain_after - s.pain_before:+d})"
+    pairs = [
+        ("Chief complaint", s.chief_complaint),
+        ("Likely cause", s.likely_cause.label if s.likely_cause else ""),
+        ("Pain before", f"{score(s.pain_before)} (NRS 0–10)"),
+        ("Pain after", f"{score(s.pain_after)}{change}"),
+    ]
+    measures = [
+        ("Neck Disability Index", s.ndi, " %"),
+        ("Oswestry Disability Index", s.odi, " %"),
+        ("PSFS (mean 0–10)", s.psfs, ""),
+    ]
+    pairs += [(label, f"{value:g}{unit}") for label, value, unit in measures if value is not None]
+    return [heading("Assessment"), key_values(pairs)]
+
+
+def _screening(record: SessionRecord, tz: tzinfo | None) -> list[Flowable]:
+    s = record.session
+    out: list[Flowable] = [heading("Screening and consent")]
+    if s.screening_done:
+        found = sorted(p.label for p in s.contraindications)
+        text = (
+            "Contraindications and precautions found: " + "; ".join(found) + "."
+            if found
+            else "Screened for contraindications and precautions: none found."
+        )
+        out.append(para(text))
+    else:
+        out.append(para("Screening for contraindications was not recorded.", bold=True))
+    if s.red_flags:
+        flags = ", ".join(sorted(f.label for f in s.red_flags))
+        out.append(
+            box(
+                [para(f"Red flags with neck pain: {flags}.", bold=True), para(REFERRAL_ADVICE)],
+                "warning",
+            )
+        )
+    elif s.screening_done:
+        out.append(para("No neck red flags (fever, severe headache, numbness)."))
+    if s.consent_given:
+        at = f" on {when(s.consent_at, tz)}" if s.consent_at else ""
+        out.append(
+            para(
+                f"Consent given by {s.consent_by}{at}, after the procedure and the "
+                "needle sites were explained."
+            )
+        )
+    else:
+        out.append(para("Consent was not recorded.", bold=True))
+    if s.skin_prepared:
+        out.append(para("Skin was cleaned at each needle site. No anaesthetic was used."))
+    cautions = lung_cautions(record.points)
+    if cautions:
+        lines = [para("Lung-risk cautions", bold=True)]
+        lines += [
+            para(text, bold=level is Level.WARNING) for level, text in caution_lines(cautions)
+        ]
+        warning = any(c.level is Level.WARNING for c in cautions)
+        out += [Spacer(0, 4), box(lines, "warning" if warning else "caution")]
+    return out
+
+
+def caution_lines(cautions: list[Caution]) -> list[tuple[Level, str]]:
+    """The cautions with the same wording merged into one line listing their points:
+    a session with nine points between the shoulder blades needs one line, not nine."""
+    merged: dict[tuple[Level, str], list[int]] = {}
+    for c in cautions:
+        text = c.message
+        if len(c.points) == 1:
+            text = text.removeprefix(f"Point {c.points[0]}, ")
+        merged.setdefault((c.level, text), []).extend(c.points if len(c.points) == 1 else [])
+    lines = []
+    for (level, text), numbers in merged.items():
+        if numbers:
+            label = "Point" if len(numbers) == 1 else "Points"
+            text = f"{label} {', '.join(map(str, sorted(numbers)))}: {text}"
+        lines.append((level, text))
+    return lines
+
+
+def _points(record: SessionRecord) -> list[Flowable]:
+    points = sorted(record.points, key=lambda p: p.number)
+    title = heading(f"Trigger points treated ({len(points)})")
+    if not points:
+        return [title, para("No trigger points were charted in this session.")]
+    out: list[Flowable] = [DiagramPanel(points, title=title), Spacer(0, 8)]
+    out.append(CondPageBreak(60))  # never a lone header row at the foot of a page
+    out.append(points_table(points))
+    return out
+
+
+def point_row(p: TriggerPoint) -> list[str]:
+    """One row of the points table, as text."""
+    region = REGIONS[p.region_id].label if p.region_id in REGIONS else p.region_id
+    return [
+        str(p.number),
+        region,
+        p.muscle or DASH,
+        p.side.value.capitalize(),
+        p.kind.value.capitalize(),
+        p.twitch_text,
+        p.needle or DASH,
+        p.technique_text or DASH,
+        score(p.pain),
+    ]
+
+
+def points_table(points: list[TriggerPoint]) -> Table:
+    """Every point: number, region, muscle, side, type, twitch, needle, technique, pain."""
+    return grid(
+        [title for title, _ in POINT_COLUMNS],
+        [point_row(p) for p in points],
+        [width * mm for _, width in POINT_COLUMNS],
+        align_right=(0, 8),
+    )
+
+
+def _after(record: SessionRecord) -> list[Flowable]:
+    s = record.session
+    out: list[Flowable] = [heading("Adverse events")]
+    if s.adverse_events:
+        rows = [[e.kind, e.severity.value.capitalize(), e.note or DASH] for e in s.adverse_events]
+        out.append(grid(["Event", "Severity", "Note"], rows, [55 * mm, 25 * mm, 100 * mm]))
+    else:
+        out.append(para("None recorded."))
+    out.append(heading("Aftercare advice"))
+    text = s.aftercare_text.strip()
+    out.append(para(text or DEFAULT_AFTERCARE))
+    if not s.aftercare_given:
+        out.append(para("Aftercare advice was not recorded as given at the visit.", "small"))
+    out.append(heading("Follow-up plan"))
+    out.append(para(s.follow_up.strip() or "No follow-up plan recorded."))
+    return out
+
+
+def _attestation(record: SessionRecord, tz: tzinfo | None) -> list[Flowable]:
+    s = record.session
+    if s.status is SessionStatus.SIGNED:
+        text = (
+            f"Electronically signed by {record.signer.name if record.signer else DASH} "
+            f"on {when(s.signed_at, tz)} (version {s.version})."
+        )
+        return [Spacer(0, 10), rich([(text, False)], "small")]
+    return [
+        Spacer(0, 10),
+        para("DRAFT – not signed: this document is not a clinical record.", bold=True),
+    ]
