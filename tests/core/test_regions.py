@@ -22,6 +22,7 @@ from tpchart.core.regions import (
 EXPECTED_LUNG_RISK = {
     f"{stem}.{side}"
     for stem in (
+        "front.neck.anterior",  # scalenes over the lung apex
         "front.shoulder.upper",
         "front.chest",
         "front.chest.lateral",

@@ -155,6 +155,12 @@ KNOWN_MUSCLES: frozenset[str] = frozenset(CLINICAL_MUSCLES + EXTRA_MUSCLES)
 
 # Lung risk [clinical brief, "Safety": pneumothorax is rare but the most
 # serious complication; risk over the thorax; lung reached at about 3 cm].
+# The dome of the pleura rises 2-3 cm above the medial clavicle, just behind the
+# lower scalenes: pneumothorax has been reported after scalene needling.
+_LUNG_APEX = (
+    "Lower scalenes lie over the apex of the lung, which rises above the clavicle; "
+    "lung has been reached at about 3 cm depth (pneumothorax risk)."
+)
 _THORAX = "Over the thorax: lung has been reached at about 3 cm depth (pneumothorax risk)."
 _NECK_ANGLE = (
     "Upper trapezius near the neck angle lies over the apex of the lung; "
@@ -198,7 +204,7 @@ _FRONT: tuple[_Spec, ...] = (
         "front.neck.anterior",
         "{Side} anterior neck",
         ("sternocleidomastoid", "scalenes", "platysma"),
-        "",
+        _LUNG_APEX,
     ),
     (
         "front.shoulder.upper",
