@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, tzinfo
 
+from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
 
 from tpchart.core.patient import Patient
@@ -70,25 +72,29 @@ def grid(
 ) -> Table:  # fmt: skip
     """A table whose header row repeats on every page; a row is never split across pages."""
     s = styles()
+    # Paragraphs ignore the table's ALIGN; right-aligned columns need their own style.
+    left = {False: s["cell"], True: s["cell_bold"]}
+    right = {bold: ParagraphStyle(f"{st.name}_right", st, alignment=TA_RIGHT)
+             for bold, st in left.items()}  # fmt: skip
 
-    def cell(value: str | Flowable, bold: bool = False) -> Flowable:
+    def cell(value: str | Flowable, col: int, bold: bool = False) -> Flowable:
         if isinstance(value, Flowable):
             return value
-        return Paragraph(markup(value), s["cell_bold" if bold else "cell"])
+        return Paragraph(markup(value), (right if col in align_right else left)[bold])
 
-    data = [[cell(h, bold=True) for h in header]]
-    data += [[cell(v) for v in row] for row in rows]
+    data = [[cell(h, col, bold=True) for col, h in enumerate(header)]]
+    data += [[cell(v, col) for col, v in enumerate(row)] for row in rows]
     table = Table(data, colWidths=list(widths), repeatRows=1)
     commands = [
         ("BACKGROUND", (0, 0), (-1, 0), SHADE),
         ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK),
         ("LINEBELOW", (0, 1), (-1, -1), 0.3, RULE),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-    ]  # fmt: skip
-    for col in align_right:
-        commands.append(("ALIGN", (col, 0), (col, -1), "RIGHT"))
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ]
     table.setStyle(TableStyle(commands))
     return table
 
