@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -289,3 +290,30 @@ def test_practitioner_picker_sets_who_changes(qtbot, window, store, monkeypatch)
     assert store.practitioner_id == second.id and picker.currentText() == "Dr Second"
     click_region(qtbot, window, NECK)
     assert store.audit_trail("trigger_points")[-1].practitioner_id == second.id
+
+
+def test_new_session_starts_a_visit_and_signing_locks_the_chart(qtbot, window, store, patient):
+    from PySide6.QtWidgets import QApplication
+
+    from tpchart.ui.visit_start import StartVisitDialog
+
+    def fill_and_save():
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, StartVisitDialog)
+        dialog.accept()
+
+    from PySide6.QtCore import QTimer
+
+    before = len(store.sessions.for_patient(patient.id))
+    QTimer.singleShot(0, fill_and_save)
+    window.new_session()
+    assert len(store.sessions.for_patient(patient.id)) == before + 1
+    new = window.session
+    assert new.editable and window.session_list.currentRow() == 0
+    click_region(qtbot, window, NECK)
+    signed = store.sessions.update(replace(new, consent_given=True, consent_by="Patient"))
+    signed = store.sessions.sign(signed.id)
+    window.visit_panel.session_changed.emit(signed)
+    assert "signed" in window.header.title.text()
+    assert window.chart.readonly_note.isVisible()
+    assert "signed" in window.session_list.currentItem().text()

@@ -30,6 +30,7 @@ from tpchart.ui.patient_summary import PatientSummary
 from tpchart.ui.point_inspector import PointInspector
 from tpchart.ui.practitioner_picker import PractitionerPicker
 from tpchart.ui.session_header import SessionHeader
+from tpchart.ui.visit_panel import VisitPanel
 from tpchart.ui.welcome import WelcomePage
 
 SessionRole = Qt.ItemDataRole.UserRole + 2
@@ -96,6 +97,8 @@ class MainWindow(QMainWindow):
         self.inspector = PointInspector()
         self.side_tabs = QTabWidget(objectName="sideTabs")
         self.side_tabs.addTab(self.inspector, "Point")
+        self.visit_panel = VisitPanel(store)
+        self.side_tabs.addTab(self.visit_panel, "Visit")
         self.side_tabs.setMinimumWidth(300)
 
         self.welcome = WelcomePage(store)
@@ -131,6 +134,7 @@ class MainWindow(QMainWindow):
         self.chart.points_changed.connect(self._points_changed)
         self.chart.status_message.connect(lambda text: self.statusBar().showMessage(text))
         self.inspector.point_edited.connect(self.chart.edit_point)
+        self.visit_panel.session_changed.connect(self.session_saved)
         self._restore_layout()
         self._show_start_page()
 
@@ -231,12 +235,14 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def show_patient(self, patient: Patient | None) -> None:
         """Show the selected patient: visits newest first, the newest one charted."""
+        self.visit_panel.commit_pending()
         self.patient = patient
         self._update_actions()
         if patient is None:
             self.session = None
             self.session_list.clear()
             self.chart.set_session(None, None)
+            self.visit_panel.set_session(None, None)
             self._show_start_page()
             return
         self.summary.show_patient(patient)
@@ -269,6 +275,7 @@ class MainWindow(QMainWindow):
         self.session = session
         self.header.show_visit(self.patient, session)  # type: ignore[arg-type]
         self.chart.set_session(self.patient, session)
+        self.visit_panel.set_session(session, self.patient)
         self.tabs.setCurrentWidget(self.chart)
 
     def session_saved(self, session: Session) -> None:
@@ -360,10 +367,11 @@ class MainWindow(QMainWindow):
                 splitter.restoreState(state)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        # Unsaved inspector text (notes being typed) is committed by its focus-out.
+        # Text still being typed (notes, complaint) is saved before the window goes.
         focused = self.focusWidget()
         if focused is not None:
             focused.clearFocus()
+        self.visit_panel.commit_pending()
         settings = QSettings()
         settings.setValue("mainWindow/geometry", self.saveGeometry())
         for splitter in (self.splitter, self.work):
