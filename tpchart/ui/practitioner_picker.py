@@ -25,6 +25,7 @@ class PractitionerPicker(QComboBox):
         self.setObjectName("practitionerPicker")
         self.setToolTip("Who is charting: recorded with every change and signature")
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.setPlaceholderText("nobody yet")
         self._store = store
         self._key = f"practitioner/{store.path.resolve()}"
         remembered = QSettings().value(self._key)
