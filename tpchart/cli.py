@@ -56,6 +56,23 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_pdf(args: argparse.Namespace) -> int:
+    """Write a session summary, or a patient's progress report, as a PDF file."""
+    from tpchart.report.documents import export_progress, export_session  # reportlab on demand
+
+    if args.progress and args.patient is None:
+        raise TpchartError("--progress needs --patient ID")
+    if args.patient is not None and not args.progress:
+        raise TpchartError("--patient needs --progress (a session summary takes --session ID)")
+    with Store.open(_existing(args.db)) as store:
+        if args.progress:
+            target = export_progress(store, args.patient, args.output)
+        else:
+            target = export_session(store, args.session, args.output)
+    print(f"Wrote {target}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser shared by ``main.py`` and the ``tpchart`` script."""
     parser = argparse.ArgumentParser(
@@ -78,6 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
     command("check", cmd_check, "check integrity and foreign keys; exit 1 on a problem")
     backup = command("backup", cmd_backup, "copy the database safely into a folder")
     backup.add_argument("--to", type=Path, required=True, metavar="DIR", help="backup folder")
+    export = command("export-pdf", cmd_export_pdf, "write a session summary or progress report PDF")
+    which = export.add_mutually_exclusive_group(required=True)
+    which.add_argument("--session", type=_positive, metavar="ID", help="the session to summarise")
+    which.add_argument("--patient", type=_positive, metavar="ID", help="the patient (--progress)")
+    export.add_argument("--progress", action="store_true", help="the patient's progress report")
+    export.add_argument("-o", "--output", type=Path, required=True, metavar="FILE", help="the PDF")
     return parser
 
 

@@ -22,6 +22,9 @@ def write_atomic(path: Path | str, write: Callable[[BinaryIO], object]) -> Path:
     exception propagates and ``path`` keeps its old content."""
     target = Path(path)
     folder = target.parent
+    if not folder.is_dir():
+        # Said plainly: otherwise the error would name the temporary file.
+        raise FileNotFoundError(f"There is no folder {folder} to save {target.name} in")
     handle, temp_name = _create_temp(folder, target.name)
     try:
         with os.fdopen(handle, "wb") as file:
