@@ -317,3 +317,19 @@ def test_new_session_starts_a_visit_and_signing_locks_the_chart(qtbot, window, s
     assert "signed" in window.header.title.text()
     assert window.chart.readonly_note.isVisible()
     assert "signed" in window.session_list.currentItem().text()
+
+
+def test_export_pdf_from_the_menu_writes_the_summary(qtbot, window, store, tmp_path, monkeypatch):
+    from pypdf import PdfReader
+    from PySide6.QtWidgets import QFileDialog
+
+    click_region(qtbot, window, NECK)
+    target = tmp_path / "summary.pdf"
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), "PDF (*.pdf)")
+    )
+    assert window.export_pdf_action.isEnabled()
+    window.export_pdf_action.trigger()
+    text = "".join(page.extract_text() for page in PdfReader(target).pages)
+    assert "Ana Chart" in text and "DRAFT" in text
+    assert store.audit_trail()[-1].action == "export"

@@ -24,6 +24,8 @@ from tpchart.core.patient import Patient
 from tpchart.core.session import Session, SessionStatus
 from tpchart.store import Store
 from tpchart.ui.chart_panel import VIEW_TABS, ChartPanel
+from tpchart.ui.clinic_dialog import edit_clinic_profile
+from tpchart.ui.export import export_progress_pdf, export_session_pdf, print_session
 from tpchart.ui.patient_dialog import PatientDialog
 from tpchart.ui.patient_list import PatientListPanel
 from tpchart.ui.patient_summary import PatientSummary
@@ -159,11 +161,23 @@ class MainWindow(QMainWindow):
             "&Edit patient…", self.edit_patient, name="editPatientAction"
         )
         quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.export_pdf_action = self._action(
+            "&Export PDF…", self.export_session, "Ctrl+E", "exportPdfAction"
+        )
+        self.print_action = self._action(
+            "&Print…", self.print_session, QKeySequence.StandardKey.Print, "printAction"
+        )
+        self.export_progress_action = self._action(
+            "Export progress re&port…", self.export_progress, name="exportProgressAction"
+        )
         file_menu = self.menuBar().addMenu("&File")
         for action in (self.new_patient_action, self.new_session_action, self.edit_patient_action):
             file_menu.addAction(action)
+        file_menu.addSeparator()
+        for action in (self.export_pdf_action, self.print_action, self.export_progress_action):
+            file_menu.addAction(action)
         self.file_menu = file_menu
-        self._quit_separator = file_menu.addSeparator()
+        file_menu.addSeparator()
         file_menu.addAction(quit_action)
 
         self.undo_action = self.chart.undo_stack.createUndoAction(self, "&Undo")
@@ -205,11 +219,21 @@ class MainWindow(QMainWindow):
             )
         )
         self.view_menu = view_menu
+        self.settings_menu = self.menuBar().addMenu("&Settings")
+        self.settings_menu.addAction(
+            self._action(
+                "&Clinic profile…",
+                lambda: edit_clinic_profile(self, self.store),
+                name="clinicProfileAction",
+            )
+        )
 
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("mainToolbar")
         toolbar.setMovable(False)
         toolbar.addActions([self.new_patient_action, self.new_session_action])
+        toolbar.addSeparator()
+        toolbar.addActions([self.export_pdf_action, self.print_action])
         toolbar.addSeparator()
         toolbar.addActions([self.undo_action, self.redo_action])
         toolbar.addSeparator()
@@ -223,6 +247,9 @@ class MainWindow(QMainWindow):
         self.edit_patient_action.setEnabled(self.patient is not None)
         self.new_session_action.setEnabled(self.patient is not None)
         self.new_session_button.setEnabled(self.patient is not None)
+        self.export_progress_action.setEnabled(self.patient is not None)
+        self.export_pdf_action.setEnabled(self.session is not None)
+        self.print_action.setEnabled(self.session is not None)
 
     # -- pages -------------------------------------------------------------------------
     def _show_start_page(self) -> None:
@@ -240,6 +267,7 @@ class MainWindow(QMainWindow):
         self._update_actions()
         if patient is None:
             self.session = None
+            self._update_actions()
             self.session_list.clear()
             self.chart.set_session(None, None)
             self.visit_panel.set_session(None, None)
@@ -273,6 +301,7 @@ class MainWindow(QMainWindow):
     def show_session(self, session: Session | None) -> None:
         """Chart ``session`` of the current patient (None: no visit yet)."""
         self.session = session
+        self._update_actions()
         self.header.show_visit(self.patient, session)  # type: ignore[arg-type]
         self.chart.set_session(self.patient, session)
         self.visit_panel.set_session(session, self.patient)
@@ -336,6 +365,26 @@ class MainWindow(QMainWindow):
         if dialog.exec() and dialog.saved is not None:
             self._fill_sessions(select_id=dialog.saved.id)
             self.chart.canvas.setFocus()
+
+    @Slot()
+    def export_session(self) -> None:
+        """Save the visit's treatment summary as a PDF."""
+        if self.session is not None:
+            self.visit_panel.commit_pending()
+            export_session_pdf(self, self.store, self.session.id)  # type: ignore[arg-type]
+
+    @Slot()
+    def print_session(self) -> None:
+        """Print the visit's treatment summary (with a preview)."""
+        if self.session is not None:
+            self.visit_panel.commit_pending()
+            print_session(self, self.store, self.session.id)  # type: ignore[arg-type]
+
+    @Slot()
+    def export_progress(self) -> None:
+        """Save the patient's progress report as a PDF."""
+        if self.patient is not None:
+            export_progress_pdf(self, self.store, self.patient.id)  # type: ignore[arg-type]
 
     @Slot()
     def load_demo(self) -> None:
