@@ -1,0 +1,195 @@
+"""Score-over-time charts for the progress view (pyqtgraph): pain before and after each
+visit, and the optional outcome measures, on a real calendar axis with the MCID marked.
+
+pyqtgraph rather than QtCharts: it is pure Python over numpy (a few MB) where
+QtCharts needs the ~60 MB ``pyside6-addons`` wheel, and it draws into an ordinary
+QGraphicsView that renders offscreen for tests and screenshots.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, timedelta
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QWidget
+
+from tpchart.core.progress import PAIN, Change, Measure, VisitSummary, fmt
+
+# Okabe-Ito colours, distinguishable with the common colour-vision deficiencies; the
+# two series also differ by line style and marker shape, so colour is never needed.
+BEFORE_COLOUR = "#0072B2"  # blue, dashed line, hollow circles
+AFTER_COLOUR = "#D55E00"  # vermillion, solid line, filled triangles
+VALUE_COLOUR = "#0072B2"
+MCID_COLOUR = "#4d4d4d"
+BAND_FILL = QColor(0, 158, 115, 38)  # bluish green, very light: the "meaningful" zone
+TEXT_COLOUR = "#1a1a1a"
+DAY = 86400.0
+
+
+class VisitDateAxis(pg.AxisItem):
+    """A calendar axis with ticks on whole days, weeks (Mondays) or months, labelled
+    "3 Mar"; the year is added when the visits span more than one."""
+
+    def __init__(self) -> None:
+        super().__init__("bottom")
+        self._with_year = False
+
+    def tickValues(self, minVal: float, maxVal: float, size: float) -> list:
+        if not math.isfinite(minVal) or not math.isfinite(maxVal) or maxVal <= minVal:
+            return []
+        first, last = _local_day(minVal), _local_day(maxVal)
+        self._with_year = first.year != last.year
+        # About 70 px per label keeps "28 Sep 2025" from touching its neighbours.
+        room = max(2, int(size / (95 if self._with_year else 70)))
+        span = (last - first).days + 1
+        for step in (1, 2, 7, 14):
+            if span / step <= room:
+                return [(step * DAY, _days(first, last, step, monday=step >= 7))]
+        months = next((m for m in (1, 2, 3, 6, 12) if span / (30.4 * m) <= room), 24)
+        return [(months * 30 * DAY, _month_starts(first, last, months))]
+
+    def tickStrings(self, values: list, scale: float, spacing: float) -> list[str]:
+        fmt_ = "%-d %b %Y" if self._with_year else "%-d %b"
+        return [datetime.fromtimestamp(v).strftime(fmt_) for v in values]
+
+
+def _local_day(ts: float) -> date:
+    return datetime.fromtimestamp(ts).date()
+
+
+def _stamp(day: date) -> float:
+    return datetime(day.year, day.month, day.day).timestamp()
+
+
+def _days(first: date, last: date, step: int, monday: bool) -> list[float]:
+    day = first
+    if monday:
+        day += timedelta(days=(7 - day.weekday()) % 7)
+    out = []
+    while day <= last:
+        out.append(_stamp(day))
+        day += timedelta(days=step)
+    return out
+
+
+def _month_starts(first: date, last: date, months: int) -> list[float]:
+    year, month = first.year, first.month
+    out = []
+    while date(year, month, 1) <= last:
+        if date(year, month, 1) >= first and (month - 1) % months == 0:
+            out.append(_stamp(date(year, month, 1)))
+        month += 1
+        if month > 12:
+            year, month = year + 1, 1
+    return out
+
+
+class ScoreChart(pg.PlotWidget):
+    """One measure over calendar time. For pain: before (dashed, hollow circles) and
+    after needling (solid, filled triangles); for the others: the recorded value.
+    A shaded band marks the clinically meaningful improvement from the first visit
+    (first value - MCID, or + MCID when higher is better)."""
+
+    def __init__(self, measure: Measure, parent: QWidget | None = None) -> None:
+        super().__init__(parent, background="w", axisItems={"bottom": VisitDateAxis()})
+        self.measure = measure
+        self.setObjectName(f"{measure.key}Chart")
+        self.setMinimumHeight(200)
+        self.setMenuEnabled(False)
+        self.setMouseEnabled(x=False, y=False)  # a record, not an exploration tool
+        self.hideButtons()
+        item = self.getPlotItem()
+        for side in ("left", "bottom"):
+            axis = item.getAxis(side)
+            axis.setPen(pg.mkPen(TEXT_COLOUR))
+            axis.setTextPen(pg.mkPen(TEXT_COLOUR))
+        item.setLabel("left", measure.title, color=TEXT_COLOUR)
+        item.showGrid(x=False, y=True, alpha=0.15)
+        item.setYRange(0, measure.scale_max, padding=0.04)
+        item.getAxis("left").setTickSpacing(
+            major=measure.scale_max / 5, minor=measure.scale_max / 10
+        )
+        self.series: dict[str, pg.PlotDataItem] = {}
+
+    def show_visits(self, summaries: list[VisitSummary], change: Change) -> None:
+        """Draw the visits' scores and the MCID band for ``change``."""
+        item = self.getPlotItem()
+        item.clear()
+        if item.legend is not None:
+            item.legend.scene().removeItem(item.legend)
+            item.legend = None
+        self.series = {}
+        stamps = [s.started_at.timestamp() for s in summaries]
+        if not stamps:
+            return
+        legend = item.addLegend(
+            offset=(10, 8) if self.measure.higher_is_better else (-10, 8),
+            labelTextColor=TEXT_COLOUR,
+            brush=pg.mkBrush(255, 255, 255, 230),
+            pen=pg.mkPen("#bbbbbb"),
+        )
+        if self.measure is PAIN:
+            self._series("before", "Before needling", summaries, "pain_before",
+                         BEFORE_COLOUR, Qt.PenStyle.DashLine, "o", filled=False)  # fmt: skip
+            self._series("after", "After needling", summaries, "pain_after",
+                         AFTER_COLOUR, Qt.PenStyle.SolidLine, "t", filled=True)  # fmt: skip
+        else:
+            self._series("value", self.measure.name, summaries, self.measure.key,
+                         VALUE_COLOUR, Qt.PenStyle.SolidLine, "o", filled=True)  # fmt: skip
+        self._mcid_band(change, legend)
+        # Pad the date range so the first and last markers are not cut by the axes.
+        pad = max(2 * DAY, (max(stamps) - min(stamps)) * 0.05)
+        item.setXRange(min(stamps) - pad, max(stamps) + pad, padding=0)
+        legend.setParentItem(item.vb)
+
+    def _series(self, key: str, name: str, summaries: list[VisitSummary], attr: str,
+                colour: str, style: Qt.PenStyle, symbol: str, filled: bool) -> None:  # fmt: skip
+        points = [
+            (s.started_at.timestamp(), float(v))
+            for s in summaries
+            if (v := getattr(s, attr)) is not None
+        ]
+        if not points:
+            return
+        xs, ys = zip(*points, strict=True)
+        self.series[key] = self.getPlotItem().plot(
+            list(xs),
+            list(ys),
+            name=name,
+            pen=pg.mkPen(colour, width=2.5, style=style),
+            symbol=symbol,
+            symbolSize=11,
+            symbolPen=pg.mkPen(colour, width=2),
+            symbolBrush=pg.mkBrush(colour if filled else "w"),
+            antialias=True,
+        )
+
+    def _mcid_band(self, change: Change, legend: pg.LegendItem) -> None:
+        target = change.target
+        if target is None:
+            return
+        m = self.measure
+        low, high = (target, m.scale_max) if m.higher_is_better else (0.0, target)
+        band = pg.LinearRegionItem(
+            values=(low, high),
+            orientation="horizontal",
+            movable=False,
+            brush=pg.mkBrush(BAND_FILL),
+            pen=pg.mkPen(None),
+        )
+        band.setZValue(-10)
+        self.getPlotItem().addItem(band, ignoreBounds=True)
+        line = pg.InfiniteLine(
+            pos=target, angle=0, pen=pg.mkPen(MCID_COLOUR, width=1.5, style=Qt.PenStyle.DotLine)
+        )
+        self.getPlotItem().addItem(line, ignoreBounds=True)
+        # The band is named in the legend (a text label inside the plot would cover
+        # markers on narrow charts).
+        sample = pg.BarGraphItem(x=[0], height=[0], width=1, brush=pg.mkBrush(BAND_FILL),
+                                 pen=pg.mkPen(MCID_COLOUR, style=Qt.PenStyle.DotLine))  # fmt: skip
+        unit = "points" if m.mcid != 1 else "point"
+        legend.addItem(sample, f"≥ MCID: {fmt(m.mcid)} {unit} better than visit 1")
+        self.mcid_line = line

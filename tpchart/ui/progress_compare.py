@@ -1,0 +1,245 @@
+"""Compare two visits: points new, gone and persisting, as a table and on two diagrams.
+
+Markers differ by shape and line as well as colour, so the comparison reads for
+colour-blind doctors and in greyscale: persisting = filled circle, new = filled
+square, gone = hollow dashed circle. Each marker carries its table row number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QPen
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QGraphicsRectItem,
+    QGraphicsSimpleTextItem,
+    QGridLayout,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tpchart.core.progress import (
+    Comparison,
+    PointsBySession,
+    VisitSummary,
+    compare_sessions,
+    point_name,
+)
+from tpchart.core.regions import View
+from tpchart.core.trigger_point import TriggerPoint
+from tpchart.ui.progress_maps import VIEW_NAMES, DiagramScene, DiagramView, view_tabs, visit_label
+
+PERSISTING = "#0072B2"  # Okabe-Ito blue
+NEW = "#D55E00"  # vermillion
+GONE = "#595959"  # grey, hollow and dashed
+MARK_RADIUS = 8.0  # screen pixels: the compare diagrams are small
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the comparison table."""
+
+    status: str  # "Persisting", "New", "Gone"
+    name: str
+    earlier: TriggerPoint | None
+    later: TriggerPoint | None
+
+
+def comparison_rows(cmp: Comparison) -> list[Row]:
+    """Persisting first (the points that matter for follow-up), then new, then gone."""
+    rows = [Row("Persisting", point_name(m.after), m.before, m.after) for m in cmp.persisting]
+    rows += [Row("New", point_name(p), None, p) for p in cmp.new]
+    rows += [Row("Gone", point_name(p), p, None) for p in cmp.gone]
+    return rows
+
+
+def finding(point: TriggerPoint | None) -> str:
+    """Pain and twitch at a point, e.g. "pain 7, twitch Strong ×3"."""
+    if point is None:
+        return "—"
+    pain = f"pain {point.pain}" if point.pain is not None else "pain not scored"
+    return f"{pain}, twitch {point.twitch_text.lower()}"
+
+
+def change_text(row: Row) -> str:
+    """What changed at a persisting point, in words a doctor would write."""
+    if row.earlier is None or row.later is None:
+        return ""
+    parts = []
+    a, b = row.earlier.pain, row.later.pain
+    if a is not None and b is not None:
+        delta = b - a
+        parts.append("pain unchanged" if delta == 0 else f"pain {delta:+d}".replace("-", "−"))
+    if row.earlier.twitch_text != row.later.twitch_text:
+        parts.append(f"twitch {row.earlier.twitch_text.lower()} → {row.later.twitch_text.lower()}")
+    return "; ".join(parts)
+
+
+class ComparePanel(QWidget):
+    """Two visit pickers, two small diagrams and the table of matched points."""
+
+    HEADERS = ("#", "Status", "Point", "Earlier visit", "Later visit", "Change")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("comparePanel")
+        self.earlier = QComboBox(objectName="compareEarlier")
+        self.later = QComboBox(objectName="compareLater")
+        self.summary = QLabel(objectName="compareSummary", wordWrap=True)
+        self.tabs = view_tabs("compareViews")
+        self.scenes = {
+            side: {view: DiagramScene(view, self) for view in VIEW_NAMES}
+            for side in ("earlier", "later")
+        }
+        self.diagrams = {side: DiagramView() for side in ("earlier", "later")}
+        self.table = QTableWidget(0, len(self.HEADERS), objectName="compareTable")
+        self.table.setHorizontalHeaderLabels(self.HEADERS)
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setAlternatingRowColors(True)
+        self.table.setMinimumHeight(150)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        self.table.setWordWrap(True)
+        self.rows: list[Row] = []
+        self.comparison: Comparison | None = None
+        self._summaries: list[VisitSummary] = []
+        self._points: PointsBySession = {}
+
+        grid = QGridLayout()
+        grid.addWidget(QLabel("Earlier visit"), 0, 0)
+        grid.addWidget(QLabel("Later visit"), 0, 1)
+        grid.addWidget(self.earlier, 1, 0)
+        grid.addWidget(self.later, 1, 1)
+        for column, side in enumerate(("earlier", "later")):
+            self.diagrams[side].setObjectName(f"compare{side.capitalize()}Diagram")
+            self.diagrams[side].setMinimumSize(140, 320)
+            grid.addWidget(self.diagrams[side], 3, column)
+        grid.addWidget(self.tabs, 2, 0, 1, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(grid, stretch=1)
+        layout.addWidget(QLabel(
+            "<span style='color:#0072B2'>●</span> persisting &nbsp; "
+            "<span style='color:#D55E00'>■</span> new &nbsp; "
+            "<span style='color:#595959'>◌</span> gone (hollow, dashed)",
+            objectName="compareLegend",
+        ))  # fmt: skip
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table, stretch=1)
+
+        self.earlier.currentIndexChanged.connect(lambda _index: self._redraw())
+        self.later.currentIndexChanged.connect(lambda _index: self._redraw())
+        self.tabs.currentChanged.connect(lambda _index: self._draw_markers())
+
+    def show_visits(self, summaries: list[VisitSummary], points: PointsBySession) -> None:
+        """Offer these visits; compare the last two by default."""
+        self._summaries, self._points = summaries, points
+        for combo in (self.earlier, self.later):
+            combo.blockSignals(True)
+            combo.clear()
+            for s in summaries:
+                combo.addItem(visit_label(s), s.session_id)
+            combo.blockSignals(False)
+        self.earlier.setCurrentIndex(max(0, len(summaries) - 2) if summaries else -1)
+        self.later.setCurrentIndex(len(summaries) - 1)
+        self._redraw(open_busiest=True)
+
+    def _redraw(self, open_busiest: bool = False) -> None:
+        a, b = self.earlier.currentData(), self.later.currentData()
+        if a is None or b is None:
+            self.comparison, self.rows = None, []
+            self.summary.setText("Compare needs two visits.")
+            self._fill_table()
+            self._draw_markers()
+            return
+        if self.earlier.currentIndex() > self.later.currentIndex():
+            a, b = b, a  # "earlier" is whichever visit came first
+        self.comparison = compare_sessions(self._points, a, b)
+        self.rows = comparison_rows(self.comparison)
+        c = self.comparison
+        self.summary.setText(
+            "The same visit is chosen twice."
+            if a == b
+            else f"<b>{len(c.persisting)}</b> persisting, <b>{len(c.new)}</b> new, "
+            f"<b>{len(c.gone)}</b> gone (matched by muscle and side, then by place)."
+        )
+        if open_busiest and self.rows:
+            views = [p.view for r in self.rows for p in (r.earlier, r.later) if p is not None]
+            busiest = max(VIEW_NAMES, key=views.count)
+            self.tabs.blockSignals(True)
+            self.tabs.setCurrentIndex(list(VIEW_NAMES).index(busiest))
+            self.tabs.blockSignals(False)
+        self._fill_table()
+        self._draw_markers()
+
+    def _fill_table(self) -> None:
+        self.table.setRowCount(len(self.rows))
+        for i, row in enumerate(self.rows):
+            cells = (str(i + 1), row.status, row.name, finding(row.earlier), finding(row.later),
+                     change_text(row))  # fmt: skip
+            for j, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                if j == 1:
+                    font = QFont()
+                    font.setBold(True)
+                    item.setFont(font)
+                    colour = {"Persisting": PERSISTING, "New": NEW, "Gone": GONE}[row.status]
+                    item.setForeground(QColor(colour))
+                self.table.setItem(i, j, item)
+        self.table.resizeRowsToContents()
+
+    def _draw_markers(self) -> None:
+        view = View(self.tabs.tabData(self.tabs.currentIndex()))  # Qt returns a str
+        for side in ("earlier", "later"):
+            scene = self.scenes[side][view]
+            scene.clear_overlay()
+            for i, row in enumerate(self.rows):
+                point = row.earlier if side == "earlier" else row.later
+                if point is None or point.view is not view:
+                    continue
+                self._mark(scene, point, row.status, i + 1)
+            self.diagrams[side].set_diagram(scene)
+
+    @staticmethod
+    def _mark(scene: DiagramScene, point: TriggerPoint, status: str, number: int) -> None:
+        tip = f"{number}. {status}: {point_name(point)}, {finding(point)}"
+        if status == "Gone":
+            pen = QPen(QColor(GONE), 2.5, Qt.PenStyle.DashLine)
+            item = scene.add_spot(point.x, point.y, MARK_RADIUS, "none", str(number), GONE,
+                                  pen=pen, tip=tip, fixed_size=True)  # fmt: skip
+            item.setBrush(QBrush(QColor(255, 255, 255, 200)))
+            return
+        if status == "Persisting":
+            scene.add_spot(point.x, point.y, MARK_RADIUS, PERSISTING, str(number), "#ffffff",
+                           pen=QPen(QColor("#1a1a1a"), 1.2), tip=tip, fixed_size=True)  # fmt: skip
+            return
+        # New: a square, so it differs from persisting by shape, not only by colour.
+        r = MARK_RADIUS * 0.9
+        square = QGraphicsRectItem(QRectF(-r, -r, 2 * r, 2 * r))
+        square.setPos(point.x, point.y)
+        square.setBrush(QBrush(QColor(NEW)))
+        square.setPen(QPen(QColor("#1a1a1a"), 1.2))
+        square.setToolTip(tip)
+        square.setZValue(10)
+        square.setFlag(QGraphicsRectItem.GraphicsItemFlag.ItemIgnoresTransformations)
+        scene.addItem(square)
+        scene.overlay.append(square)
+        label = QGraphicsSimpleTextItem(str(number), square)
+        font = QFont()
+        font.setPixelSize(int(MARK_RADIUS * 1.1))
+        font.setBold(True)
+        label.setFont(font)
+        label.setBrush(QColor("#ffffff"))
+        box = label.boundingRect()
+        label.setPos(-box.width() / 2, -box.height() / 2)

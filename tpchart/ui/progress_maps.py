@@ -1,0 +1,264 @@
+"""Small read-only body-map diagrams for the progress view, and the heat panel.
+
+The SVG is drawn into its own viewBox rectangle (``DiagramItem``, shared with the
+charting canvas), so the scene's coordinates are diagram coordinates and stored
+points land where they were charted.
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen, QResizeEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGraphicsEllipseItem,
+    QGraphicsScene,
+    QGraphicsSimpleTextItem,
+    QGraphicsView,
+    QHBoxLayout,
+    QLabel,
+    QTabBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tpchart.bodymap import load_body_map
+from tpchart.core.progress import HeatSpot, PointsBySession, VisitSummary, heat_spots
+from tpchart.core.regions import View
+from tpchart.ui.body_map_view import DiagramItem
+
+VIEW_NAMES = {View.FRONT: "Front", View.BACK: "Back", View.HEAD: "Head"}
+# Sequential yellow-orange-brown ramp (ColorBrewer YlOrBr): darker means treated more
+# often, which reads in greyscale and with colour-vision deficiencies; size and the
+# printed count say it again.
+HEAT_RAMP = ((1, "#fec44f"), (2, "#fe9929"), (3, "#d95f0e"), (5, "#993404"))
+HEAT_TEXT = {"#fec44f": "#1a1a1a", "#fe9929": "#1a1a1a", "#d95f0e": "#ffffff", "#993404": "#ffffff"}
+
+
+def heat_colour(count: int) -> str:
+    """The ramp colour for a spot treated ``count`` times."""
+    colour = HEAT_RAMP[0][1]
+    for threshold, fill in HEAT_RAMP:
+        if count >= threshold:
+            colour = fill
+    return colour
+
+
+def heat_radius(count: int) -> float:
+    """Spot radius in diagram units: grows with the square root, so area ~ count."""
+    return 10.0 + 6.0 * math.sqrt(count)
+
+
+class DiagramScene(QGraphicsScene):
+    """One body-map view with removable overlay items."""
+
+    def __init__(self, view: View, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.view = view
+        body = load_body_map(view)
+        self.addItem(DiagramItem(body))
+        x, y, w, h = body.view_box
+        self.setSceneRect(QRectF(x, y, w, h))
+        self.overlay: list = []
+
+    def clear_overlay(self) -> None:
+        """Remove every heat spot or marker."""
+        for item in self.overlay:
+            self.removeItem(item)
+        self.overlay = []
+
+    def add_spot(self, x: float, y: float, radius: float, fill: str, text: str = "",
+                 text_colour: str = "#1a1a1a", pen: QPen | None = None,
+                 tip: str = "", fixed_size: bool = False) -> QGraphicsEllipseItem:  # fmt: skip
+        """A circle centred on (x, y) with an optional label; ``radius`` is in diagram
+        units, or in screen pixels with ``fixed_size`` (markers that must stay legible
+        on a small diagram)."""
+        item = QGraphicsEllipseItem(QRectF(-radius, -radius, 2 * radius, 2 * radius))
+        item.setPos(x, y)
+        colour = QColor(fill)
+        if fill != "none":
+            colour.setAlpha(215)
+            item.setBrush(QBrush(colour))
+        item.setPen(pen or QPen(QColor("#3b2a1a"), 1.2))
+        item.setToolTip(tip)
+        item.setZValue(10)
+        if fixed_size:
+            item.setFlag(QGraphicsEllipseItem.GraphicsItemFlag.ItemIgnoresTransformations)
+        self.addItem(item)
+        self.overlay.append(item)
+        if text:
+            label = QGraphicsSimpleTextItem(text, item)
+            font = QFont()
+            font.setPixelSize(int(radius * 1.1))
+            font.setBold(True)
+            label.setFont(font)
+            label.setBrush(QColor(text_colour))
+            box = label.boundingRect()
+            label.setPos(-box.width() / 2, -box.height() / 2)
+        return item
+
+
+class DiagramView(QGraphicsView):
+    """A diagram fitted to the widget, not interactive (hover shows tool tips)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFrameShape(QGraphicsView.Shape.NoFrame)
+
+    def set_diagram(self, scene: DiagramScene) -> None:
+        """Show ``scene``, fitted."""
+        self.setScene(scene)
+        self.fit()
+
+    def fit(self) -> None:
+        """Fit the whole diagram, keeping its proportions."""
+        if self.scene() is not None:
+            self.fitInView(self.scene().sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit()
+
+
+def view_tabs(object_name: str) -> QTabBar:
+    """Front / Back / Head tabs; each tab's data is its View."""
+    tabs = QTabBar(objectName=object_name)
+    for view, name in VIEW_NAMES.items():
+        tabs.setTabData(tabs.addTab(name), view)
+    return tabs
+
+
+def visit_label(s: VisitSummary) -> str:
+    """How a visit is named in the pickers: "3 · 17 Mar 2025"."""
+    return f"{s.number} · {s.started_at.astimezone():%-d %b %Y}" + ("" if s.signed else " (draft)")
+
+
+class HeatPanel(QWidget):
+    """All points of a range of visits on one diagram, denser where treated more often."""
+
+    range_changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("heatPanel")
+        self.first_visit = QComboBox(objectName="heatFrom")
+        self.last_visit = QComboBox(objectName="heatTo")
+        self.tabs = view_tabs("heatViews")
+        self.diagram = DiagramView()
+        self.diagram.setObjectName("heatDiagram")
+        self.diagram.setMinimumSize(200, 380)
+        self.caption = QLabel(objectName="heatCaption", wordWrap=True)
+        self.scenes = {view: DiagramScene(view, self) for view in VIEW_NAMES}
+        self.spots: list[HeatSpot] = []
+        self._summaries: list[VisitSummary] = []
+        self._points: PointsBySession = {}
+
+        pickers = QHBoxLayout()
+        pickers.addWidget(QLabel("Visits from"))
+        pickers.addWidget(self.first_visit, stretch=1)
+        pickers.addWidget(QLabel("to"))
+        pickers.addWidget(self.last_visit, stretch=1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(pickers)
+        layout.addWidget(self.tabs)
+        layout.addWidget(self.diagram, stretch=1)
+        layout.addWidget(HeatLegend())
+        layout.addWidget(self.caption)
+
+        self.first_visit.currentIndexChanged.connect(lambda _index: self._redraw())
+        self.last_visit.currentIndexChanged.connect(lambda _index: self._redraw())
+        self.tabs.currentChanged.connect(lambda _index: self._redraw())
+
+    def show_visits(self, summaries: list[VisitSummary], points: PointsBySession) -> None:
+        """Offer these visits (all selected) and open the view with the most points."""
+        self._summaries, self._points = summaries, points
+        for combo in (self.first_visit, self.last_visit):
+            combo.blockSignals(True)
+            combo.clear()
+            for s in summaries:
+                combo.addItem(visit_label(s), s.session_id)
+            combo.blockSignals(False)
+        self.first_visit.setCurrentIndex(0 if summaries else -1)
+        self.last_visit.setCurrentIndex(len(summaries) - 1)
+        counts = self._counts(self._selected_ids())
+        busiest = max(VIEW_NAMES, key=lambda v: counts[v]) if summaries else View.FRONT
+        self.tabs.blockSignals(True)
+        self.tabs.setCurrentIndex(list(VIEW_NAMES).index(busiest))
+        self.tabs.blockSignals(False)
+        self._redraw()
+
+    def current_view(self) -> View:
+        """The diagram shown."""
+        # Qt hands the StrEnum back as a plain str: make it a View again.
+        return View(self.tabs.tabData(self.tabs.currentIndex()))
+
+    def _selected_ids(self) -> list[int]:
+        i, j = sorted((self.first_visit.currentIndex(), self.last_visit.currentIndex()))
+        if i < 0:
+            return []
+        return [s.session_id for s in self._summaries[i : j + 1]]
+
+    def _counts(self, ids: list[int]) -> dict[View, int]:
+        counts = dict.fromkeys(VIEW_NAMES, 0)
+        for sid in ids:
+            for p in self._points.get(sid, ()):
+                counts[p.view] += 1
+        return counts
+
+    def _redraw(self) -> None:
+        ids = self._selected_ids()
+        counts = self._counts(ids)
+        for index, view in enumerate(VIEW_NAMES):
+            self.tabs.setTabText(index, f"{VIEW_NAMES[view]} ({counts[view]})")
+        view = self.current_view()
+        scene = self.scenes[view]
+        scene.clear_overlay()
+        self.spots = heat_spots(self._points, ids, view)
+        # Most-treated spots last so they sit on top of the faint ones.
+        for spot in sorted(self.spots, key=lambda s: s.count):
+            fill = heat_colour(spot.count)
+            scene.add_spot(
+                spot.x, spot.y, heat_radius(spot.count), fill,
+                text=str(spot.count) if spot.count > 1 else "", text_colour=HEAT_TEXT[fill],
+                tip=f"Treated {spot.count}× at {spot.visits} visit(s): " + ", ".join(spot.names),
+            )  # fmt: skip
+        self.diagram.set_diagram(scene)
+        visits = len(ids)
+        self.caption.setText(
+            f"{counts[view]} points over {visits} visit{'s' if visits != 1 else ''} on the "
+            f"{VIEW_NAMES[view].lower()} view; the number is how many times a spot was needled."
+            if ids
+            else "No visits yet."
+        )
+        self.range_changed.emit()
+
+
+class HeatLegend(QWidget):
+    """The ramp: spot size and darkness for 1, 2, 3-4 and 5 or more treatments."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("heatLegend")
+        self.setMinimumHeight(26)
+        self._entries = [(1, "once"), (2, "2×"), (3, "3-4×"), (5, "5× or more")]
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        metrics = self.fontMetrics()
+        x, middle = 4.0, self.height() / 2
+        for count, text in self._entries:
+            radius = heat_radius(count) / 2.6
+            painter.setPen(QPen(QColor("#3b2a1a"), 1))
+            painter.setBrush(QColor(heat_colour(count)))
+            painter.drawEllipse(QPointF(x + radius, middle), radius, radius)
+            x += 2 * radius + 4
+            painter.setPen(self.palette().windowText().color())
+            painter.drawText(QPointF(x, middle + metrics.ascent() / 2 - 1), text)
+            x += metrics.horizontalAdvance(text) + 14

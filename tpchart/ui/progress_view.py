@@ -1,0 +1,202 @@
+"""Progress across visits: is the patient getting better?
+
+One scrollable page, read top to bottom at a follow-up: the change since the first
+visit in words, pain (and NDI/ODI/PSFS when recorded) over calendar time with the
+MCID marked, the muscles that keep coming back, where the needles went, and what
+changed between two visits. Every number comes from ``tpchart.core.progress``, the
+same functions the PDF progress report uses.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import (
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tpchart.core.progress import (
+    OUTCOME_MEASURES,
+    PAIN,
+    PointsBySession,
+    VisitSummary,
+    change_since_first,
+    fmt,
+    immediate_relief,
+    most_treated,
+    muscle_progress,
+    pain_trend,
+    persistence_rate,
+    visit_summaries,
+)
+from tpchart.core.session import Session
+from tpchart.store import Store
+from tpchart.ui.progress_charts import ScoreChart
+from tpchart.ui.progress_compare import ComparePanel
+from tpchart.ui.progress_maps import HeatPanel
+from tpchart.ui.progress_table import MuscleTable
+
+
+def _section(title: str, object_name: str) -> tuple[QGroupBox, QVBoxLayout]:
+    box = QGroupBox(title, objectName=object_name)
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(8, 6, 8, 8)
+    return box, layout
+
+
+class ProgressView(QWidget):
+    """The progress tab for one patient. ``show_patient`` picks the patient;
+    ``refresh`` re-reads the store after a session is signed or changed."""
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("progressView")
+        self.store = store
+        self.patient_id: int | None = None
+        self.sessions: list[Session] = []
+        self.summaries: list[VisitSummary] = []
+        self.points: PointsBySession = {}
+
+        self.headline = QLabel(objectName="progressHeadline", wordWrap=True)
+        self.headline.setStyleSheet("font-size: 11pt; font-weight: bold;")
+        self.headline.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details = QLabel(objectName="progressDetails", wordWrap=True)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.pain_chart = ScoreChart(PAIN)
+        self.pain_chart.setMinimumHeight(240)
+        pain_box, pain_layout = _section("Pain before and after each visit", "painSection")
+        pain_layout.addWidget(self.pain_chart)
+
+        self.outcome_box, outcome_layout = _section("Outcome measures", "outcomeSection")
+        self.outcome_charts: dict[str, ScoreChart] = {}
+        self.outcome_labels: dict[str, QLabel] = {}
+        for measure in OUTCOME_MEASURES:
+            label = QLabel(objectName=f"{measure.key}Sentence", wordWrap=True)
+            chart = ScoreChart(measure)
+            chart.setMinimumHeight(190)
+            outcome_layout.addWidget(label)
+            outcome_layout.addWidget(chart, stretch=1)
+            self.outcome_labels[measure.key], self.outcome_charts[measure.key] = label, chart
+
+        self.muscle_table = MuscleTable()
+        muscle_box, muscle_layout = _section("Muscles across visits", "muscleSection")
+        muscle_layout.addWidget(self.muscle_table)
+
+        self.heat = HeatPanel()
+        heat_box, heat_layout = _section("Where needled (choose the visits)", "heatSection")
+        heat_layout.addWidget(self.heat)
+        self.compare = ComparePanel()
+        compare_box, compare_layout = _section("Compare two visits", "compareSection")
+        compare_layout.addWidget(self.compare)
+
+        charts = QHBoxLayout()
+        charts.addWidget(pain_box, stretch=3)
+        charts.addWidget(self.outcome_box, stretch=2)
+        maps = QHBoxLayout()
+        maps.addWidget(heat_box, stretch=2)
+        maps.addWidget(compare_box, stretch=3)
+
+        content = QWidget(objectName="progressContent")
+        column = QVBoxLayout(content)
+        column.addWidget(self.headline)
+        column.addWidget(self.details)
+        column.addLayout(charts)
+        column.addWidget(muscle_box)
+        column.addLayout(maps)
+        column.addStretch()
+        # Scroll vertically only: the sections reflow to the tab's width, and at
+        # 1366x768 the doctor scrolls down from the trend to the body maps.
+        self.scroll = QScrollArea(objectName="progressScroll")
+        self.scroll.setWidget(content)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.content = content
+        content.setMinimumWidth(760)
+
+        self.placeholder = QLabel(
+            objectName="progressPlaceholder", alignment=Qt.AlignmentFlag.AlignCenter
+        )
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.placeholder)
+        self.pages.addWidget(self.scroll)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.pages)
+        self.show_patient(None)
+
+    # -- public ---------------------------------------------------------------------
+    def show_patient(self, patient_id: int | None) -> None:
+        """Show this patient's progress (None: nothing chosen)."""
+        self.patient_id = patient_id
+        self.refresh()
+
+    @Slot()
+    def refresh(self) -> None:
+        """Re-read the patient's sessions and points and redraw everything."""
+        if self.patient_id is None:
+            self.sessions, self.points = [], {}
+        else:
+            self.sessions = self.store.sessions.for_patient(self.patient_id)
+            self.points = self.store.points.for_patient(self.patient_id)
+        self.summaries = visit_summaries(self.sessions, self.points)
+        if not self.summaries:
+            self.placeholder.setText(
+                "Choose a patient to see their progress."
+                if self.patient_id is None
+                else "No visits yet: progress appears after the first session."
+            )
+            self.pages.setCurrentWidget(self.placeholder)
+            return
+        self.pages.setCurrentWidget(self.scroll)
+        self._show_words()
+        self.pain_chart.show_visits(self.summaries, pain_trend(self.sessions))
+        self._show_outcomes()
+        self.muscle_table.set_rows(muscle_progress(self.sessions, self.points))
+        self.heat.show_visits(self.summaries, self.points)
+        self.compare.show_visits(self.summaries, self.points)
+
+    # -- parts ----------------------------------------------------------------------
+    def _show_words(self) -> None:
+        self.headline.setText(pain_trend(self.sessions).sentence)
+        lines = []
+        relief = immediate_relief(self.sessions)
+        if relief is not None:
+            lines.append(
+                f"Straight after needling, pain was on average {fmt(round(relief, 1))} "
+                f"point{'s' if relief != 1 else ''} lower than before."
+            )
+        rows = muscle_progress(self.sessions, self.points)
+        top = [r for r in most_treated(rows, 3) if r.times_treated > 1]
+        if top:
+            names = ", ".join(f"{r.label.lower()} ({r.times_treated} visits)" for r in top)
+            lines.append(f"Most often needled: {names}.")
+        rate = persistence_rate(self.sessions, self.points)
+        if rate is not None:
+            lines.append(
+                f"{round(rate * 100)}% of each visit's trigger points were found again "
+                "at the next visit."
+            )
+        self.details.setText(" ".join(lines))
+        self.details.setVisible(bool(lines))
+
+    def _show_outcomes(self) -> None:
+        any_shown = False
+        for measure in OUTCOME_MEASURES:
+            change = change_since_first(measure, self.sessions)
+            present = bool(change.values)
+            chart, label = self.outcome_charts[measure.key], self.outcome_labels[measure.key]
+            chart.setVisible(present)
+            label.setVisible(present)
+            if present:
+                label.setText(change.sentence)
+                chart.show_visits(self.summaries, change)
+                any_shown = True
+        self.outcome_box.setVisible(any_shown)
