@@ -289,6 +289,7 @@ def test_heat_spots_are_denser_where_treated_more_often():
     assert busy.x == pytest.approx(301, abs=0.1)
     assert [s.count for s in heat_spots(points, [2, 3], View.BACK)] == [2]
     assert len(heat_spots(points, [1], View.FRONT)) == 1
+    assert len(heat_spots(points, [1], "front")) == 1  # as a Qt item data round trip gives it
 
 
 def test_sessions_in_range_either_way_round():

@@ -655,6 +655,7 @@ def heat_spots(
     """The points of ``session_ids`` on ``view``, close ones merged into spots; the
     more often a place was treated, the higher its count. Greedy clustering in visit
     order: each point joins the nearest spot whose centre is within ``radius``."""
+    view = View(view)
     clusters: list[list[TriggerPoint]] = []
     centres: list[tuple[float, float]] = []
     for sid in session_ids:
