@@ -13,11 +13,11 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
+    QFormLayout,
     QGraphicsEllipseItem,
     QGraphicsScene,
     QGraphicsSimpleTextItem,
     QGraphicsView,
-    QHBoxLayout,
     QLabel,
     QTabBar,
     QVBoxLayout,
@@ -158,11 +158,10 @@ class HeatPanel(QWidget):
         self._summaries: list[VisitSummary] = []
         self._points: PointsBySession = {}
 
-        pickers = QHBoxLayout()
-        pickers.addWidget(QLabel("Visits from"))
-        pickers.addWidget(self.first_visit, stretch=1)
-        pickers.addWidget(QLabel("to"))
-        pickers.addWidget(self.last_visit, stretch=1)
+        # One picker per row: side by side they elide the dates in a narrow tab.
+        pickers = QFormLayout()
+        pickers.addRow("From visit", self.first_visit)
+        pickers.addRow("to visit", self.last_visit)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(pickers)

@@ -14,7 +14,8 @@ COLUMNS = (
     ("Muscle", "The muscle needled (or the region when no muscle was recorded)"),
     ("Side", "The patient's side"),
     ("Visits", "Visits at which this muscle was needled"),
-    ("Twitch", "Visits with a local twitch response, twitches counted, strongest first → last"),
+    ("Twitch", "Visits with a local twitch response of visits treated · twitches counted · "
+     "strongest twitch at the first → last visit treated"),
     ("Pain at point", "Pain at the point (NRS 0-10), first → last visit treated"),
     ("Pressure threshold", "Pressure pain threshold in kg/cm², first → last; changes under "
      "0.62 kg/cm² are within measurement error"),
@@ -67,8 +68,9 @@ class MuscleTableModel(QAbstractTableModel):
         row, col = self.rows[index.row()], index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(row, col)
-        if role == Qt.ItemDataRole.ToolTipRole and col == 6:
-            return row.trend_reason.capitalize()
+        if role == Qt.ItemDataRole.ToolTipRole:
+            # The full text, for cells elided in a narrow tab; the trend says why.
+            return row.trend_reason.capitalize() if col == 6 else self._text(row, col)
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (2, 4, 5):
             return int(Qt.AlignmentFlag.AlignCenter)
         if role == Qt.ItemDataRole.FontRole and col == 6 and row.trend is not Trend.UNCLEAR:
@@ -90,8 +92,9 @@ class MuscleTableModel(QAbstractTableModel):
             if not row.twitch_visits:
                 return "None"
             strengths = first_last_words(row.twitch_first, row.twitch_last, single)
-            count = f", {row.twitch_total} counted" if row.twitch_total else ""
-            return f"{row.twitch_visits} of {row.times_treated} visits{count}; {strengths}"
+            # Compact, so the column fits a narrow tab: "3 of 4 · 9× · weak → strong".
+            count = f" · {row.twitch_total}×" if row.twitch_total else ""
+            return f"{row.twitch_visits} of {row.times_treated}{count} · {strengths}"
         if col == 4:
             return first_last(row.pain_first, row.pain_last, single)
         if col == 5:

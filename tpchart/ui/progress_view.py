@@ -70,7 +70,9 @@ class ProgressView(QWidget):
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.pain_chart = ScoreChart(PAIN)
+        # Capped so the muscle table starts on the first screen at 1366x768.
         self.pain_chart.setMinimumHeight(240)
+        self.pain_chart.setMaximumHeight(330)
         pain_box, pain_layout = _section("Pain before and after each visit", "painSection")
         pain_layout.addWidget(self.pain_chart)
 
@@ -81,6 +83,7 @@ class ProgressView(QWidget):
             label = QLabel(objectName=f"{measure.key}Sentence", wordWrap=True)
             chart = ScoreChart(measure)
             chart.setMinimumHeight(190)
+            chart.setMaximumHeight(300)
             outcome_layout.addWidget(label)
             outcome_layout.addWidget(chart, stretch=1)
             self.outcome_labels[measure.key], self.outcome_charts[measure.key] = label, chart
