@@ -1,13 +1,26 @@
-"""The audit trail: every change to clinical data, written in the change's own transaction."""
+"""The audit trail: every change to clinical data, written in the change's own transaction.
+
+The trail is a hash chain: each row stores the previous row's hash and a SHA-256 of
+its own stored text together with that previous hash, so altering, removing or
+inserting an audit row outside the app breaks the chain from that row on
+(``tpchart.store.tamper`` walks it). Each row also keeps the full after-image of the
+clinical row it changed, which is what a later out-of-app edit is compared against.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
+import sqlite3
 from typing import Any
 
 from sqlite_utils import Database
 
 from tpchart.core.audit import AuditEntry
 from tpchart.store.rows import from_json, now, to_datetime, to_json, to_text
+
+log = logging.getLogger("tpchart.store")
 
 
 def record(
@@ -20,21 +33,45 @@ def record(
     after: dict[str, Any] | None = None,
     reason: str = "",
 ) -> None:
-    """Append one audit row. Call inside the same ``db.atomic()`` as the change."""
+    """Append one audit row, chained to the previous one. Call inside the same
+    transaction as the change (which already holds SQLite's write lock, so no other
+    writer can slip a row in between reading the last hash and inserting)."""
+    last = db.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    new_id, previous = (1, GENESIS) if last is None else (last[0] + 1, last[1])
+    content = {
+        "id": new_id,
+        "at": to_text(now()),
+        "practitioner_id": practitioner_id,
+        "action": action,
+        "table_name": table,
+        "row_id": row_id,
+        "before": None if before is None else to_json(before),
+        "after": None if after is None else to_json(after),
+        "reason": reason,
+    }
+    content["prev_hash"] = previous
+    content["hash"] = link_hash(previous, content)
+    columns = ", ".join(content)
     db.execute(
-        "INSERT INTO audit_log (at, practitioner_id, action, table_name, row_id, before, after,"
-        " reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            to_text(now()),
-            practitioner_id,
-            action,
-            table,
-            row_id,
-            None if before is None else to_json(before),
-            None if after is None else to_json(after),
-            reason,
-        ],
+        f"INSERT INTO audit_log ({columns}) VALUES ({', '.join('?' * len(content))})",
+        list(content.values()),
     )
+
+
+# The previous hash of the very first row.
+GENESIS = "0" * 64
+
+# The stored columns a link's hash covers, in this order.
+HASHED_COLUMNS = (
+    "id", "at", "practitioner_id", "action", "table_name", "row_id", "before", "after", "reason",
+)  # fmt: skip
+
+
+def link_hash(previous: str, row: dict[str, Any]) -> str:
+    """SHA-256 over the previous hash and the row's stored values (as stored, so a
+    one-byte change to the JSON text changes the hash)."""
+    text = json.dumps([row[c] for c in HASHED_COLUMNS], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(f"{previous}\n{text}".encode()).hexdigest()
 
 
 def trail(db: Database, table: str | None = None, row_id: int | None = None) -> list[AuditEntry]:
@@ -66,3 +103,14 @@ def trail(db: Database, table: str | None = None, row_id: int | None = None) -> 
             )
         )
     return entries
+
+
+def log_chain_head(db: Database) -> None:
+    """Write the newest audit row's id and hash to the log: a record outside the file,
+    against which a rewritten chain can be noticed."""
+    try:
+        head = db.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    except sqlite3.Error:
+        return  # already closed, or a schema without the chain
+    if head:
+        log.info("Audit chain head: row %s, hash %s", head[0], head[1])

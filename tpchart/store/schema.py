@@ -15,11 +15,13 @@ from collections.abc import Callable
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from tpchart.store.audit import GENESIS, HASHED_COLUMNS, link_hash
+
 # "TPCH" as a big-endian 32-bit integer: lets `file` and other tools identify the file.
 APPLICATION_ID = 0x54504348
 
 # The schema version this app writes; bump it with every migration added below.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 migrations = Migrations("tpchart")
 
@@ -235,6 +237,44 @@ def m001_clinical_records(db: Database) -> None:
     BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
     CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
     BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+    """,
+    )
+
+
+@_migration(2)
+def m002_audit_hash_chain(db: Database) -> None:
+    """Chain the audit trail with hashes (tamper evidence) and require it for new rows.
+
+    The append-only trigger is dropped only for the back-fill of existing rows and
+    recreated in the same transaction, so no other writer ever sees it missing."""
+    _execute_script(
+        db,
+        """
+    DROP TRIGGER audit_log_no_update;
+    ALTER TABLE audit_log ADD COLUMN prev_hash TEXT
+        CHECK (prev_hash IS NULL OR length(prev_hash) = 64);
+    ALTER TABLE audit_log ADD COLUMN hash TEXT
+        CHECK (hash IS NULL OR length(hash) = 64);
+    """,
+    )
+    previous = GENESIS
+    rows = db.execute(f"SELECT {', '.join(HASHED_COLUMNS)} FROM audit_log ORDER BY id").fetchall()
+    for values in rows:
+        row = dict(zip(HASHED_COLUMNS, values, strict=True))
+        digest = link_hash(previous, row)
+        db.execute(
+            "UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?",
+            [previous, digest, row["id"]],
+        )
+        previous = digest
+    _execute_script(
+        db,
+        """
+    CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+    CREATE TRIGGER audit_log_chained BEFORE INSERT ON audit_log
+    WHEN NEW.hash IS NULL OR NEW.prev_hash IS NULL
+    BEGIN SELECT RAISE(ABORT, 'audit rows must be chained'); END;
     """,
     )
 
