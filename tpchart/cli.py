@@ -14,9 +14,11 @@ from pathlib import Path
 
 from tpchart.core.errors import TpchartError
 from tpchart.store import Store
-from tpchart.store.backup import backup_to
+from tpchart.store.backup import BackupFailed, backup_to, newest_good_backup
 from tpchart.store.health import check_file
-from tpchart.store.locations import default_database
+from tpchart.store.locations import default_database, location_warnings
+from tpchart.store.opening import configured_backup_folder
+from tpchart.store.recovery import restore_backup
 
 
 def _existing(path: Path) -> Path:
@@ -43,16 +45,40 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    """Integrity and foreign-key report; exit 1 when anything is wrong."""
-    report = check_file(_existing(args.db))
+    """Integrity, foreign keys and audit trail (tamper evidence); exit 1 when anything
+    is wrong. Read-only: safe while the app is open."""
+    report = check_file(_existing(args.db), full=True, audit=True)
     print("\n".join(report.lines()))
+    for warning in location_warnings(args.db):
+        print(f"Warning: {warning}")
     return 0 if report.ok else 1
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
     """A consistent, verified copy through the SQLite backup API."""
-    target = backup_to(_existing(args.db), args.to)
+    folder = args.to or configured_backup_folder(_existing(args.db))
+    target = backup_to(_existing(args.db), folder)
     print(f"Backed up {args.db} to {target}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Replace the database with a verified backup; the current file is kept aside."""
+    source: Path = args.source
+    folder = args.backups or configured_backup_folder(args.db)
+    if source.is_dir():
+        newest = newest_good_backup(source)
+        if newest is None:
+            raise BackupFailed(f"There is no usable backup in {source}")
+        source = newest.path
+    elif not source.exists():
+        raise BackupFailed(f"There is no backup at {source}")
+    result = restore_backup(args.db, source, folder)
+    print(f"Restored {args.db} from {result.restored_from}")
+    if result.kept_aside:
+        print(f"The previous database was kept as {result.kept_aside[0]}")
+    if result.safety_backup:
+        print(f"and backed up to {result.safety_backup}")
     return 0
 
 
@@ -92,9 +118,24 @@ def build_parser() -> argparse.ArgumentParser:
     command("gui", cmd_gui, "open the app window (the default)")
     demo = command("demo", cmd_demo, "write realistic demo patients and visits")
     demo.add_argument("--patients", type=_positive, default=8, help="how many (default 8)")
-    command("check", cmd_check, "check integrity and foreign keys; exit 1 on a problem")
+    command(
+        "check", cmd_check, "check integrity, foreign keys and the audit trail; exit 1 on a problem"
+    )
     backup = command("backup", cmd_backup, "copy the database safely into a folder")
-    backup.add_argument("--to", type=Path, required=True, metavar="DIR", help="backup folder")
+    backup.add_argument(
+        "--to", type=Path, metavar="DIR", help="backup folder (default: the one set in the app)"
+    )
+    restore = command(
+        "restore", cmd_restore, "replace the database with a verified backup (kept aside first)"
+    )
+    restore.add_argument(
+        "--from", dest="source", type=Path, required=True, metavar="BACKUP",
+        help="a backup file, or a folder to take its newest good backup",
+    )  # fmt: skip
+    restore.add_argument(
+        "--backups", type=Path, metavar="DIR",
+        help="where the safety backup of the current file goes (default: the app's folder)",
+    )  # fmt: skip
     export = command("export-pdf", cmd_export_pdf, "write a session summary or progress report PDF")
     which = export.add_mutually_exclusive_group(required=True)
     which.add_argument("--session", type=_positive, metavar="ID", help="the session to summarise")

@@ -17,14 +17,17 @@ from pathlib import Path
 from tpchart.core.audit import AuditEntry
 from tpchart.store import audit
 from tpchart.store.context import Context
-from tpchart.store.database import DatabaseRefused, connect
+from tpchart.store.errors import DatabaseDamaged, DatabaseInUse, DatabaseRefused, StorageError
+from tpchart.store.health import HealthReport
+from tpchart.store.lock import DatabaseLock
+from tpchart.store.opening import open_database
 from tpchart.store.patients import Patients
 from tpchart.store.points import TriggerPoints
 from tpchart.store.practitioners import Practitioners
 from tpchart.store.sessions import Sessions
 from tpchart.store.settings import Settings
 
-__all__ = ["DatabaseRefused", "Store"]
+__all__ = ["DatabaseDamaged", "DatabaseInUse", "DatabaseRefused", "StorageError", "Store"]
 
 
 class Store:
@@ -38,13 +41,35 @@ class Store:
         self.sessions = Sessions(ctx)
         self.points = TriggerPoints(ctx)
         self.settings = Settings(ctx)
+        # Set by open(): True when the file could only be opened read-only (show a banner).
+        self.read_only = False
+        # What the start-up checks found, whether the last run crashed, unsafe-place warnings.
+        self.health: HealthReport | None = None
+        self.unclean_exit = False
+        self.warnings: list[str] = []
+        self._lock: DatabaseLock | None = None
 
     @classmethod
-    def open(cls, path: Path | str) -> Store:
-        """Open or create the database at ``path``; refuses foreign or newer files.
+    def open(
+        cls,
+        path: Path | str,
+        *,
+        read_only: bool | None = None,
+        lock: DatabaseLock | None = None,
+        backup_folder: Path | None = None,
+    ) -> Store:
+        """Open or create the database at ``path``; refuses foreign, newer or damaged files
+        (untouched) and a database another tpchart is writing (DatabaseInUse).
+        ``read_only=None`` opens read-only only when the file cannot be written; ``lock``
+        is a lock the caller already holds; ``backup_folder`` receives the backup taken
+        before a schema update. See ``tpchart.store.opening``.
         The only active practitioner, if there is exactly one, becomes the current one."""
         path = Path(path)
-        store = cls(Context(connect(path)), path)
+        opened = open_database(path, read_only, lock, backup_folder)
+        store = cls(Context(opened.db), path)
+        store.read_only, store.health = opened.read_only, opened.health
+        store.unclean_exit, store.warnings = opened.unclean_exit, opened.warnings
+        store._lock = opened.lock
         active = store.practitioners.all()
         if len(active) == 1:
             store.practitioner_id = active[0].id
@@ -70,9 +95,18 @@ class Store:
         """Audit entries, oldest first."""
         return audit.trail(self._ctx.db, table, row_id)
 
+    def changes(self) -> int:
+        """Rows changed through this connection so far (tells periodic backups to run)."""
+        return self._ctx.db.conn.total_changes
+
     def close(self) -> None:
-        """Close the connection (WAL is checkpointed by SQLite on the last close)."""
+        """Close the connection (WAL is checkpointed by SQLite on the last close) and
+        record a clean exit in the lock file, so the next start needs only quick_check."""
+        audit.log_chain_head(self._ctx.db)
         self._ctx.db.close()
+        if self._lock is not None:
+            self._lock.release(clean=True)
+            self._lock = None
 
     def __enter__(self) -> Store:
         return self

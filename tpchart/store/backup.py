@@ -1,49 +1,182 @@
 """Backups through the SQLite backup API: consistent while the app writes, verified,
-and renamed into place so a crash never leaves a half-written backup."""
+and renamed into place so a crash never leaves a half-written backup.
+
+Backup files are named ``tpchart-YYYYmmdd-HHMMSS-<reason>.db`` so they sort by time
+and say why they were taken (close, periodic, before-update, before-restore, manual).
+"""
 
 from __future__ import annotations
 
+import errno
+import logging
 import os
+import re
 import sqlite3
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from tpchart.core.errors import TpchartError
 from tpchart.store.health import check_file
+from tpchart.store.schema import APPLICATION_ID, SCHEMA_VERSION
+
+log = logging.getLogger("tpchart.store")
+
+_NAME = re.compile(r"^tpchart-(\d{8}-\d{6})(?:-([a-z-]+?))?(?:-(\d+))?\.db$")
 
 
 class BackupFailed(TpchartError):
     """A backup could not be written or did not verify; nothing was left in its place."""
 
 
-def backup_to(source: Path, folder: Path, stamp: datetime | None = None) -> Path:
-    """Copy the database at ``source`` into ``folder`` as tpchart-YYYYmmdd-HHMMSS.db."""
+@dataclass(frozen=True)
+class BackupFile:
+    """One backup in a backup folder."""
+
+    path: Path
+    taken_at: datetime
+    reason: str
+
+    def label(self) -> str:
+        """How the doctor sees it in a list: local time and why it was taken."""
+        return f"{self.taken_at:%d %b %Y %H:%M:%S} ({self.reason or 'manual'})"
+
+
+def backup_to(
+    source: Path,
+    folder: Path,
+    stamp: datetime | None = None,
+    reason: str = "manual",
+    create_folder: bool = True,
+) -> Path:
+    """Copy the database at ``source`` into ``folder``; returns the verified backup.
+
+    ``create_folder=False`` for a folder the doctor chose (an external drive): when it
+    is missing the drive is probably unplugged, and creating the path would put the
+    backup on the internal disk under the drive's mount point."""
+    source, folder = Path(source), Path(folder)
     if not source.exists():
         raise BackupFailed(f"There is no database at {source}")
-    folder.mkdir(parents=True, exist_ok=True)
+    if not folder.is_dir():
+        if not create_folder:
+            raise BackupFailed(
+                f"The backup folder {folder} is not available (is the drive connected?); "
+                "no backup was made."
+            )
+        folder.mkdir(parents=True, exist_ok=True)
     stamp = stamp or datetime.now()
-    target = folder / f"tpchart-{stamp:%Y%m%d-%H%M%S}.db"
+    target = _free_name(folder, f"tpchart-{stamp:%Y%m%d-%H%M%S}-{reason}")
     temporary = target.with_name(target.name + ".partial")
+    try:
+        _copy(source, temporary)
+        report = check_file(temporary)
+        if not report.ok:
+            raise BackupFailed(
+                "The backup did not pass the integrity check: " + "; ".join(report.lines())
+            )
+        with open(temporary, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+        fsync_folder(folder)
+    except (OSError, sqlite3.Error) as exc:
+        temporary.unlink(missing_ok=True)
+        raise BackupFailed(_failure_words(source, folder, exc)) from exc
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    log.info("Backed up %s to %s", source, target)
+    return target
+
+
+def copy_database(source: Path, target: Path) -> None:
+    """A consistent single-file copy of ``source`` at ``target`` (replaced if present)."""
+    _copy(Path(source), Path(target))
+
+
+def _copy(source: Path, target: Path) -> None:
+    target.unlink(missing_ok=True)
     src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
     try:
-        dst = sqlite3.connect(temporary)
+        dst = sqlite3.connect(target)
         try:
+            # One step (pages=-1): a single read transaction, so the copy is one moment
+            # of the database even while the app goes on writing.
             src.backup(dst)
+            # A backup is one self-contained file: no -wal beside it.
             dst.execute("PRAGMA journal_mode = DELETE")
         finally:
             dst.close()
-    except sqlite3.Error as exc:
-        temporary.unlink(missing_ok=True)
-        raise BackupFailed(f"Backup of {source} failed: {exc}") from exc
     finally:
         src.close()
-    report = check_file(temporary)
-    if not report.ok:
-        temporary.unlink(missing_ok=True)
-        raise BackupFailed(
-            "The backup did not pass the integrity check: " + "; ".join(report.lines())
-        )
-    with open(temporary, "rb") as handle:
-        os.fsync(handle.fileno())
-    os.replace(temporary, target)
+
+
+def _free_name(folder: Path, stem: str) -> Path:
+    target, n = folder / f"{stem}.db", 2
+    while target.exists():
+        target, n = folder / f"{stem}-{n}.db", n + 1
     return target
+
+
+def _failure_words(source: Path, folder: Path, exc: BaseException) -> str:
+    full = getattr(exc, "errno", None) == errno.ENOSPC or "SQLITE_FULL" in str(
+        getattr(exc, "sqlite_errorname", "")
+    )
+    if full:
+        return f"The backup folder {folder} is on a full disk; no backup was made."
+    return f"Backup of {source} into {folder} failed ({exc}); no backup was made."
+
+
+def fsync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (POSIX; Windows has no directory handles)."""
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def list_backups(folder: Path) -> list[BackupFile]:
+    """The backups in ``folder``, newest first (other files are ignored)."""
+    found = []
+    if not Path(folder).is_dir():
+        return []
+    for path in Path(folder).iterdir():
+        match = _NAME.match(path.name)
+        if match:
+            taken = datetime.strptime(match.group(1), "%Y%m%d-%H%M%S")
+            # Two backups in one second: "-2", "-3"... were taken after the first.
+            sequence = int(match.group(3) or 1)
+            found.append((taken, sequence, BackupFile(path, taken, match.group(2) or "")))
+    found.sort(key=lambda item: item[:2], reverse=True)
+    return [backup for _, _, backup in found]
+
+
+def verify_backup(path: Path) -> None:
+    """Raise BackupFailed unless ``path`` is a healthy tpchart database this app can open."""
+    report = check_file(path)
+    if not report.ok:
+        raise BackupFailed(f"{path} is damaged: " + "; ".join(report.lines()[1:]))
+    conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        conn.close()
+    if app_id != APPLICATION_ID:
+        raise BackupFailed(f"{path} is not a tpchart database")
+    if version > SCHEMA_VERSION:
+        raise BackupFailed(f"{path} was written by a newer version of tpchart")
+
+
+def newest_good_backup(folder: Path) -> BackupFile | None:
+    """The newest backup in ``folder`` that passes ``integrity_check``, or None."""
+    for backup in list_backups(folder):
+        try:
+            verify_backup(backup.path)
+        except BackupFailed as exc:
+            log.warning("Skipping backup %s: %s", backup.path, exc)
+            continue
+        return backup
+    return None

@@ -12,14 +12,12 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from tpchart.core.errors import TpchartError
+from tpchart.store.errors import DatabaseDamaged, DatabaseRefused
 from tpchart.store.schema import APPLICATION_ID, SCHEMA_VERSION, migrate
 
+__all__ = ["DatabaseDamaged", "DatabaseRefused", "check_openable", "configure", "connect"]
+
 BUSY_TIMEOUT_MS = 5000
-
-
-class DatabaseRefused(TpchartError):
-    """The file cannot be used by this app; it was left untouched."""
 
 
 def inspect(path: Path) -> tuple[int, int, bool]:
@@ -39,7 +37,8 @@ def inspect(path: Path) -> tuple[int, int, bool]:
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
-        raise DatabaseRefused(
+        # Not even the header reads: garbage, or a database damaged at its very start.
+        raise DatabaseDamaged(
             f"{path} is not a readable database ({exc}); it was not changed."
         ) from exc
     return app_id, version, has_tables
@@ -61,14 +60,25 @@ def check_openable(path: Path) -> None:
         )
 
 
-def connect(path: Path | str) -> Database:
+def needs_migration(path: Path) -> bool:
+    """True when ``path`` holds a tpchart database of an older schema than this app's."""
+    if not path.exists() or path.stat().st_size == 0:
+        return False
+    app_id, version, has_tables = inspect(path)
+    return has_tables and app_id == APPLICATION_ID and version < SCHEMA_VERSION
+
+
+def connect(path: Path | str, read_only: bool = False) -> Database:
     """Open (creating if needed) and migrate a database with the data-safety pragmas.
 
     ``foreign_keys`` is read back because a build of SQLite can ignore it;
     ``synchronous=FULL`` because NORMAL may lose the last commit on power loss.
+    ``read_only`` opens with ``mode=ro``: nothing, not even the journal mode, changes.
     """
     path = Path(path)
     check_openable(path)
+    if read_only:
+        return _connect_read_only(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     # isolation_level=None: no implicit transactions; every write is inside atomic().
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
@@ -80,6 +90,21 @@ def connect(path: Path | str) -> Database:
         conn.close()
         raise
     return db
+
+
+def _connect_read_only(path: Path) -> Database:
+    if not path.exists():
+        raise DatabaseRefused(f"There is no database at {path}")
+    if inspect(path)[1] != SCHEMA_VERSION:
+        raise DatabaseRefused(
+            f"{path} needs updating to this version of tpchart, which cannot be done while it "
+            "is read-only. Open it once where it can be written; the file was not changed."
+        )
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return Database(conn)
 
 
 def configure(db: Database) -> None:

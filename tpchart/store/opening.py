@@ -1,0 +1,135 @@
+"""Opening a database the safe way: lock, look, check, back up, then connect.
+
+Order matters. The lock comes first so no second copy of the app can start writing
+while this one checks. The checks run on read-only connections before anything
+writes (even switching to WAL rewrites the header), so a damaged file is reported,
+never "repaired". A backup is taken before a migration changes the schema.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from tpchart.store.backup import backup_to
+from tpchart.store.database import check_openable, connect, needs_migration
+from tpchart.store.errors import DatabaseDamaged, DatabaseRefused
+from tpchart.store.health import HealthReport, check_file
+from tpchart.store.locations import backup_folder_for, location_warnings
+from tpchart.store.lock import DatabaseLock
+from tpchart.store.recovery import BACKUP_FOLDER_SETTING, SIDECARS, chosen_backup_folder
+
+log = logging.getLogger("tpchart.store")
+
+
+@dataclass
+class Opened:
+    """An open connection and what was found on the way."""
+
+    db: Database
+    read_only: bool
+    lock: DatabaseLock | None  # held by this open (None when read-only or the caller's)
+    health: HealthReport | None  # None for a new, empty database
+    unclean_exit: bool
+    warnings: list[str] = field(default_factory=list)
+    pre_update_backup: Path | None = None
+
+
+def open_database(
+    path: Path,
+    read_only: bool | None = None,
+    lock: DatabaseLock | None = None,
+    backup_folder: Path | None = None,
+) -> Opened:
+    """Open ``path`` for the app or a command. ``read_only=None`` opens read-only when
+    the file or its folder cannot be written. Raises DatabaseInUse, DatabaseDamaged or
+    DatabaseRefused, always leaving the file as it was."""
+    path = Path(path)
+    if read_only is None:
+        read_only = not writable(path)
+        if read_only:
+            log.warning("%s cannot be written: opening it read-only", path)
+    own = None
+    if not read_only and lock is None:
+        lock = own = DatabaseLock(path).acquire()
+    try:
+        return _open_checked(path, read_only, lock, own, backup_folder)
+    except BaseException:
+        if own is not None:
+            own.release(clean=False)  # keep "unclean": the next start checks everything
+        raise
+
+
+def _open_checked(
+    path: Path,
+    read_only: bool,
+    lock: DatabaseLock | None,
+    own: DatabaseLock | None,
+    backup_folder: Path | None,
+) -> Opened:
+    warnings = location_warnings(path)
+    for warning in warnings:
+        log.warning(warning)
+    # Unknown (no lock record: first open here, or the lock file was deleted) counts as
+    # unclean for the check, but is only reported as a crash when the record says so.
+    check_fully = lock is not None and not lock.previous_exit_clean
+    unclean = check_fully and lock is not None and lock.previous is not None
+    _refuse_emptied(path, lock)
+    check_openable(path)
+    health = None
+    if path.exists() and path.stat().st_size > 0:
+        # Full check after a crash (or when unknown); quick_check otherwise, every time.
+        full = check_fully and not read_only
+        health = check_file(path, full=full)
+        log.info("Start-up check of %s: %s", path, " | ".join(health.lines()[1:]))
+        if health.damaged:
+            raise DatabaseDamaged(
+                f"{path} is damaged: " + "; ".join(health.integrity[:3]) + ". It was not changed.",
+                health,
+            )
+    pre_update = None
+    if not read_only and needs_migration(path):
+        folder = backup_folder or configured_backup_folder(path)
+        pre_update = backup_to(path, folder, reason="before-update")
+    db = connect(path, read_only=read_only)
+    if lock is not None:
+        lock.refresh()  # the file has data now: an empty file later means it was cut short
+    return Opened(db, read_only, own, health, unclean, warnings, pre_update)
+
+
+def _refuse_emptied(path: Path, lock: DatabaseLock | None) -> None:
+    """An empty file where a database was (a journal beside it, or a lock file that
+    saw it open) is a truncated database: creating a new one would hide the loss."""
+    if not path.exists() or path.stat().st_size > 0:
+        return
+    journals = [s for s in SIDECARS if path.with_name(path.name + s).exists()]
+    if journals or (lock is not None and lock.previous_had_data):
+        raise DatabaseDamaged(
+            f"{path} is empty although it held records (it was cut short). It was not changed.",
+            HealthReport(path, ["the file is empty"]),
+        )
+
+
+def writable(path: Path) -> bool:
+    """Whether the app may write ``path`` and create its -wal, -shm and lock beside it."""
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if path.exists() and not os.access(path, os.W_OK):
+        return False
+    return os.access(folder, os.W_OK)
+
+
+def configured_backup_folder(path: Path) -> Path:
+    """The backup folder chosen for ``path`` (read without writing), else its default."""
+    chosen = None
+    if path.exists() and path.stat().st_size > 0:
+        chosen = chosen_backup_folder(path)
+    return chosen or backup_folder_for(path)
+
+
+__all__ = ["BACKUP_FOLDER_SETTING", "DatabaseRefused", "Opened", "open_database"]
