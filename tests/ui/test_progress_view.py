@@ -45,6 +45,10 @@ def test_shows_a_demo_patients_visits(view, store, demo):
     assert chart_points(view.pain_chart, "before") == len(sessions)
     assert chart_points(view.pain_chart, "after") == len(sessions)
     assert view.headline.text().startswith("Pain ")
+    scatter = view.pain_chart.series["before"].scatter
+    first = sessions[0]
+    tip = scatter.opts["tip"](x=first.started_at.timestamp(), y=first.pain_before, data=None)
+    assert tip.startswith("Before needling, ") and tip.endswith(f": {first.pain_before}")
     assert "MCID" in view.headline.text()
     muscles = {(p.muscle, p.side) for pts in points.values() for p in pts}
     shown = {(r.muscle, r.side) for r in view.muscle_table.model_.rows}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime, timedelta
+from functools import partial
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
@@ -54,6 +55,11 @@ class VisitDateAxis(pg.AxisItem):
     def tickStrings(self, values: list, scale: float, spacing: float) -> list[str]:
         fmt_ = "%-d %b %Y" if self._with_year else "%-d %b"
         return [datetime.fromtimestamp(v).strftime(fmt_) for v in values]
+
+
+def point_tip(series: str, unit: str, x: float, y: float, data: object = None) -> str:
+    """A marker's tool tip, e.g. "Before needling, Mon 4 Aug 2025: 6"."""
+    return f"{series}, {datetime.fromtimestamp(x):%a %-d %b %Y}: {fmt(y)}{unit}"
 
 
 def _local_day(ts: float) -> date:
@@ -166,6 +172,10 @@ class ScoreChart(pg.PlotWidget):
             symbolBrush=pg.mkBrush(colour if filled else "w"),
             antialias=True,
         )
+        # Hovering a marker names the visit and its score (pyqtgraph's scatter tool tip).
+        scatter = self.series[key].scatter
+        scatter.opts["hoverable"] = True
+        scatter.opts["tip"] = partial(point_tip, name, self.measure.unit)
 
     def _mcid_band(self, change: Change, legend: pg.LegendItem) -> None:
         target = change.target
