@@ -143,3 +143,20 @@ def test_fits_a_1366_wide_screen(view, store, demo):
     # Minimum width of everything side by side stays inside a 1366-pixel screen.
     assert view.content.minimumSizeHint().width() <= 1366
     assert view.content.minimumWidth() <= 1366
+
+
+def test_a_single_visit_without_scores(view, store):
+    patient = store.patients.add(
+        Patient(record_number="P-3", full_name="Cy Example", date_of_birth=date(1990, 1, 1))
+    )
+    store.sessions.start(
+        Session(patient_id=patient.id, practitioner_id=store.practitioner_id,
+                started_at=datetime(2025, 2, 3, 9, tzinfo=UTC))
+    )  # fmt: skip
+    view.show_patient(patient.id)
+    assert view.headline.text() == "No pain scores recorded yet."
+    assert view.pain_chart.series == {}
+    assert view.outcome_box.isHidden()
+    assert view.muscle_table.model_.rowCount() == 0
+    assert view.heat.spots == []
+    assert view.compare.summary.text() == "Comparing needs two visits."

@@ -156,9 +156,9 @@ class ComparePanel(QWidget):
 
     def _redraw(self, open_busiest: bool = False) -> None:
         a, b = self.earlier.currentData(), self.later.currentData()
-        if a is None or b is None:
+        if a is None or b is None or len(self._summaries) < 2:
             self.comparison, self.rows = None, []
-            self.summary.setText("Compare needs two visits.")
+            self.summary.setText("Comparing needs two visits.")
             self._fill_table()
             self._draw_markers()
             return
