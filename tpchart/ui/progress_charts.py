@@ -15,7 +15,7 @@ from functools import partial
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 from tpchart.core.progress import PAIN, Change, Measure, VisitSummary, fmt
 
@@ -25,7 +25,8 @@ BEFORE_COLOUR = "#0072B2"  # blue, dashed line, hollow circles
 AFTER_COLOUR = "#D55E00"  # vermillion, solid line, filled triangles
 VALUE_COLOUR = "#0072B2"
 MCID_COLOUR = "#4d4d4d"
-BAND_FILL = QColor(0, 158, 115, 38)  # bluish green, very light: the "meaningful" zone
+BAND_FILL = QColor(0, 158, 115, 50)  # bluish green, very light: the "meaningful" zone
+BAND_SWATCH = "#bfe3d9"  # the band as on the white plot, a shade darker to show on grey
 TEXT_COLOUR = "#1a1a1a"
 DAY = 86400.0
 
@@ -119,24 +120,19 @@ class ScoreChart(pg.PlotWidget):
             major=measure.scale_max / 5, minor=measure.scale_max / 10
         )
         self.series: dict[str, pg.PlotDataItem] = {}
+        # Placed above the chart by whoever lays the chart out.
+        self.legend = QLabel(objectName=f"{measure.key}Legend", wordWrap=True)
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
 
     def show_visits(self, summaries: list[VisitSummary], change: Change) -> None:
         """Draw the visits' scores and the MCID band for ``change``."""
         item = self.getPlotItem()
         item.clear()
-        if item.legend is not None:
-            item.legend.scene().removeItem(item.legend)
-            item.legend = None
         self.series = {}
+        self.legend.setText(self.legend_html(change))
         stamps = [s.started_at.timestamp() for s in summaries]
         if not stamps:
             return
-        legend = item.addLegend(
-            offset=(10, 8) if self.measure.higher_is_better else (-10, 8),
-            labelTextColor=TEXT_COLOUR,
-            brush=pg.mkBrush(255, 255, 255, 230),
-            pen=pg.mkPen("#bbbbbb"),
-        )
         if self.measure is PAIN:
             self._series("before", "Before needling", summaries, "pain_before",
                          BEFORE_COLOUR, Qt.PenStyle.DashLine, "o", filled=False)  # fmt: skip
@@ -145,11 +141,29 @@ class ScoreChart(pg.PlotWidget):
         else:
             self._series("value", self.measure.name, summaries, self.measure.key,
                          VALUE_COLOUR, Qt.PenStyle.SolidLine, "o", filled=True)  # fmt: skip
-        self._mcid_band(change, legend)
+        self._mcid_band(change)
         # Pad the date range so the first and last markers are not cut by the axes.
         pad = max(2 * DAY, (max(stamps) - min(stamps)) * 0.05)
         item.setXRange(min(stamps) - pad, max(stamps) + pad, padding=0)
-        legend.setParentItem(item.vb)
+
+    def legend_html(self, change: Change) -> str:
+        """The legend as rich text, drawn with the same line styles and marker shapes
+        (a legend inside the plot covered markers on narrow charts)."""
+        if self.measure is PAIN:
+            entries = [
+                f"<span style='color:{BEFORE_COLOUR}'><b>╌○╌</b></span> Before needling",
+                f"<span style='color:{AFTER_COLOUR}'><b>━▼━</b></span> After needling",
+            ]
+        else:
+            entries = [f"<span style='color:{VALUE_COLOUR}'><b>━●━</b></span> {self.measure.name}"]
+        if change.target is not None:
+            m = self.measure
+            unit = "points" if m.mcid != 1 else "point"
+            entries.append(
+                f"<span style='background-color:{BAND_SWATCH}'>&nbsp;&nbsp;&nbsp;&nbsp;</span> "
+                f"clinically meaningful: ≥ {fmt(m.mcid)} {unit} (MCID) better than visit 1"
+            )
+        return " &nbsp;&nbsp; ".join(entries)
 
     def _series(self, key: str, name: str, summaries: list[VisitSummary], attr: str,
                 colour: str, style: Qt.PenStyle, symbol: str, filled: bool) -> None:  # fmt: skip
@@ -177,7 +191,7 @@ class ScoreChart(pg.PlotWidget):
         scatter.opts["hoverable"] = True
         scatter.opts["tip"] = partial(point_tip, name, self.measure.unit)
 
-    def _mcid_band(self, change: Change, legend: pg.LegendItem) -> None:
+    def _mcid_band(self, change: Change) -> None:
         target = change.target
         if target is None:
             return
@@ -196,10 +210,4 @@ class ScoreChart(pg.PlotWidget):
             pos=target, angle=0, pen=pg.mkPen(MCID_COLOUR, width=1.5, style=Qt.PenStyle.DotLine)
         )
         self.getPlotItem().addItem(line, ignoreBounds=True)
-        # The band is named in the legend (a text label inside the plot would cover
-        # markers on narrow charts).
-        sample = pg.BarGraphItem(x=[0], height=[0], width=1, brush=pg.mkBrush(BAND_FILL),
-                                 pen=pg.mkPen(MCID_COLOUR, style=Qt.PenStyle.DotLine))  # fmt: skip
-        unit = "points" if m.mcid != 1 else "point"
-        legend.addItem(sample, f"≥ MCID: {fmt(m.mcid)} {unit} better than visit 1")
         self.mcid_line = line

@@ -74,6 +74,7 @@ class ProgressView(QWidget):
         self.pain_chart.setMinimumHeight(240)
         self.pain_chart.setMaximumHeight(330)
         pain_box, pain_layout = _section("Pain before and after each visit", "painSection")
+        pain_layout.addWidget(self.pain_chart.legend)
         pain_layout.addWidget(self.pain_chart)
 
         self.outcome_box, outcome_layout = _section("Outcome measures", "outcomeSection")
@@ -85,6 +86,7 @@ class ProgressView(QWidget):
             chart.setMinimumHeight(190)
             chart.setMaximumHeight(300)
             outcome_layout.addWidget(label)
+            outcome_layout.addWidget(chart.legend)
             outcome_layout.addWidget(chart, stretch=1)
             self.outcome_labels[measure.key], self.outcome_charts[measure.key] = label, chart
 
@@ -196,8 +198,8 @@ class ProgressView(QWidget):
             change = change_since_first(measure, self.sessions)
             present = bool(change.values)
             chart, label = self.outcome_charts[measure.key], self.outcome_labels[measure.key]
-            chart.setVisible(present)
-            label.setVisible(present)
+            for widget in (chart, chart.legend, label):
+                widget.setVisible(present)
             if present:
                 label.setText(change.sentence)
                 chart.show_visits(self.summaries, change)
