@@ -235,9 +235,11 @@ def _polygons(shape: Shape) -> list[Polygon]:
                 for a, b in zip(_control_points(seg), _control_points(seg)[1:], strict=False)
             ) or math.dist((start.x, start.y), (end.x, end.y))
             steps = max(4, math.ceil(rough / _CURVE_STEP))
-            for k in range(1, steps + 1):
-                p = seg.point(k / steps)
-                current.append((float(p.x), float(p.y)))
+            # One npoint call per segment, not one point() per sample: point() builds a
+            # NumPy array for each sample, which made parsing the maps most of start-up.
+            # Same formula, so the same coordinates to the last bit.
+            for x, y in seg.npoint([k / steps for k in range(1, steps + 1)]):
+                current.append((float(x), float(y)))
     if len(current) >= 3:
         polys.append(current)
     # Drop a repeated closing point.
