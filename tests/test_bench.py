@@ -1,0 +1,133 @@
+"""The benchmark code runs on a tiny clinic, so it cannot rot. No test asserts a time."""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+import tempfile
+from datetime import UTC, datetime
+
+import pytest
+
+from tpchart.bench import rows
+from tpchart.bench.measure import Sample, repeat, run_child
+from tpchart.bench.names import SCRIPTS, random_name
+from tpchart.bench.run import TINY, run_bench
+from tpchart.bench.synthetic import (
+    DRAFT_POINTS,
+    LONG_HISTORY_VISITS,
+    SUMMARY_POINTS,
+    ClinicSize,
+    generate_clinic,
+    plain_json,
+)
+from tpchart.bench.table import ROWS
+from tpchart.core.session import SessionStatus
+from tpchart.store import Store
+from tpchart.store.health import check_file
+from tpchart.store.rows import to_json
+
+
+@pytest.fixture(scope="module")
+def clinic(tmp_path_factory):
+    path = tmp_path_factory.mktemp("bench") / "clinic.db"
+    return generate_clinic(path, ClinicSize(12, 3, 4), now=datetime(2026, 11, 24, tzinfo=UTC))
+
+
+def test_synthetic_clinic_passes_every_check_the_app_makes(clinic):
+    report = check_file(clinic.path, full=True, audit=True)
+    assert report.ok, report.lines()
+
+
+def test_synthetic_clinic_reads_back_through_the_store(clinic):
+    with Store.open(clinic.path) as store:
+        assert store.patients.count(include_archived=True) == clinic.patients == 12 + 2
+        long_visits = store.sessions.for_patient(clinic.long_history_patient)
+        assert len(long_visits) == LONG_HISTORY_VISITS
+        assert all(s.status is SessionStatus.SIGNED for s in long_visits)
+        assert len(store.points.for_session(clinic.summary_session)) == SUMMARY_POINTS
+        draft = store.sessions.get(clinic.draft_session)
+        assert draft.editable
+        assert len(store.points.for_session(draft.id)) == DRAFT_POINTS  # type: ignore[arg-type]
+        signed = store.sessions.signed_versions(clinic.summary_session)
+        assert len(signed) == 1 and len(signed[0].snapshot["points"]) == SUMMARY_POINTS
+        # The benchmark patients sort first, so the window's list shows them.
+        first = store.patients.find("")[:2]
+        assert [p.id for p in first] == [clinic.long_history_patient, clinic.busy_patient]
+
+
+def test_synthetic_audit_trail_covers_every_row(clinic):
+    with Store.open(clinic.path) as store:
+        trail = store.audit_trail()
+    inserts = sum(1 for e in trail if e.action == "insert" and e.table != "settings")
+    signs = sum(1 for e in trail if e.action == "sign")
+    practitioners = 3
+    assert inserts == practitioners + clinic.patients + clinic.sessions + clinic.points
+    assert 0 < signs <= clinic.sessions
+    assert len(trail) == clinic.audit_rows
+
+
+def test_generated_json_is_the_stores_json():
+    row = rows.patient_row(random.Random(3), 1, datetime(2026, 1, 1, tzinfo=UTC))
+    assert plain_json(row) == to_json(row)
+
+
+def test_names_come_in_every_script():
+    rng = random.Random(1)
+    names = {random_name(rng)[0] for _ in range(500)}
+    assert len(SCRIPTS) == 5
+    assert any("é" in n or "á" in n for n in names)  # Latin with accents
+    assert any("\u0400" <= n[0] <= "\u04ff" for n in names)  # Cyrillic
+    assert any("\u0370" <= n[0] <= "\u03ff" for n in names)  # Greek
+    assert any("\u4e00" <= n[0] <= "\u9fff" for n in names)  # Chinese
+    assert any("\u0600" <= n[0] <= "\u06ff" for n in names)  # Arabic
+
+
+def test_generation_refuses_an_existing_file(tmp_path):
+    path = tmp_path / "there.db"
+    path.write_bytes(b"")
+    with pytest.raises(FileExistsError):
+        generate_clinic(path, ClinicSize(1, 1, 1))
+
+
+def test_sample_median_and_p95():
+    sample = Sample(tuple(float(v) for v in range(1, 21)))
+    assert sample.median == 10.5
+    assert sample.p95 == 19.0
+    assert Sample((3.0,)).p95 == 3.0
+
+
+def test_repeat_runs_warmup_then_timed_runs():
+    calls = []
+    sample = repeat(lambda: calls.append(1), 3, warmup=2, after=lambda: calls.append(0))
+    assert len(sample) == 3
+    assert calls.count(1) == 5
+
+
+def test_child_reports_ready_and_its_own_peak_memory():
+    run = run_child("print('ready', flush=True)")
+    assert run.ready_seconds > 0
+    assert run.peak_rss_bytes > 1_000_000
+
+
+def test_child_failure_is_an_error():
+    with pytest.raises(RuntimeError, match="benchmark child failed"):
+        run_child("raise SystemExit(3)")
+
+
+def test_tiny_run_prints_every_row_and_writes_json(tmp_path, monkeypatch):
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    out = io.StringIO()
+    assert run_bench(json_path=tmp_path / "bench.json", out=out, plan=TINY) == 0
+    text = out.getvalue()
+    for row in ROWS:
+        assert row.what.strip() in text
+    assert "load average" in text
+    data = json.loads((tmp_path / "bench.json").read_text(encoding="utf-8"))
+    keys = {r["key"] for r in data["rows"]}
+    assert {"start", "click", "search", "open", "summary_pdf", "progress_pdf"} <= keys
+    assert all(r["result"] in ("PASS", "MISS", "—") for r in data["rows"])
+    assert not list(scratch.iterdir())  # temporary databases and settings are gone

@@ -1,0 +1,244 @@
+"""``python main.py bench [--quick] [--json FILE]``: generate clinics, measure, print.
+
+Order matters: the cold starts run in child processes before this process opens the
+database (one writer at a time), then the in-process measurements share one window.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sqlite3
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from tpchart.bench.measure import Sample, load_average
+from tpchart.bench.none_leak import protect_benchmark_process
+from tpchart.bench.synthetic import ClinicSize, generate_clinic
+from tpchart.bench.table import MB, ROWS, render, scaled
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Clinic sizes and how many times each thing is repeated."""
+
+    name: str
+    clinics: tuple[ClinicSize, ...]
+    starts: int
+    clicks: int
+    search: int
+    opens: int
+    pdfs: int
+
+
+# The full run keeps the small clinic at the issue's size (10 visits x 20 points) and
+# scales visits and points of the larger ones down so the whole run takes ~10 minutes
+# on 2 cores; patient count, what search and start-up feel, stays as asked.
+FULL = Plan(
+    "full",
+    (ClinicSize(1_000, 10, 20), ClinicSize(20_000, 3, 10), ClinicSize(100_000, 2, 5)),
+    starts=5,
+    clicks=40,
+    search=3,
+    opens=10,
+    pdfs=8,
+)
+QUICK = Plan(
+    "quick",
+    (ClinicSize(1_000, 3, 10), ClinicSize(5_000, 2, 5)),
+    starts=3,
+    clicks=15,
+    search=1,
+    opens=5,
+    pdfs=3,
+)
+TINY = Plan(
+    "tiny",
+    (ClinicSize(20, 2, 3), ClinicSize(40, 1, 2)),
+    starts=1,
+    clicks=2,
+    search=1,
+    opens=1,
+    pdfs=1,
+)
+
+
+def machine() -> dict[str, str]:
+    """What the figures were measured on."""
+    import PySide6
+    import reportlab
+    from PySide6.QtCore import qVersion
+
+    try:
+        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
+        memory = f"{ram:.0f} GB"
+    except (ValueError, OSError, AttributeError):
+        memory = "unknown"
+    return {
+        "os": platform.platform(),
+        "cpu": f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}",
+        "ram": memory,
+        "python": platform.python_version(),
+        "qt": f"Qt {qVersion()}, PySide6 {PySide6.__version__}",
+        "sqlite": sqlite3.sqlite_version,
+        "reportlab": reportlab.Version,
+    }
+
+
+def run_bench(
+    quick: bool = False,
+    json_path: Path | None = None,
+    out: TextIO = sys.stdout,
+    plan: Plan | None = None,
+) -> int:
+    """Run the plan, print the table to ``out``; returns 0 (misses are findings, not
+    failures of the command)."""
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before Qt loads: never a window on screen
+    from tpchart.bench import scenarios
+
+    plan = plan or (QUICK if quick else FULL)
+    began = time.perf_counter()
+    info = machine()
+    say = _printer(out)
+    say(
+        f"tpchart bench ({plan.name}) · {info['cpu']} · {info['ram']} RAM · Python "
+        f"{info['python']} · {info['qt']} · SQLite {info['sqlite']} · reportlab "
+        f"{info['reportlab']}"
+    )
+    say(f"start: {load_average()}")
+    results: list[dict[str, Sample]] = []
+    with scenarios.database_folder() as folder:
+        _qt_settings(Path(folder))
+        warning = protect_benchmark_process()
+        if warning:
+            say(warning)
+        for size in plan.clinics:
+            results.append(_measure_clinic(Path(folder), size, plan, say))
+    labels = [f"{s.patients:,}" for s in plan.clinics]
+    table, rows = render(results, labels)
+    say("")
+    say(table)
+    say("")
+    say(_growth(results, plan.clinics))
+    say(_scale_note(plan, results))
+    say(f"end: {load_average()} · whole run {time.perf_counter() - began:.0f} s")
+    if json_path is not None:
+        data = {
+            "plan": plan.name,
+            "machine": info,
+            "rows": rows,
+            "load": load_average(),
+            "clinics": [
+                {"size": vars(s), **{k: list(v.values) for k, v in r.items()}}
+                for s, r in zip(plan.clinics, results, strict=True)
+            ],
+        }
+        json_path.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+        say(f"wrote {json_path}")
+    return 0
+
+
+def _measure_clinic(
+    folder: Path, size: ClinicSize, plan: Plan, say: Callable[[str], None]
+) -> dict[str, Sample]:
+    from tpchart.bench import scenarios
+    from tpchart.bench.startup import measure_startup
+
+    path = folder / f"clinic-{size.patients}.db"
+    say(f"\n{size.label}: generating …")
+    clinic = generate_clinic(path, size)
+    say(
+        f"  {clinic.patients:,} patients, {clinic.sessions:,} visits, {clinic.points:,} points,"
+        f" {clinic.audit_rows:,} audit rows, {clinic.bytes / MB:,.0f} MB in "
+        f"{clinic.seconds:.1f} s · {load_average()}"
+    )
+    r: dict[str, Sample] = {
+        "generate": Sample((clinic.points / clinic.seconds,)),
+        "size": Sample((clinic.bytes / clinic.points * 1000,)),
+    }
+    try:
+        say("  cold starts …")
+        start = measure_startup(path, plan.starts, clinic.long_history_patient)
+        r |= {
+            "start": start.app_seconds,
+            "start_bare": start.bare_seconds,
+            "memory": start.app_rss,
+            "memory_bare": start.bare_rss,
+        }
+        say("  in the window: clicks, search, opening, PDFs …")
+        with scenarios.open_window(clinic) as window:
+            store = window.store
+            r["click"] = scenarios.click_on_map(window, clinic, plan.clicks)
+            r["click_raw"] = scenarios.raw_insert_commit(folder, plan.clicks)
+            r["search"] = scenarios.patient_search(store, plan.search)
+            r["search_shown"] = scenarios.patient_search_shown(window, 1)
+            r["open"] = scenarios.open_patient(window, clinic, plan.opens)
+            r["summary_pdf"] = scenarios.session_summary_pdf(store, clinic, plan.pdfs)
+            r["pdf_minimal"] = scenarios.minimal_reportlab(plan.pdfs)
+            r["progress_pdf"] = scenarios.progress_report_pdf(store, clinic, plan.pdfs)
+    finally:
+        for suffix in ("", "-wal", "-shm", ".lock"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    say(
+        "  "
+        + " · ".join(f"{row.key} {_median(r, row.key, row.unit)}" for row in ROWS if row.key in r)
+    )
+    return r
+
+
+def _median(results: dict[str, Sample], key: str, unit: str) -> str:
+    value = scaled(results[key], unit)[0]
+    return f"{value:,.0f}" if value >= 100 else f"{value:.1f}"
+
+
+def _growth(results: list[dict[str, Sample]], sizes: tuple[ClinicSize, ...]) -> str:
+    """Medians of every measurement for each clinic, smallest first: how they grow."""
+    head = "growth (medians) by clinic: " + " | ".join(f"{s.patients:,} pt" for s in sizes)
+    lines = [head]
+    for row in ROWS:
+        if all(row.key in r for r in results):
+            values = " -> ".join(_median(r, row.key, row.unit) for r in results)
+            lines.append(f"  {row.what.strip():<48} {values} {row.unit}")
+    return "\n".join(lines)
+
+
+def _scale_note(plan: Plan, results: list[dict[str, Sample]]) -> str:
+    """Say plainly which clinics were scaled down, and what full size would mean."""
+    asked = ClinicSize(plan.clinics[-1].patients)
+    if plan.clinics[-1] == asked or plan is TINY:
+        return ""
+    per_point = results[0]["size"].median / 1000
+    rate = results[0]["generate"].median
+    points = asked.patients * asked.sessions * asked.points
+    return (
+        f"NOTE: the largest clinic has {plan.clinics[-1].label}, scaled down from "
+        f"{asked.label}: that would be {points / 1e6:.0f} M points, about "
+        f"{points * per_point / 1024**3:,.0f} GB at the {per_point / 1024:.1f} KB per point "
+        f"measured on the small clinic, and {points / rate / 60:,.0f} min to generate."
+    )
+
+
+def _qt_settings(folder: Path) -> None:
+    """The window's QSettings go to the temporary folder, never the doctor's layout."""
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
+    global _app
+    _app = QApplication.instance() or QApplication([sys.argv[0]])
+
+
+_app = None  # the QApplication, kept referenced for the whole run
+
+
+def _printer(out: TextIO) -> Callable[[str], None]:
+    def say(text: str) -> None:
+        print(text, file=out, flush=True)
+
+    return say

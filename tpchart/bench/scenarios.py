@@ -1,0 +1,232 @@
+"""What a doctor feels, measured in this process on a generated clinic: a click on the
+map, a keystroke in the patient search, opening a patient, printing.
+
+Each function returns ``Sample``s in seconds. The window is the real ``MainWindow`` on
+the offscreen Qt platform, shown, so markers are painted when events are processed.
+"""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication, QWidget
+
+from tpchart.bench import rows
+from tpchart.bench.measure import Sample, repeat
+from tpchart.bench.names import sample_names
+from tpchart.bench.synthetic import Clinic
+from tpchart.core import progress
+from tpchart.core.regions import View
+from tpchart.report.documents import progress_pdf, session_pdf
+from tpchart.store import Store
+from tpchart.ui.main_window import MainWindow
+
+
+@contextmanager
+def open_window(clinic: Clinic) -> Iterator[MainWindow]:
+    """The main window on ``clinic``, shown, charting as its first practitioner."""
+    store = Store.open(clinic.path)
+    window = None
+    try:
+        store.practitioner_id = store.practitioners.all()[0].id
+        window = MainWindow(store)
+        window.show()
+        QApplication.processEvents()
+        yield window
+    finally:
+        if window is not None:
+            window.hide()
+            window.deleteLater()
+            QApplication.processEvents()
+        store.close()
+
+
+def _select(window: MainWindow, patient_id: int) -> None:
+    window.patients.select_patient(patient_id)
+    QApplication.processEvents()
+    if window.patient is None or window.patient.id != patient_id:
+        raise RuntimeError(f"patient {patient_id} could not be selected in the list")
+
+
+def click_on_map(window: MainWindow, clinic: Clinic, runs: int) -> Sample:
+    """``ChartPanel.add_point`` (undo stack, store transaction with its audit row) and
+    ``processEvents`` until the marker is painted, with 200 points on the diagram.
+    Each click is undone outside the timing, so every click meets 200 points."""
+    _select(window, clinic.busy_patient)
+    chart = window.chart
+    if chart.session is None or chart.session.id != clinic.draft_session:
+        raise RuntimeError("the busy patient's newest visit should be the 200-point draft")
+    chart.show_view(View.FRONT)
+    QApplication.processEvents()
+    shown = len(chart.scenes[View.FRONT].markers)
+    # Forearm extensors, away from the lung: a lung-risk click also re-lays out the
+    # caution banner above the map, which docs/performance.md measures on its own.
+    region_id = "front.forearm.right"
+    x, y = rows.spots(region_id)[0]
+
+    def click() -> None:
+        chart.add_point(region_id, x, y)
+        QApplication.processEvents()
+
+    def undo() -> None:
+        if len(chart.points) != shown + 1:
+            raise RuntimeError("a click on the map did not add a point")
+        chart.undo_stack.undo()
+        QApplication.processEvents()
+
+    return repeat(click, runs, warmup=2, after=undo)
+
+
+def raw_insert_commit(folder: Path, runs: int) -> Sample:
+    """The floor under any click: one INSERT and COMMIT through plain sqlite3, with the
+    app's settings (WAL, synchronous=FULL) on the same disk."""
+    path = folder / "raw-insert.db"
+    conn = sqlite3.connect(str(path), isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute(
+            "CREATE TABLE points (id INTEGER PRIMARY KEY, session_id INTEGER,"
+            " region_id TEXT, x REAL, y REAL)"
+        )
+
+        def insert() -> None:
+            conn.execute("BEGIN")
+            conn.execute(
+                "INSERT INTO points (session_id, region_id, x, y) VALUES (1, ?, ?, ?)",
+                ["front.chest.left", 120.5, 230.25],
+            )
+            conn.execute("COMMIT")
+
+        return repeat(insert, runs, warmup=2)
+    finally:
+        conn.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def keystrokes() -> list[str]:
+    """What is typed into the search box, one entry per keystroke: names in five
+    scripts letter by letter, then a record number."""
+    texts = [*sample_names(), "TP-00012"]
+    return [text[:end] for text in texts for end in range(1, len(text) + 1)]
+
+
+def patient_search(store: Store, runs: int) -> Sample:
+    """``store.patients.find`` for every keystroke, each repeated ``runs`` times."""
+    values: list[float] = []
+    for typed in keystrokes():
+        values += repeat(lambda t=typed: store.patients.find(t), runs, warmup=1).values
+    return Sample(tuple(values))
+
+
+def patient_search_shown(window: MainWindow, runs: int) -> Sample:
+    """The same keystrokes through the patient list: search, model reset and repaint."""
+    panel = window.patients
+    values: list[float] = []
+    for typed in keystrokes():
+
+        def search(t: str = typed) -> None:
+            panel.model.search(t)
+            QApplication.processEvents()
+
+        values += repeat(search, runs, warmup=0).values
+    panel.model.search("")
+    return Sample(tuple(values))
+
+
+def progress_ready(store: Store, patient_id: int) -> object:
+    """Every figure of the progress views from the store's rows, without Qt (used
+    when no progress view can be built)."""
+    sessions = store.sessions.for_patient(patient_id)
+    points = store.points.for_patient(patient_id)
+    return (
+        progress.visit_summaries(sessions, points),
+        progress.outcome_changes(sessions),
+        progress.muscle_progress(sessions, points),
+        progress.point_tracks(sessions, points),
+        progress.persistence_rate(sessions, points),
+        [progress.heat_spots(points, points.keys(), view) for view in View],
+    )
+
+
+def progress_view(window: MainWindow) -> QWidget | None:
+    """The window's progress view or, until the window has one, a stand-alone one
+    beside it (the same widget a doctor will see), shown so it paints."""
+    try:
+        from tpchart.ui.progress_view import ProgressView
+    except ImportError:
+        return None
+    view = window.findChild(ProgressView)
+    if view is None:
+        view = ProgressView(window.store)
+        view.resize(900, 700)
+        view.show()
+    return view
+
+
+def open_patient(window: MainWindow, clinic: Clinic, runs: int) -> Sample:
+    """Select the patient with 100 visits (visits listed, newest charted) and show
+    their progress; another patient is selected in between, outside the timing."""
+    view = progress_view(window)
+    patient_id = clinic.long_history_patient
+
+    def open_long() -> None:
+        _select(window, patient_id)
+        if view is None:
+            progress_ready(window.store, patient_id)
+        else:
+            if getattr(view, "patient_id", None) != patient_id:
+                view.show_patient(patient_id)  # type: ignore[attr-defined]
+            QApplication.processEvents()
+
+    def other() -> None:
+        _select(window, clinic.busy_patient)
+        if view is not None:
+            view.show_patient(clinic.busy_patient)  # type: ignore[attr-defined]
+            QApplication.processEvents()
+
+    try:
+        return repeat(open_long, runs, before=other)
+    finally:
+        if view is not None and view.parent() is None:
+            view.hide()
+            view.deleteLater()
+
+
+def session_summary_pdf(store: Store, clinic: Clinic, runs: int) -> Sample:
+    """The session summary of a 30-point visit, read from the store and built in memory."""
+    return repeat(lambda: session_pdf(store, clinic.summary_session), runs)
+
+
+def progress_report_pdf(store: Store, clinic: Clinic, runs: int) -> Sample:
+    """The progress report of the patient with 100 visits, built in memory."""
+    return repeat(lambda: progress_pdf(store, clinic.long_history_patient), runs)
+
+
+def minimal_reportlab(runs: int) -> Sample:
+    """The baseline document: one A4 page with a 30-row table and one small drawing."""
+    from reportlab.graphics.shapes import Circle, Drawing, Rect
+    from reportlab.lib.pagesizes import A4
+    from reportlab.platypus import SimpleDocTemplate, Table
+
+    data = [[str(i), "Upper trapezius", "right", "active", "0.25 x 30 mm", "7"] for i in range(30)]
+
+    def build() -> None:
+        drawing = Drawing(200, 200)
+        drawing.add(Rect(10, 10, 180, 180, fillColor=None))
+        drawing.add(Circle(100, 100, 6))
+        doc = SimpleDocTemplate(io.BytesIO(), pagesize=A4)
+        doc.build([Table(data), drawing])
+
+    return repeat(build, runs)
+
+
+def database_folder() -> tempfile.TemporaryDirectory[str]:
+    """A temporary folder for the benchmark's databases (deleted afterwards)."""
+    return tempfile.TemporaryDirectory(prefix="tpchart-bench-")
