@@ -99,6 +99,14 @@ def cmd_export_pdf(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Generate synthetic clinics in a temporary folder and print what a doctor feels,
+    against baselines measured in the same run (docs/performance.md)."""
+    from tpchart.bench.run import run_bench  # Qt, reportlab and the generators on demand
+
+    return run_bench(quick=args.quick, json_path=args.json)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser shared by ``main.py`` and the ``tpchart`` script."""
     parser = argparse.ArgumentParser(
@@ -142,6 +150,11 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--patient", type=_positive, metavar="ID", help="the patient (--progress)")
     export.add_argument("--progress", action="store_true", help="the patient's progress report")
     export.add_argument("-o", "--output", type=Path, required=True, metavar="FILE", help="the PDF")
+    bench_help = "measure speed and memory on synthetic clinics (about 10 minutes; --quick: 1)"
+    bench = commands.add_parser("bench", help=bench_help, description=bench_help)
+    bench.add_argument("--quick", action="store_true", help="smaller clinics, fewer repeats")
+    bench.add_argument("--json", type=Path, metavar="FILE", help="also write the results as JSON")
+    bench.set_defaults(func=cmd_bench)
     return parser
 
 
