@@ -28,10 +28,13 @@ def inspect(path: Path) -> tuple[int, int, bool]:
         try:
             app_id = conn.execute("PRAGMA application_id").fetchone()[0]
             version = conn.execute("PRAGMA user_version").fetchone()[0]
+            # The migrations' bookkeeping table alone is what a crash during the very
+            # first start can leave behind in older files: that is still an empty file.
             has_tables = (
-                conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[
-                    0
-                ]
+                conn.execute(
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+                    " AND name NOT IN ('_sqlite_migrations', 'sqlite_sequence')"
+                ).fetchone()[0]
                 > 0
             )
         finally:
@@ -65,7 +68,7 @@ def needs_migration(path: Path) -> bool:
     if not path.exists() or path.stat().st_size == 0:
         return False
     app_id, version, has_tables = inspect(path)
-    return has_tables and app_id == APPLICATION_ID and version < SCHEMA_VERSION
+    return has_tables and app_id == APPLICATION_ID and 1 <= version < SCHEMA_VERSION
 
 
 def connect(path: Path | str, read_only: bool = False) -> Database:

@@ -280,5 +280,13 @@ def m002_audit_hash_chain(db: Database) -> None:
 
 
 def migrate(db: Database) -> None:
-    """Apply pending migrations; each one and its version stamp commit together."""
+    """Apply pending migrations; each one and its version stamp commit together.
+
+    The bookkeeping table is created together with the application id stamp, so a
+    crash at any moment of a first start leaves an empty file or one marked as ours
+    (never a file with a stray table that ``check_openable`` would refuse)."""
+    if not db[migrations.migrations_table].exists():
+        with db.atomic():
+            migrations.ensure_migrations_table(db)
+            db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
     migrations.apply(db)
