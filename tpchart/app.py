@@ -1,31 +1,234 @@
-"""Composition of the desktop app: Qt application, store and main window."""
+"""Composition of the desktop app: logging, the database lock, start-up checks, the
+main window, and backups while it runs and when it closes.
+
+Start-up, in order: log file and exception hook; the lock (a second start brings
+the first window forward, or offers to open read-only); ``Store.open`` with its
+checks (a damaged file is set aside and a backup offered, see ``tpchart.ui.recovery``);
+the window with a read-only banner and the Backups dialog; backups every few
+minutes while records change and when the window closes.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import sys
+from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtCore import QSettings, QtMsgType, qInstallMessageHandler
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
 
-from tpchart.core.errors import TpchartError
-from tpchart.store import Store
+from tpchart.store import DatabaseInUse, Store
+from tpchart.store.autobackup import AutoBackup
+from tpchart.store.backup import BackupFailed
+from tpchart.store.locations import log_folder
+from tpchart.store.lock import DatabaseLock
+from tpchart.store.opening import writable
+from tpchart.store.recovery import restore_backup
+from tpchart.ui import recovery
+from tpchart.ui.backup_settings import (
+    BackupSettingsDialog,
+    install_backup_timer,
+    read_only_banner,
+)
 from tpchart.ui.main_window import MainWindow
+from tpchart.ui.single_instance import InstanceServer, bring_forward, raise_window
+
+log = logging.getLogger("tpchart.app")
+
+# The exit code that asks run_app to reopen the database (after a restore).
+RESTART = 1001
+LOG_NAME = "tpchart.log"
+
+
+def setup_logging(folder: Path | None = None) -> Path:
+    """A rotating log file (1 MB x 5) for everything tpchart logs; returns its path."""
+    folder = folder or log_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / LOG_NAME
+    logger = logging.getLogger("tpchart")
+    if not any(getattr(h, "baseFilename", None) == str(path) for h in logger.handlers):
+        handler = RotatingFileHandler(path, maxBytes=1_000_000, backupCount=5, encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    return path
+
+
+def _qt_message(kind: QtMsgType, _context, message: str) -> None:
+    level = logging.DEBUG if kind == QtMsgType.QtDebugMsg else logging.WARNING
+    logging.getLogger("tpchart.qt").log(level, message)
+
+
+def _reloader(window: QMainWindow):
+    """What brings the window back in line with the database after a failed write."""
+    reload = getattr(window, "reload_from_store", None)
+    chart = getattr(window, "chart", None)
+    return reload or getattr(chart, "reload", None)
+
+
+class App:
+    """One run of the window over one database."""
+
+    def __init__(self, db_path: Path, qt: QApplication) -> None:
+        self.db_path = Path(db_path)
+        self.qt = qt
+        self.lock: DatabaseLock | None = None
+        self.read_only = False
+        self.pending_restore: Path | None = None
+        self.window: QMainWindow | None = None
+
+    def take_lock(self) -> bool:
+        """Lock the database for writing; False when the doctor gives up instead."""
+        if not writable(self.db_path):
+            self.read_only = True
+            return True
+        try:
+            self.lock = DatabaseLock(self.db_path).acquire()
+        except DatabaseInUse as exc:
+            log.warning("Second start: %s", exc)
+            if bring_forward(self.db_path):
+                print("tpchart: brought the window that has this database forward", file=sys.stderr)
+                return False
+            if recovery.ask_in_use(exc) != recovery.READ_ONLY:
+                return False
+            self.read_only = True
+        return True
+
+    def run_once(self, hook: recovery.ExceptionHook) -> int:
+        """Open the store and run the window; returns the exit code (RESTART to reopen)."""
+        store = recovery.open_store(
+            self.db_path, self.lock, self.read_only, self._remembered_folders()
+        )
+        if store is None:
+            return 2
+        auto = AutoBackup(store)
+        if not store.read_only:
+            QSettings().setValue(self._folder_key(), str(auto.folder))
+        window = self.window = MainWindow(store)
+        hook.parent, hook.reload = window, _reloader(window)
+        self._attach(window, store, auto)
+        window.show()
+        recovery.show_warnings_once(store.warnings, window)
+        try:
+            code = self.qt.exec()
+        finally:
+            self._close_window(window)
+            self.window = hook.parent = hook.reload = None
+            self._backup_on_close(store, auto)
+            store.close()
+        return code
+
+    def _close_window(self, window: QMainWindow) -> None:
+        """Close a window still open (a restore ends the event loop first): without
+        "quit on last window closed", which would end the next run's loop at once."""
+        quit_on_close = self.qt.quitOnLastWindowClosed()
+        self.qt.setQuitOnLastWindowClosed(False)
+        try:
+            window.close()
+        finally:
+            self.qt.setQuitOnLastWindowClosed(quit_on_close)
+        window.deleteLater()
+
+    def _attach(self, window: QMainWindow, store: Store, auto: AutoBackup) -> None:
+        """Hook the reliability pieces onto the window through its public Qt API."""
+        action = QAction("&Backups…", window, objectName="backupSettingsAction")
+        action.triggered.connect(lambda: self.show_backups(store, auto))
+        menu = getattr(window, "settings_menu", None)
+        if menu is None:
+            menu = window.menuBar().addMenu("&Settings")
+        menu.addAction(action)
+        window.backup_settings_action = action  # for the lead's menus and the tests
+        if store.read_only:
+            if writable(self.db_path):
+                reason = "the database is open in another tpchart window."
+            else:
+                reason = "the database file cannot be written."
+            window.read_only_banner = read_only_banner(window, reason)
+        else:
+            window.backup_timer = install_backup_timer(window, auto)
+            server = InstanceServer(self.db_path, window)
+            server.show_requested.connect(lambda: raise_window(window))
+        if store.unclean_exit:
+            window.statusBar().showMessage(
+                "tpchart was not closed properly last time; the database was checked in full "
+                "and is sound.",
+                15000,
+            )
+
+    def show_backups(self, store: Store, auto: AutoBackup) -> None:
+        """The Backups dialog; a restore closes the window and reopens the restored file."""
+        dialog = BackupSettingsDialog(store, auto, self.window)
+        dialog.restore_requested.connect(self.request_restore)
+        dialog.exec()
+
+    def request_restore(self, backup: Path) -> None:
+        """End the event loop; ``run_app`` then closes the window and the database,
+        restores ``backup`` and reopens."""
+        self.pending_restore = backup
+        self.qt.exit(RESTART)
+
+    def restore_pending(self) -> None:
+        """Restore the backup asked for, with the database closed but still locked."""
+        backup, self.pending_restore = self.pending_restore, None
+        folder = Path(QSettings().value(self._folder_key(), "") or backup.parent)
+        result = restore_backup(self.db_path, backup, folder, lock=self.lock)
+        log.warning("Restored from %s; previous file kept as %s", backup, result.kept_aside)
+
+    def _backup_on_close(self, store: Store, auto: AutoBackup) -> None:
+        if store.read_only:
+            return
+        try:
+            if auto.changed or not auto.backups():
+                auto.take("close")
+        except BackupFailed as exc:
+            log.error("Backup at close failed: %s", exc)
+            message = f"{exc}\n\nYour records are saved in the database itself."
+            QMessageBox.warning(None, "The backup failed", message)
+
+    def _folder_key(self) -> str:
+        digest = hashlib.sha1(str(self.db_path.resolve()).encode()).hexdigest()[:16]
+        return f"backups/folder-{digest}"
+
+    def _remembered_folders(self) -> list[Path]:
+        """The backup folder used last time: found even when the database is unreadable."""
+        value = QSettings().value(self._folder_key(), "")
+        return [Path(value)] if value else []
 
 
 def run_app(db_path: Path, argv: list[str] | None = None) -> int:
     """Open ``db_path`` and run the window until the doctor quits; returns the exit code."""
-    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
-    app.setOrganizationName("tpchart")
-    app.setApplicationName("tpchart")
+    qt = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
+    qt.setOrganizationName("tpchart")
+    qt.setApplicationName("tpchart")
+    logger = logging.getLogger("tpchart")
+    handlers_before = list(logger.handlers)
+    log_file = setup_logging()
+    previous_hook, previous_handler = sys.excepthook, qInstallMessageHandler(_qt_message)
+    hook = recovery.ExceptionHook(log_file)
+    sys.excepthook = hook
+    app = App(db_path, qt)
+    log.info("Starting tpchart on %s", db_path)
+    clean = False
     try:
-        store = Store.open(db_path)
-    except TpchartError as exc:
-        QMessageBox.critical(None, "tpchart cannot open the database", str(exc))
-        print(f"tpchart: {exc}", file=sys.stderr)
-        return 2
-    window = MainWindow(store)
-    window.show()
-    try:
-        return app.exec()
+        if not app.take_lock():
+            clean = True
+            return 2
+        code = RESTART
+        while code == RESTART:
+            if app.pending_restore is not None:
+                app.restore_pending()
+            code = app.run_once(hook)
+        clean = True
+        return code
     finally:
-        store.close()
+        if app.lock is not None:
+            app.lock.release(clean=clean)
+        sys.excepthook = previous_hook
+        qInstallMessageHandler(previous_handler)
+        log.info("tpchart stopped")
+        for handler in set(logger.handlers) - set(handlers_before):
+            logger.removeHandler(handler)  # run_app may run again in this process (tests)
+            handler.close()
