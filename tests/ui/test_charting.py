@@ -333,3 +333,11 @@ def test_export_pdf_from_the_menu_writes_the_summary(qtbot, window, store, tmp_p
     text = "".join(page.extract_text() for page in PdfReader(target).pages)
     assert "Ana Chart" in text and "DRAFT" in text
     assert store.audit_trail()[-1].action == "export"
+
+
+def test_progress_tab_follows_the_patient_and_new_points(qtbot, window, store, patient):
+    progress = window.progress
+    assert progress.patient_id == patient.id
+    click_region(qtbot, window, NECK)
+    window.tabs.setCurrentWidget(progress)
+    assert progress.points[window.session.id][0].region_id == NECK

@@ -31,6 +31,7 @@ from tpchart.ui.patient_list import PatientListPanel
 from tpchart.ui.patient_summary import PatientSummary
 from tpchart.ui.point_inspector import PointInspector
 from tpchart.ui.practitioner_picker import PractitionerPicker
+from tpchart.ui.progress_view import ProgressView
 from tpchart.ui.session_header import SessionHeader
 from tpchart.ui.visit_panel import VisitPanel
 from tpchart.ui.welcome import WelcomePage
@@ -87,7 +88,9 @@ class MainWindow(QMainWindow):
         self.chart = ChartPanel(store)
         self.summary = PatientSummary()
         self.tabs = QTabWidget(objectName="mainTabs")
+        self.progress = ProgressView(store)
         self.tabs.addTab(self.chart, "Chart")
+        self.tabs.addTab(self.progress, "Progress")
         self.tabs.addTab(self.summary, "Patient")
         patient_page = QWidget(objectName="patientPage")
         middle = QVBoxLayout(patient_page)
@@ -137,6 +140,9 @@ class MainWindow(QMainWindow):
         self.chart.status_message.connect(lambda text: self.statusBar().showMessage(text))
         self.inspector.point_edited.connect(self.chart.edit_point)
         self.visit_panel.session_changed.connect(self.session_saved)
+        self.chart.points_changed.connect(self._refresh_progress)
+        self._progress_stale = False
+        self.tabs.currentChanged.connect(self._tab_changed)
         self._restore_layout()
         self._show_start_page()
 
@@ -264,6 +270,7 @@ class MainWindow(QMainWindow):
         """Show the selected patient: visits newest first, the newest one charted."""
         self.visit_panel.commit_pending()
         self.patient = patient
+        self.progress.show_patient(patient.id if patient is not None else None)
         self._update_actions()
         if patient is None:
             self.session = None
@@ -312,11 +319,25 @@ class MainWindow(QMainWindow):
         self.session = session
         self.header.show_visit(self.patient, session)  # type: ignore[arg-type]
         self.chart.refresh_session(session)
+        self._refresh_progress()
         row = self.session_list.currentRow()
         item = self.session_list.item(row)
         if item is not None and item.data(SessionRole) == session.id:
             item.setText(session_caption(session))
         self._point_selected(self.chart.selected_point())
+
+    def _refresh_progress(self) -> None:
+        """Redraw the progress tab now if it is on screen, else when it is next shown:
+        a visit's fields are saved on every edit, and a redraw takes tens of ms."""
+        self._progress_stale = self.tabs.currentWidget() is not self.progress
+        if not self._progress_stale:
+            self.progress.refresh()
+
+    @Slot(int)
+    def _tab_changed(self, _index: int) -> None:
+        if self.tabs.currentWidget() is self.progress and self._progress_stale:
+            self._progress_stale = False
+            self.progress.refresh()
 
     @Slot(object)
     def _point_selected(self, point) -> None:
@@ -364,6 +385,7 @@ class MainWindow(QMainWindow):
         dialog = StartVisitDialog(self.store, self.patient, parent=self)
         if dialog.exec() and dialog.saved is not None:
             self._fill_sessions(select_id=dialog.saved.id)
+            self._refresh_progress()
             self.chart.canvas.setFocus()
 
     @Slot()
