@@ -15,6 +15,7 @@ import random
 import signal
 import sqlite3
 import subprocess
+import sys
 import time
 
 import pytest
@@ -23,6 +24,7 @@ from tpchart.store import Store
 from tpchart.store.health import check_file
 
 from .conftest import HERE, python
+from .records import add_patient
 
 ROUNDS = 32
 
@@ -93,6 +95,21 @@ def test_kill_9_at_random_moments_loses_no_acknowledged_write(db_path, tmp_path,
     assert unclean_seen >= killed_while_writing
 
 
+def test_kill_9_during_a_first_start_leaves_a_file_that_opens(tmp_path, zygote):
+    # Creating the file, switching to WAL and migrating are the fragile first moments.
+    rng = random.Random(int(os.environ.get("TPCHART_CRASH_SEED", "7")))
+    for round_number in range(24):
+        db = tmp_path / f"first-{round_number}.db"
+        zygote.stdin.write(f"{db}\t{round_number}\t{tmp_path / 'first.txt'}\n")
+        zygote.stdin.flush()
+        pid = int(zygote.stdout.readline())
+        time.sleep(rng.uniform(0.0, 0.06))
+        os.kill(pid, signal.SIGKILL)
+        assert zygote.stdout.readline() == "reaped\n"
+        with Store.open(db) as store:  # neither refused as foreign nor taken as damaged
+            assert store.health is None or store.health.ok, round_number
+
+
 def test_a_first_start_killed_after_its_first_table_still_opens(db_path):
     # What a kill during the very first open could leave in files of earlier versions.
     conn = sqlite3.connect(db_path)
@@ -102,3 +119,31 @@ def test_a_first_start_killed_after_its_first_table_still_opens(db_path):
     conn.close()
     with Store.open(db_path) as store:
         assert store.patients.count() == 0
+
+
+INTERRUPTED_WRITE = """
+import os, sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("PRAGMA cache_size = 1")  # a tiny cache spills changes into the file early
+conn.execute("BEGIN")
+conn.execute("UPDATE patients SET medical_history = 'half-written'")
+conn.execute("CREATE TABLE junk AS SELECT zeroblob(200000) AS b")
+os._exit(9)  # killed in the middle of the transaction
+"""
+
+
+def test_a_write_interrupted_in_rollback_journal_mode_is_rolled_back(store, db_path):
+    # Rollback-journal mode is what a network drive without WAL support gets.
+    add_patient(store, 1, medical_history="as committed")
+    store.close()
+    conn = sqlite3.connect(db_path)
+    conn.execute("PRAGMA journal_mode = DELETE")
+    conn.close()
+    subprocess.run([sys.executable, "-c", INTERRUPTED_WRITE, str(db_path)], check=False)
+    journal = db_path.with_name(db_path.name + "-journal")
+    assert journal.exists() and journal.stat().st_size > 0  # a hot journal was left
+    assert b"half-written" in db_path.read_bytes()  # and half a transaction in the file
+    assert "interrupted by a crash" in check_file(db_path).integrity[0]
+    with Store.open(db_path) as reopened:
+        assert reopened.patients.get(1).medical_history == "as committed"
+        assert reopened.health.ok

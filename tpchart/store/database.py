@@ -40,6 +40,12 @@ def inspect(path: Path) -> tuple[int, int, bool]:
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
+        if getattr(exc, "sqlite_errorname", "").startswith("SQLITE_READONLY"):
+            # A journal of an interrupted write waits to be rolled back: not damage.
+            raise DatabaseRefused(
+                f"{path} was not closed properly and must be opened once where it can be "
+                "written before it can be read; it was not changed."
+            ) from exc
         # Not even the header reads: garbage, or a database damaged at its very start.
         raise DatabaseDamaged(
             f"{path} is not a readable database ({exc}); it was not changed."

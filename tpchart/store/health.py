@@ -60,7 +60,13 @@ def check_file(path: Path, full: bool = True, audit: bool = False) -> HealthRepo
         if audit and integrity == ["ok"]:
             findings = audit_findings(conn)
     except sqlite3.DatabaseError as exc:
-        integrity, foreign = [f"not a readable database: {exc}"], []
+        if getattr(exc, "sqlite_errorname", "").startswith("SQLITE_READONLY"):
+            # A hot journal: reading needs SQLite's rollback first, which a check never does.
+            reason = "a write interrupted by a crash waits to be rolled back; open it in "
+            integrity = [reason + "tpchart once, then check again"]
+        else:
+            integrity = [f"not a readable database: {exc}"]
+        foreign = []
     finally:
         conn.close()
     return HealthReport(path, integrity, foreign, findings, full)

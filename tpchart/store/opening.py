@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,6 +80,8 @@ def _open_checked(
     check_fully = lock is not None and not lock.previous_exit_clean
     unclean = check_fully and lock is not None and lock.previous is not None
     _refuse_emptied(path, lock)
+    if not read_only:
+        _roll_back_interrupted_write(path)
     check_openable(path)
     health = None
     if path.exists() and path.stat().st_size > 0:
@@ -102,16 +105,41 @@ def _open_checked(
 
 
 def _refuse_emptied(path: Path, lock: DatabaseLock | None) -> None:
-    """An empty file where a database was (a journal beside it, or a lock file that
-    saw it open) is a truncated database: creating a new one would hide the loss."""
+    """An empty file where a database was is a truncated database: creating a new one
+    would hide the loss. The lock record says whether the file ever held data; without
+    a record, a journal with content beside the empty file is taken as that evidence.
+    (A kill during the very first start can leave an empty file and journal: the
+    record then says "no data yet", and SQLite rolls that journal back.)"""
     if not path.exists() or path.stat().st_size > 0:
         return
-    journals = [s for s in SIDECARS if path.with_name(path.name + s).exists()]
-    if journals or (lock is not None and lock.previous_had_data):
+    if lock is not None and lock.previous is not None:
+        truncated = lock.previous_had_data
+    else:
+        journals = [path.with_name(path.name + s) for s in SIDECARS]
+        truncated = any(j.exists() and j.stat().st_size > 0 for j in journals)
+    if truncated:
         raise DatabaseDamaged(
             f"{path} is empty although it held records (it was cut short). It was not changed.",
             HealthReport(path, ["the file is empty"]),
         )
+
+
+def _roll_back_interrupted_write(path: Path) -> None:
+    """Let SQLite roll back a "hot" journal left by a write interrupted in rollback-journal
+    mode (a first start, or a network drive without WAL). That restores the last
+    committed state; it is SQLite's own recovery, not a repair, and the read-only checks
+    that follow cannot run until it is done."""
+    journal = path.with_name(path.name + "-journal")
+    if not (path.exists() and journal.exists() and journal.stat().st_size > 0):
+        return
+    log.warning("%s: rolling back a write interrupted by a crash", path)
+    conn = sqlite3.connect(str(path), isolation_level=None)
+    try:
+        conn.execute("PRAGMA schema_version").fetchone()  # the first read rolls it back
+    except sqlite3.DatabaseError as exc:
+        log.error("%s: the interrupted write could not be rolled back: %s", path, exc)
+    finally:
+        conn.close()
 
 
 def writable(path: Path) -> bool:
