@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import signal
 import sys
+import threading
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QtMsgType, qInstallMessageHandler
+from PySide6.QtCore import QSettings, QTimer, QtMsgType, qInstallMessageHandler
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
 
@@ -198,6 +200,26 @@ class App:
         return [Path(value)] if value else []
 
 
+def _quit_on_terminate(qt: QApplication):
+    """Let a SIGTERM (log-out, shutdown, ``kill``) close the window normally, so the
+    backup at close runs and the lock records a clean exit. Returns the undo."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    # Through the event loop: a signal that arrives while the database is still being
+    # opened must quit the loop that starts next (quit() does nothing outside a loop).
+    previous = signal.signal(signal.SIGTERM, lambda *_: QTimer.singleShot(0, qt.quit))
+    # Python runs signal handlers only between bytecodes: wake it up now and then.
+    timer = QTimer(interval=500)
+    timer.timeout.connect(lambda: None)
+    timer.start()
+
+    def undo() -> None:
+        timer.stop()
+        signal.signal(signal.SIGTERM, previous)
+
+    return undo
+
+
 def run_app(db_path: Path, argv: list[str] | None = None) -> int:
     """Open ``db_path`` and run the window until the doctor quits; returns the exit code."""
     qt = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
@@ -210,6 +232,7 @@ def run_app(db_path: Path, argv: list[str] | None = None) -> int:
     hook = recovery.ExceptionHook(log_file)
     sys.excepthook = hook
     app = App(db_path, qt)
+    stop_on_signal = _quit_on_terminate(qt)
     log.info("Starting tpchart on %s", db_path)
     clean = False
     try:
@@ -227,6 +250,7 @@ def run_app(db_path: Path, argv: list[str] | None = None) -> int:
         if app.lock is not None:
             app.lock.release(clean=clean)
         sys.excepthook = previous_hook
+        stop_on_signal()
         qInstallMessageHandler(previous_handler)
         log.info("tpchart stopped")
         for handler in set(logger.handlers) - set(handlers_before):

@@ -3,9 +3,13 @@ backups on close and on a timer, restore from the Backups dialog, error dialogs,
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 from PySide6.QtCore import QSettings, QTimer
@@ -247,3 +251,20 @@ def test_unexpected_errors_are_logged_and_shown_once(no_dialogs, caplog, tmp_pat
     assert reloaded == [1]
     assert sum("Unexpected error" in r.message for r in caplog.records) == 3
     assert "boom" in caplog.text
+
+
+def test_terminate_signal_closes_normally_with_a_backup(db_path):
+    # Log-out and shutdown send SIGTERM: the window closes as if the doctor quit.
+    with Store.open(db_path) as store:
+        _doctor(store)
+    assert os.environ["QT_QPA_PLATFORM"] == "offscreen"  # inherited by the child
+    app = python("main.py", "--db", str(db_path))
+    log_file = setup_logging()
+    deadline = time.monotonic() + 20
+    while "Start-up check" not in (log_file.read_text() if log_file.exists() else ""):
+        assert time.monotonic() < deadline and app.poll() is None, "the app did not start"
+        time.sleep(0.05)
+    app.send_signal(signal.SIGTERM)
+    assert app.wait(timeout=20) == 0
+    assert json.loads(db_path.with_name("clinic.db.lock").read_text())["state"] == "closed"
+    assert [b.reason for b in list_backups(backup_folder_for(db_path))] == ["close"]
