@@ -341,3 +341,26 @@ def test_progress_tab_follows_the_patient_and_new_points(qtbot, window, store, p
     click_region(qtbot, window, NECK)
     window.tabs.setCurrentWidget(progress)
     assert progress.points[window.session.id][0].region_id == NECK
+
+
+def test_read_only_database_shows_but_does_not_chart(qtbot, window, store, patient):
+    reader = Store.open(store.path, read_only=True)
+    try:
+        win = MainWindow(reader)
+        qtbot.addWidget(win)
+        win.show()
+        win.patients.select_patient(patient.id)
+        assert not win.new_patient_action.isEnabled() and not win.new_session_action.isEnabled()
+        click_region(qtbot, win, NECK)
+        assert reader.points.for_session(win.session.id) == []
+        assert "read-only" in win.chart.readonly_note.text()
+    finally:
+        reader.close()
+
+
+def test_reload_from_store_shows_what_the_database_holds(qtbot, window, store):
+    click_region(qtbot, window, NECK)
+    point = only_point(store, window)
+    store.points.update(replace(point, pain=9))  # e.g. after a failed write was rolled back
+    window.reload_from_store()
+    assert window.chart.points[point.id].pain == 9

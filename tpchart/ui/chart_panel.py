@@ -142,8 +142,13 @@ class ChartPanel(QWidget):
         self.session = session
         self._refresh_session_state()
 
+    @property
+    def editable(self) -> bool:
+        """Points can change: a draft or amending visit in a database open for writing."""
+        return self.session is not None and self.session.editable and not self.store.read_only
+
     def _refresh_session_state(self) -> None:
-        editable = self.session is not None and self.session.editable
+        editable = self.editable
         for scene in self.scenes.values():
             scene.set_editable(editable)
         self.carry_button.setEnabled(editable and bool(self.previous))
@@ -157,7 +162,11 @@ class ChartPanel(QWidget):
             )
         else:
             self.hint.setText("")
-        self.readonly_note.setText("This session is signed: amend it to change points.")
+        self.readonly_note.setText(
+            "This database is open read-only."
+            if self.store.read_only
+            else "This session is signed: amend it to change points."
+        )
         self.readonly_note.setVisible(self.session is not None and not editable)
         if not editable:
             self.undo_stack.clear()
@@ -181,7 +190,7 @@ class ChartPanel(QWidget):
     @Slot(str, float, float)
     def add_point(self, region_id: str, x: float, y: float) -> None:
         """A click in a region: a new point there, pre-set to the region's usual muscle."""
-        if self.session is None or not self.session.editable:
+        if not self.editable:
             return
         region = REGIONS[region_id]
         point = TriggerPoint(
@@ -231,7 +240,7 @@ class ChartPanel(QWidget):
     def delete_selected(self) -> None:
         """Remove the selected points of this session."""
         chosen = [m.point for m in self._selected_markers() if not m.ghost]
-        if not chosen or self.session is None or not self.session.editable:
+        if not chosen or not self.editable:
             return
         numbers = ", ".join(str(p.number) for p in chosen)
         self._push(
@@ -242,7 +251,7 @@ class ChartPanel(QWidget):
 
     def carry_forward(self) -> None:
         """Copy earlier points into this session: the selected faint ones, or all."""
-        if self.session is None or not self.session.editable or not self.previous:
+        if not self.editable or not self.previous:
             return
         chosen = [m.point for m in self._selected_markers() if m.ghost] or self.previous
         number = max((p.number for p in self.points.values()), default=0)
@@ -370,12 +379,12 @@ class ChartPanel(QWidget):
 
     def _key_edit(self, field: str, **values: object) -> None:
         point = self.selected_point()
-        if point is not None and self.session is not None and self.session.editable:
+        if point is not None and self.editable:
             self.edit_point(replace(point, **values), field)  # type: ignore[arg-type]
 
     def _key_twitch(self, strength: TwitchStrength | None) -> None:
         point = self.selected_point()
-        if point is None or self.session is None or not self.session.editable:
+        if point is None or not self.editable:
             return
         if strength is None:
             new = replace(point, twitch_elicited=False, twitch_strength=None, twitch_count=None)

@@ -250,9 +250,12 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def _update_actions(self) -> None:
-        self.edit_patient_action.setEnabled(self.patient is not None)
-        self.new_session_action.setEnabled(self.patient is not None)
-        self.new_session_button.setEnabled(self.patient is not None)
+        writable = not self.store.read_only
+        self.new_patient_action.setEnabled(writable)
+        self.new_patient_button.setEnabled(writable)
+        self.edit_patient_action.setEnabled(writable and self.patient is not None)
+        self.new_session_action.setEnabled(writable and self.patient is not None)
+        self.new_session_button.setEnabled(writable and self.patient is not None)
         self.export_progress_action.setEnabled(self.patient is not None)
         self.export_pdf_action.setEnabled(self.session is not None)
         self.print_action.setEnabled(self.session is not None)
@@ -339,9 +342,17 @@ class MainWindow(QMainWindow):
             self._progress_stale = False
             self.progress.refresh()
 
+    @Slot()
+    def reload_from_store(self) -> None:
+        """Show exactly what the database holds (after a write failed, for example)."""
+        self.patients.refresh()
+        if self.patient is not None:
+            self.patient = self.store.patients.get(self.patient.id)  # type: ignore[arg-type]
+            self._fill_sessions(select_id=self.session.id if self.session else None)
+
     @Slot(object)
     def _point_selected(self, point) -> None:
-        editable = self.session is not None and self.session.editable
+        editable = self.chart.editable
         self.inspector.set_point(point, editable)
         if point is not None:
             self.side_tabs.setCurrentWidget(self.inspector)
