@@ -2,21 +2,69 @@
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python tools/screenshot_window.py OUT_DIR
 
-Writes window-<view>.png for the front, back and head views of a charted visit.
+Writes charting-<view>.png (a draft visit charted today, on each view) and
+progress.png (the Progress tab of the same patient).
 """
 
 from __future__ import annotations
 
 import sys
 import tempfile
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
-from tpchart.core.regions import View
+from tpchart.bodymap import load_body_map
+from tpchart.core.regions import REGIONS, View
+from tpchart.core.session import Session
+from tpchart.core.trigger_point import PointKind, TwitchStrength
 from tpchart.demo import write_demo
 from tpchart.store import Store
 from tpchart.ui.main_window import MainWindow
+
+# Today's points: neck and shoulder girdle on the back (two in lung-risk zones), jaw.
+TODAY = [
+    ("back.neck.posterior.right", TwitchStrength.STRONG, PointKind.ACTIVE),
+    ("back.shoulder.upper.right", TwitchStrength.MEDIUM, PointKind.ACTIVE),
+    ("back.scapula.right", None, PointKind.LATENT),
+    ("back.upper.left", TwitchStrength.WEAK, PointKind.LATENT),
+    ("head.masseter.right", TwitchStrength.MEDIUM, PointKind.ACTIVE),
+    ("head.temporal.right", None, PointKind.ACTIVE),
+    ("front.chest.right", TwitchStrength.WEAK, PointKind.ACTIVE),
+]
+
+
+def chart_today(app: QApplication, window: MainWindow, store: Store, patient_id: int) -> None:
+    """Start a draft visit and chart TODAY through the real chart panel."""
+    previous = store.sessions.for_patient(patient_id)[-1]
+    store.sessions.start(
+        Session(
+            patient_id=patient_id,
+            practitioner_id=store.practitioner_id,  # type: ignore[arg-type]
+            started_at=datetime.now(UTC),
+            chief_complaint=previous.chief_complaint,
+            likely_cause=previous.likely_cause,
+            pain_before=previous.pain_after,
+            screening_done=True,
+            consent_given=True,
+            consent_by="Patient",
+            contraindications=frozenset(store.patients.get(patient_id).precautions),
+        )
+    )
+    window.patients.select_patient(patient_id)
+    app.processEvents()
+    for region_id, twitch, kind in TODAY:
+        x, y = load_body_map(REGIONS[region_id].view).interior_point(region_id)
+        window.chart.add_point(region_id, x, y)
+        point = window.chart.selected_point()
+        assert point is not None
+        edited = replace(point, kind=kind, twitch_elicited=twitch is not None,
+                         twitch_strength=twitch, twitch_count=2 if twitch else None,
+                         pain=6, needle_gauge_mm=0.25, needle_length_mm=30.0)  # fmt: skip
+        window.chart.edit_point(edited, "findings")
+    app.processEvents()
 
 
 def main(out: Path) -> None:
@@ -28,18 +76,21 @@ def main(out: Path) -> None:
         write_demo(store, patients=8)
         window = MainWindow(store)
         window.resize(1366, 740)
-        window.splitter.setSizes([270, 1096])
-        window.work.setSizes([730, 366])
+        window.splitter.setSizes([260, 1106])
+        window.work.setSizes([740, 366])
         window.show()
-        window.patients.select_patient(store.patients.find("Maria")[0].id)  # type: ignore[arg-type]
-        app.processEvents()
+        patient = store.patients.find("Maria")[0]
+        chart_today(app, window, store, patient.id)  # type: ignore[arg-type]
         for view in View:
             window.chart.show_view(view)
             points = [p for p in window.chart.points.values() if p.view is view]
             if points:
                 window.chart.select_point(points[0].id)  # type: ignore[arg-type]
             app.processEvents()
-            window.grab().save(str(out / f"window-{view.value}.png"))
+            window.grab().save(str(out / f"charting-{view.value}.png"))
+        window.tabs.setCurrentWidget(window.progress)
+        app.processEvents()
+        window.grab().save(str(out / "progress.png"))
         window.close()
         store.close()
 

@@ -196,7 +196,9 @@ def test_undo_redo_restore_screen_and_database(qtbot, window, store):
 
 def test_lung_risk_click_shows_caution_and_both_sides_a_warning(qtbot, window):
     click_region(qtbot, window, CHEST_LEFT)
-    assert window.chart.caution.isVisible() and "Lung-risk" in window.chart.caution.text()
+    caution = window.chart.caution
+    assert caution.isVisible() and "Lung-risk zone: point 1 lies over the lung" in caution.text()
+    assert REGIONS[CHEST_LEFT].lung_risk_reason in caution.toolTip()
     assert not window.chart.warning.isVisible()
     click_region(qtbot, window, CHEST_RIGHT)
     assert (

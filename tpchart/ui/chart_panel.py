@@ -82,6 +82,7 @@ class ChartPanel(QWidget):
         fit.clicked.connect(self.canvas.fit)
         self.hint = QLabel(objectName="chartHint")
         self.hint.setStyleSheet("color: #555;")
+        self.hint.setMinimumWidth(1)  # may be cut on a narrow window; the legend may not
         self.warning = banner(WARNING, "lungWarning")
         self.caution = banner(CAUTION, "lungCaution")
         self.readonly_note = banner(INFO, "readOnlyNote")
@@ -99,11 +100,8 @@ class ChartPanel(QWidget):
         layout.addWidget(self.readonly_note)
         layout.addLayout(top)
         layout.addWidget(self.canvas, stretch=1)
-        bottom = QHBoxLayout()
-        bottom.addWidget(Legend(self))
-        bottom.addStretch()
-        bottom.addWidget(self.hint)
-        layout.addLayout(bottom)
+        layout.addWidget(Legend(self))
+        layout.addWidget(self.hint)
 
         self.tabs.currentChanged.connect(self._tab_changed)
         self.show_previous.toggled.connect(lambda _on: self._show_all())
@@ -157,8 +155,8 @@ class ChartPanel(QWidget):
             self.hint.setText("Start a new session to chart trigger points.")
         elif editable:
             self.hint.setText(
-                "Click a region to add a point · drag to move · Del removes · "
-                "A/L active/latent · N/W/M/S twitch · 0-9 pain"
+                "Click: add · drag: move · Del: remove · A/L: active/latent · "
+                "N/W/M/S: twitch · 0-9: pain"
             )
         else:
             self.hint.setText("")
@@ -404,5 +402,12 @@ class ChartPanel(QWidget):
         notes = [c.message for c in cautions if c.level is Level.CAUTION]
         self.warning.setText("⚠ " + " ".join(warnings))
         self.warning.setVisible(bool(warnings))
-        self.caution.setText("Lung-risk zone — " + "<br>".join(notes))
+        numbers = sorted(n for c in cautions if c.level is Level.CAUTION for n in c.points)
+        several = len(numbers) > 1
+        self.caution.setText(
+            f"⚠ Lung-risk zone: point{'s' if several else ''} {', '.join(map(str, numbers))} "
+            f"{'lie' if several else 'lies'} over the lung, reached at about 3 cm depth. "
+            "Needle shallow and angled away from the chest wall. (Hover for the reasons.)"
+        )
+        self.caution.setToolTip("<br>".join(notes))
         self.caution.setVisible(bool(notes))

@@ -188,8 +188,11 @@ class MainWindow(QMainWindow):
 
         self.undo_action = self.chart.undo_stack.createUndoAction(self, "&Undo")
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        # The menu says what would be undone; the toolbar keeps a short, fixed width.
+        self.undo_action.setIconText("Undo")
         self.redo_action = self.chart.undo_stack.createRedoAction(self, "&Redo")
         self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.StandardKey.Redo])
+        self.redo_action.setIconText("Redo")
         delete = self._action("&Delete point", self.chart.delete_selected)
         edit_menu = self.menuBar().addMenu("&Edit")
         edit_menu.addActions([self.undo_action, self.redo_action])

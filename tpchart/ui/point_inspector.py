@@ -170,6 +170,7 @@ class PointInspector(QWidget):
         dose.addWidget(self.passes)
         dose.addWidget(self.minutes)
         form3.addRow("Dose", dose)
+        self._needling_form, self._dose_row = form3, form3.rowCount() - 1
         form3.addRow("Needles", self.needles)
         inner = QWidget()
         column = QVBoxLayout(inner)
@@ -282,6 +283,7 @@ class PointInspector(QWidget):
             self.notes.setPlainText(p.notes)
         self.passes.setVisible(p.technique is Technique.PISTONING)
         self.minutes.setVisible(p.technique in (Technique.STATIC, Technique.ELECTRICAL))
+        self._needling_form.setRowVisible(self._dose_row, p.technique is not None)
 
     @staticmethod
     def _set_combo_number(combo: QComboBox, value: float | None, fmt: str) -> None:

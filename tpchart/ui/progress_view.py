@@ -124,7 +124,7 @@ class ProgressView(QWidget):
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.content = content
-        content.setMinimumWidth(760)
+        content.setMinimumWidth(600)  # fits beside the side panel at 1366 px
 
         self.placeholder = QLabel(
             objectName="progressPlaceholder", alignment=Qt.AlignmentFlag.AlignCenter
