@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import signal
 import sqlite3
 import sys
 import time
@@ -41,7 +42,7 @@ class Plan:
 # on 2 cores; patient count, what search and start-up feel, stays as asked.
 FULL = Plan(
     "full",
-    (ClinicSize(1_000, 10, 20), ClinicSize(20_000, 3, 10), ClinicSize(100_000, 2, 5)),
+    (ClinicSize(1_000, 10, 20), ClinicSize(20_000, 3, 10), ClinicSize(100_000, 3, 8)),
     starts=5,
     clicks=40,
     search=3,
@@ -112,13 +113,19 @@ def run_bench(
     )
     say(f"start: {load_average()}")
     results: list[dict[str, Sample]] = []
-    with scenarios.database_folder() as folder:
-        _qt_settings(Path(folder))
-        warning = protect_benchmark_process()
-        if warning:
-            say(warning)
-        for size in plan.clinics:
-            results.append(_measure_clinic(Path(folder), size, plan, say))
+    # A kill (SIGTERM) unwinds like Ctrl+C, so the temporary databases (gigabytes in a
+    # full run) are deleted rather than left in the temp folder.
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        with scenarios.database_folder() as folder:
+            _qt_settings(Path(folder))
+            warning = protect_benchmark_process()
+            if warning:
+                say(warning)
+            for size in plan.clinics:
+                results.append(_measure_clinic(Path(folder), size, plan, say))
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     labels = [f"{s.patients:,}" for s in plan.clinics]
     table, rows = render(results, labels)
     say("")
@@ -232,6 +239,10 @@ def _qt_settings(folder: Path) -> None:
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
     global _app
     _app = QApplication.instance() or QApplication([sys.argv[0]])
+
+
+def _terminate(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 _app = None  # the QApplication, kept referenced for the whole run
