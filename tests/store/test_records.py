@@ -167,7 +167,7 @@ def test_archived_patients_are_hidden_not_deleted(store, patient):
     assert store.patients.get(patient.id).archived
 
 
-def test_carry_forward_copies_where_and_what(store, patient, session):
+def test_a_carried_forward_point_keeps_where_and_what(store, patient, session):
     first = store.points.add(make_point(session.id, pain=7, twitch_elicited=True, twitch_count=2))
     later = store.sessions.start(
         Session(
@@ -176,7 +176,7 @@ def test_carry_forward_copies_where_and_what(store, patient, session):
             started_at=session.started_at + timedelta(days=7),
         )
     )
-    (copy,) = store.points.carry_forward([first.id], later.id)
+    copy = store.points.add(first.carried_to(later.id, store.points.next_number(later.id)))
     assert (copy.region_id, copy.side, copy.x, copy.y, copy.muscle) == (
         first.region_id,
         first.side,

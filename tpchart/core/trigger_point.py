@@ -116,6 +116,25 @@ class TriggerPoint:
         check_count("Number of needles", self.needles, 1, 50)
         check_text("Notes", self.notes, max_len=100_000)
 
+    def carried_to(self, session_id: int, number: int) -> TriggerPoint:
+        """This point copied into a later session: where it is and what it was (muscle,
+        active/latent, needle and technique). Today's findings start fresh: pain, twitch
+        and dose are measured again."""
+        return TriggerPoint(
+            session_id=session_id,
+            number=number,
+            view=self.view,
+            region_id=self.region_id,
+            side=self.side,
+            x=self.x,
+            y=self.y,
+            muscle=self.muscle,
+            kind=self.kind,
+            needle_gauge_mm=self.needle_gauge_mm,
+            needle_length_mm=self.needle_length_mm,
+            technique=self.technique,
+        )
+
     @property
     def needle(self) -> str:
         """Needle size as written on the box, e.g. "0.25 × 30 mm"."""

@@ -141,31 +141,6 @@ class TriggerPoints:
         ).fetchone()[0]
         return (top or 0) + 1
 
-    def carry_forward(self, point_ids: list[int], session_id: int) -> list[TriggerPoint]:
-        """Copy earlier points (where and what was found) into this session, in one step.
-        Today's findings start fresh: pain, twitch and needling are measured again."""
-        with self._ctx.transaction():
-            number = self.next_number(session_id)
-            copies = []
-            for offset, point_id in enumerate(point_ids):
-                old = self.get(point_id)
-                fresh = TriggerPoint(
-                    session_id=session_id,
-                    number=number + offset,
-                    view=old.view,
-                    region_id=old.region_id,
-                    side=old.side,
-                    x=old.x,
-                    y=old.y,
-                    muscle=old.muscle,
-                    kind=old.kind,
-                    needle_gauge_mm=old.needle_gauge_mm,
-                    needle_length_mm=old.needle_length_mm,
-                    technique=old.technique,
-                )
-                copies.append(self.add(fresh))
-        return copies
-
     def _ensure_editable(self, session_id: int) -> None:
         status = self._ctx.db.execute(
             "SELECT status FROM sessions WHERE id = ?", [session_id]

@@ -258,20 +258,7 @@ class ChartPanel(QWidget):
         for offset, old in enumerate(chosen, start=1):
             self._temp_key -= 1
             before[self._temp_key] = None
-            after[self._temp_key] = TriggerPoint(
-                session_id=self.session.id,
-                number=number + offset,  # type: ignore[arg-type]
-                view=old.view,
-                region_id=old.region_id,
-                side=old.side,
-                x=old.x,
-                y=old.y,
-                muscle=old.muscle,
-                kind=old.kind,
-                needle_gauge_mm=old.needle_gauge_mm,
-                needle_length_mm=old.needle_length_mm,
-                technique=old.technique,
-            )
+            after[self._temp_key] = old.carried_to(self.session.id, number + offset)  # type: ignore[union-attr, arg-type]
         self._push(f"Carry forward {len(chosen)} point(s)", before, after)
 
     def _applied(self, changes: list[Change]) -> None:
