@@ -16,12 +16,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from tpchart.bench.measure import Sample, load_average
 from tpchart.bench.none_leak import protect_benchmark_process
 from tpchart.bench.synthetic import ClinicSize, generate_clinic
 from tpchart.bench.table import MB, ROWS, render, scaled
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QMessageLogContext, QtMsgType
 
 
 @dataclass(frozen=True)
@@ -232,13 +235,21 @@ def _scale_note(plan: Plan, results: list[dict[str, Sample]]) -> str:
 
 def _qt_settings(folder: Path) -> None:
     """The window's QSettings go to the temporary folder, never the doctor's layout."""
-    from PySide6.QtCore import QSettings
+    from PySide6.QtCore import QSettings, qInstallMessageHandler
     from PySide6.QtWidgets import QApplication
 
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
     global _app
     _app = QApplication.instance() or QApplication([sys.argv[0]])
+    qInstallMessageHandler(_quiet_offscreen)
+
+
+def _quiet_offscreen(mode: QtMsgType, context: QMessageLogContext, message: str) -> None:
+    """Qt's messages as usual, less the offscreen platform's note on every window
+    shown ("does not support propagateSizeHints"), which would bury the table."""
+    if "propagateSizeHints" not in message:
+        print(message, file=sys.stderr)
 
 
 def _terminate(signum: int, _frame: object) -> None:
