@@ -75,8 +75,8 @@ def spots(region_id: str) -> tuple[tuple[float, float], ...]:
 
 def front_regions() -> tuple[str, ...]:
     """The front view's regions away from the lung (for a visit charted on one
-    diagram): a lung-risk caution line per point would crowd the map off the screen,
-    which is a finding of its own (docs/performance.md), not what a click measures."""
+    diagram): lung-risk points also drive the caution banner above the map, which
+    docs/performance.md measures on its own, not as part of a click."""
     return tuple(
         r for r in sorted(REGIONS) if REGIONS[r].view is View.FRONT and not REGIONS[r].lung_risk
     )
