@@ -88,7 +88,7 @@ def main(out: Path) -> None:
                 window.chart.select_point(points[0].id)  # type: ignore[arg-type]
             app.processEvents()
             window.grab().save(str(out / f"charting-{view.value}.png"))
-        window.tabs.setCurrentWidget(window.progress)
+        window.tabs.setCurrentWidget(window.progress_tab)
         app.processEvents()
         window.grab().save(str(out / "progress.png"))
         window.close()

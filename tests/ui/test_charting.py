@@ -338,10 +338,11 @@ def test_export_pdf_from_the_menu_writes_the_summary(qtbot, window, store, tmp_p
 
 
 def test_progress_tab_follows_the_patient_and_new_points(qtbot, window, store, patient):
-    progress = window.progress
-    assert progress.patient_id == patient.id
+    assert window.progress is None  # built only when first shown
     click_region(qtbot, window, NECK)
-    window.tabs.setCurrentWidget(progress)
+    window.tabs.setCurrentWidget(window.progress_tab)
+    progress = window.progress
+    assert progress.patient_id == patient.id and progress.isVisible()
     assert progress.points[window.session.id][0].region_id == NECK
 
 

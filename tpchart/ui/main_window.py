@@ -3,6 +3,8 @@ the selected point and the visit's record on the right."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QSettings, Qt, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -25,16 +27,17 @@ from tpchart.core.session import Session, SessionStatus
 from tpchart.store import Store
 from tpchart.ui.chart_panel import VIEW_TABS, ChartPanel
 from tpchart.ui.clinic_dialog import edit_clinic_profile
-from tpchart.ui.export import export_progress_pdf, export_session_pdf, print_session
 from tpchart.ui.patient_dialog import PatientDialog
 from tpchart.ui.patient_list import PatientListPanel
 from tpchart.ui.patient_summary import PatientSummary
 from tpchart.ui.point_inspector import PointInspector
 from tpchart.ui.practitioner_picker import PractitionerPicker
-from tpchart.ui.progress_view import ProgressView
 from tpchart.ui.session_header import SessionHeader
 from tpchart.ui.visit_panel import VisitPanel
 from tpchart.ui.welcome import WelcomePage
+
+if TYPE_CHECKING:
+    from tpchart.ui.progress_view import ProgressView
 
 SessionRole = Qt.ItemDataRole.UserRole + 2
 
@@ -88,9 +91,13 @@ class MainWindow(QMainWindow):
         self.chart = ChartPanel(store)
         self.summary = PatientSummary()
         self.tabs = QTabWidget(objectName="mainTabs")
-        self.progress = ProgressView(store)
+        # The Progress tab is built when first shown: its chart library (pyqtgraph and
+        # numpy) costs start-up time and memory a doctor who only charts never needs.
+        self.progress: ProgressView | None = None
+        self.progress_tab = QWidget(objectName="progressTab")
+        QVBoxLayout(self.progress_tab).setContentsMargins(0, 0, 0, 0)
         self.tabs.addTab(self.chart, "Chart")
-        self.tabs.addTab(self.progress, "Progress")
+        self.tabs.addTab(self.progress_tab, "Progress")
         self.tabs.addTab(self.summary, "Patient")
         patient_page = QWidget(objectName="patientPage")
         middle = QVBoxLayout(patient_page)
@@ -276,7 +283,7 @@ class MainWindow(QMainWindow):
         """Show the selected patient: visits newest first, the newest one charted."""
         self.visit_panel.commit_pending()
         self.patient = patient
-        self.progress.show_patient(patient.id if patient is not None else None)
+        self._refresh_progress()
         self._update_actions()
         if patient is None:
             self.session = None
@@ -335,15 +342,24 @@ class MainWindow(QMainWindow):
     def _refresh_progress(self) -> None:
         """Redraw the progress tab now if it is on screen, else when it is next shown:
         a visit's fields are saved on every edit, and a redraw takes tens of ms."""
-        self._progress_stale = self.tabs.currentWidget() is not self.progress
+        self._progress_stale = self.tabs.currentWidget() is not self.progress_tab
         if not self._progress_stale:
-            self.progress.refresh()
+            self.progress_view().show_patient(self.patient.id if self.patient else None)
+
+    def progress_view(self) -> ProgressView:
+        """The Progress tab's view, built on first use."""
+        if self.progress is None:
+            from tpchart.ui.progress_view import ProgressView
+
+            self.progress = ProgressView(self.store)
+            self.progress_tab.layout().addWidget(self.progress)
+            self.progress.show()
+        return self.progress
 
     @Slot(int)
     def _tab_changed(self, _index: int) -> None:
-        if self.tabs.currentWidget() is self.progress and self._progress_stale:
-            self._progress_stale = False
-            self.progress.refresh()
+        if self.tabs.currentWidget() is self.progress_tab and self._progress_stale:
+            self._refresh_progress()
 
     @Slot()
     def reload_from_store(self) -> None:
@@ -407,6 +423,8 @@ class MainWindow(QMainWindow):
         """Save the visit's treatment summary as a PDF."""
         if self.session is not None:
             self.visit_panel.commit_pending()
+            from tpchart.ui.export import export_session_pdf  # reportlab loads on first use
+
             export_session_pdf(self, self.store, self.session.id)  # type: ignore[arg-type]
 
     @Slot()
@@ -414,12 +432,16 @@ class MainWindow(QMainWindow):
         """Print the visit's treatment summary (with a preview)."""
         if self.session is not None:
             self.visit_panel.commit_pending()
+            from tpchart.ui.export import print_session
+
             print_session(self, self.store, self.session.id)  # type: ignore[arg-type]
 
     @Slot()
     def export_progress(self) -> None:
         """Save the patient's progress report as a PDF."""
         if self.patient is not None:
+            from tpchart.ui.export import export_progress_pdf
+
             export_progress_pdf(self, self.store, self.patient.id)  # type: ignore[arg-type]
 
     @Slot()
