@@ -18,7 +18,14 @@ import threading
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QTimer, QtMsgType, qInstallMessageHandler
+from PySide6.QtCore import (
+    QObject,
+    QSettings,
+    QTimer,
+    QtMsgType,
+    Signal,
+    qInstallMessageHandler,
+)
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
 
@@ -71,6 +78,12 @@ def _reloader(window: QMainWindow):
     return reload or getattr(chart, "reload", None)
 
 
+class CheckAnswer(QObject):
+    """Carries the start-up check's report from its thread to the window's."""
+
+    found = Signal(object)
+
+
 class App:
     """One run of the window over one database."""
 
@@ -80,6 +93,9 @@ class App:
         self.lock: DatabaseLock | None = None
         self.read_only = False
         self.pending_restore: Path | None = None
+        # A large file's quick_check runs beside the window; after it found damage the
+        # reopen checks before the window, which leads to the damaged-file dialog.
+        self.defer_check = True
         self.window: QMainWindow | None = None
 
     def take_lock(self) -> bool:
@@ -102,7 +118,11 @@ class App:
     def run_once(self, hook: recovery.ExceptionHook) -> int:
         """Open the store and run the window; returns the exit code (RESTART to reopen)."""
         store = recovery.open_store(
-            self.db_path, self.lock, self.read_only, self._remembered_folders()
+            self.db_path,
+            self.lock,
+            self.read_only,
+            self._remembered_folders(),
+            defer_check=self.defer_check,
         )
         if store is None:
             return 2
@@ -114,6 +134,7 @@ class App:
         self._attach(window, store, auto)
         window.show()
         recovery.show_warnings_once(store.warnings, window)
+        self._check_beside(window, store)
         try:
             code = self.qt.exec()
         finally:
@@ -179,8 +200,33 @@ class App:
         result = restore_backup(self.db_path, backup, folder, lock=self.lock)
         log.warning("Restored from %s; previous file kept as %s", backup, result.kept_aside)
 
+    def _check_beside(self, window: QMainWindow, store: Store) -> None:
+        """Run a large file's start-up check while the doctor reads; on damage, say so
+        and reopen through the damaged-file dialog (writes wait for the answer)."""
+        if not store.check_pending:
+            return
+        window.statusBar().showMessage("Checking the database…")
+        answer = CheckAnswer(window)
+
+        def found(report) -> None:
+            if not report.damaged:
+                window.statusBar().showMessage("Database checked: sound.", 5000)
+            else:
+                QMessageBox.critical(
+                    window,
+                    "The database is damaged",
+                    "The start-up check found this database damaged; nothing more will be "
+                    "saved to it. tpchart will now set it aside and offer the newest good "
+                    "backup.\n\n" + "\n".join(report.lines()[1:]),
+                )
+                self.defer_check = False
+                self.qt.exit(RESTART)
+
+        answer.found.connect(found)
+        store.start_deferred_check(answer.found.emit)
+
     def _backup_on_close(self, store: Store, auto: AutoBackup) -> None:
-        if store.read_only:
+        if store.read_only or store.damaged:
             return
         try:
             if auto.changed or not auto.backups():

@@ -11,6 +11,7 @@ Every public method that changes data is one transaction with its audit rows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from tpchart.store.points import TriggerPoints
 from tpchart.store.practitioners import Practitioners
 from tpchart.store.sessions import Sessions
 from tpchart.store.settings import Settings
+from tpchart.store.startup_check import WriteGate, check_beside
 
 __all__ = ["DatabaseDamaged", "DatabaseInUse", "DatabaseRefused", "StorageError", "Store"]
 
@@ -57,16 +59,18 @@ class Store:
         read_only: bool | None = None,
         lock: DatabaseLock | None = None,
         backup_folder: Path | None = None,
+        defer_check: bool = False,
     ) -> Store:
         """Open or create the database at ``path``; refuses foreign, newer or damaged files
         (untouched) and a database another tpchart is writing (DatabaseInUse).
         ``read_only=None`` opens read-only only when the file cannot be written; ``lock``
         is a lock the caller already holds; ``backup_folder`` receives the backup taken
-        before a schema update. See ``tpchart.store.opening``.
+        before a schema update; ``defer_check`` lets a large file's quick_check run after
+        opening (``start_deferred_check``), writes waiting for it. See ``store.opening``.
         The only active practitioner, if there is exactly one, becomes the current one."""
         path = Path(path)
-        opened = open_database(path, read_only, lock, backup_folder)
-        store = cls(Context(opened.db), path)
+        opened = open_database(path, read_only, lock, backup_folder, defer_check)
+        store = cls(Context(opened.db, gate=WriteGate() if opened.check_deferred else None), path)
         store.read_only, store.health = opened.read_only, opened.health
         store.unclean_exit, store.warnings = opened.unclean_exit, opened.warnings
         store._lock = opened.lock
@@ -99,13 +103,38 @@ class Store:
         """Rows changed through this connection so far (tells periodic backups to run)."""
         return self._ctx.db.conn.total_changes
 
+    @property
+    def check_pending(self) -> bool:
+        """True while the start-up check has not answered (writes wait for it)."""
+        return self._ctx.gate is not None and self._ctx.gate.pending
+
+    def start_deferred_check(self, done: Callable[[HealthReport], None]) -> None:
+        """Start the start-up check left for after opening; ``done`` is called from its
+        thread with the report. Does nothing when the check ran before opening."""
+        if self._ctx.gate is None or not self._ctx.gate.pending:
+            return
+
+        def answered(report: HealthReport) -> None:
+            self.health = report
+            done(report)
+
+        check_beside(self.path, self._ctx.gate, answered)
+
+    @property
+    def damaged(self) -> bool:
+        """True when a check beside the window found the file damaged."""
+        gate = self._ctx.gate
+        return gate is not None and gate.report is not None and gate.report.damaged
+
     def close(self) -> None:
         """Close the connection (WAL is checkpointed by SQLite on the last close) and
         record a clean exit in the lock file, so the next start needs only quick_check."""
         audit.log_chain_head(self._ctx.db)
         self._ctx.db.close()
         if self._lock is not None:
-            self._lock.release(clean=True)
+            # A damaged file is not a clean exit: the next start runs the full check
+            # before opening and offers a backup.
+            self._lock.release(clean=not self.damaged)
             self._lock = None
 
     def __enter__(self) -> Store:

@@ -12,6 +12,7 @@ from sqlite_utils import Database
 
 from tpchart.core.errors import NotFoundError, ValidationError
 from tpchart.store.errors import storage_error
+from tpchart.store.startup_check import WriteGate
 
 
 @dataclass
@@ -20,6 +21,8 @@ class Context:
 
     db: Database
     practitioner_id: int | None = None
+    # Set while the start-up check of a large file runs beside the window.
+    gate: WriteGate | None = None
 
     def who(self) -> int:
         """The current practitioner, required for any change to clinical data."""
@@ -31,7 +34,10 @@ class Context:
     def transaction(self) -> Iterator[Database]:
         """One user action: ``db.atomic()`` (savepoints nest) whose disk and file failures
         (full, read-only, I/O, busy) come out as a plain-words ``StorageError``.
-        SQLite has already rolled the change back, so the screen can reload from the file."""
+        SQLite has already rolled the change back, so the screen can reload from the file.
+        While a start-up check runs beside the window, writes wait for its answer."""
+        if self.gate is not None:
+            self.gate.wait()
         try:
             with self.db.atomic():
                 yield self.db

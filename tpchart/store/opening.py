@@ -23,6 +23,7 @@ from tpchart.store.health import HealthReport, check_file
 from tpchart.store.locations import backup_folder_for, location_warnings
 from tpchart.store.lock import DatabaseLock
 from tpchart.store.recovery import BACKUP_FOLDER_SETTING, SIDECARS, chosen_backup_folder
+from tpchart.store.startup_check import CHECK_BEFORE_OPENING_BYTES
 
 log = logging.getLogger("tpchart.store")
 
@@ -38,6 +39,8 @@ class Opened:
     unclean_exit: bool
     warnings: list[str] = field(default_factory=list)
     pre_update_backup: Path | None = None
+    # True when the quick_check was left to run beside the window (a large file).
+    check_deferred: bool = False
 
 
 def open_database(
@@ -45,10 +48,12 @@ def open_database(
     read_only: bool | None = None,
     lock: DatabaseLock | None = None,
     backup_folder: Path | None = None,
+    defer_check: bool = False,
 ) -> Opened:
     """Open ``path`` for the app or a command. ``read_only=None`` opens read-only when
-    the file or its folder cannot be written. Raises DatabaseInUse, DatabaseDamaged or
-    DatabaseRefused, always leaving the file as it was."""
+    the file or its folder cannot be written. ``defer_check`` lets the quick_check of a
+    large file after a clean exit run beside the window (``startup_check``). Raises
+    DatabaseInUse, DatabaseDamaged or DatabaseRefused, always leaving the file as it was."""
     path = Path(path)
     if read_only is None:
         read_only = not writable(path)
@@ -58,7 +63,7 @@ def open_database(
     if not read_only and lock is None:
         lock = own = DatabaseLock(path).acquire()
     try:
-        return _open_checked(path, read_only, lock, own, backup_folder)
+        return _open_checked(path, read_only, lock, own, backup_folder, defer_check)
     except BaseException:
         if own is not None:
             own.release(clean=False)  # keep "unclean": the next start checks everything
@@ -71,6 +76,7 @@ def _open_checked(
     lock: DatabaseLock | None,
     own: DatabaseLock | None,
     backup_folder: Path | None,
+    defer_check: bool = False,
 ) -> Opened:
     warnings = location_warnings(path)
     for warning in warnings:
@@ -84,7 +90,11 @@ def _open_checked(
         _roll_back_interrupted_write(path)
     check_openable(path)
     health = None
-    if path.exists() and path.stat().st_size > 0:
+    size = path.stat().st_size if path.exists() else 0
+    deferred = defer_check and not check_fully and size > CHECK_BEFORE_OPENING_BYTES
+    if deferred:
+        log.info("%s: %d MB, checked beside the window", path, size // 2**20)
+    elif size > 0:
         # Full check after a crash (or when unknown); quick_check otherwise, every time.
         full = check_fully and not read_only
         health = check_file(path, full=full)
@@ -101,7 +111,7 @@ def _open_checked(
     db = connect(path, read_only=read_only)
     if lock is not None:
         lock.refresh()  # the file has data now: an empty file later means it was cut short
-    return Opened(db, read_only, own, health, unclean, warnings, pre_update)
+    return Opened(db, read_only, own, health, unclean, warnings, pre_update, deferred)
 
 
 def _refuse_emptied(path: Path, lock: DatabaseLock | None) -> None:

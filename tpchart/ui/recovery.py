@@ -104,6 +104,7 @@ def open_store(
     read_only: bool,
     backup_folders: list[Path] = (),
     parent: QWidget | None = None,
+    defer_check: bool = False,
 ) -> Store | None:
     """Open ``path`` for the window, leading the doctor through a damaged file; None
     when the doctor quits or the file cannot be used. Never writes over a damaged file."""
@@ -114,7 +115,7 @@ def open_store(
             return None
     while True:
         try:
-            return Store.open(path, read_only=read_only, lock=lock)
+            return Store.open(path, read_only=read_only, lock=lock, defer_check=defer_check)
         except DatabaseDamaged as exc:
             log.error("Damaged database at start: %s", exc)
             if read_only:

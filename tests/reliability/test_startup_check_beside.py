@@ -1,0 +1,80 @@
+"""A large database opens at once; its quick_check runs beside the window and every
+write waits for the answer, so a damaged file is still never written to."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import date
+
+import pytest
+
+from tpchart.core.patient import Patient
+from tpchart.core.practitioner import Practitioner
+from tpchart.store import Store, startup_check
+from tpchart.store.errors import StorageError
+from tpchart.store.health import HealthReport
+from tpchart.store.lock import DatabaseLock
+
+
+@pytest.fixture
+def clinic(tmp_path, monkeypatch):
+    path = tmp_path / "large.db"
+    with Store.open(path) as store:
+        store.practitioner_id = store.practitioners.add(Practitioner(name="Dr Big")).id
+    # Every file counts as large here, so the check is left for after opening.
+    monkeypatch.setattr("tpchart.store.opening.CHECK_BEFORE_OPENING_BYTES", 0)
+    return path
+
+
+def patient(number: str) -> Patient:
+    return Patient(record_number=number, full_name="Ana Large", date_of_birth=date(1970, 1, 1))
+
+
+def test_writes_wait_for_the_check_then_go_through(clinic, monkeypatch):
+    release = threading.Event()
+    real_check = startup_check.check_file
+
+    def slow_check(path, full):
+        release.wait(5)
+        return real_check(path, full=full)
+
+    monkeypatch.setattr(startup_check, "check_file", slow_check)
+    store = Store.open(clinic, defer_check=True)
+    assert store.check_pending and store.health is None
+    answers: list[HealthReport] = []
+    store.start_deferred_check(answers.append)
+    threading.Timer(0.3, release.set).start()
+    started = time.monotonic()
+    store.patients.add(patient("L-1"))  # held at the gate until the check answers
+    assert time.monotonic() - started >= 0.25
+    assert not store.check_pending and answers[0].ok and store.health is answers[0]
+    assert store.patients.find("ana")[0].record_number == "L-1"
+    store.close()
+
+
+def test_damage_found_beside_the_window_refuses_writes_and_marks_the_exit_unclean(
+    clinic, monkeypatch
+):
+    damaged = HealthReport(clinic, ["*** in database main ***", "page 7: btreeInitPage"], [])
+    monkeypatch.setattr(startup_check, "check_file", lambda path, full: damaged)
+    store = Store.open(clinic, defer_check=True)
+    done = threading.Event()
+    store.start_deferred_check(lambda report: done.set())
+    assert done.wait(5)
+    with pytest.raises(StorageError, match="found this database damaged"):
+        store.patients.add(patient("L-2"))
+    assert store.damaged
+    store.close()
+    lock = DatabaseLock(clinic).acquire()
+    try:
+        assert not lock.previous_exit_clean  # the next start checks before opening
+    finally:
+        lock.release()
+
+
+def test_small_files_and_commands_are_checked_before_opening(tmp_path):
+    path = tmp_path / "small.db"
+    Store.open(path).close()
+    with Store.open(path, defer_check=True) as store:
+        assert not store.check_pending and store.health is not None and store.health.ok
