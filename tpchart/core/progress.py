@@ -658,6 +658,7 @@ def heat_spots(
     view = View(view)
     clusters: list[list[TriggerPoint]] = []
     centres: list[tuple[float, float]] = []
+    sums: list[list[float]] = []  # running x and y sums: a centre moves in O(1)
     for sid in session_ids:
         for p in points.get(sid, ()):
             if p.view is not view:
@@ -670,13 +671,14 @@ def heat_spots(
             if best is None:
                 clusters.append([p])
                 centres.append((p.x, p.y))
+                sums.append([p.x, p.y])
             else:
                 clusters[best].append(p)
-                members = clusters[best]
-                centres[best] = (
-                    sum(q.x for q in members) / len(members),
-                    sum(q.y for q in members) / len(members),
-                )
+                total = sums[best]
+                total[0] += p.x
+                total[1] += p.y
+                count = len(clusters[best])
+                centres[best] = (total[0] / count, total[1] / count)
     spots = []
     for members, (cx, cy) in zip(clusters, centres, strict=True):
         counts: dict[str, int] = {}
