@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tpchart.bodymap import BodyMap, load_body_map
+from tpchart.bodymap import BodyMap, load_body_map, svg_path
 from tpchart.core.regions import View
 from tpchart.core.trigger_point import TriggerPoint
 from tpchart.ui.markers import PointMarker
@@ -45,11 +45,10 @@ HOVER_STROKE = QColor(21, 101, 192, 160)
 class DiagramItem(QGraphicsObject):
     """The SVG drawn into exactly its viewBox rectangle, as vectors at every zoom."""
 
-    def __init__(self, body: BodyMap) -> None:
+    def __init__(self, view: View) -> None:
         super().__init__()
-        self._renderer = QSvgRenderer(str(body.svg_path))
-        x, y, w, h = body.view_box
-        self._rect = QRectF(x, y, w, h)
+        self._renderer = QSvgRenderer(str(svg_path(view)))
+        self._rect = self._renderer.viewBoxF()
         self.setZValue(0)
 
     def boundingRect(self) -> QRectF:
@@ -80,11 +79,9 @@ class BodyMapScene(QGraphicsScene):
     def __init__(self, view: View, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.view = view
-        self.body = load_body_map(view)
-        self.diagram = DiagramItem(self.body)
+        self.diagram = DiagramItem(view)
         self.addItem(self.diagram)
-        x, y, w, h = self.body.view_box
-        self.setSceneRect(QRectF(x, y, w, h))
+        self.setSceneRect(self.diagram.boundingRect())
         self.highlight = QGraphicsPathItem()
         self.highlight.setBrush(QBrush(HOVER_FILL))
         self.highlight.setPen(QPen(HOVER_STROKE, 0))
@@ -97,6 +94,12 @@ class BodyMapScene(QGraphicsScene):
         self.ghosts: dict[int, PointMarker] = {}
         self.editable = False
         self._press_pos: dict[int, QPointF] = {}
+
+    @property
+    def body(self) -> BodyMap:
+        """The region geometry, parsed on first hover or click rather than at start-up
+        (a few hundred ms for the three views); Qt draws the picture itself."""
+        return load_body_map(self.view)
 
     # -- markers -------------------------------------------------------------------
     def show_points(self, points: list[TriggerPoint], ghosts: list[TriggerPoint]) -> None:

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tpchart.bodymap import load_body_map
 from tpchart.core.progress import HeatSpot, PointsBySession, VisitSummary, heat_spots
 from tpchart.core.regions import View
 from tpchart.ui.body_map_view import DiagramItem
@@ -57,10 +56,9 @@ class DiagramScene(QGraphicsScene):
     def __init__(self, view: View, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.view = view
-        body = load_body_map(view)
-        self.addItem(DiagramItem(body))
-        x, y, w, h = body.view_box
-        self.setSceneRect(QRectF(x, y, w, h))
+        diagram = DiagramItem(view)
+        self.addItem(diagram)
+        self.setSceneRect(diagram.boundingRect())
         self.overlay: list = []
 
     def clear_overlay(self) -> None:
