@@ -11,6 +11,7 @@ minutes while records change and when the window closes.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import logging
 import signal
 import sys
@@ -26,7 +27,7 @@ from PySide6.QtCore import (
     Signal,
     qInstallMessageHandler,
 )
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QFontDatabase
 from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
 
 from tpchart.store import DatabaseInUse, Store
@@ -266,11 +267,24 @@ def _quit_on_terminate(qt: QApplication):
     return undo
 
 
+def add_shipped_fonts() -> None:
+    """Names in Chinese, Japanese or Korean need a font that has their glyphs: the one
+    the PDFs embed (WenQuanYi Micro Hei, a pip dependency) is given to Qt as well, so a
+    machine without CJK system fonts shows real characters, not boxes."""
+    spec = importlib.util.find_spec("paperang_p2_fonts_cjk")
+    if spec is None or spec.origin is None:
+        return
+    path = Path(spec.origin).parent / "fonts" / "wqy-microhei.ttc"
+    if path.exists() and QFontDatabase.addApplicationFont(str(path)) < 0:
+        log.warning("Qt could not load the CJK font %s", path)
+
+
 def run_app(db_path: Path, argv: list[str] | None = None) -> int:
     """Open ``db_path`` and run the window until the doctor quits; returns the exit code."""
     qt = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
     qt.setOrganizationName("tpchart")
     qt.setApplicationName("tpchart")
+    add_shipped_fonts()
     logger = logging.getLogger("tpchart")
     handlers_before = list(logger.handlers)
     log_file = setup_logging()
