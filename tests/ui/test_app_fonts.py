@@ -11,4 +11,7 @@ def test_the_shipped_cjk_font_reaches_qt(qapp):
     add_shipped_fonts()
     assert "WenQuanYi Micro Hei" in QFontDatabase.families()
     raw = QRawFont.fromFont(QFont("WenQuanYi Micro Hei"))
-    assert all(raw.supportsCharacter(c) for c in "王小明佐藤花子")
+    assert QFontDatabase.WritingSystem.SimplifiedChinese in QFontDatabase.writingSystems(
+        "WenQuanYi Micro Hei"
+    )
+    assert all(raw.supportsCharacter(ord(c)) for c in "王小明佐藤花子")
