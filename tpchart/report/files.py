@@ -14,6 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
+from tpchart.store.backup import fsync_folder
+
 
 def write_atomic(path: Path | str, write: Callable[[BinaryIO], object]) -> Path:
     """Call ``write(file)`` on a temporary file beside ``path`` and rename it into place.
@@ -37,7 +39,7 @@ def write_atomic(path: Path | str, write: Callable[[BinaryIO], object]) -> Path:
         with contextlib.suppress(OSError):
             os.unlink(temp_name)
         raise
-    _sync_folder(folder)
+    fsync_folder(folder)
     return target
 
 
@@ -66,15 +68,3 @@ def _keep_mode(target: Path, temp_name: str) -> None:
     except FileNotFoundError:
         return
     os.chmod(temp_name, mode)
-
-
-def _sync_folder(folder: Path) -> None:
-    # The rename itself is durable only once the folder entry is on disk (POSIX);
-    # Windows cannot open a folder this way and does not need to.
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
