@@ -23,6 +23,7 @@ EXPECTED_LUNG_RISK = {
     f"{stem}.{side}"
     for stem in (
         "front.neck.anterior",  # scalenes over the lung apex
+        "head.neck.anterior",
         "front.shoulder.upper",
         "front.chest",
         "front.chest.lateral",

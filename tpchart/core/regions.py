@@ -427,7 +427,7 @@ _HEAD: tuple[_Spec, ...] = (
         "head.neck.anterior",
         "{Side} sternocleidomastoid and anterior neck",
         ("sternocleidomastoid", "scalenes", "platysma"),
-        "",
+        _LUNG_APEX,
     ),
 )
 

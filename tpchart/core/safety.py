@@ -56,7 +56,9 @@ def lung_cautions(points: Iterable[TriggerPoint]) -> list[Caution]:
                 Level.CAUTION, f"Point {p.number}, {region.label}: {reason}{depth}", (p.number,)
             )
         )
-    sides = {p.side for p in risky}
+    # The region's side, not the point's: the inspector lets a point be set to midline,
+    # but a lung-risk region lies on one side of the chest.
+    sides = {REGIONS[p.region_id].side for p in risky}
     if Side.LEFT in sides and Side.RIGHT in sides:
         numbers = tuple(sorted(p.number for p in risky))
         cautions.insert(
