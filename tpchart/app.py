@@ -227,8 +227,8 @@ class App:
         store.start_deferred_check(answer.found.emit)
 
     def _backup_on_close(self, store: Store, auto: AutoBackup) -> None:
-        if store.read_only or store.damaged:
-            return
+        if store.read_only or store.damaged or store.check_pending:
+            return  # never back up a file nobody has checked (or one found damaged)
         try:
             if auto.changed or not auto.backups():
                 auto.take("close")

@@ -78,3 +78,29 @@ def test_small_files_and_commands_are_checked_before_opening(tmp_path):
     Store.open(path).close()
     with Store.open(path, defer_check=True) as store:
         assert not store.check_pending and store.health is not None and store.health.ok
+
+
+def test_a_write_is_refused_plainly_when_the_check_takes_too_long(clinic, monkeypatch):
+    stalled = threading.Event()
+    monkeypatch.setattr(startup_check, "WRITE_WAIT_SECONDS", 0.2)
+
+    def stalled_check(path, full):
+        stalled.wait(5)
+        return HealthReport(path, ["ok"], [])
+
+    monkeypatch.setattr(startup_check, "check_file", stalled_check)
+    store = Store.open(clinic, defer_check=True)
+    answered = threading.Event()
+    store.start_deferred_check(lambda report: answered.set())
+    with pytest.raises(StorageError, match="still being checked"):
+        store.patients.add(patient("L-3"))
+    stalled.set()
+    assert answered.wait(5)
+    store.patients.add(patient("L-3"))
+    store.close()
+
+
+def test_a_schema_update_is_never_deferred(clinic, monkeypatch):
+    monkeypatch.setattr("tpchart.store.opening.needs_migration", lambda path: True)
+    with Store.open(clinic, defer_check=True) as store:
+        assert not store.check_pending and store.health is not None

@@ -91,7 +91,13 @@ def _open_checked(
     check_openable(path)
     health = None
     size = path.stat().st_size if path.exists() else 0
-    deferred = defer_check and not check_fully and size > CHECK_BEFORE_OPENING_BYTES
+    # A schema update writes at once, so an update never goes ahead of the check.
+    deferred = (
+        defer_check
+        and not check_fully
+        and size > CHECK_BEFORE_OPENING_BYTES
+        and not needs_migration(path)
+    )
     if deferred:
         log.info("%s: %d MB, checked beside the window", path, size // 2**20)
     elif size > 0:

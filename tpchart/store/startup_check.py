@@ -21,6 +21,9 @@ log = logging.getLogger("tpchart.store")
 
 # Files up to this size are checked before the window opens (a fraction of a second).
 CHECK_BEFORE_OPENING_BYTES = 64 * 1024 * 1024
+# How long a write waits for the check before it is refused (the window freezes
+# meanwhile, so briefly; a check stalled on a slow drive must not hang the app).
+WRITE_WAIT_SECONDS = 3.0
 
 
 class WriteGate:
@@ -40,9 +43,16 @@ class WriteGate:
         self.report = report
         self._answered.set()
 
-    def wait(self) -> None:
-        """Block until the check has answered; refuse the write if it found damage."""
-        self._answered.wait()
+    def wait(self, timeout: float = WRITE_WAIT_SECONDS) -> None:
+        """Wait (a few seconds at most) for the check's answer; refuse the write while
+        it is still running or when it found damage. The refusal rolls nothing back
+        that was saved, and the screen reloads from the file."""
+        if not self._answered.wait(timeout):
+            raise StorageError(
+                "The database is still being checked after opening; your last change was "
+                "not saved. Try again in a moment.",
+                "busy",
+            )
         if self.report is not None and self.report.damaged:
             raise StorageError(
                 "The start-up check found this database damaged, so nothing more is saved "
