@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 
 from tpchart.bodymap import load_body_map
 from tpchart.core.patient import Patient
@@ -367,3 +367,52 @@ def test_reload_from_store_shows_what_the_database_holds(qtbot, window, store):
     store.points.update(replace(point, pain=9))  # e.g. after a failed write was rolled back
     window.reload_from_store()
     assert window.chart.points[point.id].pain == 9
+
+
+def test_dragging_two_selected_points_moves_and_saves_both(qtbot, window, store):
+    click_region(qtbot, window, NECK)
+    click_region(qtbot, window, "back.neck.posterior.left")
+    first, second = store.points.for_session(window.session.id)
+    scene = window.chart.scenes[View.BACK]
+    for point in (first, second):
+        scene.markers[point.id].setSelected(True)
+    canvas, viewport = window.chart.canvas, window.chart.canvas.viewport()
+    start_pos = canvas.mapFromScene(QPointF(first.x, first.y))
+    end_pos = start_pos + QPoint(0, 25)
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=start_pos)
+    for step in range(1, 6):
+        qtbot.mouseMove(viewport, start_pos + (end_pos - start_pos) * step / 5)
+    qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=end_pos)
+    moved = {p.id: p for p in store.points.for_session(window.session.id)}
+    for point in (first, second):
+        assert moved[point.id].y > point.y + 5  # saved, not only drawn
+        marker = scene.markers[point.id]
+        assert (marker.pos().x(), marker.pos().y()) == (moved[point.id].x, moved[point.id].y)
+    window.undo()  # one step undoes the whole drag
+    assert store.points.for_session(window.session.id) == [first, second]
+
+
+def test_notes_being_typed_are_saved_before_undo(qtbot, window, store):
+    click_region(qtbot, window, NECK)
+    window.inspector.notes.setPlainText("Strong local twitch, referred to the temple")
+    window.undo()  # the toolbar click never took the focus from the notes box
+    point = only_point(store, window)
+    assert point.notes == ""  # Undo reverted the typing, as a text editor would
+    window.redo()
+    assert only_point(store, window).notes == "Strong local twitch, referred to the temple"
+
+
+def test_switching_visits_changes_no_stored_score_and_charts_the_visit_shown(qtbot, store, patient):
+    older = start(store, patient, days_ago=7)
+    store.sessions.update(replace(older, ndi=42.2222222))
+    newer = start(store, patient)
+    win = MainWindow(store)
+    qtbot.addWidget(win)
+    win.show()
+    win.patients.select_patient(patient.id)
+    win.session_list.setCurrentRow(1)  # the older visit
+    assert win.session.id == older.id == win.chart.session.id
+    click_region(qtbot, win, NECK)
+    assert store.sessions.get(older.id).ndi == 42.2222222
+    assert len(store.points.for_session(older.id)) == 1
+    assert store.points.for_session(newer.id) == []

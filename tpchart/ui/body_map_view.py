@@ -2,7 +2,7 @@
 
 Scene coordinates are the diagram's own SVG coordinates, so a stored point's x/y
 is its scene position and swapping the picture never moves old points. The
-scene emits what the doctor meant (``point_requested``, ``point_moved``); the
+scene emits what the doctor meant (``point_requested``, ``points_moved``); the
 chart panel turns that into undoable store changes.
 """
 
@@ -73,7 +73,7 @@ class BodyMapScene(QGraphicsScene):
     """One diagram (front, back or head) with its markers."""
 
     point_requested = Signal(str, float, float)  # region id, x, y
-    point_moved = Signal(int, float, float)  # point id, new x, new y
+    points_moved = Signal(list)  # [(point id, new x, new y)], one drag of the selection
     region_hovered = Signal(object)  # region id or None
 
     def __init__(self, view: View, parent: QWidget | None = None) -> None:
@@ -162,9 +162,11 @@ class BodyMapScene(QGraphicsScene):
     def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         item = self.itemAt(event.scenePos(), self.views()[0].transform() if self.views() else None)
         if isinstance(item, PointMarker) or event.button() != Qt.MouseButton.LeftButton:
-            if isinstance(item, PointMarker) and not item.ghost:
-                self._press_pos[item.point.id] = item.pos()  # type: ignore[index]
             super().mousePressEvent(event)
+            # Qt drags every selected movable marker together: remember where each was.
+            self._press_pos = {
+                pid: marker.pos() for pid, marker in self.markers.items() if marker.isSelected()
+            }
             return
         self.clearSelection()
         pos = event.scenePos()
@@ -175,11 +177,14 @@ class BodyMapScene(QGraphicsScene):
 
     def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         super().mouseReleaseEvent(event)
-        for point_id, start in list(self._press_pos.items()):
+        moves = []
+        for point_id, start in self._press_pos.items():
             marker = self.markers.get(point_id)
             if marker is not None and marker.pos() != start:
-                self.point_moved.emit(point_id, marker.pos().x(), marker.pos().y())
-        self._press_pos.clear()
+                moves.append((point_id, marker.pos().x(), marker.pos().y()))
+        self._press_pos = {}
+        if moves:
+            self.points_moved.emit(moves)
 
     def leave(self) -> None:
         """The pointer left the canvas."""

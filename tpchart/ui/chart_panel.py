@@ -108,7 +108,7 @@ class ChartPanel(QWidget):
         self.carry_button.clicked.connect(self.carry_forward)
         for scene in self.scenes.values():
             scene.point_requested.connect(self.add_point)
-            scene.point_moved.connect(self.move_point)
+            scene.points_moved.connect(self.move_points)
             scene.region_hovered.connect(self._region_hovered)
             scene.selectionChanged.connect(self._selection_changed)
         self._install_keys()
@@ -204,24 +204,29 @@ class ChartPanel(QWidget):
         self._temp_key -= 1
         self._push(f"Add point {point.number}", {self._temp_key: None}, {self._temp_key: point})
 
-    @Slot(int, float, float)
-    def move_point(self, point_id: int, x: float, y: float) -> None:
-        """A dragged marker: the region (and side) are found again where it was dropped."""
-        old = self.points[point_id]
-        scene = self.scenes[old.view]
-        region_id = scene.body.region_at(x, y)
-        if region_id is None:
-            scene.put_point(old)  # dropped outside the body: back where it was
-            self.status_message.emit("A point must lie on the body; it was put back.")
-            return
-        region = REGIONS[region_id]
-        muscle = old.muscle
-        if region_id != old.region_id and muscle not in region.muscles and region.muscles:
-            muscle = region.muscles[0]
-        new = replace(
-            old, x=round(x, 2), y=round(y, 2), region_id=region_id, side=region.side, muscle=muscle
-        )
-        self._push(f"Move point {old.number}", {point_id: old}, {point_id: new})
+    @Slot(list)
+    def move_points(self, moves: list[tuple[int, float, float]]) -> None:
+        """Dragged markers, one undo step: each point's region (and side) are found
+        again where it was dropped; a drop outside the body puts them all back."""
+        before: State = {}
+        after: State = {}
+        for point_id, x, y in moves:
+            old = self.points[point_id]
+            region_id = self.scenes[old.view].body.region_at(x, y)
+            if region_id is None:
+                for pid, _x, _y in moves:
+                    self.scenes[self.points[pid].view].put_point(self.points[pid])
+                self.status_message.emit("A point must lie on the body; it was put back.")
+                return
+            region = REGIONS[region_id]
+            muscle = old.muscle
+            if region_id != old.region_id and muscle not in region.muscles and region.muscles:
+                muscle = region.muscles[0]
+            before[point_id] = old
+            after[point_id] = replace(old, x=round(x, 2), y=round(y, 2), region_id=region_id,
+                                      side=region.side, muscle=muscle)  # fmt: skip
+        numbers = ", ".join(str(p.number) for p in before.values() if p is not None)
+        self._push(f"Move point {numbers}", before, after)
 
     def edit_point(self, new: TriggerPoint, field: str) -> None:
         """An inspector or key edit of one field; repeated edits of a field merge."""

@@ -193,14 +193,21 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
 
-        self.undo_action = self.chart.undo_stack.createUndoAction(self, "&Undo")
-        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
-        # The menu says what would be undone; the toolbar keeps a short, fixed width.
-        self.undo_action.setIconText("Undo")
-        self.redo_action = self.chart.undo_stack.createRedoAction(self, "&Redo")
+        stack = self.chart.undo_stack
+        # Own actions rather than createUndoAction(): notes still being typed are saved
+        # first, so Undo reverts them instead of losing them.
+        self.undo_action = self._action("&Undo", self.undo, QKeySequence.StandardKey.Undo)
+        self.redo_action = self._action("&Redo", self.redo)
         self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.StandardKey.Redo])
-        self.redo_action.setIconText("Redo")
-        delete = self._action("&Delete point", self.chart.delete_selected)
+        for action, can, text, verb in (
+            (self.undo_action, stack.canUndoChanged, stack.undoTextChanged, "Undo"),
+            (self.redo_action, stack.canRedoChanged, stack.redoTextChanged, "Redo"),
+        ):
+            action.setEnabled(False)
+            action.setIconText(verb)  # the toolbar keeps a short, fixed width
+            can.connect(action.setEnabled)
+            text.connect(lambda t, a=action, v=verb: a.setText(f"&{v} {t}".strip()))
+        delete = self._action("&Delete point", self.delete_point)
         edit_menu = self.menuBar().addMenu("&Edit")
         edit_menu.addActions([self.undo_action, self.redo_action])
         edit_menu.addSeparator()
@@ -320,6 +327,9 @@ class MainWindow(QMainWindow):
 
     def show_session(self, session: Session | None) -> None:
         """Chart ``session`` of the current patient (None: no visit yet)."""
+        # Text still being typed belongs to the visit on screen: save it before switching.
+        self.visit_panel.commit_pending()
+        self.inspector.commit_pending()
         self.session = session
         self._update_actions()
         self.header.show_visit(self.patient, session)  # type: ignore[arg-type]
@@ -329,6 +339,8 @@ class MainWindow(QMainWindow):
 
     def session_saved(self, session: Session) -> None:
         """A visit's fields were saved (signed, amended, pain recorded): refresh its views."""
+        if self.session is None or session.id != self.session.id:
+            return  # a late save of the visit just left: the screen shows another one
         self.session = session
         self.header.show_visit(self.patient, session)  # type: ignore[arg-type]
         self.chart.refresh_session(session)
@@ -417,6 +429,24 @@ class MainWindow(QMainWindow):
             self._fill_sessions(select_id=dialog.saved.id)
             self._refresh_progress()
             self.chart.canvas.setFocus()
+
+    @Slot()
+    def undo(self) -> None:
+        """Undo the last change to the points (typed notes count as one)."""
+        self.inspector.commit_pending()
+        self.chart.undo_stack.undo()
+
+    @Slot()
+    def redo(self) -> None:
+        """Redo the last undone change."""
+        self.inspector.commit_pending()
+        self.chart.undo_stack.redo()
+
+    @Slot()
+    def delete_point(self) -> None:
+        """Remove the selected points (Edit menu)."""
+        self.inspector.commit_pending()
+        self.chart.delete_selected()
 
     @Slot()
     def export_session(self) -> None:

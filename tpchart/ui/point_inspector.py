@@ -224,6 +224,17 @@ class PointInspector(QWidget):
         for widget in self._editors():
             widget.setEnabled(point is not None and editable)
 
+    def commit_pending(self) -> None:
+        """Save notes still being typed: a toolbar or menu click does not take the
+        keyboard focus, so the box's focus-out would come too late (after an undo,
+        say, has shown another point)."""
+        if (
+            self.point is not None
+            and self.notes.isEnabled()
+            and self.notes.toPlainText() != self.point.notes
+        ):
+            self._commit("notes")
+
     def _editors(self) -> list[QWidget]:
         return [
             self.muscle,

@@ -246,7 +246,7 @@ class VisitForm(QWidget):
                     box.setPlainText(text)
             for name, edit in self.outcome_edits.items():
                 value = getattr(s, name)
-                _set_text(edit, "" if value is None else f"{value:g}")
+                _set_text(edit, "" if value is None else _measure_text(value))
         finally:
             for blocker in blockers:
                 blocker.unblock()
@@ -295,3 +295,10 @@ def _parse_measure(label: str, text: str) -> float | None:
     except ValueError:
         name = label.replace("&", "")
         raise ValidationError(f"{name} must be a number, or empty if not measured") from None
+
+
+def _measure_text(value: float) -> str:
+    """A stored score as text that reads back to exactly the same number, so showing
+    a visit never changes it ("34" for 34.0, but every digit of 42.2222222)."""
+    short = f"{value:g}"
+    return short if float(short) == value else repr(value)
