@@ -77,7 +77,7 @@ def main(out: Path) -> None:
         window = MainWindow(store)
         window.resize(1366, 740)
         window.splitter.setSizes([260, 1106])
-        window.work.setSizes([740, 366])
+        window.work.setSizes([700, 406])
         window.show()
         patient = store.patients.find("Maria")[0]
         chart_today(app, window, store, patient.id)  # type: ignore[arg-type]

@@ -497,7 +497,7 @@ class MainWindow(QMainWindow):
         else:
             self.resize(1366, 740)
             self.splitter.setSizes([270, 1096])
-            self.work.setSizes([750, 346])
+            self.work.setSizes([700, 396])
         for splitter in (self.splitter, self.work):
             state = settings.value(f"mainWindow/{splitter.objectName()}")
             if state is not None:
