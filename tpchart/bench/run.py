@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from tpchart.bench.measure import Sample, load_average
-from tpchart.bench.none_leak import protect_benchmark_process
 from tpchart.bench.synthetic import ClinicSize, generate_clinic
 from tpchart.bench.table import MB, ROWS, render, scaled
 
@@ -122,9 +121,6 @@ def run_bench(
     try:
         with scenarios.database_folder() as folder:
             _qt_settings(Path(folder))
-            warning = protect_benchmark_process()
-            if warning:
-                say(warning)
             for size in plan.clinics:
                 results.append(_measure_clinic(Path(folder), size, plan, say))
     finally:

@@ -46,10 +46,6 @@ window.show()
 store.start_deferred_check(lambda report: None)
 app.processEvents()
 print("ready", flush=True)
-# After the timing: keep PySide6 6.12.0's lost references (tpchart.bench.none_leak)
-# from aborting this child at exit, which would lose its memory figure.
-from tpchart.bench.none_leak import protect_benchmark_process
-protect_benchmark_process()
 if len(sys.argv) > 2:
     window.patients.select_patient(int(sys.argv[2]))
     app.processEvents()
