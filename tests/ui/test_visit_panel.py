@@ -199,7 +199,7 @@ def test_invalid_value_is_refused_and_the_widget_reverts(qtbot, store, panel, dr
 def test_sign_says_what_is_missing_then_signs(qtbot, store, panel, draft, changes):
     store.points.add(
         TriggerPoint(session_id=draft.id, number=1, view=View.BACK,
-                     region_id="back.lower_back.left", side=Side.LEFT, x=400.0, y=520.0)
+                     region_id="back.lower.left", side=Side.LEFT, x=227.0, y=424.0)
     )  # fmt: skip
     qtbot.mouseClick(panel.sign_button, Qt.MouseButton.LeftButton)
     assert "Cannot sign yet" in panel.error.text()

@@ -12,6 +12,16 @@ from tpchart.core.validation import (
     check_birth_date,
     check_email,
     check_text,
+    check_text_for_saving,
+)
+
+# (label, field, required) of every text a patient record holds.
+_TEXTS = (
+    ("Record number", "record_number", True),
+    ("Full name", "full_name", True),
+    ("Phone", "phone", False),
+    ("E-mail", "email", False),
+    ("Medical history", "medical_history", False),
 )
 
 
@@ -53,6 +63,16 @@ class Patient:
         object.__setattr__(self, "precautions", frozenset(Precaution(p) for p in self.precautions))
         check_aware("Created", self.created_at)
         check_aware("Updated", self.updated_at)
+
+    def check_for_saving(self, before: Patient | None = None) -> None:
+        """Raise ValidationError unless this patient's text may be written
+        (`check_text_for_saving`). ``before`` is the stored record being updated: a text
+        left as it was is not judged again, since older versions stored text these rules
+        refuse and such a patient must still be archived or corrected."""
+        for label, name, required in _TEXTS:
+            value = getattr(self, name)
+            if before is None or getattr(before, name) != value:
+                check_text_for_saving(label, value, required=required)
 
     def age_on(self, day: date) -> int:
         """Age in whole years on ``day``."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tpchart.core.validation import check_text
+from tpchart.core.validation import check_text, check_text_for_saving
 
 
 @dataclass(frozen=True)
@@ -19,3 +19,9 @@ class Practitioner:
     def __post_init__(self) -> None:
         check_text("Practitioner name", self.name, required=True, max_len=200)
         check_text("Registration number", self.registration, max_len=100)
+
+    def check_for_saving(self) -> None:
+        """Raise ValidationError unless name and registration may be written
+        (`check_text_for_saving`; the name needs a visible character)."""
+        check_text_for_saving("Practitioner name", self.name, required=True)
+        check_text_for_saving("Registration number", self.registration)

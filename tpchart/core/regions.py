@@ -53,6 +53,17 @@ class Side(StrEnum):
     MIDLINE = "midline"
 
 
+# Each diagram's viewBox (x, y, width, height) as declared in assets/body_maps
+# (front.svg, back.svg, head_side.svg). Points are stored in these units, so a point
+# to be saved must lie inside its view's box. A test keeps these in step with the SVGs.
+VIEW_BOXES: Mapping[View, tuple[float, float, float, float]] = MappingProxyType(
+    {
+        View.FRONT: (0.0, 0.0, 500.0, 1000.0),
+        View.BACK: (0.0, 0.0, 500.0, 1000.0),
+        View.HEAD: (0.0, 0.0, 500.0, 1000.0),
+    }
+)
+
 # <view>.<area>[.<part>].<side>
 REGION_ID_PATTERN = re.compile(r"^(front|back|head)\.[a-z]+(\.[a-z]+)?\.(left|right|midline)$")
 

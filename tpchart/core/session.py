@@ -8,7 +8,14 @@ from enum import StrEnum
 
 from tpchart.core.errors import SignedRecordError, ValidationError
 from tpchart.core.screening import Precaution, RedFlag, referral_needed
-from tpchart.core.validation import check_aware, check_range, check_score, check_text
+from tpchart.core.validation import (
+    check_aware,
+    check_range,
+    check_score,
+    check_text,
+    check_text_for_saving,
+    check_visit_time,
+)
 
 
 class LikelyCause(StrEnum):
@@ -141,6 +148,38 @@ class Session:
         if self.version < 1:
             raise ValidationError(f"Session version must be 1 or more, got {self.version}")
         check_aware("Signing time", self.signed_at)
+
+    def check_for_saving(self, before: Session | None = None, now: datetime | None = None) -> None:
+        """Raise ValidationError unless this session may be written: start and consent
+        time from 1900 to a day after ``now`` (`check_visit_time`) and every text, the
+        adverse events' too, passing `check_text_for_saving`.
+
+        ``before`` is the stored session being updated: a value left as it was is not
+        judged again. Older versions stored visits and text these rules refuse; such a
+        visit must still load, print and take corrections of its other fields."""
+
+        def changed(name: str) -> bool:
+            return before is None or getattr(before, name) != getattr(self, name)
+
+        for label, name in (("Session start", "started_at"), ("Consent time", "consent_at")):
+            if changed(name):
+                check_visit_time(label, getattr(self, name), now)
+        if changed("consent_by") or changed("consent_given"):
+            # Given consent needs a name that shows, not only zero-width characters.
+            check_text_for_saving("Consent given by", self.consent_by, required=self.consent_given)
+        for label, name in (
+            ("Chief complaint", "chief_complaint"),
+            ("Aftercare advice", "aftercare_text"),
+            ("Follow-up plan", "follow_up"),
+            ("Notes", "notes"),
+        ):
+            if changed(name):
+                check_text_for_saving(label, getattr(self, name))
+        kept = set(before.adverse_events) if before is not None else set()
+        for event in self.adverse_events:
+            if event not in kept:
+                check_text_for_saving("Adverse event", event.kind, required=True)
+                check_text_for_saving("Adverse event note", event.note)
 
     @property
     def editable(self) -> bool:

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
 from tpchart.core.errors import ValidationError
-from tpchart.core.regions import Side, View
-from tpchart.core.validation import check_count, check_range, check_score, check_text
+from tpchart.core.regions import REGIONS, VIEW_BOXES, Side, View
+from tpchart.core.validation import (
+    check_count,
+    check_range,
+    check_score,
+    check_text,
+    check_text_for_saving,
+)
 
 # Diagram coordinates: every body-map SVG's viewBox lies within 0..1000 on both axes.
+# This loose bound is checked on every load; a point to be saved must also lie inside
+# its own view's box (`check_placement`, regions.VIEW_BOXES).
 DIAGRAM_MAX = 1000.0
 
 
@@ -116,6 +125,28 @@ class TriggerPoint:
         check_count("Number of needles", self.needles, 1, 50)
         check_text("Notes", self.notes, max_len=100_000)
 
+    @property
+    def placement(self) -> tuple[View, str, Side, float, float]:
+        """Where the point is: view, region, side and diagram position."""
+        return (self.view, self.region_id, self.side, self.x, self.y)
+
+    def check_for_saving(self, earlier: Iterable[TriggerPoint] = ()) -> None:
+        """Raise ValidationError unless this point may be written: its placement passes
+        `check_placement` and its text `check_text_for_saving`.
+
+        ``earlier`` are versions of this same point already stored (the row being
+        updated, or a deleted row being brought back by undo). A placement or text equal
+        to one of theirs is not judged again: older versions of tpchart accepted values
+        these rules refuse, and editing the pain of such a point, or undoing its
+        deletion or move, must still work."""
+        earlier = tuple(earlier)
+        if all(e.placement != self.placement for e in earlier):
+            check_placement(self)
+        for label, name in (("Muscle", "muscle"), ("Notes", "notes")):
+            value = getattr(self, name)
+            if all(getattr(e, name) != value for e in earlier):
+                check_text_for_saving(label, value)
+
     def carried_to(self, session_id: int, number: int) -> TriggerPoint:
         """This point copied into a later session: where it is and what it was (muscle,
         active/latent, needle and technique). Today's findings start fresh: pain, twitch
@@ -165,3 +196,39 @@ class TriggerPoint:
         if self.twitch_count:
             parts.append(f"×{self.twitch_count}")
         return " ".join(parts)
+
+
+def check_placement(point: TriggerPoint) -> None:
+    """Raise ValidationError unless the point is somewhere on the body maps: a known
+    region, charted on that region's view, on the region's side (or the midline, which
+    the inspector offers on any region; the lung-risk rule then uses the region's side)
+    and inside the view's drawing.
+
+    Checked when a point is saved, not when it is loaded: older versions stored points
+    without these rules, and their charts must still open and print."""
+    check_text_for_saving("Region", point.region_id, required=True)
+    known = REGIONS.get(point.region_id)
+    if known is None:
+        raise ValidationError(
+            f"Body-map region {point.region_id!r} is not known; mark the point on the body "
+            "map again"
+        )
+    if known.view is not point.view:
+        raise ValidationError(
+            f"{known.label} is on the {known.view} view, not on the {point.view} view"
+        )
+    if point.side is not Side.MIDLINE and point.side is not known.side:
+        raise ValidationError(
+            f"{known.label} is on the patient's {known.side} side, but the point is marked "
+            f"{point.side}"
+        )
+    left, top, width, height = VIEW_BOXES[point.view]
+    for axis, value, low, high in (
+        ("x", point.x, left, left + width),
+        ("y", point.y, top, top + height),
+    ):
+        if not low <= value <= high:
+            raise ValidationError(
+                f"The point lies outside the {point.view} drawing: diagram {axis} must be "
+                f"{low:g}-{high:g}, got {value:g}"
+            )

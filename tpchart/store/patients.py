@@ -41,6 +41,13 @@ def _plain(word: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
 
 
+def _without_surrogates(text: str) -> str:
+    """``text`` without lone surrogates (the characters UTF-8 cannot encode)."""
+    if text.isascii():
+        return text
+    return "".join(c for c in text if not "\ud800" <= c <= "\udfff")
+
+
 def parse_birth_date(text: str) -> date | None:
     """A search box entry read as a date: 1980-03-12, 12.03.1980 or 12/03/1980 (day first)."""
     text = text.strip()
@@ -92,6 +99,7 @@ class Patients:
     def add(self, patient: Patient) -> Patient:
         """Register a new patient; the record number must be unused."""
         db, who = self._ctx.db, self._ctx.who()
+        patient.check_for_saving()
         row = _to_row(patient)
         stamp = to_text(now())
         with self._ctx.transaction():
@@ -110,6 +118,7 @@ class Patients:
         row = _to_row(patient)
         with self._ctx.transaction():
             before = self._ctx.row("patients", patient.id, "Patient")
+            patient.check_for_saving(_from_row(before))
             if row["record_number"].casefold() != before["record_number"].casefold():
                 self._check_record_number_free(row["record_number"])
             changed = {k: v for k, v in row.items() if before[k] != v}
@@ -143,7 +152,13 @@ class Patients:
         """Patients whose name words start with every word typed (any script, any case),
         or whose record number starts with the text, or born on the date typed."""
         archived = "" if include_archived else " AND archived = 0"
-        query = query.strip()
+        typed = query.strip()
+        # Lone surrogates (a broken paste, os.fsdecode of bad bytes) cannot be sent to
+        # SQLite and are in no stored name: they are left out; if nothing else was
+        # typed, nothing matches.
+        query = _without_surrogates(typed).strip()
+        if typed and not query:
+            return []
         if not query:
             return [
                 _from_row(r)

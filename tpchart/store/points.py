@@ -9,6 +9,7 @@ from tpchart.core.regions import Side, View
 from tpchart.core.trigger_point import PointKind, Technique, TriggerPoint, TwitchStrength
 from tpchart.store import audit
 from tpchart.store.context import Context
+from tpchart.store.rows import from_json
 
 _COLUMNS = (
     "session_id",
@@ -75,6 +76,7 @@ class TriggerPoints:
         db, who = self._ctx.db, self._ctx.who()
         with self._ctx.transaction():
             self._ensure_editable(point.session_id)
+            self._check_for_saving(point, None)
             row = _to_row(point)
             if point.id is not None:
                 row = {"id": point.id, **row}
@@ -93,6 +95,7 @@ class TriggerPoints:
             if before["session_id"] != point.session_id:
                 raise ValidationError("A trigger point cannot move to another session")
             self._ensure_editable(point.session_id)
+            self._check_for_saving(point, before)
             changed = {k: v for k, v in _to_row(point).items() if before[k] != v}
             if not changed:
                 return point_from_row(before)
@@ -140,6 +143,34 @@ class TriggerPoints:
             "SELECT max(number) FROM trigger_points WHERE session_id = ?", [session_id]
         ).fetchone()[0]
         return (top or 0) + 1
+
+    def _check_for_saving(self, point: TriggerPoint, before: dict[str, Any] | None) -> None:
+        """The core write rules (placement on the body maps, clean text) before any write.
+        What this point already was is not judged again: the stored row being updated,
+        and, when that is not enough, every version of it in the audit trail, so undoing
+        the deletion or the move of a point an older version stored still works."""
+        earlier = [point_from_row(before)] if before is not None else []
+        try:
+            point.check_for_saving(earlier)
+        except ValidationError:
+            if point.id is None:
+                raise
+            point.check_for_saving([*earlier, *self._history(point.id)])
+
+    def _history(self, point_id: int) -> list[TriggerPoint]:
+        """Every version of a point recorded in the audit trail (that can still be read)."""
+        versions: list[TriggerPoint] = []
+        for images in self._ctx.db.execute(
+            "SELECT before, after FROM audit_log WHERE table_name = 'trigger_points'"
+            " AND row_id = ?",
+            [point_id],
+        ).fetchall():
+            for image in filter(None, images):
+                try:
+                    versions.append(point_from_row(from_json(image)))
+                except (ValueError, KeyError, TypeError):
+                    continue  # an image an older version wrote in another shape
+        return versions
 
     def _ensure_editable(self, session_id: int) -> None:
         status = self._ctx.db.execute(

@@ -25,6 +25,7 @@ class Practitioners:
     def add(self, practitioner: Practitioner) -> Practitioner:
         """Register a practitioner; audited as made by themselves when none is chosen yet."""
         db = self._ctx.db
+        practitioner.check_for_saving()
         with self._ctx.transaction():
             new_id = self._ctx.insert(
                 "practitioners",

@@ -8,6 +8,7 @@ from tpchart.core.audit import Amendment, SignedVersion
 from tpchart.core.errors import SignedRecordError, ValidationError
 from tpchart.core.screening import parse_precautions, parse_red_flags
 from tpchart.core.session import AdverseEvent, LikelyCause, Session, SessionStatus
+from tpchart.core.validation import check_text_for_saving
 from tpchart.store import audit
 from tpchart.store.context import Context
 from tpchart.store.rows import from_json, now, to_datetime, to_json, to_text
@@ -88,6 +89,7 @@ class Sessions:
         if session.status is not SessionStatus.DRAFT or session.version != 1:
             raise ValidationError("A new session starts as an unsigned draft")
         db, who = self._ctx.db, self._ctx.who()
+        session.check_for_saving()
         row = _to_row(session)
         stamp = to_text(now())
         with self._ctx.transaction():
@@ -104,7 +106,9 @@ class Sessions:
         db, who = self._ctx.db, self._ctx.who()
         with self._ctx.transaction():
             before = self._ctx.row("sessions", session.id, "Session")
-            session_from_row(before).ensure_editable()
+            stored = session_from_row(before)
+            stored.ensure_editable()
+            session.check_for_saving(stored)
             row = _to_row(session)
             for fixed in ("patient_id", "status", "version", "signed_by", "signed_at"):
                 if row[fixed] != before[fixed]:
@@ -158,6 +162,7 @@ class Sessions:
         """Reopen a signed session for correction; the reason and the signed version stay."""
         if not reason.strip():
             raise ValidationError("An amendment needs a reason")
+        check_text_for_saving("Amendment reason", reason, required=True)
         db, who = self._ctx.db, self._ctx.who()
         with self._ctx.transaction():
             before = self._ctx.row("sessions", session_id, "Session")
