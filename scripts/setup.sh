@@ -2,6 +2,7 @@
 # Sets up everything tpchart needs on Debian/Ubuntu with only Python installed:
 # the few system libraries Qt needs, a virtual environment in .venv, and the
 # Python packages from pyproject.toml (re-installed only when pyproject changes).
+# `--test` adds what the test suite needs besides (strace).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +19,9 @@ apt_install() {
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
+
+# The tests also need strace (fault injection: a kill at a chosen system call).
+[ "${1:-}" = "--test" ] && QT_LIBS="$QT_LIBS strace"
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then

@@ -3,6 +3,6 @@
 # pytest (no tests collected) is a failure, like any other non-zero code.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --test
 export QT_QPA_PLATFORM=offscreen
 .venv/bin/python -m pytest -p no:cacheprovider "$@"

@@ -96,3 +96,25 @@ def test_bad_argument_exits_non_zero_without_traceback(tmp_path):
     )
     assert result.returncode == 2
     assert "expected a whole number" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["export-pdf", "--session", "99999999999999999999999", "-o", "x.pdf"],
+        ["export-pdf", "--patient", "9" * 5000, "--progress", "-o", "x.pdf"],
+        ["export-pdf", "--session", "-3", "-o", "x.pdf"],
+        ["export-pdf", "--session", "١٢", "-o", "x.pdf"],
+        ["demo", "--patients", "99999999999999999999"],
+        ["demo", "--patients", "2001"],
+    ],
+)
+def test_out_of_range_numbers_are_refused_before_anything_runs(tmp_path, capsys, argv):
+    # Issue 11: huge ids printed an OverflowError traceback; a huge demo filled the disk.
+    db = tmp_path / "clinic.db"
+    with pytest.raises(SystemExit) as stopped:
+        main([*argv[:1], "--db", str(db), *argv[1:]])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and ("must be from 1 to" in err or "whole number" in err)
+    assert not db.exists()

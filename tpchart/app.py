@@ -16,7 +16,6 @@ import logging
 import signal
 import sys
 import threading
-from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -33,8 +32,8 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
 from tpchart.store import DatabaseInUse, Store
 from tpchart.store.autobackup import AutoBackup
 from tpchart.store.backup import BackupFailed
-from tpchart.store.locations import log_folder
 from tpchart.store.lock import DatabaseLock
+from tpchart.store.logfile import setup_logging
 from tpchart.store.opening import writable
 from tpchart.store.recovery import restore_backup
 from tpchart.ui import recovery
@@ -50,21 +49,6 @@ log = logging.getLogger("tpchart.app")
 
 # The exit code that asks run_app to reopen the database (after a restore).
 RESTART = 1001
-LOG_NAME = "tpchart.log"
-
-
-def setup_logging(folder: Path | None = None) -> Path:
-    """A rotating log file (1 MB x 5) for everything tpchart logs; returns its path."""
-    folder = folder or log_folder()
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / LOG_NAME
-    logger = logging.getLogger("tpchart")
-    if not any(getattr(h, "baseFilename", None) == str(path) for h in logger.handlers):
-        handler = RotatingFileHandler(path, maxBytes=1_000_000, backupCount=5, encoding="utf-8")
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    return path
 
 
 def _qt_message(kind: QtMsgType, _context, message: str) -> None:

@@ -15,8 +15,9 @@ from pathlib import Path
 from tpchart.core.errors import TpchartError
 from tpchart.store import Store
 from tpchart.store.backup import BackupFailed, backup_to, newest_good_backup
-from tpchart.store.health import check_file
+from tpchart.store.health import Verdict, check_database
 from tpchart.store.locations import default_database, location_warnings
+from tpchart.store.logfile import logging_to_file
 from tpchart.store.opening import configured_backup_folder
 from tpchart.store.recovery import restore_backup
 
@@ -45,13 +46,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    """Integrity, foreign keys and audit trail (tamper evidence); exit 1 when anything
-    is wrong. Read-only: safe while the app is open."""
-    report = check_file(_existing(args.db), full=True, audit=True)
+    """What the file is, then integrity, foreign keys, the -wal and the audit trail
+    (tamper evidence), read in one transaction: safe while the app is open. The exit
+    code says which (``Verdict``): 0 sound, 1 damaged or altered, 2 no such file,
+    3 not a tpchart database, 4 from a newer tpchart, 5 cannot be read."""
+    report = check_database(args.db)
+    if report.verdict is Verdict.MISSING:
+        _existing(args.db)  # the same one line as every other command
     print("\n".join(report.lines()))
-    for warning in location_warnings(args.db):
-        print(f"Warning: {warning}")
-    return 0 if report.ok else 1
+    if not report.refused:
+        for warning in location_warnings(args.db):
+            print(f"Warning: {warning}")
+    return int(report.verdict)
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
@@ -125,7 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     command("gui", cmd_gui, "open the app window (the default)")
     demo = command("demo", cmd_demo, "write realistic demo patients and visits")
-    demo.add_argument("--patients", type=_positive, default=8, help="how many (default 8)")
+    demo.add_argument(
+        "--patients", type=_at_most(MAX_DEMO_PATIENTS), default=8,
+        help=f"how many (default 8, at most {MAX_DEMO_PATIENTS})",
+    )  # fmt: skip
     command(
         "check", cmd_check, "check integrity, foreign keys and the audit trail; exit 1 on a problem"
     )
@@ -158,21 +167,41 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+# The largest id SQLite can store (a 64-bit signed integer).
+MAX_ID = 2**63 - 1
+# A demonstration, not a load test (``bench`` builds large clinics in a temporary folder).
+MAX_DEMO_PATIENTS = 2000
+
+
+def _at_most(limit: int):
+    """An argparse type: a whole number from 1 to ``limit``."""
+
+    def whole_number(text: str) -> int:
+        # ASCII digits only: int() would also take "1_000", " 7 " and other scripts' digits.
+        digits = text.removeprefix("-")
+        if not (digits.isascii() and digits.isdigit()):
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}")
+        # Compared as text first: a 5,000-digit number is refused, not converted.
+        if len(digits) > len(str(limit)) or not 1 <= int(text) <= limit:
+            raise argparse.ArgumentTypeError(f"must be from 1 to {limit}, got {text}")
+        return int(text)
+
+    whole_number.__name__ = "whole number"  # argparse names the type in its message
+    return whole_number
+
+
+_positive = _at_most(MAX_ID)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments and run; returns the process exit code."""
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        if args.func in (cmd_gui, cmd_bench):
+            return args.func(args)  # the app keeps its own log; bench works in a temp folder
+        # What a command logs (warnings included) goes to the log file, not the terminal.
+        with logging_to_file():
+            return args.func(args)
     except (TpchartError, OSError, sqlite3.Error) as exc:
         print(f"tpchart: {exc}", file=sys.stderr)
         return 2

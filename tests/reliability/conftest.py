@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -40,3 +41,54 @@ def python(*args: str, **kw) -> subprocess.Popen:
     """A child Python process of this virtualenv, with the same private folders."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.Popen([sys.executable, *args], env=env, cwd=ROOT, **kw)
+
+
+def run_tpchart(*args: str, **kw) -> subprocess.CompletedProcess:
+    """``python main.py ARGS`` in a child process; output captured as text."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **kw.pop("env", {})}
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), *args],
+        env=env, cwd=kw.pop("cwd", ROOT), capture_output=True, text=True, timeout=120, **kw,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def clinic(db_path):
+    """A database with one practitioner, two patients, a session with two points; closed."""
+    from .records import add_patient, make_point, start_session
+
+    with Store.open(db_path) as s:
+        s.practitioner_id = s.practitioners.add(Practitioner(name="Dr Ana Souza")).id
+        first = add_patient(s, 1)
+        add_patient(s, 2)
+        session = start_session(s, first.id)
+        s.points.add(make_point(session.id, 1))
+        s.points.add(make_point(session.id, 2, x=280.0))
+    return db_path
+
+
+# Tests of permissions need a process without root's override of file modes. As root
+# (CI), the child keeps its user but loses the capabilities that bypass permissions
+# (setpriv from util-linux), so a 0555 folder really is read-only to it.
+_NO_OVERRIDE = "-dac_override,-dac_read_search,-fowner"
+
+
+def without_override(argv: list[str]) -> list[str]:
+    """``argv`` run so that file permissions bind it, even as root."""
+    if os.geteuid() != 0:
+        return argv
+    if shutil.which("setpriv") is None:
+        pytest.skip("root without setpriv cannot drop its override of file permissions")
+    return ["setpriv", f"--inh-caps={_NO_OVERRIDE}", f"--bounding-set={_NO_OVERRIDE}", *argv]
+
+
+def run_bound(*args: str, **kw) -> subprocess.CompletedProcess:
+    """``python main.py ARGS`` (or ``python -c CODE ARGS`` with ``code=``) in a child
+    process that file permissions bind, even as root."""
+    code = kw.pop("code", None)
+    script = ["-c", code] if code else [str(ROOT / "main.py")]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        without_override([sys.executable, *script, *args]),
+        env=env, cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip

@@ -89,6 +89,34 @@ def test_damaged_database_at_start_is_set_aside_and_a_backup_offered(
     assert seen == [1]  # the window opened on the restored records
 
 
+def test_an_emptied_database_at_start_is_never_shown_as_an_empty_clinic(
+    db_path, monkeypatch, no_dialogs
+):
+    # Issue 11: what a kill in the old restore left (an empty file) opened as a new,
+    # empty clinic, and closing that window made an empty backup the newest one.
+    with Store.open(db_path) as store:
+        _doctor(store)
+        add_patient(store, 1)
+        AutoBackup(store).take("close")
+    db_path.write_bytes(b"")
+    folder = backup_folder_for(db_path)
+    backups = list_backups(folder)
+    for start in range(2):  # refused at every start until the doctor decides
+        offered = []
+        monkeypatch.setattr(
+            recovery, "ask_after_damage", lambda found, finding, parent=None: offered.append(
+                (found, finding)) or recovery.QUIT
+        )  # fmt: skip
+        shown = []
+        _when_shown(lambda w: (shown.append(w), _quit()))
+        assert run_app(db_path) == 2
+        assert not shown and offered
+        found, finding = offered[0]
+        assert found.backup.path == backups[0].path
+        assert "empty" in finding if start == 0 else "earlier start" in finding
+        assert list_backups(folder) == backups  # no empty backup became the newest
+
+
 def test_damaged_database_and_quit_leaves_everything_as_it_was_set_aside(
     db_path, monkeypatch, no_dialogs
 ):

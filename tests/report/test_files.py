@@ -40,9 +40,16 @@ def test_a_failing_writer_creates_nothing_new(tmp_path):
 
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
-def test_replacing_keeps_the_file_permissions(tmp_path):
-    target = tmp_path / "summary.pdf"
-    target.write_bytes(b"old")
-    target.chmod(0o640)
-    write_bytes_atomic(target, b"new")
-    assert target.stat().st_mode & 0o777 == 0o640
+def test_documents_are_private_whatever_the_umask_even_when_replacing(tmp_path):
+    # Issue 11: exported PDFs were 0644. A patient's document is for its owner only.
+    previous = os.umask(0o000)
+    try:
+        fresh = write_bytes_atomic(tmp_path / "new.pdf", b"%PDF-new")
+        target = tmp_path / "summary.pdf"
+        target.write_bytes(b"old")
+        target.chmod(0o644)
+        write_bytes_atomic(target, b"new")
+    finally:
+        os.umask(previous)
+    assert fresh.stat().st_mode & 0o777 == 0o600
+    assert target.stat().st_mode & 0o777 == 0o600

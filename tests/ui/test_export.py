@@ -68,14 +68,14 @@ def test_cancelled_export_writes_and_audits_nothing(qtbot, store, session, monke
 def test_failed_export_says_why_and_keeps_the_old_file(qtbot, store, session, tmp_path,
                                                        monkeypatch):  # fmt: skip
     target = tmp_path / "summary.pdf"
-    target.write_bytes(b"old")
+    target.write_bytes(b"%PDF-old")
     answer_save_dialog(monkeypatch, target, [])
     monkeypatch.setattr("tpchart.ui.export.session_pdf", _broken_builder)
     warnings = []
     monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda *a: warnings.append(a[2])))
     assert export_session_pdf(None, store, session.id) is None
     assert "could not be saved" in warnings[0] and "disk full" in warnings[0]
-    assert target.read_bytes() == b"old"
+    assert target.read_bytes() == b"%PDF-old"
     assert store.audit_trail()[-1].action != "export"
 
 

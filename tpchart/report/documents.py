@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Callable
 from datetime import date, datetime, tzinfo
 from pathlib import Path
 
+from tpchart.core.errors import TpchartError
 from tpchart.core.patient import Patient
 from tpchart.core.session import Session
 from tpchart.report.files import write_bytes_atomic
@@ -16,7 +19,14 @@ from tpchart.store import Store
 from tpchart.store.exports import Disclosure, record_export
 
 SESSION_DOCUMENT = "session summary"
+# Files beside a database that are part of it: a PDF must never take one's place.
+_WORKING_FILES = ("-wal", "-shm", "-journal", ".lock", ".restoring")
 PROGRESS_DOCUMENT = "progress report"
+
+
+class DisclosureRefused(TpchartError):
+    """A document was not written: it would overwrite records, or could not be audited."""
+
 
 # Characters Windows, macOS or Linux refuse in a file name, and control characters.
 _UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
@@ -35,17 +45,103 @@ def progress_pdf(store: Store, patient_id: int, tz: tzinfo | None = None) -> byt
 
 
 def export_session(store: Store, session_id: int, path: Path | str) -> Path:
-    """Write the session summary to ``path`` atomically and audit the export."""
-    target = write_bytes_atomic(path, session_pdf(store, session_id))
-    record_export(store, "sessions", session_id, SESSION_DOCUMENT, file_name=target.name)
-    return target
+    """Write the session summary to ``path`` (see ``export_document``)."""
+    return export_document(
+        store,
+        "sessions",
+        session_id,
+        SESSION_DOCUMENT,
+        lambda: session_pdf(store, session_id),
+        path,
+    )
 
 
 def export_progress(store: Store, patient_id: int, path: Path | str) -> Path:
-    """Write the progress report to ``path`` atomically and audit the export."""
-    target = write_bytes_atomic(path, progress_pdf(store, patient_id))
-    record_export(store, "patients", patient_id, PROGRESS_DOCUMENT, file_name=target.name)
-    return target
+    """Write the progress report to ``path`` (see ``export_document``)."""
+    return export_document(
+        store,
+        "patients",
+        patient_id,
+        PROGRESS_DOCUMENT,
+        lambda: progress_pdf(store, patient_id),
+        path,
+    )
+
+
+def export_document(
+    store: Store,
+    table: str,
+    row_id: int,
+    document: str,
+    build: Callable[[], bytes],
+    path: Path | str,
+) -> Path:
+    """Build a document, record its disclosure in the audit trail, then write the file
+    atomically. An export is a disclosure: when it cannot be recorded (a read-only
+    database) nothing is written, and a path that would overwrite records (the database,
+    its working files, a backup, any other file that is not a PDF) is refused."""
+    target = Path(path)
+    refuse_unsafe_target(target, store.path)
+    require_recordable(store)
+    pdf = build()
+    record_export(store, table, row_id, document, file_name=target.name)
+    try:
+        return write_bytes_atomic(target, pdf)
+    except BaseException as exc:
+        # The trail must not claim a copy left the app when none did.
+        record_export(
+            store, table, row_id, document, file_name=target.name, failed=str(exc) or "stopped"
+        )
+        raise
+
+
+def require_recordable(store: Store) -> None:
+    """Refuse a disclosure (export or print) that the audit trail could not record."""
+    if store.read_only:
+        raise DisclosureRefused(
+            "This database is open read-only, so an export or print-out could not be "
+            "recorded in its audit trail; nothing was written. Open it where it can be "
+            "written to export."
+        )
+
+
+def refuse_unsafe_target(target: Path, database: Path) -> None:
+    """Raise DisclosureRefused when writing a PDF at ``target`` could destroy records."""
+    database = Path(database)
+    working = [database.with_name(database.name + s) for s in _WORKING_FILES]
+    protected = [database, *working]
+    resolved = target.resolve()
+    same = resolved in {p.resolve() for p in protected} or any(
+        target.exists() and p.exists() and os.path.samefile(target, p) for p in protected
+    )
+    if same:
+        raise DisclosureRefused(
+            f"{target} is the database or one of its working files; choose another name for "
+            "the PDF. Nothing was written."
+        )
+    if target.is_dir():
+        raise DisclosureRefused(
+            f"{target} is a folder; give the PDF a file name. Nothing was written."
+        )
+    if not target.exists():
+        return
+    try:
+        with open(target, "rb") as handle:
+            head = handle.read(16)
+    except OSError as exc:
+        raise DisclosureRefused(
+            f"{target} cannot be read ({exc.strerror}); nothing was written."
+        ) from exc
+    if head.startswith(b"SQLite format 3"):
+        raise DisclosureRefused(
+            f"{target} is a database (a backup or another set of records): a PDF never "
+            "replaces one. Choose another name; nothing was written."
+        )
+    if not head.startswith(b"%PDF-"):
+        raise DisclosureRefused(
+            f"{target} exists and is not a PDF; tpchart replaces only PDF files. Choose "
+            "another name; nothing was written."
+        )
 
 
 def audit_print(store: Store, table: str, row_id: int, document: str) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from tpchart.store.backup import fsync_folder
+from tpchart.store.private import create_private
 
 
 def write_atomic(path: Path | str, write: Callable[[BinaryIO], object]) -> Path:
@@ -33,7 +34,6 @@ def write_atomic(path: Path | str, write: Callable[[BinaryIO], object]) -> Path:
             write(file)
             file.flush()
             os.fsync(file.fileno())
-        _keep_mode(target, temp_name)
         os.replace(temp_name, target)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -49,22 +49,12 @@ def write_bytes_atomic(path: Path | str, data: bytes) -> Path:
 
 
 def _create_temp(folder: Path, name: str) -> tuple[int, str]:
-    # Not tempfile.mkstemp: its files are private (0600), and a new document should
-    # get the user's usual permissions (0666 less the umask) like any saved file.
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    # Private (0600) whatever the umask: a document about a patient is not for other
+    # users of the computer. A replaced file gets the same mode.
     for _ in range(100):
         temp_name = str(folder / f".{name}.{secrets.token_hex(4)}.part")
         try:
-            return os.open(temp_name, flags, 0o666), temp_name
+            return create_private(temp_name), temp_name
         except FileExistsError:
             continue
     raise FileExistsError(f"Could not create a temporary file in {folder}")
-
-
-def _keep_mode(target: Path, temp_name: str) -> None:
-    # A replaced file keeps its permissions (a clinic may have restricted them).
-    try:
-        mode = target.stat().st_mode & 0o777
-    except FileNotFoundError:
-        return
-    os.chmod(temp_name, mode)

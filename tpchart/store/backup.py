@@ -17,7 +17,9 @@ from datetime import datetime
 from pathlib import Path
 
 from tpchart.core.errors import TpchartError
+from tpchart.store.database import read_only_uri
 from tpchart.store.health import check_file
+from tpchart.store.private import private_folder, touch_private
 from tpchart.store.schema import APPLICATION_ID, SCHEMA_VERSION
 
 log = logging.getLogger("tpchart.store")
@@ -63,7 +65,7 @@ def backup_to(
                 f"The backup folder {folder} is not available (is the drive connected?); "
                 "no backup was made."
             )
-        folder.mkdir(parents=True, exist_ok=True)
+        private_folder(folder)
     stamp = stamp or datetime.now()
     target = _free_name(folder, f"tpchart-{stamp:%Y%m%d-%H%M%S}-{reason}")
     temporary = target.with_name(target.name + ".partial")
@@ -74,8 +76,7 @@ def backup_to(
             raise BackupFailed(
                 "The backup did not pass the integrity check: " + "; ".join(report.lines())
             )
-        with open(temporary, "rb") as handle:
-            os.fsync(handle.fileno())
+        fsync_file(temporary)
         os.replace(temporary, target)
         fsync_folder(folder)
     except (OSError, sqlite3.Error) as exc:
@@ -95,7 +96,8 @@ def copy_database(source: Path, target: Path) -> None:
 
 def _copy(source: Path, target: Path) -> None:
     target.unlink(missing_ok=True)
-    src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+    touch_private(target)  # 0600 before SQLite writes a byte into it
+    src = sqlite3.connect(read_only_uri(source), uri=True)
     try:
         dst = sqlite3.connect(target)
         try:
@@ -124,6 +126,12 @@ def _failure_words(source: Path, folder: Path, exc: BaseException) -> str:
     if full:
         return f"The backup folder {folder} is on a full disk; no backup was made."
     return f"Backup of {source} into {folder} failed ({exc}); no backup was made."
+
+
+def fsync_file(path: Path) -> None:
+    """Make a file's content durable before it is renamed into place."""
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
 
 
 def fsync_folder(folder: Path) -> None:
@@ -158,7 +166,7 @@ def verify_backup(path: Path) -> None:
     report = check_file(path)
     if not report.ok:
         raise BackupFailed(f"{path} is damaged: " + "; ".join(report.lines()[1:]))
-    conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+    conn = sqlite3.connect(read_only_uri(path), uri=True)
     try:
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         version = conn.execute("PRAGMA user_version").fetchone()[0]

@@ -7,12 +7,14 @@ to WAL rewrites the header).
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
 from sqlite_utils import Database
 
 from tpchart.store.errors import DatabaseDamaged, DatabaseRefused
+from tpchart.store.private import private_folder, touch_private
 from tpchart.store.schema import APPLICATION_ID, SCHEMA_VERSION, migrate
 
 __all__ = ["DatabaseDamaged", "DatabaseRefused", "check_openable", "configure", "connect"]
@@ -20,11 +22,56 @@ __all__ = ["DatabaseDamaged", "DatabaseRefused", "check_openable", "configure", 
 BUSY_TIMEOUT_MS = 5000
 
 
+def read_only_uri(path: Path | str) -> str:
+    """The URI that opens ``path`` for reading without ever writing it.
+
+    In WAL mode even a reader needs the -shm index beside the file and creates it when
+    missing; in a folder this user cannot write (a read-only mount, a colleague's
+    folder) that fails with SQLITE_READONLY_DIRECTORY although the database is sound.
+    When no -wal holds changes, the file alone is the whole database, and it is opened
+    ``immutable`` (no -shm, no locks). A -wal with content there cannot be read
+    safely, and ``refuse_unreadable_wal`` says so instead."""
+    path = Path(path).resolve()
+    uri = f"{path.as_uri()}?mode=ro"
+    # A hot rollback journal means the file holds half a write: never immutable then.
+    if (
+        not os.access(path.parent, os.W_OK)
+        and not _sidecar(path, "-shm").exists()
+        and not any(_has_content(_sidecar(path, s)) for s in ("-wal", "-journal"))
+    ):
+        uri += "&immutable=1"
+    return uri
+
+
+def refuse_unreadable_wal(path: Path) -> None:
+    """A -wal with changes, no -shm, and a folder that cannot be written: SQLite cannot
+    apply those changes, and reading without them would show an older state."""
+    wal = _sidecar(path, "-wal")
+    if (
+        _has_content(wal)
+        and not _sidecar(path, "-shm").exists()
+        and not os.access(path.resolve().parent, os.W_OK)
+    ):
+        raise DatabaseRefused(
+            f"{path} holds saved changes in {wal.name} that can only be read where its "
+            "folder can be written. Copy the folder (with both files) to a place you can "
+            "write, or open it once there; nothing was changed."
+        )
+
+
+def _sidecar(path: Path, suffix: str) -> Path:
+    return path.with_name(path.name + suffix)
+
+
+def _has_content(path: Path) -> bool:
+    return path.exists() and path.stat().st_size > 0
+
+
 def inspect(path: Path) -> tuple[int, int, bool]:
     """Read (application_id, user_version, has_tables) without writing anything."""
-    uri = f"{path.resolve().as_uri()}?mode=ro"
+    refuse_unreadable_wal(path)
     try:
-        conn = sqlite3.connect(uri, uri=True)
+        conn = sqlite3.connect(read_only_uri(path), uri=True)
         try:
             app_id = conn.execute("PRAGMA application_id").fetchone()[0]
             version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -88,7 +135,8 @@ def connect(path: Path | str, read_only: bool = False) -> Database:
     check_openable(path)
     if read_only:
         return _connect_read_only(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
+    touch_private(path)  # SQLite gives the -wal and -shm the database file's mode
     # isolation_level=None: no implicit transactions; every write is inside atomic().
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
     db = Database(conn)
@@ -109,7 +157,7 @@ def _connect_read_only(path: Path) -> Database:
             f"{path} needs updating to this version of tpchart, which cannot be done while it "
             "is read-only. Open it once where it can be written; the file was not changed."
         )
-    uri = f"{path.resolve().as_uri()}?mode=ro"
+    uri = read_only_uri(path)
     conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")

@@ -29,6 +29,10 @@ class DatabaseDamaged(DatabaseRefused):
         self.report = report
 
 
+class DatabaseLost(DatabaseDamaged):
+    """The database is missing or empty although records existed: never a new clinic."""
+
+
 class DatabaseInUse(DatabaseRefused):
     """Another tpchart (or a command) has the database open for writing."""
 

@@ -26,15 +26,20 @@ def record_export(
     *,
     how: Disclosure = Disclosure.EXPORT,
     file_name: str = "",
+    failed: str = "",
 ) -> None:
     """Append one audit row: ``document`` (e.g. "session summary") of ``table`` row
-    ``row_id`` was exported to ``file_name`` or printed, by the current practitioner.
+    ``row_id`` was exported to ``file_name`` or printed, by the current practitioner;
+    ``failed`` records that an export announced before writing was not written after all.
 
     Only the file's name is kept, not its folder: folders often carry the user's
     name and are not the clinic's business."""
     after = {"document": document}
     if file_name:
         after["file"] = file_name
+    if failed:
+        # A second entry after the first: the file that was announced was not written.
+        after["not written"] = failed
     with store.transaction() as db:
         # Store has no public "who"; its context is this package's own business.
         audit.record(db, store.practitioner_id, how.value, table, row_id, after=after)

@@ -1,12 +1,42 @@
-"""Checks of a database file's health: SQLite integrity, foreign keys, audit trail."""
+"""Checks of a database file's health: what the file is, SQLite integrity, foreign keys,
+the write-ahead log, and the audit trail.
+
+Checking never changes the file. Every check reads one moment of the database (one
+read transaction), so a check while the app writes never sees a clinical row without
+the audit row written in the same transaction. A write interrupted by a crash in
+rollback-journal mode is rolled back on a private copy, as tpchart will do at the
+next open, and that state is what is checked.
+"""
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
+import stat
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from enum import IntEnum
 from pathlib import Path
 
+from tpchart.store.database import read_only_uri
+from tpchart.store.schema import APPLICATION_ID, SCHEMA_VERSION
 from tpchart.store.tamper import audit_findings
+from tpchart.store.wal import inspect_wal
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+class Verdict(IntEnum):
+    """What a check concluded; the value is the ``check`` command's exit code."""
+
+    SOUND = 0
+    DAMAGED = 1  # SQLite damage, a damaged -wal, broken references or an altered trail
+    MISSING = 2  # no file at that path (like any other "no such file" of the command line)
+    NOT_TPCHART = 3  # a folder, a device, an empty file, not SQLite, another program's file
+    NEWER = 4  # written by a newer tpchart, which this one cannot judge
+    UNREADABLE = 5  # this user may not read it, or the disk failed to
 
 
 @dataclass(frozen=True)
@@ -19,21 +49,36 @@ class HealthReport:
     # None when the audit trail was not checked.
     audit: list[str] | None = None
     full: bool = True
+    # Why the file is not a tpchart database this app can check ("" when it is).
+    refused: str = ""
+    refused_as: Verdict = Verdict.SOUND
+    # Facts worth saying that are not problems (an interrupted write to roll back).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def damaged(self) -> bool:
-        """True when SQLite itself found the file damaged or unreadable."""
-        return self.integrity != ["ok"]
+        """True when SQLite itself found the file (or its -wal) damaged or unreadable."""
+        return not self.refused and self.integrity != ["ok"]
 
     @property
     def ok(self) -> bool:
-        """True when SQLite reports no damage, no dangling references and no tampering."""
-        return not self.damaged and not self.foreign_keys and not self.audit
+        """True only for a sound tpchart database: no damage, no dangling references,
+        no tampering."""
+        return not self.refused and not self.damaged and not self.foreign_keys and not self.audit
+
+    @property
+    def verdict(self) -> Verdict:
+        """The one conclusion (and exit code) of this report."""
+        if self.refused:
+            return self.refused_as
+        return Verdict.SOUND if self.ok else Verdict.DAMAGED
 
     def lines(self) -> list[str]:
         """A plain report, one finding per line."""
-        label = "Integrity" if self.full else "Integrity (quick check)"
         out = [f"Database: {self.path}"]
+        if self.refused:
+            return [*out, self.refused]
+        label = "Integrity" if self.full else "Integrity (quick check)"
         out.append(f"{label}: " + ("ok" if not self.damaged else "DAMAGED"))
         out += [f"  {line}" for line in self.integrity if line != "ok"]
         out.append("Foreign keys: " + ("ok" if not self.foreign_keys else "BROKEN"))
@@ -41,16 +86,96 @@ class HealthReport:
         if self.audit is not None:
             out.append("Audit trail: " + ("ok" if not self.audit else "ALTERED OUTSIDE TPCHART"))
             out += [f"  {line}" for line in self.audit]
+        out += [f"Note: {note}" for note in self.notes]
         return out
 
 
+def check_database(path: Path) -> HealthReport:
+    """Everything ``tpchart check`` says about ``path``: first what the file is (a
+    folder, an empty file, another program's database, one from a newer tpchart),
+    then, for a tpchart database, the full integrity check and the audit trail."""
+    path = Path(path)
+    refused = _not_a_tpchart_database(path)
+    if refused is not None:
+        verdict, reason = refused
+        return HealthReport(path, refused=reason, refused_as=verdict)
+    return check_file(path, full=True, audit=True)
+
+
+def _not_a_tpchart_database(path: Path) -> tuple[Verdict, str] | None:
+    try:
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            return Verdict.NOT_TPCHART, "This is a folder, not a database file."
+        if not stat.S_ISREG(info.st_mode):
+            return Verdict.NOT_TPCHART, "This is not an ordinary file (a device or a pipe)."
+        if info.st_size == 0:
+            return Verdict.NOT_TPCHART, "The file is empty (0 bytes): it holds no database."
+        with open(path, "rb") as handle:
+            header = handle.read(len(SQLITE_HEADER))
+    except FileNotFoundError:
+        return Verdict.MISSING, "There is no file at this path."
+    except PermissionError:
+        return Verdict.UNREADABLE, "This user may not read the file."
+    except OSError as exc:
+        return Verdict.UNREADABLE, f"The file cannot be read ({exc.strerror or exc})."
+    if header != SQLITE_HEADER:
+        return Verdict.NOT_TPCHART, "The file is not a database (it is not an SQLite file)."
+    if inspect_wal(path).damaged:
+        return None  # what the file says of itself may be in the lost part: check_file says
+    try:
+        conn = sqlite3.connect(read_only_uri(path), uri=True)
+        try:
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return None  # a hot journal or damage: the checks below say which
+    if app_id != APPLICATION_ID:
+        return (
+            Verdict.NOT_TPCHART,
+            "This is an SQLite database of another program, not a tpchart database.",
+        )
+    if version > SCHEMA_VERSION:
+        return (
+            Verdict.NEWER,
+            f"The database was written by a newer version of tpchart (schema {version}; "
+            f"this one knows up to {SCHEMA_VERSION}): update tpchart to check it.",
+        )
+    return None
+
+
 def check_file(path: Path, full: bool = True, audit: bool = False) -> HealthReport:
-    """Run ``integrity_check`` (or the faster ``quick_check``) and ``foreign_key_check``,
-    and with ``audit`` the tamper checks, on a read-only connection: checking never
-    changes the file."""
-    conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+    """Run ``integrity_check`` (or the faster ``quick_check``), ``foreign_key_check``
+    and, with ``audit``, the tamper checks, in one read transaction on a read-only
+    connection; a damaged -wal is reported before SQLite would drop its changes."""
+    path = Path(path)
+    wal = inspect_wal(path)
+    if wal.damaged:
+        return HealthReport(path, [wal.problem], [], None, full)
+    notes = []
+    with _rolled_back(path) as readable:
+        if readable != path:
+            notes.append(
+                "a write interrupted by a crash was rolled back on a copy, as tpchart will do "
+                "when it next opens the file; the checks are of that last committed state"
+            )
+        integrity, foreign, findings = _sqlite_checks(readable, full, audit)
+    return HealthReport(path, integrity, foreign, findings, full, notes=notes)
+
+
+def _sqlite_checks(
+    path: Path, full: bool, audit: bool
+) -> tuple[list[str], list[str], list[str] | None]:
     findings: list[str] | None = None
     try:
+        conn = sqlite3.connect(read_only_uri(path), uri=True, isolation_level=None)
+    except sqlite3.DatabaseError as exc:
+        return [f"not a readable database: {exc}"], [], None
+    try:
+        # One read transaction: every statement below sees the same moment.
+        conn.execute("BEGIN")
         pragma = "integrity_check" if full else "quick_check"
         integrity = [row[0] for row in conn.execute(f"PRAGMA {pragma}")]
         foreign = [
@@ -60,13 +185,42 @@ def check_file(path: Path, full: bool = True, audit: bool = False) -> HealthRepo
         if audit and integrity == ["ok"]:
             findings = audit_findings(conn)
     except sqlite3.DatabaseError as exc:
-        if getattr(exc, "sqlite_errorname", "").startswith("SQLITE_READONLY"):
-            # A hot journal: reading needs SQLite's rollback first, which a check never does.
-            reason = "a write interrupted by a crash waits to be rolled back; open it in "
-            integrity = [reason + "tpchart once, then check again"]
-        else:
-            integrity = [f"not a readable database: {exc}"]
-        foreign = []
+        integrity, foreign = [f"not a readable database: {exc}"], []
     finally:
         conn.close()
-    return HealthReport(path, integrity, foreign, findings, full)
+    return integrity, foreign, findings
+
+
+@contextmanager
+def _rolled_back(path: Path) -> Iterator[Path]:
+    """``path`` itself, or, when a hot rollback journal waits beside it, a private copy
+    on which SQLite has rolled that interrupted write back."""
+    journal = path.with_name(path.name + "-journal")
+    if not (journal.exists() and journal.stat().st_size > 0) or not _needs_roll_back(path):
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="tpchart-check-") as folder:
+        copy = Path(folder) / path.name
+        shutil.copyfile(path, copy)
+        shutil.copyfile(journal, copy.with_name(copy.name + "-journal"))
+        conn = sqlite3.connect(copy, isolation_level=None)
+        try:
+            conn.execute("PRAGMA schema_version").fetchone()  # the first read rolls it back
+        except sqlite3.DatabaseError:
+            pass  # the checks on the copy will say what is wrong
+        finally:
+            conn.close()
+        yield copy
+
+
+def _needs_roll_back(path: Path) -> bool:
+    """True when a read-only reader is refused because a journal must be rolled back."""
+    try:
+        conn = sqlite3.connect(read_only_uri(path), uri=True)
+        try:
+            conn.execute("PRAGMA schema_version").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        return getattr(exc, "sqlite_errorname", "").startswith("SQLITE_READONLY")
+    return False

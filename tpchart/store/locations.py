@@ -90,6 +90,11 @@ def location_warnings(
     return warnings
 
 
+def on_network_drive(path: Path) -> bool:
+    """True when ``path`` lies on a network file system (see ``location_warnings``)."""
+    return _network_file_system(path, None, sys.platform) is not None
+
+
 def cloud_service(path: Path) -> str | None:
     """The sync service whose folder holds ``path``, if any."""
     for part in PurePath(path).parts:

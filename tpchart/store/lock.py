@@ -1,11 +1,21 @@
-"""One writer per database: an operating-system lock on ``<database>.lock``.
+"""One writer per database: operating-system locks on the database's identity.
 
-The lock is taken with ``flock`` (POSIX) or ``msvcrt.locking`` (Windows). The
-operating system drops it when the process ends in any way, kill -9 and power loss
-included, so a lock left by a crash never blocks the next start: only a *running*
-process holds it. The file's text says who holds it (for the "in use" message) and
-whether the last holder closed cleanly (``state: closed``); anything else means the
-previous run ended abruptly and the next open runs the full ``integrity_check``.
+Two locks are held while a process may write. ``flock`` on ``<database>.lock`` (beside
+the database's real path, so a symlink finds the same lock file) carries the record
+of who holds it; ``flock`` on the database file itself ties the lock to the file's
+identity (device and inode), so a hard link, a symlink or a deleted lock file cannot
+let a second writer in. (Windows: ``msvcrt.locking`` on the lock file only; network
+file systems: the lock file only, because there ``flock`` becomes a POSIX lock that
+would collide with SQLite's own locks.) The operating system drops both when the
+process ends in any way, kill -9 and power loss included, so a lock left by a crash
+never blocks the next start: only a *running* process holds it.
+
+The lock file's text says who holds it (for the "in use" message), whether the last
+holder closed cleanly (``state: closed``; anything else means the previous run ended
+abruptly and the next open runs the full ``integrity_check``), and whether the
+database ever held records (``had_data``). That evidence is sticky: an emptied or
+missing database never clears it, only the doctor's explicit choice to start empty
+(``forget_data``), so a refused open can be refused again.
 """
 
 from __future__ import annotations
@@ -21,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from tpchart.store.errors import DatabaseInUse
+from tpchart.store.locations import on_network_drive
+from tpchart.store.private import FILE_MODE, private_folder, tighten, touch_private
 
 log = logging.getLogger("tpchart.store")
 
@@ -29,8 +41,9 @@ _WINDOWS_LOCK_OFFSET = 1 << 20
 
 
 def lock_path(database: Path) -> Path:
-    """The lock file that guards ``database``."""
-    return database.with_name(database.name + ".lock")
+    """The lock file that guards ``database`` (beside its real path, symlinks resolved)."""
+    real = Path(database).resolve()
+    return real.with_name(real.name + ".lock")
 
 
 class DatabaseLock:
@@ -40,9 +53,13 @@ class DatabaseLock:
         self.database = Path(database)
         self.path = lock_path(self.database)
         self._fd: int | None = None
+        # The database file's own descriptor, flock-ed: the lock on its identity.
+        self._identity_fd: int | None = None
+        self._identity: tuple[int, int] | None = None
         # The previous holder's record: None when there was none (first open, or the
         # lock file was deleted), else a dict whose "state" is "closed" after a clean exit.
         self.previous: dict[str, Any] | None = None
+        self._had_data = False
 
     @property
     def held(self) -> bool:
@@ -51,7 +68,7 @@ class DatabaseLock:
 
     @property
     def previous_had_data(self) -> bool:
-        """True when the database held data at the previous open or close."""
+        """True when the database held records at an earlier open or close."""
         return bool(self.previous) and bool(self.previous.get("had_data"))
 
     @property
@@ -63,8 +80,9 @@ class DatabaseLock:
         """Take the lock without waiting. Raises DatabaseInUse naming the holder."""
         if self.held:
             return self
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        private_folder(self.path.parent)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+        tighten(self.path)
         try:
             _lock(fd)
         except OSError:
@@ -72,7 +90,16 @@ class DatabaseLock:
             os.close(fd)
             raise DatabaseInUse(_in_use_message(self.database, holder), holder) from None
         self._fd = fd
+        try:
+            if self.database.exists():
+                self.hold_file()
+        except BaseException:
+            self._fd = None
+            _unlock(fd)
+            os.close(fd)
+            raise
         self.previous = _read(fd)
+        self._had_data = self.previous_had_data
         self._write("open")
         log.info(
             "Locked %s for writing (previous run %s)",
@@ -81,10 +108,43 @@ class DatabaseLock:
         )
         return self
 
+    def hold_file(self) -> None:
+        """Lock the database file's identity (creating it, private and empty, if missing);
+        again after a restore put a new file in its place. Raises DatabaseInUse when
+        another process writes the same file under another name."""
+        if not _IDENTITY_LOCKS or on_network_drive(self.database):
+            return
+        touch_private(self.database)
+        info = self.database.stat()
+        if (info.st_dev, info.st_ino) == self._identity:
+            # Held already. (Opening and closing another descriptor here would drop the
+            # POSIX locks SQLite holds on the file in this process.)
+            return
+        fd = os.open(self.database, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        info = os.fstat(fd)
+        identity = (info.st_dev, info.st_ino)
+        try:
+            _lock(fd)
+        except OSError:
+            os.close(fd)
+            raise DatabaseInUse(_in_use_message(self.database, None)) from None
+        # The old descriptor belongs to a file no longer at this path (a restore or a
+        # file set aside), which no connection of this process has open any more.
+        self._release_file()
+        self._identity_fd, self._identity = fd, identity
+
     def refresh(self) -> None:
         """Rewrite the holder record (e.g. once a new database has its first data)."""
         if self._fd is not None:
             self._write("open")
+
+    def forget_data(self) -> None:
+        """The doctor chose to start an empty database here: an empty file is no longer
+        evidence of lost records."""
+        self._had_data = False
+        if self.previous:
+            self.previous = {**self.previous, "had_data": False}
+        self.refresh()
 
     def release(self, clean: bool = True) -> None:
         """Record a clean close (unless ``clean`` is False) and drop the lock."""
@@ -93,21 +153,36 @@ class DatabaseLock:
         fd, self._fd = self._fd, None
         try:
             if clean:
-                _write(fd, "closed", self.database)
+                _write(fd, "closed", self._has_data())
         finally:
+            self._release_file()
             _unlock(fd)
             os.close(fd)
 
+    def _release_file(self) -> None:
+        if self._identity_fd is not None:
+            fd, self._identity_fd, self._identity = self._identity_fd, None, None
+            with contextlib.suppress(OSError):
+                _unlock(fd)
+            os.close(fd)
+
+    def _has_data(self) -> bool:
+        # Sticky: once the file held records, an emptied or missing file says so again.
+        with contextlib.suppress(OSError):
+            self._had_data = self._had_data or self.database.stat().st_size > 0
+        return self._had_data
+
     def _write(self, state: str) -> None:
         assert self._fd is not None
-        _write(self._fd, state, self.database)
+        _write(self._fd, state, self._has_data())
 
     def __del__(self) -> None:
-        # A store dropped without close(): closing the descriptor drops the lock; the
+        # A store dropped without close(): closing the descriptors drops the locks; the
         # record still says "open", so the next start runs the full check.
-        if self._fd is not None:
-            with contextlib.suppress(OSError):
-                os.close(self._fd)
+        for fd in (self._fd, self._identity_fd):
+            if fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
 
     def __enter__(self) -> DatabaseLock:
         return self.acquire()
@@ -116,11 +191,23 @@ class DatabaseLock:
         self.release(clean=exc[0] is None)
 
 
-def _write(fd: int, state: str, database: Path) -> None:
+def read_record(database: Path) -> dict[str, Any] | None:
+    """The lock record of ``database`` read without taking the lock (None if none)."""
+    try:
+        fd = os.open(lock_path(database), os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        return _read(fd)
+    finally:
+        os.close(fd)
+
+
+def _write(fd: int, state: str, had_data: bool) -> None:
     record = {
         "state": state,
-        # Lets the next start tell a truncated database from one never written yet.
-        "had_data": database.exists() and database.stat().st_size > 0,
+        # Lets the next start tell an emptied or deleted database from one never written.
+        "had_data": had_data,
         "pid": os.getpid(),
         "host": socket.gethostname(),
         "since": datetime.now().astimezone().isoformat(timespec="seconds"),
@@ -147,6 +234,8 @@ def _in_use_message(database: Path, holder: dict[str, Any] | None) -> str:
     if holder and holder.get("pid"):
         who = f" (process {holder['pid']} on {holder.get('host', 'this computer')}"
         who += f", since {holder['since'][:16].replace('T', ' ')})" if holder.get("since") else ")"
+    elif holder is None:
+        who = " (perhaps under another name: a link to the same file)"
     return (
         f"{database} is already open in another tpchart window or command{who}. "
         "Only one copy of tpchart may change a database at a time: use the window that is "
@@ -156,6 +245,9 @@ def _in_use_message(database: Path, holder: dict[str, Any] | None) -> str:
 
 if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
     import msvcrt
+
+    # msvcrt locks are mandatory: one on the database file would block SQLite's reads.
+    _IDENTITY_LOCKS = False
 
     def _lock(fd: int) -> None:
         os.lseek(fd, _WINDOWS_LOCK_OFFSET, os.SEEK_SET)
@@ -168,6 +260,10 @@ if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
 
 else:
     import fcntl
+
+    # flock belongs to the open file description and is independent of SQLite's POSIX
+    # (fcntl) locks on local file systems, so holding one on the database is harmless.
+    _IDENTITY_LOCKS = True
 
     def _lock(fd: int) -> None:
         # flock belongs to the open file, so even a second open in this process is refused.

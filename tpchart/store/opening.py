@@ -16,14 +16,27 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from tpchart.store.backup import backup_to
+from tpchart.store.backup import backup_to, list_backups
 from tpchart.store.database import check_openable, connect, needs_migration
-from tpchart.store.errors import DatabaseDamaged, DatabaseRefused
+from tpchart.store.errors import DatabaseDamaged, DatabaseLost, DatabaseRefused
 from tpchart.store.health import HealthReport, check_file
-from tpchart.store.locations import backup_folder_for, location_warnings
-from tpchart.store.lock import DatabaseLock
-from tpchart.store.recovery import BACKUP_FOLDER_SETTING, SIDECARS, chosen_backup_folder
+from tpchart.store.locations import (
+    backup_folder_for,
+    default_backup_folder,
+    default_database,
+    location_warnings,
+)
+from tpchart.store.lock import DatabaseLock, read_record
+from tpchart.store.private import tighten, tighten_folder
+from tpchart.store.recovery import (
+    BACKUP_FOLDER_SETTING,
+    SIDECARS,
+    chosen_backup_folder,
+    left_behind,
+    restoring_path,
+)
 from tpchart.store.startup_check import CHECK_BEFORE_OPENING_BYTES
+from tpchart.store.wal import inspect_wal
 
 log = logging.getLogger("tpchart.store")
 
@@ -55,6 +68,8 @@ def open_database(
     large file after a clean exit run beside the window (``startup_check``). Raises
     DatabaseInUse, DatabaseDamaged or DatabaseRefused, always leaving the file as it was."""
     path = Path(path)
+    if path.exists() and not path.is_file():
+        raise DatabaseRefused(f"{path} is not a database file (it is a folder or a device).")
     if read_only is None:
         read_only = not writable(path)
         if read_only:
@@ -85,10 +100,13 @@ def _open_checked(
     # unclean for the check, but is only reported as a crash when the record says so.
     check_fully = lock is not None and not lock.previous_exit_clean
     unclean = check_fully and lock is not None and lock.previous is not None
-    _refuse_emptied(path, lock)
+    _refuse_lost(path, lock, backup_folder)
+    _refuse_damaged_wal(path)
     if not read_only:
+        _make_private(path)
         _roll_back_interrupted_write(path)
     check_openable(path)
+    warnings += _interrupted_restore(path)
     health = None
     size = path.stat().st_size if path.exists() else 0
     # A schema update writes at once, so an update never goes ahead of the check.
@@ -114,30 +132,87 @@ def _open_checked(
     if not read_only and needs_migration(path):
         folder = backup_folder or configured_backup_folder(path)
         pre_update = backup_to(path, folder, reason="before-update")
+    if lock is not None:
+        lock.hold_file()  # the file's identity: no second writer through another name
     db = connect(path, read_only=read_only)
     if lock is not None:
         lock.refresh()  # the file has data now: an empty file later means it was cut short
     return Opened(db, read_only, own, health, unclean, warnings, pre_update, deferred)
 
 
-def _refuse_emptied(path: Path, lock: DatabaseLock | None) -> None:
-    """An empty file where a database was is a truncated database: creating a new one
-    would hide the loss. The lock record says whether the file ever held data; without
-    a record, a journal with content beside the empty file is taken as that evidence.
-    (A kill during the very first start can leave an empty file and journal: the
-    record then says "no data yet", and SQLite rolls that journal back.)"""
-    if not path.exists() or path.stat().st_size > 0:
+def _refuse_lost(path: Path, lock: DatabaseLock | None, backup_folder: Path | None) -> None:
+    """A missing or empty file where records were is a lost database: creating a new one
+    would show an empty clinic and hide the loss (and its backup at close would become
+    the newest). The evidence: the lock record (which keeps "had data" until the doctor
+    chooses to start empty), backups of this database, and, when there is no lock record
+    at all, a journal with content or files a crash or restore left beside it. (A kill
+    during the very first start can leave an empty file and journal: the record then
+    says "no data yet", and SQLite rolls that journal back.)"""
+    if path.exists() and (not path.is_file() or path.stat().st_size > 0):
         return
-    if lock is not None and lock.previous is not None:
-        truncated = lock.previous_had_data
+    record = lock.previous if lock is not None else read_record(path)
+    evidence = ""
+    if record is not None and record.get("had_data"):
+        evidence = "tpchart's lock record says it held records when it was last used"
     else:
-        journals = [path.with_name(path.name + s) for s in SIDECARS]
-        truncated = any(j.exists() and j.stat().st_size > 0 for j in journals)
-    if truncated:
-        raise DatabaseDamaged(
-            f"{path} is empty although it held records (it was cut short). It was not changed.",
-            HealthReport(path, ["the file is empty"]),
+        folder = backup_folder or backup_folder_for(path)
+        backups = list_backups(folder)
+        if backups:
+            evidence = f"there are {len(backups)} backup(s) of it in {folder}"
+        elif record is None:
+            journals = [path.with_name(path.name + s) for s in SIDECARS]
+            found = [j for j in journals if j.exists() and j.stat().st_size > 0]
+            found += left_behind(path)
+            if found:
+                evidence = "files left beside it say it held records: " + ", ".join(
+                    f.name for f in found
+                )
+    if evidence:
+        state = "empty" if path.exists() else "missing"
+        raise DatabaseLost(
+            f"{path} is {state}, although {evidence}. It was not changed and nothing was "
+            "created in its place: "
+            "restore a backup (or open tpchart, which offers the newest good one).",
+            HealthReport(path, [f"the database file is {state}"]),
         )
+
+
+def _refuse_damaged_wal(path: Path) -> None:
+    """A -wal whose header or frames are damaged would make SQLite drop committed
+    changes without a word (and delete the -wal at close). Refuse instead, so the
+    files are kept aside whole and a backup is offered."""
+    wal = inspect_wal(path)
+    if wal.damaged:
+        raise DatabaseDamaged(
+            f"{path} cannot be opened without losing saved changes: {wal.problem}. "
+            "Nothing was changed.",
+            HealthReport(path, [wal.problem]),
+        )
+
+
+def _make_private(path: Path) -> None:
+    """Tighten the modes of the database's files (and of tpchart's own folders) if an
+    earlier version or another tool left them readable by others."""
+    if path.resolve() == default_database().resolve():
+        tighten_folder(path.parent)
+        tighten_folder(default_backup_folder())
+    for file in (path, *(path.with_name(path.name + s) for s in SIDECARS)):
+        tighten(file)
+
+
+def _interrupted_restore(path: Path) -> list[str]:
+    """A restore stopped before its final rename leaves its staged copy behind; the
+    database itself is as it was before. Say so (logged, and shown by the app)."""
+    staged = restoring_path(path)
+    if not staged.exists():
+        return []
+    warning = (
+        f"A restore of {path.name} from a backup was interrupted before it finished; the "
+        f"database is as it was before the restore. The unfinished copy is {staged}: "
+        "restore again from Settings > Backups if you still want the backup."
+    )
+    log.warning(warning)
+    return [warning]
 
 
 def _roll_back_interrupted_write(path: Path) -> None:

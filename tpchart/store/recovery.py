@@ -8,26 +8,33 @@ garbage or, worse, get applied to the wrong file), and never written to.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import re
+import shutil
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from tpchart.store.backup import (
+    BackupFailed,
     BackupFile,
     backup_to,
     copy_database,
+    fsync_file,
     fsync_folder,
     list_backups,
     newest_good_backup,
     verify_backup,
 )
+from tpchart.store.database import read_only_uri
 from tpchart.store.errors import DatabaseRefused
 from tpchart.store.health import check_file
 from tpchart.store.locations import backup_folder_for
 from tpchart.store.lock import DatabaseLock
+from tpchart.store.private import FILE_MODE, FOLDER_MODE
 
 # The settings key holding the folder the doctor chose for backups.
 BACKUP_FOLDER_SETTING = "backup_folder"
@@ -44,9 +51,21 @@ def database_files(path: Path) -> list[Path]:
     return [f for f in [path, *files] if f.exists()]
 
 
-def set_aside(path: Path, label: str, stamp: datetime | None = None) -> list[Path]:
+def restoring_path(database: Path) -> Path:
+    """Where a restore stages its verified copy before the one atomic rename."""
+    database = Path(database)
+    return database.with_name(database.name + ".restoring")
+
+
+def set_aside(
+    path: Path, label: str, stamp: datetime | None = None, *, keep_in_place: bool = False
+) -> list[Path]:
     """Rename the database and its sidecar files to ``<stem>.<label>-<date time>.db...``
-    in the same folder; returns the new names (the database first)."""
+    in the same folder; returns the new names (the database first).
+
+    ``keep_in_place`` gives the database its new name as a hard link (a copy where the
+    file system has none) and leaves it at ``path`` too, for a restore to replace in one
+    atomic rename: the path never stands empty."""
     path = Path(path)
     stamp = stamp or datetime.now()
     base = f"{path.stem}.{label}-{stamp:%Y%m%d-%H%M%S}"
@@ -57,12 +76,24 @@ def set_aside(path: Path, label: str, stamp: datetime | None = None) -> list[Pat
     moved = []
     for old in database_files(path):
         new = path.with_name(base + path.suffix + old.name[len(path.name) :])
-        os.rename(old, new)
+        if old == path and keep_in_place:
+            _link_or_copy(old, new)
+        else:
+            os.rename(old, new)
         moved.append(new)
     if moved:
         fsync_folder(path.parent)
         log.warning("Set %s aside as %s", path, ", ".join(p.name for p in moved))
     return moved
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # FAT and exFAT drives, some network shares: no hard links
+        shutil.copyfile(source, target)
+        os.chmod(target, FILE_MODE)
+        fsync_file(target)
 
 
 @dataclass(frozen=True)
@@ -83,8 +114,11 @@ def restore_backup(
 ) -> RestoreResult:
     """Replace ``database`` with a copy of ``backup`` after verifying it.
 
-    The current file, if any, is first backed up (when healthy) and then set aside, so
-    a restore can itself be undone. The database must not be open; ``lock`` is the
+    Copy and verify first, then swap in one atomic rename: at every instant the path
+    holds either the old database or the restored one, so a restore killed at any
+    moment never leaves an empty clinic. The current file, if any, is backed up first
+    (when healthy) and kept aside under a ``replaced-`` (or ``damaged-``) name, so a
+    restore can itself be undone. The database must not be open; ``lock`` is the
     caller's lock, else one is taken here (so a running app refuses the restore)."""
     database, backup = Path(database), Path(backup)
     verify_backup(backup)
@@ -93,20 +127,26 @@ def restore_backup(
         lock = own = DatabaseLock(database).acquire()
     elif not lock.held:
         raise DatabaseRefused("Restore needs the database lock; it was not taken")
+    staged = restoring_path(database)
     try:
+        copy_database(backup, staged)
+        verify_backup(staged)
+        fsync_file(staged)
         safety = None
         kept: list[Path] = []
         if database.exists():
             healthy = database.stat().st_size > 0 and not check_file(database).damaged
             if healthy:
                 safety = backup_to(database, backup_folder, reason="before-restore")
-            kept = set_aside(database, "replaced" if healthy else "damaged")
-        temporary = database.with_name(database.name + ".restoring")
-        copy_database(backup, temporary)
-        with open(temporary, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(temporary, database)
+                # No -wal may stay beside the path: SQLite would apply it to the new file.
+                _fold_journal(database)
+            kept = set_aside(database, "replaced" if healthy else "damaged", keep_in_place=True)
+        os.replace(staged, database)
         fsync_folder(database.parent)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            staged.unlink()
+        raise
     finally:
         if own is not None:
             # Not "clean": the next open runs the full integrity check on the restored file.
@@ -115,13 +155,35 @@ def restore_backup(
     return RestoreResult(backup, kept, safety)
 
 
+def _fold_journal(database: Path) -> None:
+    """Fold a healthy database's -wal into the file and leave no sidecar beside it. A
+    checkpoint only copies committed pages into the file (a kill during it leaves the
+    -wal to be applied again), and the last connection's close removes the -wal and
+    -shm; switching the journal mode instead would write through a rollback journal,
+    and a kill there would leave a hot journal that a reader cannot open."""
+    conn = sqlite3.connect(database, isolation_level=None)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
+        conn.close()
+    for sidecar in database_files(database)[1:]:
+        if sidecar.name.endswith("-shm") or sidecar.stat().st_size == 0:
+            sidecar.unlink()  # an index or an empty log: nothing of the records
+        else:
+            raise BackupFailed(
+                f"{sidecar.name} could not be folded into {database.name}; nothing was restored."
+            )
+
+
 @dataclass(frozen=True)
 class DamageFound:
-    """A damaged database set aside, and the newest good backup found for it."""
+    """A damaged (or lost) database set aside, the newest good copy found for it, and
+    other copies left beside it that the doctor should know of."""
 
     kept_aside: list[Path]
     backup: BackupFile | None
     backup_folder: Path  # where that backup is (or where the default backups would be)
+    also_kept: list[Path] = field(default_factory=list)
 
 
 def leftovers(path: Path) -> list[Path]:
@@ -131,10 +193,40 @@ def leftovers(path: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.name, reverse=True)
 
 
+def left_behind(path: Path) -> list[Path]:
+    """Copies of ``path`` that damage, a restore or an interrupted restore left beside
+    it (``damaged-``, ``replaced-``, ``.restoring``), newest first."""
+    path = Path(path)
+    found = [
+        *path.parent.glob(f"{path.stem}.damaged-*{path.suffix}"),
+        *path.parent.glob(f"{path.stem}.replaced-*{path.suffix}"),
+    ]
+    found.sort(key=lambda p: p.stat().st_mtime, reverse=True)  # the newest records first
+    staged = restoring_path(path)
+    return [*([staged] if staged.exists() else []), *found]
+
+
+_KEPT_STAMP = re.compile(r"\.replaced-(\d{8}-\d{6})(?:-\d+)?")
+
+
+def _replaced_copies(path: Path) -> list[BackupFile]:
+    """Databases kept aside by earlier restores: each is the whole database as it was
+    just before that restore, so it may be newer than any backup."""
+    copies = []
+    for kept in path.parent.glob(f"{path.stem}.replaced-*{path.suffix}"):
+        match = _KEPT_STAMP.search(kept.name)
+        if match is None:
+            continue
+        taken = datetime.strptime(match.group(1), "%Y%m%d-%H%M%S")
+        copies.append(BackupFile(kept, taken, "kept aside before a restore"))
+    return copies
+
+
 def recover_damaged(path: Path, folders: list[Path] = ()) -> DamageFound:
-    """Set the damaged database at ``path`` aside (if it is still there) and look for the
-    newest good backup: in the folder chosen in that database (when it can still be
-    read), then in ``folders``, then in the default folder for ``path``."""
+    """Set the damaged (or emptied) database at ``path`` aside, if it is still there, and
+    look for the newest good copy: backups in the folder chosen in that database (when
+    it can still be read), in ``folders`` and in the default folder for ``path``, and
+    databases kept aside beside it by earlier restores."""
     path = Path(path)
     kept = set_aside(path, "damaged") if path.exists() else leftovers(path)[:1]
     candidates = [*(chosen_backup_folder(kept[0]) for _ in kept[:1]), *folders]
@@ -145,13 +237,23 @@ def recover_damaged(path: Path, folders: list[Path] = ()) -> DamageFound:
         found = newest_good_backup(folder)
         if found and (best is None or found.taken_at > best.taken_at):
             best, best_folder = found, folder
-    return DamageFound(kept, best, best_folder)
+    for copy in sorted(_replaced_copies(path), key=lambda b: b.taken_at, reverse=True):
+        if best is not None and copy.taken_at <= best.taken_at:
+            break
+        try:
+            verify_backup(copy.path)
+        except BackupFailed:
+            continue
+        best = copy
+        break
+    others = [p for p in left_behind(path) if p not in kept and (best is None or p != best.path)]
+    return DamageFound(kept, best, best_folder, others)
 
 
 def chosen_backup_folder(database: Path) -> Path | None:
     """The backup folder chosen in ``database``, read without writing; None if unknown."""
     try:
-        conn = sqlite3.connect(f"{Path(database).resolve().as_uri()}?mode=ro", uri=True)
+        conn = sqlite3.connect(read_only_uri(database), uri=True)
         try:
             row = conn.execute(
                 "SELECT value FROM settings WHERE key = ?", [BACKUP_FOLDER_SETTING]
@@ -170,7 +272,7 @@ def retire_backups(folder: Path, stamp: datetime | None = None) -> Path | None:
     if not backups:
         return None
     target = Path(folder) / f"kept-{(stamp or datetime.now()):%Y%m%d-%H%M%S}"
-    target.mkdir()
+    target.mkdir(mode=FOLDER_MODE)
     for backup in backups:
         os.rename(backup.path, target / backup.path.name)
     log.warning("Moved %d backup(s) out of rotation into %s", len(backups), target)

@@ -24,14 +24,14 @@ from tpchart.report.documents import (
     PROGRESS_DOCUMENT,
     SESSION_DOCUMENT,
     audit_print,
+    export_document,
     progress_file_name,
     progress_pdf,
+    require_recordable,
     session_file_name,
     session_pdf,
 )
-from tpchart.report.files import write_bytes_atomic
 from tpchart.store import Store
-from tpchart.store.exports import record_export
 
 FOLDER_KEY = "export/folder"
 MAX_PRINT_DPI = 300
@@ -95,8 +95,7 @@ def _export(
         target = target.with_name(target.name + ".pdf")
     try:
         with _busy():
-            write_bytes_atomic(target, build())
-        record_export(store, table, row_id, document, file_name=target.name)
+            export_document(store, table, row_id, document, build, target)
     except (TpchartError, OSError) as exc:
         QMessageBox.warning(parent, "Export PDF", f"The PDF could not be saved.\n\n{exc}")
         return None
@@ -109,6 +108,7 @@ def _print(
     preview: bool, table: str, row_id: int, document: str,
 ) -> bool:  # fmt: skip
     try:
+        require_recordable(store)  # a print-out is a disclosure too
         with _busy():
             pdf = build()
     except TpchartError as exc:

@@ -41,13 +41,15 @@ def ask_in_use(error: DatabaseInUse, parent: QWidget | None = None) -> str:
 def damage_text(found: DamageFound, finding: str) -> tuple[str, str]:
     """The message and the question shown after a damaged database was set aside."""
     kept = found.kept_aside[0] if found.kept_aside else None
-    text = "tpchart found damage in the database file"
+    text = "tpchart found a problem with the database file"
     text += f" ({finding})." if finding else "."
     if kept is not None:
         text += (
             f"\n\nThe file was not changed or repaired: it was kept aside as\n{kept}\n"
             "so nothing in it is lost."
         )
+    if found.also_kept:
+        text += "\n\nAlso kept beside it:\n" + "\n".join(str(p) for p in found.also_kept)
     if found.backup is not None:
         question = (
             f"The newest good backup is from {found.backup.label()}:\n{found.backup.path}\n\n"
@@ -142,6 +144,8 @@ def _after_damage(
     elif answer == EMPTY:
         # The new, empty database's backups must never rotate the old ones away.
         _retire_backups(found.backup_folder)
+        if lock is not None:
+            lock.forget_data()  # the doctor's choice: an empty file is expected now
     return answer
 
 
