@@ -6,6 +6,8 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -92,3 +94,17 @@ def run_bound(*args: str, **kw) -> subprocess.CompletedProcess:
         without_override([sys.executable, *script, *args]),
         env=env, cwd=ROOT, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
+
+
+@contextmanager
+def held_open(path: Path) -> Iterator[subprocess.Popen]:
+    """Another process with the database at ``path`` open for writing (``holder.py``)."""
+    process = python(str(HERE / "holder.py"), str(path), stdin=subprocess.PIPE,
+                     stdout=subprocess.PIPE, text=True)  # fmt: skip
+    assert process.stdout.readline() == "open\n"
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.stdin.close()
+            process.wait(timeout=10)

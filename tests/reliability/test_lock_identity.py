@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
-import subprocess
 
 import pytest
 
@@ -15,7 +14,7 @@ from tpchart.cli import main
 from tpchart.store import DatabaseInUse, Store
 from tpchart.store.lock import lock_path
 
-from .conftest import HERE, python
+from .conftest import held_open
 
 
 def _digest(path):
@@ -25,13 +24,8 @@ def _digest(path):
 @pytest.fixture
 def holder(clinic):
     """Another process with the database open for writing."""
-    process = python(str(HERE / "holder.py"), str(clinic), stdin=subprocess.PIPE,
-                     stdout=subprocess.PIPE, text=True)  # fmt: skip
-    assert process.stdout.readline() == "open\n"
-    yield process
-    if process.poll() is None:
-        process.stdin.close()
-        process.wait(timeout=10)
+    with held_open(clinic) as process:
+        yield process
 
 
 def _other_name(clinic, how: str):

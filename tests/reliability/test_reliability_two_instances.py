@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import signal
-import subprocess
 
 import pytest
 
@@ -13,7 +12,7 @@ from tpchart.cli import main
 from tpchart.store import DatabaseInUse, Store
 from tpchart.store.lock import DatabaseLock
 
-from .conftest import HERE, python
+from .conftest import held_open
 from .records import add_patient
 
 
@@ -25,13 +24,8 @@ def _digest(path):
 def holder(db_path):
     """Another process with the database open for writing."""
     Store.open(db_path).close()
-    process = python(str(HERE / "holder.py"), str(db_path), stdin=subprocess.PIPE,
-                     stdout=subprocess.PIPE, text=True)  # fmt: skip
-    assert process.stdout.readline() == "open\n"
-    yield process
-    if process.poll() is None:
-        process.stdin.close()
-        process.wait(timeout=10)
+    with held_open(db_path) as process:
+        yield process
 
 
 def test_second_instance_does_not_open_for_writing(db_path, holder):

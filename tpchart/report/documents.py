@@ -17,10 +17,10 @@ from tpchart.report.records import load_progress_record, load_session_record
 from tpchart.report.session_summary import session_summary_pdf
 from tpchart.store import Store
 from tpchart.store.exports import Disclosure, record_export
+from tpchart.store.lock import lock_path
+from tpchart.store.recovery import SIDECARS, restoring_path
 
 SESSION_DOCUMENT = "session summary"
-# Files beside a database that are part of it: a PDF must never take one's place.
-_WORKING_FILES = ("-wal", "-shm", "-journal", ".lock", ".restoring")
 PROGRESS_DOCUMENT = "progress report"
 
 
@@ -108,8 +108,8 @@ def require_recordable(store: Store) -> None:
 def refuse_unsafe_target(target: Path, database: Path) -> None:
     """Raise DisclosureRefused when writing a PDF at ``target`` could destroy records."""
     database = Path(database)
-    working = [database.with_name(database.name + s) for s in _WORKING_FILES]
-    protected = [database, *working]
+    sidecars = [database.with_name(database.name + s) for s in SIDECARS]
+    protected = [database, *sidecars, lock_path(database), restoring_path(database)]
     resolved = target.resolve()
     same = resolved in {p.resolve() for p in protected} or any(
         target.exists() and p.exists() and os.path.samefile(target, p) for p in protected

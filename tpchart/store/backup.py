@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from tpchart.core.errors import TpchartError
-from tpchart.store.database import read_only_uri
+from tpchart.store.database import inspect, read_only_uri
 from tpchart.store.health import check_file
 from tpchart.store.private import private_folder, touch_private
 from tpchart.store.schema import APPLICATION_ID, SCHEMA_VERSION
@@ -166,12 +166,10 @@ def verify_backup(path: Path) -> None:
     report = check_file(path)
     if not report.ok:
         raise BackupFailed(f"{path} is damaged: " + "; ".join(report.lines()[1:]))
-    conn = sqlite3.connect(read_only_uri(path), uri=True)
     try:
-        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-    finally:
-        conn.close()
+        app_id, version, _ = inspect(path)
+    except TpchartError as exc:
+        raise BackupFailed(str(exc)) from exc
     if app_id != APPLICATION_ID:
         raise BackupFailed(f"{path} is not a tpchart database")
     if version > SCHEMA_VERSION:

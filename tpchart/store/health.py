@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
 
-from tpchart.store.database import read_only_uri
+from tpchart.core.errors import TpchartError
+from tpchart.store.database import inspect, read_only_uri, refuse_unreadable_wal
+from tpchart.store.errors import DatabaseRefused
 from tpchart.store.schema import APPLICATION_ID, SCHEMA_VERSION
 from tpchart.store.tamper import audit_findings
 from tpchart.store.wal import inspect_wal
@@ -124,13 +126,12 @@ def _not_a_tpchart_database(path: Path) -> tuple[Verdict, str] | None:
     if inspect_wal(path).damaged:
         return None  # what the file says of itself may be in the lost part: check_file says
     try:
-        conn = sqlite3.connect(read_only_uri(path), uri=True)
-        try:
-            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError:
+        refuse_unreadable_wal(path)
+    except DatabaseRefused as exc:
+        return Verdict.UNREADABLE, str(exc)
+    try:
+        app_id, version, _ = inspect(path)
+    except TpchartError:
         return None  # a hot journal or damage: the checks below say which
     if app_id != APPLICATION_ID:
         return (
