@@ -428,7 +428,7 @@ def _muscle_row(muscle: str, side: Side, visits: dict[int, list[TriggerPoint]]) 
         muscle=muscle, side=side, session_ids=tuple(visits), points=len(all_points),
         twitch_visits=sum(any(p.twitch_elicited for p in v) for v in per_visit),
         twitch_total=sum(p.twitch_count or 0 for p in all_points),
-        strongest_twitch=max((s for s in strengths if s), key=_STRENGTH_ORDER.get, default=None),
+        strongest_twitch=max(filter(None, strengths), key=_rank, default=None),
         twitch_first=strengths[0], twitch_last=strengths[-1],
         pain_first=pains[0] if pains else None, pain_last=pains[-1] if pains else None,
         ppt_first=ppts[0] if ppts else None, ppt_last=ppts[-1] if ppts else None,
@@ -436,9 +436,13 @@ def _muscle_row(muscle: str, side: Side, visits: dict[int, list[TriggerPoint]]) 
     )  # fmt: skip
 
 
+def _rank(strength: TwitchStrength) -> int:
+    return _STRENGTH_ORDER[strength]
+
+
 def _strongest(points: Iterable[TriggerPoint]) -> TwitchStrength | None:
     found = [p.twitch_strength or TwitchStrength.WEAK for p in points if p.twitch_elicited]
-    return max(found, key=_STRENGTH_ORDER.get) if found else None  # type: ignore[arg-type]
+    return max(found, key=_rank) if found else None
 
 
 def _muscle_trend(pains: Sequence[int], ppts: Sequence[float]) -> tuple[Trend, str]:
@@ -454,10 +458,12 @@ def _muscle_trend(pains: Sequence[int], ppts: Sequence[float]) -> tuple[Trend, s
             votes.append(-1 if d > 0 else 1)
             reasons.append(f"pain {'rose' if d > 0 else 'fell'} {abs(d)} points")
     if len(ppts) >= 2:
-        d = ppts[-1] - ppts[0]
-        if abs(d) > PPT_SDC:
-            votes.append(1 if d > 0 else -1)
-            reasons.append(f"pressure threshold {'rose' if d > 0 else 'fell'} {fmt(abs(d))} kg/cm²")
+        rise = ppts[-1] - ppts[0]
+        if abs(rise) > PPT_SDC:
+            votes.append(1 if rise > 0 else -1)
+            reasons.append(
+                f"pressure threshold {'rose' if rise > 0 else 'fell'} {fmt(abs(rise))} kg/cm²"
+            )
     if len(pains) < 2 and len(ppts) < 2:
         return Trend.UNCLEAR, "measured at one visit only"
     if not votes:

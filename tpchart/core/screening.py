@@ -6,6 +6,7 @@ shared/clinical.md ("Safety the app should help with").
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 from tpchart.core.errors import ValidationError
@@ -74,17 +75,17 @@ def referral_needed(red_flags: frozenset[RedFlag] | set[RedFlag]) -> bool:
     return bool(red_flags)
 
 
-def parse_precautions(values: object) -> frozenset[Precaution]:
+def parse_precautions(values: Iterable[str] | None) -> frozenset[Precaution]:
     """Turn stored or entered values into a set of precautions (ValidationError if unknown)."""
     try:
-        return frozenset(Precaution(v) for v in (values or ()))  # type: ignore[union-attr]
+        return frozenset(Precaution(v) for v in (values or ()))
     except ValueError as exc:
         raise ValidationError(f"Unknown precaution: {exc}") from None
 
 
-def parse_red_flags(values: object) -> frozenset[RedFlag]:
+def parse_red_flags(values: Iterable[str] | None) -> frozenset[RedFlag]:
     """Turn stored or entered values into a set of red flags (ValidationError if unknown)."""
     try:
-        return frozenset(RedFlag(v) for v in (values or ()))  # type: ignore[union-attr]
+        return frozenset(RedFlag(v) for v in (values or ()))
     except ValueError as exc:
         raise ValidationError(f"Unknown red flag: {exc}") from None

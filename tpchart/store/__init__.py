@@ -15,6 +15,8 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
 
+from sqlite_utils import Database
+
 from tpchart.core.audit import AuditEntry
 from tpchart.store import audit
 from tpchart.store.context import Context
@@ -90,7 +92,7 @@ class Store:
             self.practitioners.get(value)
         self._ctx.practitioner_id = value
 
-    def transaction(self) -> AbstractContextManager[object]:
+    def transaction(self) -> AbstractContextManager[Database]:
         """Group several changes into one transaction (savepoints nest), so a
         multi-point action such as carry forward or its undo commits whole or not at all."""
         return self._ctx.transaction()

@@ -76,7 +76,8 @@ def link_hash(previous: str, row: dict[str, Any]) -> str:
 
 def trail(db: Database, table: str | None = None, row_id: int | None = None) -> list[AuditEntry]:
     """Audit entries, oldest first, optionally for one table or one row."""
-    where, params = [], []
+    where: list[str] = []
+    params: list[object] = []
     if table is not None:
         where.append("table_name = ?")
         params.append(table)
@@ -92,7 +93,7 @@ def trail(db: Database, table: str | None = None, row_id: int | None = None) -> 
         entries.append(
             AuditEntry(
                 id=row["id"],
-                at=to_datetime(row["at"]),  # type: ignore[arg-type]
+                at=to_datetime(row["at"]),
                 practitioner_id=row["practitioner_id"],
                 action=row["action"],
                 table=row["table_name"],

@@ -68,7 +68,9 @@ class Context:
         cursor = self.db.execute(
             f"INSERT INTO [{table}] ({columns}) VALUES ({marks})", list(values.values())
         )
-        return cursor.lastrowid  # type: ignore[return-value]
+        row_id = cursor.lastrowid
+        assert row_id is not None  # an INSERT always has one
+        return row_id
 
     def update(self, table: str, row_id: int, values: dict[str, Any]) -> None:
         """UPDATE the given columns of one row. Call inside the caller's transaction."""

@@ -69,12 +69,12 @@ class DatabaseLock:
     @property
     def previous_had_data(self) -> bool:
         """True when the database held records at an earlier open or close."""
-        return bool(self.previous) and bool(self.previous.get("had_data"))
+        return self.previous is not None and bool(self.previous.get("had_data"))
 
     @property
     def previous_exit_clean(self) -> bool:
         """True only when the last holder is known to have closed the database cleanly."""
-        return bool(self.previous) and self.previous.get("state") == "closed"
+        return self.previous is not None and self.previous.get("state") == "closed"
 
     def acquire(self) -> DatabaseLock:
         """Take the lock without waiting. Raises DatabaseInUse naming the holder."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from io import TextIOWrapper
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
@@ -18,7 +19,7 @@ LOG_NAME = "tpchart.log"
 class PrivateLog(RotatingFileHandler):
     """A rotating log whose files are 0600: it names patients' files and records."""
 
-    def _open(self):  # type: ignore[no-untyped-def]
+    def _open(self) -> TextIOWrapper:
         # Created private before logging opens it (the umask could only widen it).
         touch_private(self.baseFilename)
         tighten(self.baseFilename)

@@ -44,7 +44,7 @@ class Practitioners:
                 "practitioners",
                 new_id,
                 after=self._ctx.row("practitioners", new_id, "Practitioner"),
-            )  # type: ignore[arg-type]
+            )
         return saved
 
     def get(self, practitioner_id: int) -> Practitioner:

@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -222,18 +223,19 @@ def _replaced_copies(path: Path) -> list[BackupFile]:
     return copies
 
 
-def recover_damaged(path: Path, folders: list[Path] = ()) -> DamageFound:
+def recover_damaged(path: Path, folders: Sequence[Path] = ()) -> DamageFound:
     """Set the damaged (or emptied) database at ``path`` aside, if it is still there, and
     look for the newest good copy: backups in the folder chosen in that database (when
     it can still be read), in ``folders`` and in the default folder for ``path``, and
     databases kept aside beside it by earlier restores."""
     path = Path(path)
     kept = set_aside(path, "damaged") if path.exists() else leftovers(path)[:1]
-    candidates = [*(chosen_backup_folder(kept[0]) for _ in kept[:1]), *folders]
-    candidates.append(backup_folder_for(path))
+    default = backup_folder_for(path)
+    chosen = chosen_backup_folder(kept[0]) if kept else None
+    candidates = [*([chosen] if chosen else []), *folders, default]
     best: BackupFile | None = None
-    best_folder = candidates[-1]
-    for folder in filter(None, candidates):
+    best_folder = default
+    for folder in candidates:
         found = newest_good_backup(folder)
         if found and (best is None or found.taken_at > best.taken_at):
             best, best_folder = found, folder

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 from enum import Enum
-from typing import Any
+from typing import Any, overload
 
 
 def now() -> datetime:
@@ -18,8 +18,12 @@ def to_text(value: datetime | None) -> str | None:
     return None if value is None else value.astimezone(UTC).isoformat()
 
 
+@overload
+def to_datetime(text: str) -> datetime: ...
+@overload
+def to_datetime(text: str | None) -> datetime | None: ...
 def to_datetime(text: str | None) -> datetime | None:
-    """Stored ISO 8601 text back to an aware datetime."""
+    """Stored ISO 8601 text back to an aware datetime (None stays None)."""
     return None if text is None else datetime.fromisoformat(text)
 
 

@@ -51,7 +51,7 @@ def session_from_row(row: dict[str, Any]) -> Session:
         id=row["id"],
         patient_id=row["patient_id"],
         practitioner_id=row["practitioner_id"],
-        started_at=to_datetime(row["started_at"]),  # type: ignore[arg-type]
+        started_at=to_datetime(row["started_at"]),
         chief_complaint=row["chief_complaint"],
         likely_cause=LikelyCause(row["likely_cause"]) if row["likely_cause"] else None,
         pain_before=row["pain_before"],
@@ -196,7 +196,7 @@ class Sessions:
                 session_id=r["session_id"],
                 version=r["version"],
                 signed_by=r["signed_by"],
-                signed_at=to_datetime(r["signed_at"]),  # type: ignore[arg-type]
+                signed_at=to_datetime(r["signed_at"]),
                 snapshot=from_json(r["snapshot"]),
             )
             for r in rows
@@ -213,7 +213,7 @@ class Sessions:
                 from_version=r["from_version"],
                 reason=r["reason"],
                 practitioner_id=r["practitioner_id"],
-                at=to_datetime(r["at"]),  # type: ignore[arg-type]
+                at=to_datetime(r["at"]),
             )
             for r in rows
         ]

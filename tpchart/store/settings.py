@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import overload
+
 from tpchart.store import audit
 from tpchart.store.context import Context
 
@@ -12,7 +14,11 @@ class Settings:
     def __init__(self, ctx: Context) -> None:
         self._ctx = ctx
 
-    def get(self, key: str, default: str = "") -> str:
+    @overload
+    def get(self, key: str, default: str = "") -> str: ...
+    @overload
+    def get(self, key: str, default: None) -> str | None: ...
+    def get(self, key: str, default: str | None = "") -> str | None:
         """The stored value, or ``default``."""
         row = self._ctx.db.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
         return default if row is None else row[0]
@@ -22,7 +28,7 @@ class Settings:
         db = self._ctx.db
         with self._ctx.transaction():
             for key, value in values.items():
-                old = self.get(key, default=None)  # type: ignore[arg-type]
+                old = self.get(key, default=None)
                 if old == value:
                     continue
                 db.execute(
