@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
 import random
 import tempfile
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
-from tpchart.bench import rows
-from tpchart.bench.measure import Sample, repeat, run_child
-from tpchart.bench.names import SCRIPTS, random_name
-from tpchart.bench.run import TINY, run_bench
-from tpchart.bench.synthetic import (
+import bench.run
+from bench import rows
+from bench.measure import Sample, repeat, run_child
+from bench.names import SCRIPTS, random_name
+from bench.run import TINY, run_bench
+from bench.store_internals import to_json
+from bench.synthetic import (
     DRAFT_POINTS,
     LONG_HISTORY_VISITS,
     SUMMARY_POINTS,
@@ -22,11 +26,13 @@ from tpchart.bench.synthetic import (
     generate_clinic,
     plain_json,
 )
-from tpchart.bench.table import ROWS
+from bench.table import ROWS
+from tpchart import cli
 from tpchart.core.session import SessionStatus
 from tpchart.store import Store
-from tpchart.store.health import check_file
-from tpchart.store.rows import to_json
+from tpchart.store.health import check_database
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +42,7 @@ def clinic(tmp_path_factory):
 
 
 def test_synthetic_clinic_passes_every_check_the_app_makes(clinic):
-    report = check_file(clinic.path, full=True, audit=True)
+    report = check_database(clinic.path)  # what ``tpchart check`` runs
     assert report.ok, report.lines()
 
 
@@ -131,3 +137,49 @@ def test_tiny_run_prints_every_row_and_writes_json(tmp_path, monkeypatch):
     assert {"start", "click", "search", "open", "summary_pdf", "progress_pdf"} <= keys
     assert all(r["result"] in ("PASS", "MISS", "—") for r in data["rows"])
     assert not list(scratch.iterdir())  # temporary databases and settings are gone
+
+
+def _main_py():
+    """``main.py`` as a module (it is a script beside the packages, not one of them)."""
+    spec = importlib.util.spec_from_file_location("tpchart_main_py", ROOT / "main.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_main_py_sends_bench_to_the_benchmark(monkeypatch, tmp_path):
+    calls = []
+    monkeypatch.setattr(bench.run, "command", lambda **kwargs: calls.append(kwargs) or 0)
+    run = _main_py().run
+    assert run(["bench", "--quick", "--json", str(tmp_path / "b.json")]) == 0
+    assert run(["bench"]) == 0
+    assert calls == [
+        {"quick": True, "json_path": tmp_path / "b.json"},
+        {"quick": False, "json_path": None},
+    ]
+    assert run(["check", "--db", str(tmp_path / "none.db")]) == 2  # the rest: tpchart.cli
+    assert not calls[2:]
+
+
+def test_main_py_help_lists_bench(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        _main_py().run(["--help"])
+    assert exit_.value.code == 0
+    assert "bench" in capsys.readouterr().out
+
+
+def test_installed_script_says_in_one_line_where_bench_runs(capsys):
+    assert cli.main(["bench", "--quick"]) == 2
+    err = capsys.readouterr().err
+    assert "python main.py bench" in err and err.count("\n") == 1
+
+
+def test_bench_errors_are_one_line_like_the_other_commands(monkeypatch, capsys):
+    def full_disk(**kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(bench.run, "run_bench", full_disk)
+    assert bench.run.command(quick=True) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tpchart: ") and "No space left" in err and err.count("\n") == 1

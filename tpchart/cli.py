@@ -106,11 +106,12 @@ def cmd_export_pdf(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    """Generate synthetic clinics in a temporary folder and print what a doctor feels,
-    against baselines measured in the same run (docs/performance.md)."""
-    from tpchart.bench.run import run_bench  # Qt, reportlab and the generators on demand
-
-    return run_bench(quick=args.quick, json_path=args.json)
+    """The benchmark lives in ``bench/`` beside this package, not in the installed app:
+    ``main.py`` runs it from a source checkout (docs/performance.md). Listed here so
+    ``--help`` shows it and one parser reads its arguments."""
+    raise TpchartError(
+        "the benchmark is not installed with tpchart: run python main.py bench in a source checkout"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tpchart.bench.measure import Sample
+from bench.measure import Sample
 
 MB = 1024 * 1024
 

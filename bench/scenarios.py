@@ -16,10 +16,10 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication, QWidget
 
-from tpchart.bench import rows
-from tpchart.bench.measure import Sample, repeat
-from tpchart.bench.names import sample_names
-from tpchart.bench.synthetic import Clinic
+from bench import rows
+from bench.measure import Sample, repeat
+from bench.names import sample_names
+from bench.synthetic import Clinic
 from tpchart.core import progress
 from tpchart.core.regions import View
 from tpchart.report.documents import progress_pdf, session_pdf

@@ -15,7 +15,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from tpchart.bench.measure import Sample, run_child
+from bench.measure import Sample, run_child
 
 BARE_WINDOW = """
 import sys

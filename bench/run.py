@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from tpchart.bench.measure import Sample, load_average
-from tpchart.bench.synthetic import ClinicSize, generate_clinic
-from tpchart.bench.table import MB, ROWS, render, scaled
+from bench.measure import Sample, load_average
+from bench.synthetic import ClinicSize, generate_clinic
+from bench.table import MB, ROWS, render, scaled
+from tpchart.core.errors import TpchartError
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QMessageLogContext, QtMsgType
@@ -93,6 +94,19 @@ def machine() -> dict[str, str]:
     }
 
 
+def command(quick: bool = False, json_path: Path | None = None) -> int:
+    """``python main.py bench``: the run, with the one-line errors and exit codes of
+    tpchart's other commands (``tpchart.cli.main``): 2 for an expected problem such as
+    an unwritable --json file, 130 for Ctrl+C."""
+    try:
+        return run_bench(quick=quick, json_path=json_path)
+    except (TpchartError, OSError, sqlite3.Error) as exc:
+        print(f"tpchart: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
 def run_bench(
     quick: bool = False,
     json_path: Path | None = None,
@@ -102,7 +116,7 @@ def run_bench(
     """Run the plan, print the table to ``out``; returns 0 (misses are findings, not
     failures of the command)."""
     os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before Qt loads: never a window on screen
-    from tpchart.bench import scenarios
+    from bench import scenarios
 
     plan = plan or (QUICK if quick else FULL)
     began = time.perf_counter()
@@ -152,8 +166,8 @@ def run_bench(
 def _measure_clinic(
     folder: Path, size: ClinicSize, plan: Plan, say: Callable[[str], None]
 ) -> dict[str, Sample]:
-    from tpchart.bench import scenarios
-    from tpchart.bench.startup import measure_startup
+    from bench import scenarios
+    from bench.startup import measure_startup
 
     path = folder / f"clinic-{size.patients}.db"
     say(f"\n{size.label}: generating …")

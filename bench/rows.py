@@ -15,14 +15,14 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from tpchart.bench.names import random_name
+from bench.names import random_name
+from bench.store_internals import to_json, to_text
 from tpchart.bodymap import load_body_map
 from tpchart.core.patient import Sex
 from tpchart.core.regions import REGIONS, View
 from tpchart.core.screening import Precaution
 from tpchart.core.session import DEFAULT_AFTERCARE
 from tpchart.demo import COMPLAINTS
-from tpchart.store.rows import to_json, to_text
 
 # Places sampled inside each region; points of a visit are drawn from these.
 SPOTS_PER_REGION = 24

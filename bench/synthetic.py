@@ -29,16 +29,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from tpchart.bench import rows
+from bench import rows
+from bench.store_internals import link_hash, name_words, save_clinic, to_text
 from tpchart.core.clinic import ClinicProfile
 from tpchart.core.patient import Sex
 from tpchart.core.practitioner import Practitioner
 from tpchart.store import Store
-from tpchart.store.audit import GENESIS, link_hash
-from tpchart.store.clinic import save_clinic
-from tpchart.store.lock import DatabaseLock
-from tpchart.store.patients import name_words
-from tpchart.store.rows import to_text
 
 # Patients per transaction: big enough to amortise the commit, small enough that
 # the batch's rows (a few hundred MB at most) stay comfortably in memory.
@@ -112,8 +108,10 @@ def generate_clinic(
         raise FileExistsError(f"{path} exists; synthetic clinics go into new files")
     started = time.perf_counter()
     now = (now or datetime.now(UTC)).replace(microsecond=0)
-    doctors = _set_up(path, now)
-    with DatabaseLock(path):  # one writer, as the app would insist
+    # The store creates the file and holds its lock (no other tpchart may write it) while
+    # the bulk writer's own connection fills it; closing the store records a clean exit.
+    with Store.open(path) as store:
+        doctors = _set_up(store)
         conn = sqlite3.connect(str(path), isolation_level=None)
         try:
             conn.execute("PRAGMA foreign_keys = ON")
@@ -147,26 +145,26 @@ def generate_clinic(
     )
 
 
-def _set_up(path: Path, now: datetime) -> list[int]:
-    """Schema, clinic profile and practitioners through the real store (audited)."""
-    with Store.open(path) as store:
-        ids = []
-        for name, registration in (
-            ("Dr Ana Souza", "CRM 1234"),
-            ("Dr Jonas Berg", "GMC 7654321"),
-            ("Dr 林美玲", "MCR 99812"),
-        ):
-            ids.append(store.practitioners.add(Practitioner(name, registration)).id)
-        store.practitioner_id = ids[0]
-        save_clinic(
-            store,
-            ClinicProfile(
-                name="Synthetic Pain Clinic · Клиника",
-                address="1 Benchmark Road\nLondon",
-                phone="+44 20 7946 0000",
-                email="clinic@example.org",
-            ),
-        )
+def _set_up(store: Store) -> list[int]:
+    """Clinic profile and practitioners through the store's public API (audited; the
+    schema came from ``Store.open``)."""
+    ids = []
+    for name, registration in (
+        ("Dr Ana Souza", "CRM 1234"),
+        ("Dr Jonas Berg", "GMC 7654321"),
+        ("Dr 林美玲", "MCR 99812"),
+    ):
+        ids.append(store.practitioners.add(Practitioner(name, registration)).id)
+    store.practitioner_id = ids[0]
+    save_clinic(
+        store,
+        ClinicProfile(
+            name="Synthetic Pain Clinic · Клиника",
+            address="1 Benchmark Road\nLondon",
+            phone="+44 20 7946 0000",
+            email="clinic@example.org",
+        ),
+    )
     return ids  # type: ignore[return-value]
 
 
@@ -182,13 +180,15 @@ class _Writer:
             for table in ("patients", "sessions", "trigger_points", "audit_log")
         }
         if self.columns["audit_log"] != list(_AUDIT_COLUMNS):
-            raise RuntimeError("audit_log columns changed: update tpchart.bench.synthetic")
+            raise RuntimeError("audit_log columns changed: update bench.synthetic")
         self.next = {
             table: conn.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").fetchone()[0]
             for table in ("patients", "sessions", "trigger_points")
         }
         head = conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
-        self.audit_id, self.head = (1, GENESIS) if head is None else (head[0] + 1, head[1])
+        if head is None:  # _set_up's practitioners always start the chain
+            raise RuntimeError("a synthetic clinic is written after its audited set-up")
+        self.audit_id, self.head = head[0] + 1, head[1]
         self._clear()
 
     def _clear(self) -> None:
@@ -206,7 +206,7 @@ class _Writer:
         """Queue ``row`` for ``table``; returns its JSON as the audit trail stores it."""
         if len(row) != len(self.columns[table]):
             missing = set(self.columns[table]) ^ set(row)
-            raise RuntimeError(f"{table} columns changed ({missing}): update tpchart.bench.rows")
+            raise RuntimeError(f"{table} columns changed ({missing}): update bench.rows")
         self.batch[table].append(tuple(row[c] for c in self.columns[table]))
         return plain_json(row)
 
