@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tpchart.core.charting import next_point_number
 from tpchart.core.errors import SignedRecordError, ValidationError
 from tpchart.core.regions import Side, View
 from tpchart.core.trigger_point import PointKind, Technique, TriggerPoint, TwitchStrength
@@ -138,11 +139,9 @@ class TriggerPoints:
         return by_session
 
     def next_number(self, session_id: int) -> int:
-        """The display number for the next point marked in a session."""
-        top = self._ctx.db.execute(
-            "SELECT max(number) FROM trigger_points WHERE session_id = ?", [session_id]
-        ).fetchone()[0]
-        return (top or 0) + 1
+        """The display number for the next point marked in a session, by the chart's
+        own rule (`core.charting.next_point_number`) over the points stored."""
+        return next_point_number(self.for_session(session_id))
 
     def _check_for_saving(self, point: TriggerPoint, before: dict[str, Any] | None) -> None:
         """The core write rules (placement on the body maps, clean text) before any write.

@@ -3,10 +3,16 @@
 The panel owns the session's undo stack. Every change becomes a ``PointsChange``
 command that writes through the store; the scene, the inspector and the caution
 banners are then updated from what the store returned.
+
+What a click, a drop or a key makes of a point is decided in
+`tpchart.core.charting`, not here. ``points`` is the one copy of the session's
+points that the widgets read: it is fed from the store, markers only draw the
+point they were last given, and the inspector shows the one selected here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
@@ -22,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tpchart.core.charting import carried_forward, moved, place_point, with_twitch
 from tpchart.core.errors import TpchartError
 from tpchart.core.patient import Patient
 from tpchart.core.regions import REGIONS, View
@@ -124,7 +131,7 @@ class ChartPanel(QWidget):
         self.points = {}
         self.previous = []
         if session is not None:
-            self.points = {p.id: p for p in self.store.points.for_session(session.id)}  # type: ignore[misc]
+            self.points = {p.id: p for p in self.store.points.for_session(session.id)}  # type: ignore[misc, arg-type]
             earlier = [
                 s
                 for s in self.store.sessions.for_patient(session.patient_id)
@@ -187,27 +194,18 @@ class ChartPanel(QWidget):
 
     @Slot(str, float, float)
     def add_point(self, region_id: str, x: float, y: float) -> None:
-        """A click in a region: a new point there, pre-set to the region's usual muscle."""
+        """A click in a region: a new point there (`core.charting.place_point`)."""
         if not self.editable:
             return
-        region = REGIONS[region_id]
-        point = TriggerPoint(
-            session_id=self.session.id,  # type: ignore[arg-type]
-            number=max((p.number for p in self.points.values()), default=0) + 1,
-            view=region.view,
-            region_id=region_id,
-            side=region.side,
-            x=round(x, 2),
-            y=round(y, 2),
-            muscle=region.muscles[0] if region.muscles else "",
-        )
+        point = place_point(self.session.id, region_id, x, y, self.points.values())  # type: ignore[union-attr, arg-type]
         self._temp_key -= 1
         self._push(f"Add point {point.number}", {self._temp_key: None}, {self._temp_key: point})
 
     @Slot(list)
     def move_points(self, moves: list[tuple[int, float, float]]) -> None:
-        """Dragged markers, one undo step: each point's region (and side) are found
-        again where it was dropped; a drop outside the body puts them all back."""
+        """Dragged markers, one undo step: each point's region is found again where it
+        was dropped (`core.charting.moved` keeps or re-picks the muscle); a drop
+        outside the body puts them all back."""
         before: State = {}
         after: State = {}
         for point_id, x, y in moves:
@@ -218,52 +216,42 @@ class ChartPanel(QWidget):
                     self.scenes[self.points[pid].view].put_point(self.points[pid])
                 self.status_message.emit("A point must lie on the body; it was put back.")
                 return
-            region = REGIONS[region_id]
-            muscle = old.muscle
-            if region_id != old.region_id and muscle not in region.muscles and region.muscles:
-                muscle = region.muscles[0]
             before[point_id] = old
-            after[point_id] = replace(old, x=round(x, 2), y=round(y, 2), region_id=region_id,
-                                      side=region.side, muscle=muscle)  # fmt: skip
+            after[point_id] = moved(old, region_id, x, y)
         numbers = ", ".join(str(p.number) for p in before.values() if p is not None)
         self._push(f"Move point {numbers}", before, after)
 
     def edit_point(self, new: TriggerPoint, field: str) -> None:
         """An inspector or key edit of one field; repeated edits of a field merge."""
-        old = self.points.get(new.id)  # type: ignore[arg-type]
-        if old is None or old == new:
+        old = self.points.get(new.id) if new.id is not None else None
+        if new.id is None or old is None or old == new:  # not one of ours, or unchanged
             return
         self._push(
             f"Set {field.replace('_', ' ')} of point {old.number}",
             {new.id: old},
             {new.id: new},
             merge_key=(new.id, field),
-        )  # type: ignore[dict-item]
+        )
 
     def delete_selected(self) -> None:
         """Remove the selected points of this session."""
-        chosen = [m.point for m in self._selected_markers() if not m.ghost]
+        chosen = self._selected()
         if not chosen or not self.editable:
             return
-        numbers = ", ".join(str(p.number) for p in chosen)
-        self._push(
-            f"Delete point {numbers}",
-            {p.id: p for p in chosen},  # type: ignore[misc]
-            {p.id: None for p in chosen},
-        )  # type: ignore[misc]
+        numbers = ", ".join(str(p.number) for p in chosen.values())
+        self._push(f"Delete point {numbers}", dict(chosen), dict.fromkeys(chosen, None))
 
     def carry_forward(self) -> None:
         """Copy earlier points into this session: the selected faint ones, or all."""
         if not self.editable or not self.previous:
             return
-        chosen = [m.point for m in self._selected_markers() if m.ghost] or self.previous
-        number = max((p.number for p in self.points.values()), default=0)
+        chosen = list(self._selected(ghost=True).values()) or self.previous
         before: State = {}
         after: State = {}
-        for offset, old in enumerate(chosen, start=1):
+        for copy in carried_forward(chosen, self.session.id, self.points.values()):  # type: ignore[union-attr, arg-type]
             self._temp_key -= 1
             before[self._temp_key] = None
-            after[self._temp_key] = old.carried_to(self.session.id, number + offset)  # type: ignore[union-attr, arg-type]
+            after[self._temp_key] = copy
         self._push(f"Carry forward {len(chosen)} point(s)", before, after)
 
     def _applied(self, changes: list[Change]) -> None:
@@ -325,11 +313,17 @@ class ChartPanel(QWidget):
 
     def selected_point(self) -> TriggerPoint | None:
         """The one selected point of this session, if exactly one is selected."""
-        chosen = [m for m in self._selected_markers() if not m.ghost]
-        return self.points.get(chosen[0].point.id) if len(chosen) == 1 else None  # type: ignore[arg-type]
+        chosen = list(self._selected().values())
+        return chosen[0] if len(chosen) == 1 else None
 
-    def _selected_markers(self) -> list[PointMarker]:
-        return [i for i in self.current_scene().selectedItems() if isinstance(i, PointMarker)]
+    def _selected(self, ghost: bool = False) -> dict[int, TriggerPoint]:
+        """The selected points on screen by id, in selection order, as the panel holds
+        them (a marker only draws its point): this session's, or with ``ghost`` the
+        previous visit's faint ones."""
+        held = {p.id: p for p in self.previous} if ghost else self.points
+        items = self.current_scene().selectedItems()
+        ids = [i.point.id for i in items if isinstance(i, PointMarker) and i.ghost is ghost]
+        return {i: held[i] for i in ids if i is not None and i in held}
 
     @Slot()
     def _selection_changed(self) -> None:
@@ -360,32 +354,24 @@ class ChartPanel(QWidget):
             on_map(key, lambda v=view: self.show_view(v))
         on_map(QKeySequence.StandardKey.Delete, self.delete_selected)
         on_map("Backspace", self.delete_selected)
+        # Each key names its field: repeated presses for one field merge into one undo step.
         for key, kind in KIND_KEYS.items():
-            on_map(QKeySequence(key), lambda k=kind: self._key_edit("kind", kind=k))
+            on_map(
+                QKeySequence(key),
+                lambda k=kind: self._key_edit("kind", lambda p: replace(p, kind=k)),
+            )
         for key, strength in TWITCH_KEYS.items():
-            on_map(QKeySequence(key), lambda s=strength: self._key_twitch(s))
+            on_map(
+                QKeySequence(key),
+                lambda s=strength: self._key_edit("twitch", lambda p: with_twitch(p, s)),
+            )
         for digit in range(10):
-            on_map(str(digit), lambda d=digit: self._key_edit("pain", pain=d))
+            on_map(str(digit), lambda d=digit: self._key_edit("pain", lambda p: replace(p, pain=d)))
 
-    def _key_edit(self, field: str, **values: object) -> None:
+    def _key_edit(self, field: str, change: Callable[[TriggerPoint], TriggerPoint]) -> None:
         point = self.selected_point()
         if point is not None and self.editable:
-            self.edit_point(replace(point, **values), field)  # type: ignore[arg-type]
-
-    def _key_twitch(self, strength: TwitchStrength | None) -> None:
-        point = self.selected_point()
-        if point is None or not self.editable:
-            return
-        if strength is None:
-            new = replace(point, twitch_elicited=False, twitch_strength=None, twitch_count=None)
-        else:
-            new = replace(
-                point,
-                twitch_elicited=True,
-                twitch_strength=strength,
-                twitch_count=point.twitch_count or 1,
-            )
-        self.edit_point(new, "twitch")
+            self.edit_point(change(point), field)
 
     # -- cautions ----------------------------------------------------------------------
     def _update_cautions(self) -> None:

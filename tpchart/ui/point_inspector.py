@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tpchart.core.charting import with_twitch, with_twitch_count
 from tpchart.core.errors import ValidationError
 from tpchart.core.regions import REGIONS, Side
 from tpchart.core.trigger_point import PointKind, Technique, TriggerPoint, TwitchStrength
@@ -311,6 +312,16 @@ class PointInspector(QWidget):
         if not self._filling and not box.hasFocus():
             self._commit(name)
 
+    def _edited(self, point: TriggerPoint, field: str) -> TriggerPoint:
+        """``point`` with what one widget shows (core validation runs)."""
+        # Twitch box and count are read together: the strength decides whether a count
+        # is kept at all (core.charting, shared with the keys on the map).
+        if field == "twitch":
+            return with_twitch(point, self.twitch.currentData(), self.twitch_count.value())
+        if field == "twitch_count":
+            return with_twitch_count(point, self.twitch.currentData(), self.twitch_count.value())
+        return replace(point, **self._values(field))
+
     def _values(self, field: str) -> dict[str, Any]:
         """The fields one widget sets, read from the widgets."""
         if field == "muscle":
@@ -321,19 +332,6 @@ class PointInspector(QWidget):
             return {"kind": PointKind.ACTIVE if self.kind_active.isChecked() else PointKind.LATENT}
         if field in ("taut_band", "spot_tenderness", "referred_pain", "recognised"):
             return {field: getattr(self, field).isChecked()}
-        if field in ("twitch", "twitch_count"):
-            strength = self.twitch.currentData()
-            count = self.twitch_count.value()
-            elicited = strength is not None
-            return {
-                "twitch_elicited": elicited,
-                "twitch_strength": strength,
-                "twitch_count": (
-                    count if count > 0 else (1 if elicited and field == "twitch" else None)
-                )
-                if elicited
-                else None,
-            }
         if field in ("pain", "passes", "minutes"):
             value = getattr(self, field).value()
             return {field: None if value < 0 else value}
@@ -364,7 +362,7 @@ class PointInspector(QWidget):
         if self._filling or self.point is None:
             return
         try:
-            new = replace(self.point, **self._values(field))
+            new = self._edited(self.point, field)
         except ValidationError as exc:
             self.set_point(self.point, editable=True)  # back to the stored value
             self.error.setText(str(exc))
