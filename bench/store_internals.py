@@ -16,17 +16,13 @@ from __future__ import annotations
 
 # Each audit row is chained to the previous one by this hash; ``tpchart check``
 # recomputes it, so generated rows must use the very same function.
-from tpchart.store.audit import link_hash
-
-# Not an internal: the clinic profile's documented writer (the clinic dialog uses it),
-# imported here only because it lives in a submodule of the store.
-from tpchart.store.clinic import save_clinic
+from tpchart.store.records.audit import link_hash
 
 # The words the patient search index (``patient_name_words``) holds for a name.
-from tpchart.store.patients import name_words
+from tpchart.store.records.patients import name_words
 
 # The stored text of a datetime and of a JSON column (the audit trail keeps rows as
 # JSON text and hashes that text, so it must match to the byte).
-from tpchart.store.rows import to_json, to_text
+from tpchart.store.records.rows import to_json, to_text
 
-__all__ = ["link_hash", "name_words", "save_clinic", "to_json", "to_text"]
+__all__ = ["link_hash", "name_words", "to_json", "to_text"]

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import rows
-from bench.store_internals import link_hash, name_words, save_clinic, to_text
+from bench.store_internals import link_hash, name_words, to_text
 from tpchart.core.clinic import ClinicProfile
 from tpchart.core.patient import Sex
 from tpchart.core.practitioner import Practitioner
@@ -156,8 +156,7 @@ def _set_up(store: Store) -> list[int]:
     ):
         ids.append(store.practitioners.add(Practitioner(name, registration)).id)
     store.practitioner_id = ids[0]
-    save_clinic(
-        store,
+    store.clinic.save(
         ClinicProfile(
             name="Synthetic Pain Clinic · Клиника",
             address="1 Benchmark Road\nLondon",

@@ -30,7 +30,7 @@ from bench.table import ROWS
 from tpchart import cli
 from tpchart.core.session import SessionStatus
 from tpchart.store import Store
-from tpchart.store.health import check_database
+from tpchart.store.file.health import check_database
 
 ROOT = Path(__file__).resolve().parent.parent
 

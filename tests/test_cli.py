@@ -12,7 +12,7 @@ import sqlite_utils
 
 from tpchart.cli import main
 from tpchart.store import Store
-from tpchart.store.schema import SCHEMA_VERSION
+from tpchart.store.records.schema import SCHEMA_VERSION
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -31,11 +31,7 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
 
 from tpchart.store import DatabaseInUse, Store
 from tpchart.store.autobackup import AutoBackup
-from tpchart.store.backup import BackupFailed
-from tpchart.store.lock import DatabaseLock
-from tpchart.store.logfile import setup_logging
-from tpchart.store.opening import writable
-from tpchart.store.recovery import restore_backup
+from tpchart.store.file import BackupFailed, DatabaseLock, restore_backup, setup_logging, writable
 from tpchart.ui import recovery
 from tpchart.ui.backup_settings import (
     BackupSettingsDialog,

@@ -14,12 +14,18 @@ from pathlib import Path
 
 from tpchart.core.errors import TpchartError
 from tpchart.store import Store
-from tpchart.store.backup import BackupFailed, backup_to, newest_good_backup
-from tpchart.store.health import Verdict, check_database
-from tpchart.store.locations import default_database, location_warnings
-from tpchart.store.logfile import logging_to_file
-from tpchart.store.opening import configured_backup_folder
-from tpchart.store.recovery import restore_backup
+from tpchart.store.file import (
+    BackupFailed,
+    Verdict,
+    backup_to,
+    check_database,
+    configured_backup_folder,
+    default_database,
+    location_warnings,
+    logging_to_file,
+    newest_good_backup,
+    restore_backup,
+)
 
 
 def _existing(path: Path) -> Path:

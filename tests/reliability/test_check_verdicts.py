@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tpchart.store.health import Verdict
+from tpchart.store.file.health import Verdict
 
 from .conftest import HERE, python, run_bound, run_tpchart
 

@@ -21,7 +21,7 @@ import time
 import pytest
 
 from tpchart.store import Store
-from tpchart.store.health import check_file
+from tpchart.store.file.health import check_file
 
 from .conftest import HERE, python
 from .records import add_patient

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from tpchart.store import Store
-from tpchart.store.backup import backup_to
-from tpchart.store.health import check_database
+from tpchart.store.file.backup import backup_to
+from tpchart.store.file.health import check_database
 
 from .conftest import run_bound, run_tpchart
 

@@ -12,7 +12,7 @@ import pytest
 
 from tpchart.cli import main
 from tpchart.store import DatabaseInUse, Store
-from tpchart.store.lock import lock_path
+from tpchart.store.file.lock import lock_path
 
 from .conftest import held_open
 
@@ -68,9 +68,9 @@ def test_the_identity_lock_goes_with_the_process(clinic, holder):
 def test_the_identity_lock_follows_a_restored_file(clinic, tmp_path):
     # After a restore the path holds a new file: the app (which keeps its lock across
     # the restore) must hold that one, not the file kept aside.
-    from tpchart.store.backup import backup_to
-    from tpchart.store.lock import DatabaseLock
-    from tpchart.store.recovery import restore_backup
+    from tpchart.store.file.backup import backup_to
+    from tpchart.store.file.lock import DatabaseLock
+    from tpchart.store.file.restore import restore_backup
 
     backup = backup_to(clinic, tmp_path / "backups")
     with DatabaseLock(clinic) as lock:

@@ -13,8 +13,8 @@ import pytest
 
 from tpchart.store import Store
 from tpchart.store.autobackup import AutoBackup
-from tpchart.store.locations import default_backup_folder, default_database, log_folder
-from tpchart.store.logfile import setup_logging
+from tpchart.store.file.locations import default_backup_folder, default_database, log_folder
+from tpchart.store.file.logfile import setup_logging
 
 from .conftest import run_tpchart
 from .records import add_patient, start_session

@@ -19,8 +19,8 @@ from tpchart.app import run_app, setup_logging
 from tpchart.core.practitioner import Practitioner
 from tpchart.store import StorageError, Store
 from tpchart.store.autobackup import AutoBackup
-from tpchart.store.backup import backup_to, list_backups
-from tpchart.store.locations import backup_folder_for
+from tpchart.store.file.backup import backup_to, list_backups
+from tpchart.store.file.locations import backup_folder_for
 from tpchart.ui import recovery
 from tpchart.ui.backup_settings import BackupSettingsDialog, install_backup_timer
 from tpchart.ui.single_instance import InstanceServer, bring_forward

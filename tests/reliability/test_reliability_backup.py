@@ -14,10 +14,10 @@ import pytest
 from tpchart.cli import main
 from tpchart.store import DatabaseInUse, Store
 from tpchart.store.autobackup import AutoBackup
-from tpchart.store.backup import BackupFailed, BackupFile, backup_to, list_backups
-from tpchart.store.health import check_file
-from tpchart.store.recovery import restore_backup
-from tpchart.store.rotation import Retention, rotate, to_keep
+from tpchart.store.file.backup import BackupFailed, BackupFile, backup_to, list_backups
+from tpchart.store.file.health import check_file
+from tpchart.store.file.restore import restore_backup
+from tpchart.store.file.rotation import Retention, rotate, to_keep
 
 from .conftest import HERE, python
 from .records import add_patient

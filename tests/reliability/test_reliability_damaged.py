@@ -11,8 +11,8 @@ import pytest
 
 from tpchart.cli import main
 from tpchart.store import DatabaseDamaged, Store
-from tpchart.store.backup import backup_to
-from tpchart.store.recovery import recover_damaged, restore_backup
+from tpchart.store.file.backup import backup_to
+from tpchart.store.file.restore import recover_damaged, restore_backup
 
 from .records import add_patient
 

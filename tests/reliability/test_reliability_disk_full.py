@@ -66,7 +66,7 @@ def test_read_only_file_opens_read_only_and_refuses_writes_in_plain_words(
     add_patient(store, 1)
     store.close()
     # Tests may run as root, who can write any file: pretend the file is read-only.
-    monkeypatch.setattr("tpchart.store.opening.writable", lambda path: False)
+    monkeypatch.setattr("tpchart.store.file.opening.writable", lambda path: False)
     with Store.open(db_path) as viewer:
         assert viewer.read_only
         assert viewer.patients.count() == 1

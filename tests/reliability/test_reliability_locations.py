@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tpchart.store import Store
-from tpchart.store.locations import cloud_service, location_warnings
+from tpchart.store.file.locations import cloud_service, location_warnings
 
 MOUNTS = """\
 /dev/vda / ext4 rw,relatime 0 0

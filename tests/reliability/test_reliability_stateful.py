@@ -23,7 +23,7 @@ from tpchart.core.errors import SignedRecordError
 from tpchart.core.practitioner import Practitioner
 from tpchart.core.session import SessionStatus
 from tpchart.store import Store
-from tpchart.store.health import check_file
+from tpchart.store.file.health import check_file
 
 from .records import add_patient, make_point, start_session
 

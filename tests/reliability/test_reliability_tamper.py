@@ -12,10 +12,9 @@ import sqlite_utils
 
 from tpchart.cli import main
 from tpchart.store import Store
-from tpchart.store.exports import record_export
-from tpchart.store.health import check_file
-from tpchart.store.locations import backup_folder_for
-from tpchart.store.schema import SCHEMA_VERSION, migrations
+from tpchart.store.file.health import check_file
+from tpchart.store.file.locations import backup_folder_for
+from tpchart.store.records.schema import SCHEMA_VERSION, migrations
 
 from .records import add_patient, make_point, start_session
 
@@ -41,7 +40,7 @@ def charted(store, db_path):
         )
     )
     store.sessions.sign(ready.id)
-    record_export(store, "sessions", session.id, "session summary", file_name="s.pdf")
+    store.disclosures.record("sessions", session.id, "session summary", file_name="s.pdf")
     store.sessions.amend(session.id, "Wrong side recorded")
     draft = start_session(store, patient.id)
     store.points.add(make_point(draft.id, notes="to be deleted"))

@@ -10,7 +10,7 @@ import pytest
 
 from tpchart.cli import main
 from tpchart.store import DatabaseInUse, Store
-from tpchart.store.lock import DatabaseLock
+from tpchart.store.file.lock import DatabaseLock
 
 from .conftest import held_open
 from .records import add_patient

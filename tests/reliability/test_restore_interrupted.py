@@ -22,10 +22,10 @@ import pytest
 
 from tpchart.cli import main
 from tpchart.store import DatabaseDamaged, Store
-from tpchart.store.backup import backup_to
-from tpchart.store.health import check_database
-from tpchart.store.lock import read_record
-from tpchart.store.recovery import recover_damaged, restore_backup
+from tpchart.store.file.backup import backup_to
+from tpchart.store.file.health import check_database
+from tpchart.store.file.lock import read_record
+from tpchart.store.file.restore import recover_damaged, restore_backup
 
 from .conftest import ROOT
 from .records import add_patient
@@ -182,7 +182,7 @@ def test_an_emptied_database_is_refused_every_time(clinic, capsys):
 
 def test_a_missing_database_with_backups_but_no_lock_record_is_refused(clinic, tmp_path):
     # The lock file went too (a careless clean-up): the backups still say records existed.
-    from tpchart.store.locations import backup_folder_for
+    from tpchart.store.file.locations import backup_folder_for
 
     backup_to(clinic, backup_folder_for(clinic))
     clinic.unlink()
@@ -194,7 +194,7 @@ def test_a_missing_database_with_backups_but_no_lock_record_is_refused(clinic, t
 
 def test_choosing_to_start_empty_is_remembered(clinic):
     # The doctor's explicit choice in the damaged-file dialog clears the evidence.
-    from tpchart.store.lock import DatabaseLock
+    from tpchart.store.file.lock import DatabaseLock
 
     clinic.write_bytes(b"")
     recover_damaged(clinic)  # the emptied file is kept aside

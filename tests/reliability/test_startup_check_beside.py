@@ -11,10 +11,12 @@ import pytest
 
 from tpchart.core.patient import Patient
 from tpchart.core.practitioner import Practitioner
-from tpchart.store import Store, startup_check
+from tpchart.store import Store
 from tpchart.store.errors import StorageError
-from tpchart.store.health import HealthReport
-from tpchart.store.lock import DatabaseLock
+from tpchart.store.file import startup_check
+from tpchart.store.file.health import HealthReport
+from tpchart.store.file.lock import DatabaseLock
+from tpchart.store.records import context
 
 
 @pytest.fixture
@@ -23,7 +25,7 @@ def clinic(tmp_path, monkeypatch):
     with Store.open(path) as store:
         store.practitioner_id = store.practitioners.add(Practitioner(name="Dr Big")).id
     # Every file counts as large here, so the check is left for after opening.
-    monkeypatch.setattr("tpchart.store.opening.CHECK_BEFORE_OPENING_BYTES", 0)
+    monkeypatch.setattr("tpchart.store.file.opening.CHECK_BEFORE_OPENING_BYTES", 0)
     return path
 
 
@@ -82,7 +84,7 @@ def test_small_files_and_commands_are_checked_before_opening(tmp_path):
 
 def test_a_write_is_refused_plainly_when_the_check_takes_too_long(clinic, monkeypatch):
     stalled = threading.Event()
-    monkeypatch.setattr(startup_check, "WRITE_WAIT_SECONDS", 0.2)
+    monkeypatch.setattr(context, "WRITE_WAIT_SECONDS", 0.2)
 
     def stalled_check(path, full):
         stalled.wait(5)
@@ -101,6 +103,6 @@ def test_a_write_is_refused_plainly_when_the_check_takes_too_long(clinic, monkey
 
 
 def test_a_schema_update_is_never_deferred(clinic, monkeypatch):
-    monkeypatch.setattr("tpchart.store.opening.needs_migration", lambda path: True)
+    monkeypatch.setattr("tpchart.store.file.opening.needs_migration", lambda path: True)
     with Store.open(clinic, defer_check=True) as store:
         assert not store.check_pending and store.health is not None

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from tpchart.store import DatabaseDamaged, Store
-from tpchart.store.health import Verdict, check_database
-from tpchart.store.recovery import recover_damaged
-from tpchart.store.wal import inspect_wal
+from tpchart.store.file.health import Verdict, check_database
+from tpchart.store.file.restore import recover_damaged
+from tpchart.store.file.wal import inspect_wal
 
 from .conftest import ROOT, run_tpchart
 

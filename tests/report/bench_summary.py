@@ -25,7 +25,6 @@ from tpchart.report.progress_report import progress_report_pdf
 from tpchart.report.records import load_progress_record, load_session_record
 from tpchart.report.session_summary import session_summary_pdf
 from tpchart.store import Store
-from tpchart.store.clinic import save_clinic
 
 
 def median_time(fn: Callable[[], object], runs: int = 7) -> float:
@@ -48,7 +47,7 @@ def minimal_document() -> bytes:
 def main() -> None:
     store = Store.open(Path(tempfile.mkdtemp()) / "bench.db")
     store.practitioner_id = store.practitioners.add(Practitioner(name="Dr Ana Souza")).id
-    save_clinic(store, CLINIC)
+    store.clinic.save(CLINIC)
     patient = store.patients.add(Patient(record_number="A-1", full_name="王小明 Maria Fernández",
                                          date_of_birth=date(1980, 1, 1)))  # fmt: skip
     session = start_session(store, patient)

@@ -16,7 +16,6 @@ from tpchart.core.screening import Precaution, RedFlag
 from tpchart.core.session import AdverseEvent, LikelyCause, Session, Severity
 from tpchart.core.trigger_point import PointKind, Technique, TriggerPoint, TwitchStrength
 from tpchart.store import Store
-from tpchart.store.clinic import save_clinic
 
 CLINIC = ClinicProfile(
     name="Klinik Schmerzfrei · 无痛诊所",
@@ -70,7 +69,7 @@ def store(tmp_path):
     s = Store.open(tmp_path / "report.db")
     doctor = s.practitioners.add(Practitioner(name="Dr Ana Souza", registration="CRM 1234"))
     s.practitioner_id = doctor.id
-    save_clinic(s, CLINIC)
+    s.clinic.save(CLINIC)
     yield s
     s.close()
 

@@ -9,8 +9,7 @@ import pytest
 from tpchart.core.clinic import ClinicProfile
 from tpchart.core.errors import ValidationError
 from tpchart.store import Store
-from tpchart.store.clinic import load_clinic, save_clinic
-from tpchart.store.exports import Disclosure, record_export
+from tpchart.store.records import Disclosure
 
 
 def test_profile_survives_reopening(store, tmp_path):
@@ -18,11 +17,11 @@ def test_profile_survives_reopening(store, tmp_path):
         name="  Praxis Müller ", address="Hauptstraße 1\n 80331 München ", phone="+49 89 1",
         email="info@example.org",
     )  # fmt: skip
-    save_clinic(store, entered)
+    store.clinic.save(entered)
     path = store.path
     store.close()
     with Store.open(path) as again:
-        profile = load_clinic(again)
+        profile = again.clinic.load()
     assert profile.name == "Praxis Müller"
     assert profile.address == "Hauptstraße 1\n80331 München"
     assert profile.contact_line() == "Tel. +49 89 1 · info@example.org"
@@ -30,7 +29,7 @@ def test_profile_survives_reopening(store, tmp_path):
 
 def test_fresh_database_has_an_empty_profile(tmp_path):
     with Store.open(tmp_path / "new.db") as fresh:
-        assert load_clinic(fresh).is_empty
+        assert fresh.clinic.load().is_empty
 
 
 @pytest.mark.parametrize(
@@ -48,14 +47,14 @@ def test_profile_validation_speaks_plainly(values, message):
 
 def test_saving_the_profile_audits_only_what_changed(store):
     before = len(store.audit_trail("settings"))
-    save_clinic(store, replace(load_clinic(store), name="Clinic B"))
+    store.clinic.save(replace(store.clinic.load(), name="Clinic B"))
     entries = store.audit_trail("settings")[before:]
     assert [e.after["key"] for e in entries] == ["clinic.name"]
 
 
 def test_export_and_print_are_audited(store, signed):
-    record_export(store, "sessions", signed.id, "session summary", file_name="a.pdf")
-    record_export(store, "sessions", signed.id, "session summary", how=Disclosure.PRINT)
+    store.disclosures.record("sessions", signed.id, "session summary", file_name="a.pdf")
+    store.disclosures.record("sessions", signed.id, "session summary", how=Disclosure.PRINT)
     last_two = store.audit_trail("sessions", signed.id)[-2:]
     assert [e.action for e in last_two] == ["export", "print"]
     assert last_two[0].after == {"document": "session summary", "file": "a.pdf"}

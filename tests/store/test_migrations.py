@@ -9,7 +9,7 @@ import pytest
 import sqlite_utils
 
 from tpchart.store import DatabaseRefused, Store
-from tpchart.store.schema import APPLICATION_ID, SCHEMA_VERSION, migrations
+from tpchart.store.records.schema import APPLICATION_ID, SCHEMA_VERSION, migrations
 
 TABLES = {
     "practitioners",

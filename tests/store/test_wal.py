@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tpchart.store.wal import WAL_MAGIC, inspect_wal, wal_checksum
+from tpchart.store.file.wal import WAL_MAGIC, inspect_wal, wal_checksum
 
 ROWS = 30  # one transaction, hence one commit frame, per row
 PAGE = 4096

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
 
 from tests.report.conftest import add_points, start_session
 from tpchart.core.patient import Patient
-from tpchart.store.clinic import load_clinic
 from tpchart.ui.clinic_dialog import ClinicDialog
 from tpchart.ui.export import (
     FOLDER_KEY,
@@ -137,11 +136,11 @@ def test_clinic_dialog_saves_and_shows_errors(qtbot, store):
     dialog.email.setText("not an address")
     dialog.accept()
     assert "E-mail address looks wrong" in dialog.error.text()
-    assert load_clinic(store).is_empty
+    assert store.clinic.load().is_empty
     dialog.email.setText("hola@example.org")
     dialog.accept()
     assert dialog.result() == QDialog.DialogCode.Accepted
-    saved = load_clinic(store)
+    saved = store.clinic.load()
     assert saved.name == "Clínica Ñandú · 无痛诊所"
     assert saved.address == "Calle Mayor 1\n28013 Madrid"
     again = ClinicDialog(store)

@@ -16,9 +16,8 @@ from tpchart.report.progress_report import progress_report_pdf
 from tpchart.report.records import load_progress_record, load_session_record
 from tpchart.report.session_summary import session_summary_pdf
 from tpchart.store import Store
-from tpchart.store.exports import Disclosure, record_export
-from tpchart.store.lock import lock_path
-from tpchart.store.recovery import SIDECARS, restoring_path
+from tpchart.store.file import SIDECARS, lock_path, restoring_path
+from tpchart.store.records import Disclosure
 
 SESSION_DOCUMENT = "session summary"
 PROGRESS_DOCUMENT = "progress report"
@@ -84,13 +83,13 @@ def export_document(
     refuse_unsafe_target(target, store.path)
     require_recordable(store)
     pdf = build()
-    record_export(store, table, row_id, document, file_name=target.name)
+    store.disclosures.record(table, row_id, document, file_name=target.name)
     try:
         return write_bytes_atomic(target, pdf)
     except BaseException as exc:
         # The trail must not claim a copy left the app when none did.
-        record_export(
-            store, table, row_id, document, file_name=target.name, failed=str(exc) or "stopped"
+        store.disclosures.record(
+            table, row_id, document, file_name=target.name, failed=str(exc) or "stopped"
         )
         raise
 
@@ -146,7 +145,7 @@ def refuse_unsafe_target(target: Path, database: Path) -> None:
 
 def audit_print(store: Store, table: str, row_id: int, document: str) -> None:
     """Record that a document went to a printer."""
-    record_export(store, table, row_id, document, how=Disclosure.PRINT)
+    store.disclosures.record(table, row_id, document, how=Disclosure.PRINT)
 
 
 def safe_file_name(text: str) -> str:

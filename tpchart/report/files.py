@@ -14,8 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-from tpchart.store.backup import fsync_folder
-from tpchart.store.private import create_private
+from tpchart.store.file import create_private, fsync_folder
 
 
 def write_atomic(path: Path | str, write: Callable[[BinaryIO], object]) -> Path:

@@ -16,7 +16,6 @@ from tpchart.core.practitioner import Practitioner
 from tpchart.core.session import Session
 from tpchart.core.trigger_point import TriggerPoint
 from tpchart.store import Store
-from tpchart.store.clinic import load_clinic
 
 
 @dataclass(frozen=True)
@@ -71,7 +70,7 @@ def load_session_record(store: Store, session_id: int) -> SessionRecord:
         return names[pid]
 
     return SessionRecord(
-        clinic=load_clinic(store),
+        clinic=store.clinic.load(),
         patient=store.patients.get(session.patient_id),
         session=session,
         practitioner=_practitioner(store, session.practitioner_id),
@@ -91,7 +90,7 @@ def load_progress_record(store: Store, patient_id: int) -> ProgressRecord:
         (s, tuple(points.get(s.id, ()))) for s in store.sessions.for_patient(patient_id)
     )  # fmt: skip
     return ProgressRecord(
-        clinic=load_clinic(store),
+        clinic=store.clinic.load(),
         patient=patient,
         visits=visits,
         practitioner=_practitioner(store, store.practitioner_id),

@@ -1,5 +1,11 @@
 """The record store: SQLite through sqlite-utils, returning core dataclasses only.
 
+Two wings behind this face: ``tpchart.store.records`` (the clinical records: schema,
+audit trail, one repository per aggregate) and ``tpchart.store.file`` (keeping the
+file safe: opening, lock, checks, backups, restore, locations, private modes). Code
+outside the store uses this package and those two packages' public names only
+(import-linter contracts in pyproject.toml); ``tpchart.store.errors`` is shared.
+
 ``Store.open(path)`` gives one object with a repository per aggregate::
 
     store = Store.open(path)
@@ -18,20 +24,35 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from tpchart.core.audit import AuditEntry
-from tpchart.store import audit
-from tpchart.store.context import Context
-from tpchart.store.errors import DatabaseDamaged, DatabaseInUse, DatabaseRefused, StorageError
-from tpchart.store.health import HealthReport
-from tpchart.store.lock import DatabaseLock
-from tpchart.store.opening import open_database
-from tpchart.store.patients import Patients
-from tpchart.store.points import TriggerPoints
-from tpchart.store.practitioners import Practitioners
-from tpchart.store.sessions import Sessions
-from tpchart.store.settings import Settings
-from tpchart.store.startup_check import WriteGate, check_beside
+from tpchart.store.errors import (
+    DatabaseDamaged,
+    DatabaseInUse,
+    DatabaseLost,
+    DatabaseRefused,
+    StorageError,
+)
+from tpchart.store.file import DatabaseLock, HealthReport, check_beside, open_database
+from tpchart.store.records import (
+    Clinic,
+    Context,
+    Disclosures,
+    Patients,
+    Practitioners,
+    Sessions,
+    Settings,
+    TriggerPoints,
+    WriteGate,
+    audit,
+)
 
-__all__ = ["DatabaseDamaged", "DatabaseInUse", "DatabaseRefused", "StorageError", "Store"]
+__all__ = [
+    "DatabaseDamaged",
+    "DatabaseInUse",
+    "DatabaseLost",
+    "DatabaseRefused",
+    "StorageError",
+    "Store",
+]
 
 
 class Store:
@@ -45,6 +66,8 @@ class Store:
         self.sessions = Sessions(ctx)
         self.points = TriggerPoints(ctx)
         self.settings = Settings(ctx)
+        self.clinic = Clinic(self.settings)
+        self.disclosures = Disclosures(ctx)
         # Set by open(): True when the file could only be opened read-only (show a banner).
         self.read_only = False
         # What the start-up checks found, whether the last run crashed, unsafe-place warnings.
@@ -126,7 +149,7 @@ class Store:
     def damaged(self) -> bool:
         """True when a check beside the window found the file damaged."""
         gate = self._ctx.gate
-        return gate is not None and gate.report is not None and gate.report.damaged
+        return gate is not None and gate.damaged
 
     def close(self) -> None:
         """Close the connection (WAL is checkpointed by SQLite on the last close) and

@@ -2,7 +2,7 @@
 demand; each followed by a rotation of the backup folder.
 
 The folder is a setting stored with the records (``backup_folder``); when none was
-chosen, ``tpchart.store.locations.backup_folder_for`` decides.
+chosen, ``tpchart.store.file.locations.backup_folder_for`` decides.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ import logging
 from pathlib import Path
 
 from tpchart.store import Store
-from tpchart.store.backup import BackupFile, backup_to, list_backups
-from tpchart.store.locations import backup_folder_for, location_warnings
-from tpchart.store.recovery import BACKUP_FOLDER_SETTING
-from tpchart.store.rotation import Retention, rotate
+from tpchart.store.file.backup import BackupFile, backup_to, list_backups
+from tpchart.store.file.locations import backup_folder_for, location_warnings
+from tpchart.store.file.restore import BACKUP_FOLDER_SETTING
+from tpchart.store.file.rotation import Retention, rotate
 
 log = logging.getLogger("tpchart.store")
 

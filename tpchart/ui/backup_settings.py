@@ -28,8 +28,7 @@ from PySide6.QtWidgets import (
 
 from tpchart.store import Store
 from tpchart.store.autobackup import PERIOD_MINUTES, AutoBackup
-from tpchart.store.backup import BackupFailed
-from tpchart.store.locations import location_warnings
+from tpchart.store.file import BackupFailed, location_warnings
 from tpchart.ui.style import CAUTION, banner
 
 log = logging.getLogger("tpchart.app")

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
 from tpchart.core.clinic import ClinicProfile
 from tpchart.core.errors import TpchartError
 from tpchart.store import Store
-from tpchart.store.clinic import load_clinic, save_clinic
 from tpchart.ui.style import error_label
 
 
@@ -60,7 +59,7 @@ class ClinicDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
-        self._fill(load_clinic(store))
+        self._fill(store.clinic.load())
 
     def _fill(self, profile: ClinicProfile) -> None:
         self.name.setText(profile.name)
@@ -80,7 +79,7 @@ class ClinicDialog(QDialog):
     def accept(self) -> None:
         """Save, or show what is wrong and keep everything typed."""
         try:
-            self.saved = save_clinic(self._store, self.profile())
+            self.saved = self._store.clinic.save(self.profile())
         except TpchartError as exc:
             self.error.setText(str(exc))
             self.error.show()

@@ -18,9 +18,8 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from tpchart.core.errors import TpchartError
 from tpchart.store import DatabaseDamaged, DatabaseInUse, DatabaseRefused, StorageError, Store
-from tpchart.store.lock import DatabaseLock
-from tpchart.store.recovery import DamageFound, leftovers, recover_damaged, restore_backup
-from tpchart.store.recovery import retire_backups as _retire_backups
+from tpchart.store.file import DamageFound, DatabaseLock, leftovers, recover_damaged, restore_backup
+from tpchart.store.file import retire_backups as _retire_backups
 
 log = logging.getLogger("tpchart.app")
 

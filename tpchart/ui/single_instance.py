@@ -1,6 +1,6 @@
 """Bringing the running window forward when the doctor starts tpchart a second time.
 
-The database lock (``tpchart.store.lock``) is what keeps a second copy from writing;
+The database lock (``tpchart.store.file.lock``) is what keeps a second copy from writing;
 this local-socket handshake only makes the second start pleasant: the first window
 comes to the front and the second copy quietly exits.
 """

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from tpchart.store.backup import BackupFile, list_backups
+from tpchart.store.file.backup import BackupFile, list_backups
 
 log = logging.getLogger("tpchart.store")
 

@@ -10,8 +10,8 @@ from io import TextIOWrapper
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
-from tpchart.store.locations import log_folder
-from tpchart.store.private import tighten, tighten_folder, touch_private
+from tpchart.store.file.locations import log_folder
+from tpchart.store.file.private import tighten, tighten_folder, touch_private
 
 LOG_NAME = "tpchart.log"
 

@@ -8,9 +8,9 @@ from tpchart.core.charting import next_point_number
 from tpchart.core.errors import SignedRecordError, ValidationError
 from tpchart.core.regions import Side, View
 from tpchart.core.trigger_point import PointKind, Technique, TriggerPoint, TwitchStrength
-from tpchart.store import audit
-from tpchart.store.context import Context
-from tpchart.store.rows import from_json
+from tpchart.store.records import audit
+from tpchart.store.records.context import Context
+from tpchart.store.records.rows import from_json
 
 _COLUMNS = (
     "session_id",

@@ -31,8 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from tpchart.store.errors import DatabaseInUse
-from tpchart.store.locations import on_network_drive
-from tpchart.store.private import FILE_MODE, private_folder, tighten, touch_private
+from tpchart.store.file.locations import on_network_drive
+from tpchart.store.file.private import FILE_MODE, private_folder, tighten, touch_private
 
 log = logging.getLogger("tpchart.store")
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from tpchart.store.audit import GENESIS, HASHED_COLUMNS, link_hash
+from tpchart.store.records.audit import GENESIS, HASHED_COLUMNS, link_hash
 
 # "TPCH" as a big-endian 32-bit integer: lets `file` and other tools identify the file.
 APPLICATION_ID = 0x54504348

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -11,8 +12,47 @@ from typing import Any
 from sqlite_utils import Database
 
 from tpchart.core.errors import NotFoundError, ValidationError
-from tpchart.store.errors import storage_error
-from tpchart.store.startup_check import WriteGate
+from tpchart.store.errors import StorageError, storage_error
+
+# How long a write waits for the start-up check before it is refused (the window
+# freezes meanwhile, so briefly; a check stalled on a slow drive must not hang the app).
+WRITE_WAIT_SECONDS = 3.0
+
+
+class WriteGate:
+    """Holds writes back until the start-up check of a large file, run beside the window
+    (``tpchart.store.file.startup_check``), has answered."""
+
+    def __init__(self) -> None:
+        self._answered = threading.Event()
+        self.damaged = False
+
+    @property
+    def pending(self) -> bool:
+        """True while the check is still running."""
+        return not self._answered.is_set()
+
+    def answer(self, damaged: bool) -> None:
+        """Let writes through (sound file) or refuse them for good (damaged file)."""
+        self.damaged = damaged
+        self._answered.set()
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait (a few seconds at most) for the check's answer; refuse the write while
+        it is still running or when it found damage. The refusal rolls nothing back
+        that was saved, and the screen reloads from the file."""
+        if not self._answered.wait(WRITE_WAIT_SECONDS if timeout is None else timeout):
+            raise StorageError(
+                "The database is still being checked after opening; your last change was "
+                "not saved. Try again in a moment.",
+                "busy",
+            )
+        if self.damaged:
+            raise StorageError(
+                "The start-up check found this database damaged, so nothing more is saved "
+                "to it. Close tpchart: the next start offers the newest good backup.",
+                "damaged",
+            )
 
 
 @dataclass

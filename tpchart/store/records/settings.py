@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import overload
 
-from tpchart.store import audit
-from tpchart.store.context import Context
+from tpchart.store.records import audit
+from tpchart.store.records.context import Context
 
 
 class Settings:

@@ -11,9 +11,9 @@ from typing import Any
 from tpchart.core.errors import ValidationError
 from tpchart.core.patient import Patient, Sex
 from tpchart.core.screening import parse_precautions
-from tpchart.store import audit
-from tpchart.store.context import Context
-from tpchart.store.rows import from_json, now, to_date, to_datetime, to_json, to_text
+from tpchart.store.records import audit
+from tpchart.store.records.context import Context
+from tpchart.store.records.rows import from_json, now, to_date, to_datetime, to_json, to_text
 
 _WORD_SPLIT = re.compile(r"[\s,.;:()\-‐'’\"/]+")
 _TOP = "\U0010ffff"  # sorts after every character: upper bound of a prefix range

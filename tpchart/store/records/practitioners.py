@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from tpchart.core.practitioner import Practitioner
-from tpchart.store import audit
-from tpchart.store.context import Context
-from tpchart.store.rows import now, to_text
+from tpchart.store.records import audit
+from tpchart.store.records.context import Context
+from tpchart.store.records.rows import now, to_text
 
 
 def _from_row(row: dict[str, Any]) -> Practitioner:

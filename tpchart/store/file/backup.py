@@ -17,10 +17,10 @@ from datetime import datetime
 from pathlib import Path
 
 from tpchart.core.errors import TpchartError
-from tpchart.store.database import inspect, read_only_uri
-from tpchart.store.health import check_file
-from tpchart.store.private import private_folder, touch_private
-from tpchart.store.schema import APPLICATION_ID, SCHEMA_VERSION
+from tpchart.store.file.database import inspect, read_only_uri
+from tpchart.store.file.health import check_file
+from tpchart.store.file.private import private_folder, touch_private
+from tpchart.store.records.schema import APPLICATION_ID, SCHEMA_VERSION
 
 log = logging.getLogger("tpchart.store")
 

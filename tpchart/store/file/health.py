@@ -21,11 +21,11 @@ from enum import IntEnum
 from pathlib import Path
 
 from tpchart.core.errors import TpchartError
-from tpchart.store.database import inspect, read_only_uri, refuse_unreadable_wal
 from tpchart.store.errors import DatabaseRefused
-from tpchart.store.schema import APPLICATION_ID, SCHEMA_VERSION
-from tpchart.store.tamper import audit_findings
-from tpchart.store.wal import inspect_wal
+from tpchart.store.file.database import inspect, read_only_uri, refuse_unreadable_wal
+from tpchart.store.file.wal import inspect_wal
+from tpchart.store.records.schema import APPLICATION_ID, SCHEMA_VERSION
+from tpchart.store.records.tamper import audit_findings
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 

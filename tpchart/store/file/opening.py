@@ -16,27 +16,27 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from tpchart.store.backup import backup_to, list_backups
-from tpchart.store.database import check_openable, connect, needs_migration
 from tpchart.store.errors import DatabaseDamaged, DatabaseLost, DatabaseRefused
-from tpchart.store.health import HealthReport, check_file
-from tpchart.store.locations import (
+from tpchart.store.file.backup import backup_to, list_backups
+from tpchart.store.file.database import check_openable, connect, needs_migration
+from tpchart.store.file.health import HealthReport, check_file
+from tpchart.store.file.locations import (
     backup_folder_for,
     default_backup_folder,
     default_database,
     location_warnings,
 )
-from tpchart.store.lock import DatabaseLock, read_record
-from tpchart.store.private import tighten, tighten_folder
-from tpchart.store.recovery import (
+from tpchart.store.file.lock import DatabaseLock, read_record
+from tpchart.store.file.private import tighten, tighten_folder
+from tpchart.store.file.restore import (
     BACKUP_FOLDER_SETTING,
     SIDECARS,
     chosen_backup_folder,
     left_behind,
     restoring_path,
 )
-from tpchart.store.startup_check import CHECK_BEFORE_OPENING_BYTES
-from tpchart.store.wal import inspect_wal
+from tpchart.store.file.startup_check import CHECK_BEFORE_OPENING_BYTES
+from tpchart.store.file.wal import inspect_wal
 
 log = logging.getLogger("tpchart.store")
 

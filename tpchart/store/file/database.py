@@ -14,8 +14,8 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from tpchart.store.errors import DatabaseDamaged, DatabaseRefused
-from tpchart.store.private import private_folder, touch_private
-from tpchart.store.schema import APPLICATION_ID, SCHEMA_VERSION, migrate
+from tpchart.store.file.private import private_folder, touch_private
+from tpchart.store.records.schema import APPLICATION_ID, SCHEMA_VERSION, migrate
 
 __all__ = ["DatabaseDamaged", "DatabaseRefused", "check_openable", "configure", "connect"]
 

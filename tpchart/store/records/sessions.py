@@ -9,9 +9,9 @@ from tpchart.core.errors import SignedRecordError, ValidationError
 from tpchart.core.screening import parse_precautions, parse_red_flags
 from tpchart.core.session import AdverseEvent, LikelyCause, Session, SessionStatus
 from tpchart.core.validation import check_text_for_saving
-from tpchart.store import audit
-from tpchart.store.context import Context
-from tpchart.store.rows import from_json, now, to_datetime, to_json, to_text
+from tpchart.store.records import audit
+from tpchart.store.records.context import Context
+from tpchart.store.records.rows import from_json, now, to_datetime, to_json, to_text
 
 
 def _to_row(s: Session) -> dict[str, Any]:

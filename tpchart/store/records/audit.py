@@ -3,7 +3,7 @@
 The trail is a hash chain: each row stores the previous row's hash and a SHA-256 of
 its own stored text together with that previous hash, so altering, removing or
 inserting an audit row outside the app breaks the chain from that row on
-(``tpchart.store.tamper`` walks it). Each row also keeps the full after-image of the
+(``tpchart.store.records.tamper`` walks it). Each row also keeps the full after-image of the
 clinical row it changed, which is what a later out-of-app edit is compared against.
 """
 
@@ -18,7 +18,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from tpchart.core.audit import AuditEntry
-from tpchart.store.rows import from_json, now, to_datetime, to_json, to_text
+from tpchart.store.records.rows import from_json, now, to_datetime, to_json, to_text
 
 log = logging.getLogger("tpchart.store")
 

@@ -17,7 +17,7 @@ import json
 import sqlite3
 from typing import Any
 
-from tpchart.store.audit import GENESIS, HASHED_COLUMNS, link_hash
+from tpchart.store.records.audit import GENESIS, HASHED_COLUMNS, link_hash
 
 # Tables whose every change the app audits with a full after-image.
 CLINICAL_TABLES = ("practitioners", "patients", "sessions", "trigger_points")

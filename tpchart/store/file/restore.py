@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from tpchart.store.backup import (
+from tpchart.store.errors import DatabaseRefused
+from tpchart.store.file.backup import (
     BackupFailed,
     BackupFile,
     backup_to,
@@ -30,12 +31,11 @@ from tpchart.store.backup import (
     newest_good_backup,
     verify_backup,
 )
-from tpchart.store.database import read_only_uri
-from tpchart.store.errors import DatabaseRefused
-from tpchart.store.health import check_file
-from tpchart.store.locations import backup_folder_for
-from tpchart.store.lock import DatabaseLock
-from tpchart.store.private import FILE_MODE, FOLDER_MODE
+from tpchart.store.file.database import read_only_uri
+from tpchart.store.file.health import check_file
+from tpchart.store.file.locations import backup_folder_for
+from tpchart.store.file.lock import DatabaseLock
+from tpchart.store.file.private import FILE_MODE, FOLDER_MODE
 
 # The settings key holding the folder the doctor chose for backups.
 BACKUP_FOLDER_SETTING = "backup_folder"
