@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 import sys
@@ -118,3 +119,15 @@ def test_out_of_range_numbers_are_refused_before_anything_runs(tmp_path, capsys,
     err = capsys.readouterr().err
     assert "Traceback" not in err and ("must be from 1 to" in err or "whole number" in err)
     assert not db.exists()
+
+
+def test_a_path_that_is_not_valid_text_is_refused_plainly(tmp_path, capsys):
+    # Bytes from another system's disk (os.fsdecode makes them lone surrogates) failed
+    # with a UnicodeEncodeError deep in SQLite, leaving a stray lock file behind.
+    db = os.fsdecode(bytes(tmp_path) + b"/\xff.db")
+    with pytest.raises(SystemExit) as stopped:
+        main(["demo", "--db", db])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "not valid text" in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []

@@ -126,13 +126,13 @@ def build_parser() -> argparse.ArgumentParser:
         prog="tpchart", description="Charting of myofascial trigger points and dry needling."
     )
     db_help = f"database file (default: {default_database()})"
-    parser.add_argument("--db", type=Path, default=default_database(), help=db_help)
+    parser.add_argument("--db", type=_path, default=default_database(), help=db_help)
     parser.set_defaults(func=cmd_gui)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     def command(name: str, func, help_text: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text)
-        sub.add_argument("--db", type=Path, default=default_database(), help=db_help)
+        sub.add_argument("--db", type=_path, default=default_database(), help=db_help)
         sub.set_defaults(func=func)
         return sub
 
@@ -147,17 +147,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     backup = command("backup", cmd_backup, "copy the database safely into a folder")
     backup.add_argument(
-        "--to", type=Path, metavar="DIR", help="backup folder (default: the one set in the app)"
+        "--to", type=_path, metavar="DIR", help="backup folder (default: the one set in the app)"
     )
     restore = command(
         "restore", cmd_restore, "replace the database with a verified backup (kept aside first)"
     )
     restore.add_argument(
-        "--from", dest="source", type=Path, required=True, metavar="BACKUP",
+        "--from", dest="source", type=_path, required=True, metavar="BACKUP",
         help="a backup file, or a folder to take its newest good backup",
     )  # fmt: skip
     restore.add_argument(
-        "--backups", type=Path, metavar="DIR",
+        "--backups", type=_path, metavar="DIR",
         help="where the safety backup of the current file goes (default: the app's folder)",
     )  # fmt: skip
     export = command("export-pdf", cmd_export_pdf, "write a session summary or progress report PDF")
@@ -165,13 +165,26 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--session", type=_positive, metavar="ID", help="the session to summarise")
     which.add_argument("--patient", type=_positive, metavar="ID", help="the patient (--progress)")
     export.add_argument("--progress", action="store_true", help="the patient's progress report")
-    export.add_argument("-o", "--output", type=Path, required=True, metavar="FILE", help="the PDF")
+    export.add_argument("-o", "--output", type=_path, required=True, metavar="FILE", help="the PDF")
     bench_help = "measure speed and memory on synthetic clinics (about 10 minutes; --quick: 1)"
     bench = commands.add_parser("bench", help=bench_help, description=bench_help)
     bench.add_argument("--quick", action="store_true", help="smaller clinics, fewer repeats")
-    bench.add_argument("--json", type=Path, metavar="FILE", help="also write the results as JSON")
+    bench.add_argument("--json", type=_path, metavar="FILE", help="also write the results as JSON")
     bench.set_defaults(func=cmd_bench)
     return parser
+
+
+def _path(text: str) -> Path:
+    """An argparse type: a path SQLite and every file dialog can use. A name with bytes
+    that are not UTF-8 (from another system's disk) would fail deep inside SQLite."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = text.encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace")
+        raise argparse.ArgumentTypeError(
+            f"the path {shown} has characters that are not valid text; rename it"
+        ) from None
+    return Path(text)
 
 
 # The largest id SQLite can store (a 64-bit signed integer).

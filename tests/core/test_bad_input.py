@@ -35,6 +35,10 @@ INVISIBLE = [
     pytest.param("\u0301", id="lone-combining-mark"),
     pytest.param("\u3000", id="ideographic-space"),
     pytest.param(" \u200b\u00a0\u200d\t", id="mixed"),
+    # Filed as letters or symbols but drawing nothing (found by a hostile tester).
+    pytest.param("\u3164\u3164", id="hangul-filler"),
+    pytest.param("\u115f", id="hangul-choseong-filler"),
+    pytest.param("\u2800\u2800", id="braille-blank"),
 ]
 REAL_NAMES = [
     "陈美玲",

@@ -123,3 +123,35 @@ def test_check_while_the_app_writes_never_reports_false_tampering(db_path, tmp_p
         writer.kill()
         writer.wait()
     assert output.read_text().count("\n") > 20  # it really was writing meanwhile
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    ["DROP TABLE audit_log", "ALTER TABLE audit_log DROP COLUMN hash",
+     "PRAGMA application_id = 0"],
+    ids=["audit trail dropped", "hash column dropped", "application id zeroed"],
+)  # fmt: skip
+def test_check_is_not_fooled_by_removing_what_it_checks(clinic, tamper):
+    # Found by a hostile tester: with the trail (or its chain) gone there was nothing
+    # to compare, and check said "Audit trail: ok" over a forged name.
+    conn = sqlite3.connect(clinic)
+    conn.execute("UPDATE patients SET full_name = 'Forged' WHERE id = 1")
+    conn.executescript("DROP TRIGGER IF EXISTS audit_log_no_delete;" if "audit" in tamper else "")
+    for trigger in [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'"
+        )
+    ]:
+        conn.execute(f"DROP TRIGGER {trigger}")  # fmt: skip
+    conn.execute(tamper)
+    conn.commit()
+    conn.close()
+    code, output = _check(clinic)
+    assert code == Verdict.DAMAGED, output
+    assert "ok" not in output.split("Audit trail:")[-1][:5]
+
+
+def test_check_of_a_path_through_a_file_is_missing(clinic):
+    code, output = _check(clinic / "x.db")
+    assert code == Verdict.MISSING and "There is no database at" in output

@@ -51,20 +51,29 @@ def _target(db: Path, kind: str) -> Path:
     if kind == "folder":
         (folder / "reports").mkdir()
         return folder / "reports"
+    if kind == "pipe":  # reading a pipe's first bytes would wait forever
+        os.mkfifo(folder / "visit.pdf")
+        return folder / "visit.pdf"
+    if kind == "journal through a link":  # the database named by a link to it
+        (folder / "links").mkdir()
+        (folder / "links" / db.name).symlink_to(db)
+        return db.with_name(db.name + "-journal")
     return db
 
 
 KINDS = ["database", "-wal", "-shm", "-journal", ".lock", ".restoring", "symlink",
-         "hard link", "backup", "other database", "letter", "folder"]  # fmt: skip
+         "hard link", "backup", "other database", "letter", "folder", "pipe",
+         "journal through a link"]  # fmt: skip
 
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_export_pdf_never_overwrites_the_database_or_any_file_of_records(clinic, kind):
     target = _target(clinic, kind)
-    existed = target.exists() and target.is_file()
+    existed = target.is_file()
     before = _digest(target) if existed else None
     database_before = _digest(clinic)
-    result = run_tpchart("export-pdf", "--db", str(clinic), "--session", "1", "-o", str(target))
+    db = clinic.parent / "links" / clinic.name if kind == "journal through a link" else clinic
+    result = run_tpchart("export-pdf", "--db", str(db), "--session", "1", "-o", str(target))
     assert result.returncode == 2, result.stdout
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert "nothing was written" in result.stderr.lower()
@@ -72,7 +81,7 @@ def test_export_pdf_never_overwrites_the_database_or_any_file_of_records(clinic,
         assert target.read_bytes().startswith(b"{")
     elif existed:
         assert _digest(target) == before
-    elif not target.is_dir():
+    elif not target.is_dir() and kind != "pipe":
         assert not target.exists()
     assert _digest(clinic) == database_before
     assert check_database(clinic).ok

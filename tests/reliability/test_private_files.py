@@ -13,6 +13,7 @@ import pytest
 
 from tpchart.store import Store
 from tpchart.store.autobackup import AutoBackup
+from tpchart.store.file import backup_to, rotate
 from tpchart.store.file.locations import default_backup_folder, default_database, log_folder
 from tpchart.store.file.logfile import setup_logging
 
@@ -85,3 +86,10 @@ def _doctor():
     from tpchart.core.practitioner import Practitioner
 
     return Practitioner(name="Dr Ana Souza")
+
+
+def test_backups_an_older_version_left_readable_are_made_private(clinic, tmp_path):
+    old = backup_to(clinic, tmp_path / "b")
+    old.chmod(0o644)  # as versions before issue 11 wrote them
+    rotate(tmp_path / "b")  # every backup's folder is rotated after each new backup
+    assert _mode(old) == 0o600

@@ -215,3 +215,54 @@ def test_an_interrupted_restore_is_said_at_the_next_start(clinic):
     with Store.open(clinic) as store:
         assert any("restore" in w and "interrupted" in w for w in store.warnings)
         assert store.patients.count() == 2
+
+
+def test_a_missing_database_with_only_its_wal_left_is_refused_every_time(clinic):
+    # Found by a hostile tester: with the lock file gone too, the first refused open
+    # wrote a fresh lock record ("no data"), and the second opened an empty clinic,
+    # deleting the -wal that held the records.
+    with Store.open(clinic) as store:
+        store.practitioner_id = store.practitioners.all()[0].id
+        wal = clinic.with_name(clinic.name + "-wal")
+        for n in range(3, 8):
+            add_patient(store, n)
+        saved = wal.read_bytes()
+    wal.write_bytes(saved)  # as a crash would leave it
+    clinic.unlink()
+    clinic.with_name(clinic.name + ".lock").unlink()
+    for _ in range(3):
+        with pytest.raises(DatabaseDamaged, match="missing, although"):
+            Store.open(clinic)
+        assert wal.read_bytes() == saved and not clinic.exists()
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace")
+def test_a_kill_while_the_lock_record_is_written_keeps_its_evidence(clinic):
+    # The record was truncated, then written: a kill between the two emptied it, and
+    # with it the evidence that records existed.
+    clinic.unlink()
+    for when in range(1, 6):
+        subprocess.run(
+            ["strace", "-f", "-qq", "-o", os.devnull, "-e", "trace=write,ftruncate",
+             "-e", f"inject=write,ftruncate:signal=SIGKILL:when={when}",
+             sys.executable, str(ROOT / "main.py"), "demo", "--db", str(clinic)],
+            env=_env(), capture_output=True, timeout=120,
+        )  # fmt: skip
+        assert read_record(clinic)["had_data"], when
+        with pytest.raises(DatabaseDamaged, match="missing, although"):
+            Store.open(clinic)
+
+
+def test_restore_through_a_symlink_restores_the_real_file_and_keeps_the_link(
+    clinic, tmp_path, before_and_after
+):
+    backup, old, restored = before_and_after
+    link = tmp_path / "links" / "clinic.db"
+    link.parent.mkdir()
+    link.symlink_to(clinic)
+    result = subprocess.run(_restore_command(link, backup, tmp_path / "safety"), env=_env(),
+                            capture_output=True, text=True)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert link.is_symlink() and _names(clinic) == restored
+    kept = list(clinic.parent.glob("clinic.replaced-*.db"))
+    assert kept and not kept[0].is_symlink() and _names(kept[0]) == old

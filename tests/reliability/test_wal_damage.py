@@ -94,3 +94,14 @@ def test_an_intact_wal_after_a_crash_opens_with_every_acknowledged_write(crashed
     assert check_database(crashed).ok
     with Store.open(crashed) as store:
         assert store.patients.count() == 60
+
+
+def test_a_damaged_wal_reached_through_a_symlink_is_refused(crashed, tmp_path):
+    # The -wal is beside the real file, not beside the link: look there.
+    _flip(crashed.with_name(crashed.name + "-wal"), 17)
+    link = tmp_path / "links" / "clinic.db"
+    link.parent.mkdir()
+    link.symlink_to(crashed)
+    with pytest.raises(DatabaseDamaged, match="saved change"):
+        Store.open(link)
+    assert run_tpchart("check", "--db", str(link)).returncode == Verdict.DAMAGED

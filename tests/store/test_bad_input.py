@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tpchart.core.errors import ValidationError
+from tpchart.core.errors import NotFoundError, ValidationError
 from tpchart.core.patient import Patient
 from tpchart.core.practitioner import Practitioner
 from tpchart.core.regions import Side, View
@@ -352,3 +352,14 @@ def test_old_rows_take_edits_of_their_other_fields(store, legacy):
     renamed = replace(patient, full_name="\u2060")
     refuses(store, lambda: store.patients.update(renamed), "Full name is required")
     refuses(store, lambda: store.points.update(replace(point, x=810.0)), "Body-map region")
+
+
+def test_find_with_a_pasted_page_of_words_does_not_raise(store, patient):
+    # Found by a hostile tester: 500+ words made a query SQLite refuses.
+    assert store.patients.find(" ".join(f"word{n}" for n in range(600))) == []
+
+
+@pytest.mark.parametrize("row_id", [2**63, 2**70, -(2**63) - 1])
+def test_ids_beyond_what_sqlite_stores_are_simply_not_found(store, row_id):
+    with pytest.raises(NotFoundError):
+        store.patients.get(row_id)

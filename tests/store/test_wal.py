@@ -8,6 +8,7 @@ report against what SQLite itself then does with the copy.
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import sqlite3
 import struct
@@ -425,3 +426,32 @@ def test_a_1000_page_wal_is_read_in_well_under_a_second(tmp_path):
         best = min(best, time.perf_counter() - start)
     assert report.transactions == report.kept_transactions == 1000
     assert best < 0.5, f"{best:.3f} s"
+
+
+def _overwrite(wal: Path, offset: int, data: bytes) -> None:
+    content = bytearray(wal.read_bytes())
+    content[offset : offset + len(data)] = data
+    wal.write_bytes(bytes(content))
+
+
+@pytest.mark.parametrize(
+    ("first", "count", "what"),
+    [(12, 1, "zeros"), (12, 1, "random header"), (9, 11, "zeros")],
+    ids=["one frame zeroed", "a frame header overwritten", "frames 10-20 zeroed"],
+)
+def test_whole_frames_after_a_wiped_stretch_still_prove_the_loss(crashed, first, count, what):
+    # Found by a hostile tester: a zeroed block or a scrambled frame header has neither
+    # the salts nor a chaining checksum, and the walk used to stop there as if the log
+    # ended, so SQLite silently dropped everything after it.
+    wal = wal_of(crashed)
+    size = frame_offset(1) - frame_offset(0)
+    if what == "zeros":
+        _overwrite(wal, frame_offset(first), bytes(size * count))
+    else:
+        _overwrite(
+            wal, frame_offset(first), bytes(random.Random(5).randrange(256) for _ in range(24))
+        )
+    report = inspect_wal(crashed)
+    seen = rows_sqlite_sees(crashed)
+    assert seen == first and report.kept_transactions == seen
+    assert report.damaged and report.lost_transactions >= ROWS - first - count

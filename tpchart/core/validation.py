@@ -93,12 +93,17 @@ def check_text_for_saving(label: str, value: str, *, required: bool = False) -> 
         raise ValidationError(f"{label} is required: it has only invisible characters")
 
 
+# Characters Unicode files as letters or symbols that draw nothing: the Hangul fillers
+# and the blank braille pattern.
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
 def has_visible_text(value: str) -> bool:
     """True when ``value`` has a character that shows: a letter, number, punctuation mark
     or symbol (Unicode categories L*, N*, P*, S*). Spaces (Z*), controls (Cc), format
     characters such as zero-width spaces, joiners and the soft hyphen (Cf) and combining
     marks on their own (M*) do not count; inside a real name they are kept as typed."""
-    return any(unicodedata.category(c)[0] in "LNPS" for c in value)
+    return any(unicodedata.category(c)[0] in "LNPS" and c not in _BLANK_LETTERS for c in value)
 
 
 def check_visit_time(label: str, value: datetime | None, now: datetime | None = None) -> None:

@@ -106,7 +106,7 @@ def require_recordable(store: Store) -> None:
 
 def refuse_unsafe_target(target: Path, database: Path) -> None:
     """Raise DisclosureRefused when writing a PDF at ``target`` could destroy records."""
-    database = Path(database)
+    database = Path(database).resolve()  # a link's target keeps its working files
     sidecars = [database.with_name(database.name + s) for s in SIDECARS]
     protected = [database, *sidecars, lock_path(database), restoring_path(database)]
     resolved = target.resolve()
@@ -124,6 +124,10 @@ def refuse_unsafe_target(target: Path, database: Path) -> None:
         )
     if not target.exists():
         return
+    if not target.is_file():  # a pipe, a device: reading its header could wait forever
+        raise DisclosureRefused(
+            f"{target} is not an ordinary file; give the PDF a file name. Nothing was written."
+        )
     try:
         with open(target, "rb") as handle:
             head = handle.read(16)

@@ -71,17 +71,17 @@ def backup_to(
     temporary = target.with_name(target.name + ".partial")
     try:
         _copy(source, temporary)
-        report = check_file(temporary)
-        if not report.ok:
-            raise BackupFailed(
-                "The backup did not pass the integrity check: " + "; ".join(report.lines())
-            )
+        verify_backup(temporary)  # whole, and a tpchart database (not /dev/null's nothing)
         fsync_file(temporary)
         os.replace(temporary, target)
         fsync_folder(folder)
     except (OSError, sqlite3.Error) as exc:
         temporary.unlink(missing_ok=True)
         raise BackupFailed(_failure_words(source, folder, exc)) from exc
+    except BackupFailed as exc:
+        temporary.unlink(missing_ok=True)
+        reason = str(exc).removeprefix(f"{temporary} ")
+        raise BackupFailed(f"{source} {reason}; no backup was made.") from exc
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise

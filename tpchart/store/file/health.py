@@ -10,7 +10,9 @@ next open, and that state is what is checked.
 
 from __future__ import annotations
 
+import os
 import shutil
+import socket
 import sqlite3
 import stat
 import tempfile
@@ -23,6 +25,7 @@ from pathlib import Path
 from tpchart.core.errors import TpchartError
 from tpchart.store.errors import DatabaseRefused
 from tpchart.store.file.database import inspect, read_only_uri, refuse_unreadable_wal
+from tpchart.store.file.lock import read_record
 from tpchart.store.file.wal import inspect_wal
 from tpchart.store.records.schema import APPLICATION_ID, SCHEMA_VERSION
 from tpchart.store.records.tamper import audit_findings
@@ -96,7 +99,7 @@ def check_database(path: Path) -> HealthReport:
     """Everything ``tpchart check`` says about ``path``: first what the file is (a
     folder, an empty file, another program's database, one from a newer tpchart),
     then, for a tpchart database, the full integrity check and the audit trail."""
-    path = Path(path)
+    path = Path(path).resolve()  # the -wal and -journal are beside the real file
     refused = _not_a_tpchart_database(path)
     if refused is not None:
         verdict, reason = refused
@@ -115,7 +118,7 @@ def _not_a_tpchart_database(path: Path) -> tuple[Verdict, str] | None:
             return Verdict.NOT_TPCHART, "The file is empty (0 bytes): it holds no database."
         with open(path, "rb") as handle:
             header = handle.read(len(SQLITE_HEADER))
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return Verdict.MISSING, "There is no file at this path."
     except PermissionError:
         return Verdict.UNREADABLE, "This user may not read the file."
@@ -123,7 +126,7 @@ def _not_a_tpchart_database(path: Path) -> tuple[Verdict, str] | None:
         return Verdict.UNREADABLE, f"The file cannot be read ({exc.strerror or exc})."
     if header != SQLITE_HEADER:
         return Verdict.NOT_TPCHART, "The file is not a database (it is not an SQLite file)."
-    if inspect_wal(path).damaged:
+    if _wal_damage(path):
         return None  # what the file says of itself may be in the lost part: check_file says
     try:
         refuse_unreadable_wal(path)
@@ -133,6 +136,12 @@ def _not_a_tpchart_database(path: Path) -> tuple[Verdict, str] | None:
         app_id, version, _ = inspect(path)
     except TpchartError:
         return None  # a hot journal or damage: the checks below say which
+    if app_id != APPLICATION_ID and _migrated_by_tpchart(path):
+        return (
+            Verdict.DAMAGED,
+            "This is a tpchart database whose application id was changed outside tpchart: "
+            "restore a backup, or ask for help before using it.",
+        )
     if app_id != APPLICATION_ID:
         return (
             Verdict.NOT_TPCHART,
@@ -147,14 +156,56 @@ def _not_a_tpchart_database(path: Path) -> tuple[Verdict, str] | None:
     return None
 
 
+def _migrated_by_tpchart(path: Path) -> bool:
+    """True when the file's migrations table says tpchart built its schema."""
+    try:
+        conn = sqlite3.connect(read_only_uri(path), uri=True)
+        try:
+            row = conn.execute(
+                "SELECT count(*) FROM _sqlite_migrations WHERE migration_set = 'tpchart'"
+            ).fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+    return bool(row and row[0])
+
+
+def _wal_damage(path: Path) -> str:
+    """What a damaged -wal would cost ("" when sound). A -wal that a running tpchart is
+    writing is that process's own, checked when it opened the file and grown by its
+    commits since; reading it from outside would only race its writes."""
+    if _written_by_a_running_tpchart(path):
+        return ""
+    return inspect_wal(path).problem
+
+
+def _written_by_a_running_tpchart(path: Path) -> bool:
+    """True when the lock record names a live process on this computer (this one
+    included: the app's own checks after opening) as the database's writer."""
+    record = read_record(path) or {}
+    pid = record.get("pid")
+    if record.get("state") != "open" or record.get("host") != socket.gethostname():
+        return False
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)  # signal 0: is it there?
+    except PermissionError:
+        return True  # alive, another user's
+    except OSError:
+        return False  # gone: a crash left the record saying "open"
+    return True
+
+
 def check_file(path: Path, full: bool = True, audit: bool = False) -> HealthReport:
     """Run ``integrity_check`` (or the faster ``quick_check``), ``foreign_key_check``
     and, with ``audit``, the tamper checks, in one read transaction on a read-only
     connection; a damaged -wal is reported before SQLite would drop its changes."""
-    path = Path(path)
-    wal = inspect_wal(path)
-    if wal.damaged:
-        return HealthReport(path, [wal.problem], [], None, full)
+    path = Path(path).resolve()  # the -wal and -journal are beside the real file
+    problem = _wal_damage(path)
+    if problem:
+        return HealthReport(path, [problem], [], None, full)
     notes = []
     with _rolled_back(path) as readable:
         if readable != path:

@@ -36,6 +36,8 @@ from tpchart.store.file.private import FILE_MODE, private_folder, tighten, touch
 
 log = logging.getLogger("tpchart.store")
 
+# The record's size on disk: every record is padded to it and written in one call.
+RECORD_SIZE = 1024
 # Windows cannot read a locked byte range, so the lock covers one byte far past the text.
 _WINDOWS_LOCK_OFFSET = 1 << 20
 
@@ -138,6 +140,12 @@ class DatabaseLock:
         if self._fd is not None:
             self._write("open")
 
+    def remember_data(self) -> None:
+        """Records were found missing: keep saying so at every later open, until the
+        doctor chooses to start empty (a refused open must stay refused)."""
+        self._had_data = True
+        self.refresh()
+
     def forget_data(self) -> None:
         """The doctor chose to start an empty database here: an empty file is no longer
         evidence of lost records."""
@@ -147,13 +155,14 @@ class DatabaseLock:
         self.refresh()
 
     def release(self, clean: bool = True) -> None:
-        """Record a clean close (unless ``clean`` is False) and drop the lock."""
+        """Record a clean close ("closed") or not ("unclean": the next open runs the full
+        check) and drop the lock. Only a holder that died leaves "open" behind, so
+        "open" with a live process means the database is being written now."""
         if self._fd is None:
             return
         fd, self._fd = self._fd, None
         try:
-            if clean:
-                _write(fd, "closed", self._has_data())
+            _write(fd, "closed" if clean else "unclean", self._has_data())
         finally:
             self._release_file()
             _unlock(fd)
@@ -209,12 +218,13 @@ def _write(fd: int, state: str, had_data: bool) -> None:
         # Lets the next start tell an emptied or deleted database from one never written.
         "had_data": had_data,
         "pid": os.getpid(),
-        "host": socket.gethostname(),
+        "host": socket.gethostname()[:255],  # at most 255 by POSIX: the record fits
         "since": datetime.now().astimezone().isoformat(timespec="seconds"),
     }
-    data = json.dumps(record).encode()
+    # One write of a fixed size over the old record, never truncate-then-write: a kill
+    # between those two would leave an empty record and lose the "had data" evidence.
+    data = json.dumps(record).encode().ljust(RECORD_SIZE)
     os.lseek(fd, 0, os.SEEK_SET)
-    os.ftruncate(fd, 0)
     os.write(fd, data)
     os.fsync(fd)
 

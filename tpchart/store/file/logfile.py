@@ -11,7 +11,7 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 from tpchart.store.file.locations import log_folder
-from tpchart.store.file.private import tighten, tighten_folder, touch_private
+from tpchart.store.file.private import private_folder, tighten, tighten_folder, touch_private
 
 LOG_NAME = "tpchart.log"
 
@@ -28,8 +28,7 @@ class PrivateLog(RotatingFileHandler):
 
 def setup_logging(folder: Path | None = None) -> Path:
     """A rotating log file (1 MB x 5) for everything tpchart logs; returns its path."""
-    folder = folder or log_folder()
-    tighten_folder(folder)
+    folder = private_folder(folder or log_folder())
     path = folder / LOG_NAME
     logger = logging.getLogger("tpchart")
     if not any(getattr(h, "baseFilename", None) == str(path) for h in logger.handlers):
@@ -37,6 +36,7 @@ def setup_logging(folder: Path | None = None) -> Path:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         logger.addHandler(handler)
     logger.setLevel(logging.INFO)
+    tighten_folder(folder)  # after the handler: what it says goes to the log, not a terminal
     return path
 
 

@@ -67,7 +67,8 @@ def open_database(
     the file or its folder cannot be written. ``defer_check`` lets the quick_check of a
     large file after a clean exit run beside the window (``startup_check``). Raises
     DatabaseInUse, DatabaseDamaged or DatabaseRefused, always leaving the file as it was."""
-    path = Path(path)
+    # The real file: its -wal, -journal and lock are beside it, not beside a link to it.
+    path = Path(path).resolve()
     if path.exists() and not path.is_file():
         raise DatabaseRefused(f"{path} is not a database file (it is a folder or a device).")
     if read_only is None:
@@ -168,6 +169,8 @@ def _refuse_lost(path: Path, lock: DatabaseLock | None, backup_folder: Path | No
                     f.name for f in found
                 )
     if evidence:
+        if lock is not None:
+            lock.remember_data()
         state = "empty" if path.exists() else "missing"
         raise DatabaseLost(
             f"{path} is {state}, although {evidence}. It was not changed and nothing was "

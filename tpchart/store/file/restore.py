@@ -121,7 +121,8 @@ def restore_backup(
     (when healthy) and kept aside under a ``replaced-`` (or ``damaged-``) name, so a
     restore can itself be undone. The database must not be open; ``lock`` is the
     caller's lock, else one is taken here (so a running app refuses the restore)."""
-    database, backup = Path(database), Path(backup)
+    # Through a link the real file is restored (the link stays a link) and kept aside.
+    database, backup = Path(database).resolve(), Path(backup)
     verify_backup(backup)
     own = None
     if lock is None:

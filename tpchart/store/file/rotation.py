@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from tpchart.store.file.backup import BackupFile, list_backups
+from tpchart.store.file.private import tighten
 
 log = logging.getLogger("tpchart.store")
 
@@ -60,6 +61,8 @@ def rotate(
         if backup.path not in kept:
             backup.path.unlink(missing_ok=True)
             removed.append(backup.path)
+        else:
+            tighten(backup.path)  # a backup an older version left readable by others
     cutoff = (now.timestamp() if now else time.time()) - 3600
     for partial in Path(folder).glob("tpchart-*.partial"):
         if partial.stat().st_mtime < cutoff:

@@ -21,13 +21,17 @@ never written.
 
 from __future__ import annotations
 
+import logging
 import struct
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 __all__ = ["WAL_MAGIC", "WAL_VERSION", "WalReport", "inspect_wal", "wal_checksum"]
+
+log = logging.getLogger("tpchart.store")
 
 WAL_MAGIC = 0x377F0682
 """The WAL magic number with the low bit clear; the low bit set means big-endian checksums."""
@@ -125,8 +129,42 @@ def inspect_wal(database: Path) -> WalReport:
 
     A missing or empty ``-wal``, one shorter than a header, one with a valid header and
     no frames, and one ending in a partial frame (normal after a crash) are healthy.
-    Read errors such as a denied permission raise :class:`OSError`."""
+    A -wal that a running tpchart is writing (``check`` beside the app) is read until
+    two looks agree: a frame caught half-written would otherwise look damaged. One
+    that never holds still for long enough is not judged (reported healthy), since
+    the process writing it has validated it. Read errors such as a denied permission
+    raise :class:`OSError`."""
+    database = Path(database).resolve()  # beside the real file, not a link to it
     path = database.with_name(database.name + "-wal")
+    for attempt in range(STABLE_READ_TRIES):
+        before = _stamp(path)
+        if before is None:
+            return WalReport(path, False, False, 0, 0, 0, "")
+        report = _read(path)
+        if _stamp(path) == before:
+            return report
+        time.sleep(0.02 * (attempt + 1))  # a writer is busy: look again in a moment
+    log.info("%s kept changing while it was read; it was not judged", path)
+    return WalReport(path, True, True, 0, 0, 0, "")
+
+
+# How many times a -wal being written is read before it is left unjudged.
+STABLE_READ_TRIES = 8
+
+
+def _stamp(path: Path) -> tuple[int, int, bytes] | None:
+    """Size, modification time and header: a write changes one of them (the header is
+    for file systems whose clock is too coarse to tell two writes apart)."""
+    try:
+        info = path.stat()
+        with path.open("rb") as wal:
+            header = wal.read(HEADER_SIZE)
+    except FileNotFoundError:
+        return None
+    return info.st_size, info.st_mtime_ns, header
+
+
+def _read(path: Path) -> WalReport:
     try:
         wal = path.open("rb")
     except FileNotFoundError:
@@ -199,32 +237,41 @@ def _walk(
     checksum: tuple[int, int],
     trust_salts: bool,
 ) -> _Walk:
-    """Walk the frames of the current generation, chaining each frame's checksum from
-    the previous frame's stored one, starting from the header's stored ``checksum``.
+    """Walk every frame, chaining each frame's checksum from the previous frame's stored
+    one, starting from the header's stored ``checksum``. A frame is whole when it
+    carries the generation's salts and its checksum chains; frames of an earlier
+    generation (after a checkpoint restarted the log) carry other salts and never count.
+    The walk does not stop at a bad frame: whole frames after it (a zeroed block, a
+    frame header overwritten) are what proves that SQLite would drop written changes.
 
     With ``trust_salts`` (a valid header) the generation's salts are the header's;
     otherwise the first frame's, once it belongs to the header by its salts or by its
     checksum (a damaged header's salts may be the damaged field)."""
     frames = intact = commits = transactions = kept = first_bad = 0
-    for buffer, at in _frames(wal, page_size):
+    previous_ours = True  # the header, for the first frame
+    for position, (buffer, at) in enumerate(_frames(wal, page_size), start=1):
         pgno, commit, salt1, salt2, sum1, sum2 = _FRAME_HEADER.unpack_from(buffer, at)
         expected = _checksum(buffer, at, 8, big_endian, *checksum)
         expected = _checksum(buffer, at + FRAME_HEADER_SIZE, page_size, big_endian, *expected)
         chained = expected == (sum1, sum2)
-        if (salt1, salt2) != salts and not chained:
-            break  # left over from an earlier generation: the current one ends here
-        if not frames and not trust_salts:
+        if position == 1 and not trust_salts and ((salt1, salt2) == salts or chained):
             salts = (salt1, salt2)
-        frames += 1
-        whole = (salt1, salt2) == salts and chained and pgno
+        # Ours: the generation's salts, or a checksum chaining from a frame of ours (the
+        # checksum does not cover the salts, so an altered salt byte leaves it chaining).
+        # Frames of an earlier generation chain among themselves, never from ours.
+        same_salts = (salt1, salt2) == salts
+        ours = same_salts or (chained and previous_ours)
+        previous_ours = ours
+        frames += ours
+        whole = same_salts and chained and pgno  # what SQLite accepts
         if whole:
             intact += 1
         elif not first_bad:
-            first_bad = frames
-        if commit:
+            first_bad = position
+        if commit and ours:
             commits += 1
-            # A transaction counts as written once an intact commit frame proves it (or
-            # a later one). Bad commit frames at the very end prove nothing: a process
+            # A transaction counts as written once a whole commit frame proves it (or a
+            # later one). Bad commit frames at the very end prove nothing: a process
             # killed between writing a frame's header and its page leaves exactly that,
             # for a commit that never returned.
             if whole:

@@ -89,6 +89,8 @@ class Context:
 
     def row(self, table: str, row_id: int, what: str) -> dict[str, Any]:
         """One row as a dict, or NotFoundError naming the record in plain words."""
+        if not -(2**63) <= row_id < 2**63:  # beyond what SQLite can store: no such row
+            raise NotFoundError(f"{what} {row_id} does not exist")
         cursor = self.db.execute(f"SELECT * FROM [{table}] WHERE id = ?", [row_id])
         values = cursor.fetchone()
         if values is None:

@@ -36,6 +36,10 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
 
 
+# How many typed words a search uses.
+MAX_WORDS = 12
+
+
 def _plain(word: str) -> str:
     """Without accents, so "muller" finds "Müller" and "alvarez" finds "Álvarez"."""
     return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
@@ -166,7 +170,9 @@ class Patients:
                     f"SELECT * FROM patients WHERE 1{archived} ORDER BY full_name LIMIT ?", [limit]
                 )
             ]
-        words = sorted({_plain(w) for w in _WORD_SPLIT.split(_fold(query)) if w})
+        # A name has a handful of words; a pasted page has hundreds, more than one query
+        # may join (SQLite's limit is 500 terms): the first few narrow it down enough.
+        words = sorted({_plain(w) for w in _WORD_SPLIT.split(_fold(query)) if w})[:MAX_WORDS]
         branches, params = [], []
         if words:
             branches.append(

@@ -29,8 +29,10 @@ MAX_FINDINGS = 20
 def audit_findings(conn: sqlite3.Connection) -> list[str]:
     """Plain-words findings, empty when the trail and the clinical rows agree.
     The first broken link of the chain is reported (everything after it is suspect)."""
-    columns = {row[1] for row in conn.execute("PRAGMA table_info(audit_log)")}
-    if "hash" not in columns:
+    missing = _missing_schema(conn)
+    if missing:
+        return missing  # without these, nothing below can be trusted or even read
+    if conn.execute("PRAGMA user_version").fetchone()[0] < CHAINED_SINCE:
         return []  # a database from before the chain existed: nothing to verify
     findings: list[str] = []
     last_image: dict[tuple[str, Any], tuple[str, str | None]] = {}
@@ -53,6 +55,35 @@ def audit_findings(conn: sqlite3.Connection) -> list[str]:
     findings += _settings_findings(conn, last_image)
     if len(findings) > MAX_FINDINGS:
         findings = [*findings[:MAX_FINDINGS], f"... and {len(findings) - MAX_FINDINGS} more"]
+    return findings
+
+
+# The schema version (migration) that added the audit hash chain.
+CHAINED_SINCE = 2
+
+# Tables every tpchart database has, and the columns the checks rely on.
+REQUIRED_TABLES = (
+    "practitioners", "patients", "sessions", "trigger_points", "session_versions",
+    "amendments", "audit_log", "settings",
+)  # fmt: skip
+
+
+def _missing_schema(conn: sqlite3.Connection) -> list[str]:
+    """A table or the chain's columns dropped outside tpchart: otherwise a check would
+    find nothing to compare and say "ok"."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version == 0:
+        return []  # no schema yet: a first start cut short holds no records
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    findings = [f"table {t} is missing: it was dropped outside tpchart" for t in REQUIRED_TABLES
+                if t not in tables]  # fmt: skip
+    if "audit_log" in tables and version >= CHAINED_SINCE:
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(audit_log)")}
+        for column in ("prev_hash", "hash"):
+            if column not in columns:
+                findings.append(
+                    f"audit_log has no {column} column: the hash chain was removed outside tpchart"
+                )
     return findings
 
 
