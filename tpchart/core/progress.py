@@ -132,9 +132,14 @@ class VisitSummary:
         return self.pain_after - self.pain_before
 
 
+
+def in_visit_order(sessions: Iterable[Session]) -> list[Session]:
+    """Sessions oldest first; two at the same minute in the order they were created."""
+    return sorted(sessions, key=lambda s: (s.started_at, s.id or 0))
+
 def visit_summaries(sessions: Sequence[Session], points: PointsBySession) -> list[VisitSummary]:
     """One summary per session, oldest first (sessions are sorted by start time)."""
-    ordered = sorted(sessions, key=lambda s: (s.started_at, s.id or 0))
+    ordered = in_visit_order(sessions)
     summaries = []
     for number, s in enumerate(ordered, start=1):
         pts = list(points.get(s.id or -1, ()))
@@ -224,7 +229,7 @@ def change_since_first(measure: Measure, sessions: Sequence[Session]) -> Change:
     """
     values = tuple(
         (s.started_at, float(v))
-        for s in sorted(sessions, key=lambda s: (s.started_at, s.id or 0))
+        for s in in_visit_order(sessions)
         if (v := measure.value(s)) is not None
     )
     verdict = _verdict(measure, values)
@@ -386,7 +391,7 @@ class MuscleProgress:
 def muscle_progress(sessions: Sequence[Session], points: PointsBySession) -> list[MuscleProgress]:
     """The per-muscle table, most treated first, then by name. Left and right are
     separate rows: a muscle treated on alternating sides is two muscles here."""
-    order = [s.id for s in sorted(sessions, key=lambda s: (s.started_at, s.id or 0))]
+    order = [s.id for s in in_visit_order(sessions)]
     by_key: dict[tuple[str, Side], dict[int, list[TriggerPoint]]] = {}
     for sid in order:
         for p in points.get(sid or -1, ()):
@@ -598,7 +603,7 @@ class PointTrack:
 def point_tracks(sessions: Sequence[Session], points: PointsBySession) -> list[PointTrack]:
     """Chains of the same point across consecutive visits (matched as in
     ``compare_points``), longest first: the points that keep coming back."""
-    order = [s.id or 0 for s in sorted(sessions, key=lambda s: (s.started_at, s.id or 0))]
+    order = [s.id or 0 for s in in_visit_order(sessions)]
     open_tracks: dict[int, list[int]] = {}  # point id -> session ids of its chain
     names: dict[int, str] = {}
     done: list[tuple[list[int], str]] = []
@@ -627,7 +632,7 @@ def point_tracks(sessions: Sequence[Session], points: PointsBySession) -> list[P
 def persistence_rate(sessions: Sequence[Session], points: PointsBySession) -> float | None:
     """Share of each visit's points found again at the next visit, over all pairs of
     consecutive visits; None with fewer than two visits with points."""
-    order = [s.id or 0 for s in sorted(sessions, key=lambda s: (s.started_at, s.id or 0))]
+    order = [s.id or 0 for s in in_visit_order(sessions)]
     found = total = 0
     for a, b in itertools.pairwise(order):
         earlier = points.get(a, ())
@@ -699,7 +704,7 @@ def heat_spots(
 def sessions_in_range(sessions: Sequence[Session], first_id: int, last_id: int) -> list[Session]:
     """The sessions from ``first_id`` to ``last_id`` inclusive, in visit order (the two
     may be given either way round)."""
-    ordered = sorted(sessions, key=lambda s: (s.started_at, s.id or 0))
+    ordered = in_visit_order(sessions)
     ids = [s.id for s in ordered]
     if first_id not in ids or last_id not in ids:
         return []

@@ -67,16 +67,6 @@ def print_session(
                   "sessions", session_id, SESSION_DOCUMENT)  # fmt: skip
 
 
-def print_progress(
-    parent: QWidget | None, store: Store, patient_id: int, preview: bool = True
-) -> bool:
-    """Print the patient's progress report (see print_session)."""
-    patient = store.patients.get(patient_id)
-    title = progress_file_name(patient).removesuffix(".pdf")
-    return _print(parent, store, lambda: progress_pdf(store, patient_id), title, preview,
-                  "patients", patient_id, PROGRESS_DOCUMENT)  # fmt: skip
-
-
 def _export(
     parent: QWidget | None, store: Store, name: str, build: Callable[[], bytes],
     table: str, row_id: int, document: str,
