@@ -26,18 +26,14 @@ from PySide6.QtCore import (
     Signal,
     qInstallMessageHandler,
 )
-from PySide6.QtGui import QAction, QFontDatabase
-from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from tpchart.store import DatabaseInUse, Store
 from tpchart.store.autobackup import AutoBackup
 from tpchart.store.file import BackupFailed, DatabaseLock, restore_backup, setup_logging, writable
 from tpchart.ui import recovery
-from tpchart.ui.backup_settings import (
-    BackupSettingsDialog,
-    install_backup_timer,
-    read_only_banner,
-)
+from tpchart.ui.backup_settings import BackupSettingsDialog
 from tpchart.ui.main_window import MainWindow
 from tpchart.ui.single_instance import InstanceServer, bring_forward, raise_window
 
@@ -50,13 +46,6 @@ RESTART = 1001
 def _qt_message(kind: QtMsgType, _context, message: str) -> None:
     level = logging.DEBUG if kind == QtMsgType.QtDebugMsg else logging.WARNING
     logging.getLogger("tpchart.qt").log(level, message)
-
-
-def _reloader(window: QMainWindow):
-    """What brings the window back in line with the database after a failed write."""
-    reload = getattr(window, "reload_from_store", None)
-    chart = getattr(window, "chart", None)
-    return reload or getattr(chart, "reload", None)
 
 
 class CheckAnswer(QObject):
@@ -77,7 +66,7 @@ class App:
         # A large file's quick_check runs beside the window; after it found damage the
         # reopen checks before the window, which leads to the damaged-file dialog.
         self.defer_check = True
-        self.window: QMainWindow | None = None
+        self.window: MainWindow | None = None
 
     def take_lock(self) -> bool:
         """Lock the database for writing; False when the doctor gives up instead."""
@@ -111,7 +100,7 @@ class App:
         if not store.read_only:
             QSettings().setValue(self._folder_key(), str(auto.folder))
         window = self.window = MainWindow(store)
-        hook.parent, hook.reload = window, _reloader(window)
+        hook.parent, hook.reload = window, window.reload_from_store
         self._attach(window, store, auto)
         window.show()
         recovery.show_warnings_once(store.warnings, window)
@@ -125,7 +114,7 @@ class App:
             store.close()
         return code
 
-    def _close_window(self, window: QMainWindow) -> None:
+    def _close_window(self, window: MainWindow) -> None:
         """Close a window still open (a restore ends the event loop first): without
         "quit on last window closed", which would end the next run's loop at once."""
         quit_on_close = self.qt.quitOnLastWindowClosed()
@@ -136,23 +125,17 @@ class App:
             self.qt.setQuitOnLastWindowClosed(quit_on_close)
         window.deleteLater()
 
-    def _attach(self, window: QMainWindow, store: Store, auto: AutoBackup) -> None:
-        """Hook the reliability pieces onto the window through its public Qt API."""
-        action = QAction("&Backups…", window, objectName="backupSettingsAction")
-        action.triggered.connect(lambda: self.show_backups(store, auto))
-        menu = getattr(window, "settings_menu", None)
-        if menu is None:
-            menu = window.menuBar().addMenu("&Settings")
-        menu.addAction(action)
-        window.backup_settings_action = action  # for the lead's menus and the tests
+    def _attach(self, window: MainWindow, store: Store, auto: AutoBackup) -> None:
+        """Give the window the reliability pieces, through its methods for the app."""
+        window.add_backups_action(lambda: self.show_backups(store, auto))
         if store.read_only:
             if writable(self.db_path):
                 reason = "the database is open in another tpchart window."
             else:
                 reason = "the database file cannot be written."
-            window.read_only_banner = read_only_banner(window, reason)
+            window.show_read_only(reason)
         else:
-            window.backup_timer = install_backup_timer(window, auto)
+            window.install_backup_timer(auto)
             server = InstanceServer(self.db_path, window)
             server.show_requested.connect(lambda: raise_window(window))
         if store.unclean_exit:
@@ -181,7 +164,7 @@ class App:
         result = restore_backup(self.db_path, backup, folder, lock=self.lock)
         log.warning("Restored from %s; previous file kept as %s", backup, result.kept_aside)
 
-    def _check_beside(self, window: QMainWindow, store: Store) -> None:
+    def _check_beside(self, window: MainWindow, store: Store) -> None:
         """Run a large file's start-up check while the doctor reads; on damage, say so
         and reopen through the damaged-file dialog (writes wait for the answer)."""
         if not store.check_pending:

@@ -15,6 +15,7 @@ from tpchart.core.session import Session
 from tpchart.core.trigger_point import PointKind, TwitchStrength
 from tpchart.store import Store
 from tpchart.ui.main_window import MainWindow
+from tpchart.ui.operations import Changed, What
 
 NECK = "back.neck.posterior.right"
 CHEST_LEFT = "front.chest.left"
@@ -315,7 +316,7 @@ def test_new_session_starts_a_visit_and_signing_locks_the_chart(qtbot, window, s
     click_region(qtbot, window, NECK)
     signed = store.sessions.update(replace(new, consent_given=True, consent_by="Patient"))
     signed = store.sessions.sign(signed.id)
-    window.visit_panel.session_changed.emit(signed)
+    window.operations.records_changed.emit(Changed(What.VISIT, signed))
     assert "signed" in window.header.title.text()
     assert window.chart.readonly_note.isVisible()
     assert "signed" in window.session_list.currentItem().text()
@@ -330,8 +331,8 @@ def test_export_pdf_from_the_menu_writes_the_summary(qtbot, window, store, tmp_p
     monkeypatch.setattr(
         QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), "PDF (*.pdf)")
     )
-    assert window.export_pdf_action.isEnabled()
-    window.export_pdf_action.trigger()
+    assert window.menus.export_pdf_action.isEnabled()
+    window.menus.export_pdf_action.trigger()
     text = "".join(page.extract_text() for page in PdfReader(target).pages)
     assert "Ana Chart" in text and "DRAFT" in text
     assert store.audit_trail()[-1].action == "export"
@@ -353,7 +354,8 @@ def test_read_only_database_shows_but_does_not_chart(qtbot, window, store, patie
         qtbot.addWidget(win)
         win.show()
         win.patients.select_patient(patient.id)
-        assert not win.new_patient_action.isEnabled() and not win.new_session_action.isEnabled()
+        m = win.menus
+        assert not m.new_patient_action.isEnabled() and not m.new_session_action.isEnabled()
         click_region(qtbot, win, NECK)
         assert reader.points.for_session(win.session.id) == []
         assert "read-only" in win.chart.readonly_note.text()

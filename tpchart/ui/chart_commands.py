@@ -2,9 +2,11 @@
 
 One command class serves add, move, edit, delete and carry forward: it holds the
 points' states before and after (None where a point does not exist) and applies
-one or the other in a single transaction, so the database always equals what
-the screen shows. A failed write marks the command obsolete (Qt drops it) and
-asks the chart to reload from the database.
+one or the other in a single transaction through ``Operations.write_points`` (the
+ui's one path for changes, with its one way of reporting a refusal), so the
+database always equals what the screen shows. A refused write marks the command
+obsolete (Qt drops it) and asks the chart to reload from the database; an
+unexpected error does the same before it reaches the app's exception hook.
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ from collections.abc import Callable
 from PySide6.QtGui import QUndoCommand
 
 from tpchart.core.trigger_point import TriggerPoint
-from tpchart.store import Store
+from tpchart.ui.operations import Operations, PointStates, Report
 
-State = dict[int, TriggerPoint | None]
+State = PointStates
 # What one apply did: (point before, point after), None where it does not exist.
 Change = tuple[TriggerPoint | None, TriggerPoint | None]
 
@@ -29,19 +31,21 @@ class PointsChange(QUndoCommand):
 
     def __init__(
         self,
-        store: Store,
+        operations: Operations,
         text: str,
         before: State,
         after: State,
         on_applied: Callable[[list[Change]], None],
-        on_failed: Callable[[Exception], None],
+        report: Report,
+        on_failed: Callable[[], None],
         merge_key: tuple[int, str] | None = None,
     ) -> None:
         super().__init__(text)
-        self._store = store
+        self._operations = operations
         self.before = before
         self.after = after
         self._on_applied = on_applied
+        self._report = report
         self._on_failed = on_failed
         self.merge_key = merge_key
         self.new_ids: list[int] = []
@@ -62,25 +66,19 @@ class PointsChange(QUndoCommand):
         return True
 
     def _apply(self, old: State, new: State) -> None:
-        changes: list[Change] = []
+        writes = None
         try:
-            with self._store.transaction():
-                for key, target in new.items():
-                    current = old.get(key)
-                    if target is None and current is not None:
-                        self._store.points.delete(current.id)  # type: ignore[arg-type]
-                        changes.append((current, None))
-                    elif target is not None and current is None:
-                        saved = self._store.points.add(target)
-                        if target.id is None:
-                            # Keep the id the database gave, so undo deletes that row
-                            # and redo brings the point back under the same id.
-                            self.after[key] = saved
-                        changes.append((None, saved))
-                    elif target is not None:
-                        changes.append((current, self._store.points.update(target)))
-        except Exception as exc:  # any failed write: the chart reloads from the database
-            self.setObsolete(True)
-            self._on_failed(exc)
+            writes = self._operations.write_points(old, new, self._report)
+        finally:
+            if writes is None:  # refused (and reported), or an unexpected error on its way
+                self.setObsolete(True)
+                self._on_failed()
+        if writes is None:
             return
-        self._on_applied(changes)
+        for key, before, saved in writes:
+            target = new[key]
+            if before is None and target is not None and target.id is None:
+                # Keep the id the database gave, so undo deletes that row
+                # and redo brings the point back under the same id.
+                self.after[key] = saved
+        self._on_applied([(before, saved) for _key, before, saved in writes])

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QPushButton,
     QTabBar,
     QVBoxLayout,
@@ -29,7 +28,6 @@ from PySide6.QtWidgets import (
 )
 
 from tpchart.core.charting import carried_forward, moved, place_point, with_twitch
-from tpchart.core.errors import TpchartError
 from tpchart.core.patient import Patient
 from tpchart.core.regions import REGIONS, View
 from tpchart.core.safety import Level, lung_cautions
@@ -40,6 +38,7 @@ from tpchart.ui.body_map_view import BodyMapScene, BodyMapView
 from tpchart.ui.chart_commands import Change, PointsChange, State
 from tpchart.ui.legend import Legend
 from tpchart.ui.markers import PointMarker
+from tpchart.ui.operations import Operations, message_box
 from tpchart.ui.style import CAUTION, INFO, WARNING, banner
 
 VIEW_TABS = [(View.FRONT, "Front", "F"), (View.BACK, "Back", "B"), (View.HEAD, "Head (sides)", "H")]
@@ -61,10 +60,14 @@ class ChartPanel(QWidget):
     points_changed = Signal()
     status_message = Signal(str)
 
-    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, store: Store, parent: QWidget | None = None, *, operations: Operations | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("chartPanel")
         self.store = store
+        # Changes go through the window's operations (a private one on its own).
+        self.operations = operations or Operations(store, self)
         self.session: Session | None = None
         self.patient: Patient | None = None
         self.points: dict[int, TriggerPoint] = {}
@@ -188,8 +191,18 @@ class ChartPanel(QWidget):
 
     # -- changes -------------------------------------------------------------------------
     def _push(self, text: str, before: State, after: State, merge_key=None) -> None:
+        refused = message_box(self, "Not saved")
         self.undo_stack.push(
-            PointsChange(self.store, text, before, after, self._applied, self._failed, merge_key)
+            PointsChange(
+                self.operations,
+                text,
+                before,
+                after,
+                self._applied,
+                refused,
+                self._failed,
+                merge_key,
+            )
         )
 
     @Slot(str, float, float)
@@ -275,9 +288,7 @@ class ChartPanel(QWidget):
         else:
             self._selection_changed()
 
-    def _failed(self, exc: Exception) -> None:
-        message = str(exc) if isinstance(exc, TpchartError) else f"The change was not saved: {exc}"
-        QMessageBox.warning(self, "Not saved", message)
+    def _failed(self) -> None:
         # Screen equals database: reload what is stored once the undo stack is done.
         QTimer.singleShot(0, self.reload)
 

@@ -14,20 +14,24 @@ from PySide6.QtWidgets import (
 )
 
 from tpchart.core.clinic import ClinicProfile
-from tpchart.core.errors import TpchartError
 from tpchart.store import Store
+from tpchart.ui.operations import Operations
 from tpchart.ui.style import error_label
 
 
 class ClinicDialog(QDialog):
-    """Edits the clinic's name, address, phone and e-mail; saves through the store on OK."""
+    """Edits the clinic's name, address, phone and e-mail; saves through the operations
+    on OK."""
 
-    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, store: Store, parent: QWidget | None = None, *, operations: Operations | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("clinicDialog")
         self.setWindowTitle("Clinic profile")
         self.setMinimumWidth(460)
         self._store = store
+        self._operations = operations or Operations(store, self)
         self.saved: ClinicProfile | None = None
 
         self.name = QLineEdit(objectName="clinicName", placeholderText="e.g. Riverside Pain Clinic")
@@ -78,16 +82,18 @@ class ClinicDialog(QDialog):
 
     def accept(self) -> None:
         """Save, or show what is wrong and keep everything typed."""
-        try:
-            self.saved = self._store.clinic.save(self.profile())
-        except TpchartError as exc:
-            self.error.setText(str(exc))
-            self.error.show()
-            return
-        super().accept()
+        self.saved = self._operations.save_clinic(self.profile, self._show_error)
+        if self.saved is not None:
+            super().accept()
+
+    def _show_error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.show()
 
 
-def edit_clinic_profile(parent: QWidget | None, store: Store) -> ClinicProfile | None:
+def edit_clinic_profile(
+    parent: QWidget | None, store: Store, operations: Operations | None = None
+) -> ClinicProfile | None:
     """Show the dialog; the saved profile, or None if cancelled."""
-    dialog = ClinicDialog(store, parent)
+    dialog = ClinicDialog(store, parent, operations=operations)
     return dialog.saved if dialog.exec() == QDialog.DialogCode.Accepted else None

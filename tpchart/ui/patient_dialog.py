@@ -20,21 +20,29 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tpchart.core.errors import TpchartError
 from tpchart.core.patient import Patient, Sex
 from tpchart.core.screening import Precaution
 from tpchart.store import Store
+from tpchart.ui.operations import Operations
 from tpchart.ui.style import error_label
 
 
 class PatientDialog(QDialog):
-    """Asks for a patient's details and saves them through the store on OK."""
+    """Asks for a patient's details and saves them through the operations on OK."""
 
-    def __init__(self, store: Store, patient: Patient | None = None, parent: QWidget | None = None):
+    def __init__(
+        self,
+        store: Store,
+        patient: Patient | None = None,
+        parent: QWidget | None = None,
+        *,
+        operations: Operations | None = None,
+    ):
         super().__init__(parent)
         self.setObjectName("patientDialog")
         self.setWindowTitle("Edit patient" if patient else "New patient")
         self._store = store
+        self._operations = operations or Operations(store, self)
         self._original = patient
         self.saved: Patient | None = None
 
@@ -122,17 +130,13 @@ class PatientDialog(QDialog):
 
     def accept(self) -> None:
         """Save, or show what is wrong and keep everything typed."""
-        try:
-            patient = self.patient()
-            if patient.id is None:
-                self.saved = self._store.patients.add(patient)
-            else:
-                self.saved = self._store.patients.update(patient)
-        except TpchartError as exc:
-            self.error.setText(str(exc))
-            self.error.show()
-            return
-        super().accept()
+        self.saved = self._operations.save_patient(self.patient, self._show_error)
+        if self.saved is not None:
+            super().accept()
+
+    def _show_error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.show()
 
     def keyPressEvent(self, event) -> None:
         # Enter in a line edit saves; a doctor expects that, Escape cancels.

@@ -5,11 +5,12 @@ from __future__ import annotations
 from contextlib import suppress
 
 from PySide6.QtCore import QSettings, Signal, Slot
-from PySide6.QtWidgets import QComboBox, QInputDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QComboBox, QInputDialog, QWidget
 
 from tpchart.core.errors import TpchartError
 from tpchart.core.practitioner import Practitioner
 from tpchart.store import Store
+from tpchart.ui.operations import Changed, Operations, What, message_box
 
 ADD = -1
 
@@ -20,13 +21,18 @@ class PractitionerPicker(QComboBox):
 
     practitioner_changed = Signal()
 
-    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, store: Store, parent: QWidget | None = None, *, operations: Operations | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("practitionerPicker")
         self.setToolTip("Who is charting: recorded with every change and signature")
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.setPlaceholderText("nobody yet")
         self._store = store
+        self._operations = operations or Operations(store, self)
+        # A practitioner added anywhere (here, or on the welcome page) is listed at once.
+        self._operations.records_changed.connect(self._records_changed)
         self._key = f"practitioner/{store.path.resolve()}"
         remembered = QSettings().value(self._key)
         if remembered is not None and store.practitioner_id is None:
@@ -47,6 +53,11 @@ class PractitionerPicker(QComboBox):
         self.setCurrentIndex(index if index >= 0 else -1)
         self.blockSignals(False)
 
+    @Slot(object)
+    def _records_changed(self, changed: Changed) -> None:
+        if changed.what is What.PRACTITIONER:
+            self.refresh()
+
     @Slot(int)
     def _chosen(self, index: int) -> None:
         chosen = self.itemData(index)
@@ -62,8 +73,7 @@ class PractitionerPicker(QComboBox):
         name, ok = QInputDialog.getText(self, "Add practitioner", "Name, as it appears on records:")
         if not ok:
             return None
-        try:
-            return self._store.practitioners.add(Practitioner(name=name.strip())).id
-        except TpchartError as exc:
-            QMessageBox.warning(self, "Add practitioner", str(exc))
-            return None
+        added = self._operations.add_practitioner(
+            lambda: Practitioner(name=name.strip()), message_box(self, "Add practitioner")
+        )
+        return added.id if added is not None else None

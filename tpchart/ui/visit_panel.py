@@ -1,8 +1,9 @@
 """The "Visit" side panel: every field of the open session, saved as soon as it is edited.
 
-Each user action is one ``store.sessions.update`` (one transaction). A value the
-record refuses is explained inline and the widget goes back to the stored value,
-so the screen always equals the database. Signing and amending live here too.
+Each user action is one save through the window's ``Operations`` (one transaction).
+A value the record refuses is explained inline and the widget goes back to the
+stored value, so the screen always equals the database. Signing and amending live
+here too.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from tpchart.core.screening import REFERRAL_ADVICE
 from tpchart.core.session import DEFAULT_AFTERCARE, Session, SessionStatus
 from tpchart.store import Store
 from tpchart.ui.amend_dialog import AmendDialog
+from tpchart.ui.operations import Operations
 from tpchart.ui.style import CAUTION, INFO, WARNING, banner, error_label
 from tpchart.ui.visit_form import VisitForm
 
@@ -36,14 +38,19 @@ _STATUS = " border-radius: 4px; padding: 6px;"
 
 
 class VisitPanel(QWidget):
-    """Edits, signs and amends one session; emits ``session_changed`` after each save."""
+    """Edits, signs and amends one session. Each save is announced by the operations'
+    ``records_changed`` (what the window listens to) and by this panel's own
+    ``session_changed``."""
 
     session_changed = Signal(object)  # the Session as stored
 
-    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, store: Store, parent: QWidget | None = None, *, operations: Operations | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("visitPanel")
         self._store = store
+        self._operations = operations or Operations(store, self)
         self._session: Session | None = None
         self._patient: Patient | None = None
         self._build()
@@ -112,8 +119,10 @@ class VisitPanel(QWidget):
         self.commit_pending()
         if session is not None and session.id is not None:
             session = self._store.sessions.get(session.id)
+        same = session is not None and self._session is not None and session.id == self._session.id
         self._session, self._patient = session, patient
-        self._hide_error()
+        if not same:  # the same visit shown again (a reload) keeps the reason it reverted
+            self._hide_error()
         self.empty.setVisible(session is None)
         self.scroll.setVisible(session is not None)
         if session is not None:
@@ -172,13 +181,11 @@ class VisitPanel(QWidget):
 
     def _save(self, **changes: Any) -> bool:
         """One user action, one update; on refusal explain and show the stored values."""
-        if self._session is None:
+        session = self._session
+        if session is None:
             return False
-        try:
-            saved = self._store.sessions.update(replace(self._session, **changes))
-        except TpchartError as exc:
-            self._show_error(str(exc))
-            self.form.fill(self._session)
+        saved = self._operations.save_visit(lambda: replace(session, **changes), self._refused)
+        if saved is None:
             return False
         self._session = saved
         self._hide_error()
@@ -186,6 +193,11 @@ class VisitPanel(QWidget):
         self._show_referral()
         self.session_changed.emit(saved)
         return True
+
+    def _refused(self, message: str) -> None:
+        self._show_error(message)
+        if self._session is not None:
+            self.form.fill(self._session)
 
     def _save_if_changed(self, **changes: Any) -> None:
         s = self._session
@@ -304,12 +316,11 @@ class VisitPanel(QWidget):
         )
         if answer != QMessageBox.StandardButton.Yes:
             return
-        try:
-            saved = self._store.sessions.sign(s.id)
-        except TpchartError as exc:
-            self._show_error(str(exc))
+        saved = self._operations.sign_visit(s.id, self._show_error)
+        if saved is None:
             return
         self.set_session(saved, self._patient)
+        self._hide_error()
         self.session_changed.emit(saved)
 
     @Slot()
@@ -321,12 +332,11 @@ class VisitPanel(QWidget):
         dialog = AmendDialog(s, self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
-        try:
-            saved = self._store.sessions.amend(s.id, dialog.reason())
-        except TpchartError as exc:
-            self._show_error(str(exc))
+        saved = self._operations.amend_visit(s.id, dialog.reason(), self._show_error)
+        if saved is None:
             return
         self.set_session(saved, self._patient)
+        self._hide_error()
         self.session_changed.emit(saved)
 
 

@@ -30,11 +30,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tpchart.core.errors import TpchartError
 from tpchart.core.patient import Patient
 from tpchart.core.screening import REFERRAL_ADVICE, Precaution, RedFlag
 from tpchart.core.session import DEFAULT_AFTERCARE, LikelyCause, Session
 from tpchart.store import Store
+from tpchart.ui.operations import Operations
 from tpchart.ui.style import WARNING, banner, error_label
 
 # The checked score must read at a glance and stay readable when the session is signed
@@ -261,11 +261,19 @@ class StartVisitDialog(QDialog):
     ``saved`` holds the stored Session after a successful Save, else None.
     """
 
-    def __init__(self, store: Store, patient: Patient, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        patient: Patient,
+        parent: QWidget | None = None,
+        *,
+        operations: Operations | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("startVisitDialog")
         self.setWindowTitle(f"New session — {patient.full_name}")
         self._store = store
+        self._operations = operations or Operations(store, self)
         self._patient = patient
         self.saved: Session | None = None
 
@@ -359,12 +367,10 @@ class StartVisitDialog(QDialog):
 
     def accept(self) -> None:
         """Start the session, or show what is wrong and keep everything entered."""
-        try:
-            if self._store.practitioner_id is None:
-                raise TpchartError("Choose the practitioner using tpchart before starting")
-            self.saved = self._store.sessions.start(self.session())
-        except TpchartError as exc:
-            self.error.setText(str(exc))
-            self.error.show()
-            return
-        super().accept()
+        self.saved = self._operations.start_visit(self.session, self._show_error)
+        if self.saved is not None:
+            super().accept()
+
+    def _show_error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.show()

@@ -13,9 +13,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tpchart.core.errors import TpchartError
 from tpchart.core.practitioner import Practitioner
 from tpchart.store import Store
+from tpchart.ui.operations import Operations
 from tpchart.ui.style import error_label
 
 
@@ -24,12 +24,14 @@ class WelcomePage(QWidget):
 
     new_patient_requested = Signal()
     demo_requested = Signal()
-    practitioner_added = Signal()
 
-    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, store: Store, parent: QWidget | None = None, *, operations: Operations | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("welcomePage")
         self._store = store
+        self._operations = operations or Operations(store, self)
         title = QLabel("<h1>Welcome to tpchart</h1>")
         intro = QLabel(
             "Chart trigger points and dry needling on body maps, print a summary for the "
@@ -73,22 +75,22 @@ class WelcomePage(QWidget):
     def _ensure_practitioner(self) -> bool:
         if self._store.practitioner_id is not None:
             return True
-        try:
-            who = self._store.practitioners.add(
-                Practitioner(
-                    name=self.name.text().strip(), registration=self.registration.text().strip()
-                )
-            )
-        except TpchartError as exc:
-            self.error.setText(str(exc))
-            self.error.show()
-            self.name.setFocus()
+        who = self._operations.add_practitioner(
+            lambda: Practitioner(
+                name=self.name.text().strip(), registration=self.registration.text().strip()
+            ),
+            self._refused,
+        )
+        if who is None:
             return False
-        self._store.practitioner_id = who.id
-        self.practitioner_added.emit()
         self.error.hide()
         self.refresh()
         return True
+
+    def _refused(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.show()
+        self.name.setFocus()
 
     @Slot()
     def _new_patient(self) -> None:

@@ -1,0 +1,38 @@
+"""File > Export PDF…, Print… and Export progress report… for the patient and visit
+on screen. What is still being typed is saved first, so the paper shows it; the
+dialogs and the audit rows are ``tpchart.ui.export``'s (reportlab loads on first use).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tpchart.ui.main_window import MainWindow
+
+
+def export_visit(window: MainWindow) -> None:
+    """Save the visit's treatment summary as a PDF."""
+    if window.session is not None and window.session.id is not None:
+        window.operations.flush_pending()
+        from tpchart.ui.export import export_session_pdf
+
+        export_session_pdf(window, window.store, window.session.id)
+
+
+def print_visit(window: MainWindow) -> None:
+    """Print the visit's treatment summary (with a preview)."""
+    if window.session is not None and window.session.id is not None:
+        window.operations.flush_pending()
+        from tpchart.ui.export import print_session
+
+        print_session(window, window.store, window.session.id)
+
+
+def export_progress_report(window: MainWindow) -> None:
+    """Save the patient's progress report as a PDF."""
+    if window.patient is not None and window.patient.id is not None:
+        window.operations.flush_pending()
+        from tpchart.ui.export import export_progress_pdf
+
+        export_progress_pdf(window, window.store, window.patient.id)

@@ -1,0 +1,64 @@
+"""The patient's visits in the left column: one line each, newest first."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
+
+from tpchart.core.session import Session, SessionStatus
+
+SessionRole = Qt.ItemDataRole.UserRole + 2
+
+
+def session_caption(session: Session) -> str:
+    """One line per visit: local date and time, status, pain before → after."""
+    when = session.started_at.astimezone()
+    status = {
+        SessionStatus.DRAFT: "draft",
+        SessionStatus.SIGNED: "signed",
+        SessionStatus.AMENDING: f"amending v{session.version}",
+    }[session.status]
+    pain = ""
+    if session.pain_before is not None:
+        after = "–" if session.pain_after is None else session.pain_after
+        pain = f" · pain {session.pain_before} → {after}"
+    return f"{when:%d %b %Y %H:%M} · {status}{pain}"
+
+
+class VisitList(QListWidget):
+    """Lists visits; choosing one emits ``visit_chosen`` with its session id."""
+
+    visit_chosen = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("sessionList")
+        self.setAlternatingRowColors(True)
+        self.currentItemChanged.connect(self._current_changed)
+
+    def show_visits(self, sessions: list[Session], select_id: int | None) -> bool:
+        """List ``sessions`` (newest first) and choose ``select_id`` or the newest, which
+        emits ``visit_chosen``; False when there is no visit to choose."""
+        self.blockSignals(True)
+        self.clear()
+        for session in sessions:
+            item = QListWidgetItem(session_caption(session))
+            item.setData(SessionRole, session.id)
+            self.addItem(item)
+        self.blockSignals(False)
+        chosen = next((s for s in sessions if s.id == select_id), sessions[0] if sessions else None)
+        if chosen is None:
+            return False
+        self.setCurrentRow(sessions.index(chosen))
+        return True
+
+    def update_caption(self, session: Session) -> None:
+        """A visit's fields changed: rewrite its line if it is the one chosen."""
+        item = self.item(self.currentRow())
+        if item is not None and item.data(SessionRole) == session.id:
+            item.setText(session_caption(session))
+
+    @Slot(QListWidgetItem, QListWidgetItem)
+    def _current_changed(self, current: QListWidgetItem | None, _previous) -> None:
+        if current is not None:
+            self.visit_chosen.emit(current.data(SessionRole))

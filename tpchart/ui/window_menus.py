@@ -1,0 +1,140 @@
+"""The main window's menus, tool bar and actions (File, Edit, View, Settings), and
+which of them are enabled for the patient and visit on screen."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QLabel
+
+from tpchart.ui.chart_panel import VIEW_TABS
+from tpchart.ui.clinic_dialog import edit_clinic_profile
+from tpchart.ui.practitioner_picker import PractitionerPicker
+from tpchart.ui.print_and_export import export_progress_report, export_visit, print_visit
+
+if TYPE_CHECKING:
+    from tpchart.ui.main_window import MainWindow
+
+
+class WindowMenus:
+    """Builds the menu bar and tool bar of ``window`` and holds their actions."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self._window = w = window
+        chart = w.chart
+        self.new_patient_action = self._action(
+            "&New patient…", w.new_patient, QKeySequence.StandardKey.New, "newPatientAction"
+        )
+        self.new_session_action = self._action(
+            "New &session…", w.new_session, "Ctrl+Shift+N", "newSessionAction"
+        )
+        self.edit_patient_action = self._action(
+            "&Edit patient…", w.edit_patient, name="editPatientAction"
+        )
+        quit_action = self._action("&Quit", w.close, QKeySequence.StandardKey.Quit)
+        self.export_pdf_action = self._action(
+            "&Export PDF…", lambda: export_visit(w), "Ctrl+E", "exportPdfAction"
+        )
+        self.print_action = self._action(
+            "&Print…", lambda: print_visit(w), QKeySequence.StandardKey.Print, "printAction"
+        )
+        self.export_progress_action = self._action(
+            "Export progress re&port…",
+            lambda: export_progress_report(w),
+            name="exportProgressAction",
+        )
+        self.file_menu = w.menuBar().addMenu("&File")
+        self.file_menu.addActions(
+            [self.new_patient_action, self.new_session_action, self.edit_patient_action]
+        )
+        self.file_menu.addSeparator()
+        self.file_menu.addActions(
+            [self.export_pdf_action, self.print_action, self.export_progress_action]
+        )
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(quit_action)
+
+        # Own actions rather than createUndoAction(): notes still being typed are saved
+        # first, so Undo reverts them instead of losing them.
+        stack = chart.undo_stack
+        self.undo_action = self._action("&Undo", w.undo, QKeySequence.StandardKey.Undo)
+        self.redo_action = self._action("&Redo", w.redo)
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.StandardKey.Redo])
+        for action, can, text, verb in (
+            (self.undo_action, stack.canUndoChanged, stack.undoTextChanged, "Undo"),
+            (self.redo_action, stack.canRedoChanged, stack.redoTextChanged, "Redo"),
+        ):
+            action.setEnabled(False)
+            action.setIconText(verb)  # the toolbar keeps a short, fixed width
+            can.connect(action.setEnabled)
+            text.connect(lambda t, a=action, v=verb: a.setText(f"&{v} {t}".strip()))
+        edit_menu = w.menuBar().addMenu("&Edit")
+        edit_menu.addActions([self.undo_action, self.redo_action])
+        edit_menu.addSeparator()
+        edit_menu.addAction(self._action("&Delete point", w.delete_point))
+        edit_menu.addAction(
+            self._action(
+                "&Find patient",
+                lambda: w.patients.search_box.setFocus(),
+                QKeySequence.StandardKey.Find,
+            )
+        )
+
+        self.view_menu = w.menuBar().addMenu("&View")
+        for index, (view, label, _key) in enumerate(VIEW_TABS, start=1):
+            self.view_menu.addAction(
+                self._action(
+                    f"{label} view", lambda _c=False, v=view: chart.show_view(v), f"Ctrl+{index}"
+                )
+            )
+        canvas = chart.canvas
+        self.view_menu.addActions(
+            [
+                self._action("&Fit diagram", canvas.fit, "Ctrl+0"),
+                self._action("Zoom &in", lambda: canvas.zoom(1.2), QKeySequence.StandardKey.ZoomIn),
+                self._action(
+                    "Zoom &out", lambda: canvas.zoom(1 / 1.2), QKeySequence.StandardKey.ZoomOut
+                ),
+            ]
+        )
+        self.settings_menu = w.menuBar().addMenu("&Settings")
+        self.settings_menu.addAction(
+            self._action(
+                "&Clinic profile…",
+                lambda: edit_clinic_profile(w, w.store, w.operations),
+                name="clinicProfileAction",
+            )
+        )
+
+        toolbar = self.toolbar = w.addToolBar("Main")
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        toolbar.addActions([self.new_patient_action, self.new_session_action])
+        toolbar.addSeparator()
+        toolbar.addActions([self.export_pdf_action, self.print_action])
+        toolbar.addSeparator()
+        toolbar.addActions([self.undo_action, self.redo_action])
+        toolbar.addSeparator()
+        toolbar.addWidget(QLabel(" Charting as: "))
+        self.practitioner_picker = PractitionerPicker(w.store, operations=w.operations)
+        toolbar.addWidget(self.practitioner_picker)
+
+    def _action(self, text: str, slot: Callable, shortcut=None, name: str = "") -> QAction:
+        action = QAction(text, self._window)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if name:
+            action.setObjectName(name)
+        action.triggered.connect(slot)
+        return action
+
+    def update(self, writable: bool, has_patient: bool, has_visit: bool) -> None:
+        """Enable what makes sense for the database, patient and visit on screen."""
+        self.new_patient_action.setEnabled(writable)
+        self.edit_patient_action.setEnabled(writable and has_patient)
+        self.new_session_action.setEnabled(writable and has_patient)
+        self.export_progress_action.setEnabled(has_patient)
+        self.export_pdf_action.setEnabled(has_visit)
+        self.print_action.setEnabled(has_visit)
