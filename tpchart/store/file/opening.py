@@ -176,7 +176,7 @@ def _refuse_lost(path: Path, lock: DatabaseLock | None, backup_folder: Path | No
             f"{path} is {state}, although {evidence}. It was not changed and nothing was "
             "created in its place: "
             "restore a backup (or open tpchart, which offers the newest good one).",
-            HealthReport(path, [f"the database file is {state}"]),
+            HealthReport(path, [f"the database file is {state}, although it held records"]),
         )
 
 
