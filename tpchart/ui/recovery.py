@@ -84,13 +84,14 @@ def show_refused(error: TpchartError, parent: QWidget | None = None) -> None:
 
 
 def show_warnings_once(warnings: list[str], parent: QWidget | None = None) -> list[str]:
-    """Show each unsafe-location warning the first time only (they are logged every
-    start); returns the ones shown."""
+    """Show each start-up warning (an unsafe place, an interrupted restore) the first
+    time only (they are logged every start); returns the ones shown."""
     settings = QSettings()
     seen = set(settings.value("warnings/shown", [], type=list) or [])
     new = [w for w in warnings if _key(w) not in seen]
     if new:
-        QMessageBox.warning(parent, "This place is not safe for the records", "\n\n".join(new))
+        # Unsafe places, and an interrupted restore: what to know before charting.
+        QMessageBox.warning(parent, "Before you start", "\n\n".join(new))
         settings.setValue("warnings/shown", sorted(seen | {_key(w) for w in new}))
     return new
 

@@ -189,8 +189,11 @@ def _written_by_a_running_tpchart(path: Path) -> bool:
         return False
     if not isinstance(pid, int) or pid <= 0:
         return False
+    if os.name != "posix":
+        # os.kill(pid, 0) would end the process on Windows: take "open" at its word.
+        return True
     try:
-        os.kill(pid, 0)  # signal 0: is it there?
+        os.kill(pid, 0)  # signal 0 on POSIX: is it there? (sends nothing)
     except PermissionError:
         return True  # alive, another user's
     except OSError:
