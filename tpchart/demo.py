@@ -119,13 +119,13 @@ def write_demo(store: Store, patients: int = 8, seed: int = 7) -> list[Patient]:
 def _write_visits(store: Store, patient: Patient, rng: random.Random) -> None:
     complaint, cause, fragments = rng.choice(COMPLAINTS)
     regions = _regions_matching(fragments)
-    visits = rng.randint(3, 8)
+    count = rng.randint(3, 8)
     # Visits every 5-14 days, the last one at least a day ago.
     when = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0) - timedelta(
-        days=15 * visits + rng.randint(1, 20)
+        days=15 * count + rng.randint(1, 20)
     )
     pain = rng.randint(6, 9)
-    for visit in range(visits):
+    for n in range(count):
         when += timedelta(days=rng.choice([5, 7, 7, 10, 14]), hours=rng.randint(0, 8))
         after = max(0, pain - rng.randint(1, 3))
         session = store.sessions.start(
@@ -185,8 +185,8 @@ def _write_visits(store: Store, patient: Patient, rng: random.Random) -> None:
                 adverse_events=events,
                 aftercare_given=True,
                 aftercare_text=DEFAULT_AFTERCARE,
-                follow_up="Review in one week" if visit < visits - 1 else "Review as needed",
-                ndi=round(max(0.0, 40 - visit * 5 + rng.uniform(-3, 3)), 1)
+                follow_up="Review in one week" if n < count - 1 else "Review as needed",
+                ndi=round(max(0.0, 40 - n * 5 + rng.uniform(-3, 3)), 1)
                 if "Neck" in complaint or "headache" in complaint
                 else None,
             )

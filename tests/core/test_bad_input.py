@@ -291,8 +291,8 @@ def test_placement_is_checked_when_saving_unless_it_is_the_stored_one():
     ],
 )
 def test_visit_start_out_of_range_is_refused(started_at, expected):
-    visit = session(started_at=started_at)  # construction (a load) still accepts it
-    assert refused(visit.check_for_saving, now=NOW) == expected
+    record = session(started_at=started_at)  # construction (a load) still accepts it
+    assert refused(record.check_for_saving, now=NOW) == expected
 
 
 @pytest.mark.parametrize(
@@ -316,8 +316,8 @@ def test_visit_start_in_range_is_accepted(started_at):
     ],
 )
 def test_consent_time_out_of_range_is_refused(consent_at, expected):
-    visit = session(consent_given=True, consent_by="Patient", consent_at=consent_at)
-    assert refused(visit.check_for_saving, now=NOW) == expected
+    record = session(consent_given=True, consent_by="Patient", consent_at=consent_at)
+    assert refused(record.check_for_saving, now=NOW) == expected
 
 
 def test_visit_dates_left_as_stored_are_not_judged_again():

@@ -34,7 +34,7 @@ from tpchart.core.trigger_point import TriggerPoint, TwitchStrength
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 
 
-def visits(pains, days=7, **measures):
+def history(pains, days=7, **measures):
     """Sessions a week apart (or at the given day offsets) with pain before/after."""
     offsets = days if isinstance(days, list) else [i * days for i in range(len(pains))]
     out = []
@@ -62,7 +62,7 @@ def pt(session_id, muscle="upper trapezius", side=Side.RIGHT, x=300.0, y=200.0, 
 
 
 def test_improving_pain_is_a_meaningful_improvement_in_words():
-    change = pain_trend(visits([8, 7, 6, 5, 4, 3]))
+    change = pain_trend(history([8, 7, 6, 5, 4, 3]))
     assert change.verdict is Verdict.IMPROVED and change.meaningful
     assert change.delta == -5
     assert change.sentence == (
@@ -74,31 +74,31 @@ def test_improving_pain_is_a_meaningful_improvement_in_words():
 
 
 def test_worsening_pain():
-    change = pain_trend(visits([3, 4, 6]))
+    change = pain_trend(history([3, 4, 6]))
     assert change.verdict is Verdict.WORSE
     assert change.sentence.startswith("Pain rose from 3 to 6 over 3 visits in 2 weeks (+3 points)")
     assert "clinically meaningful worsening" in change.sentence
 
 
 def test_flat_pain_is_no_change():
-    change = pain_trend(visits([5, 5, 5, 5]))
+    change = pain_trend(history([5, 5, 5, 5]))
     assert change.verdict is Verdict.NO_CLEAR_CHANGE
     assert change.sentence == "Pain stayed at 5 over 4 visits in 3 weeks: no change."
     assert change.slope_per_week == 0
 
 
 def test_small_and_borderline_changes():
-    assert pain_trend(visits([6, 5])).verdict is Verdict.NO_CLEAR_CHANGE
-    assert "less than the MCID" in pain_trend(visits([6, 5])).sentence
+    assert pain_trend(history([6, 5])).verdict is Verdict.NO_CLEAR_CHANGE
+    assert "less than the MCID" in pain_trend(history([6, 5])).sentence
     # 1.3-2 points is the published MCID range: possibly meaningful, said so.
-    ndi = change_since_first(NDI, visits([5, 5], ndi=[40.0, 24.0]))
+    ndi = change_since_first(NDI, history([5, 5], ndi=[40.0, 24.0]))
     assert ndi.verdict is Verdict.POSSIBLY_IMPROVED
     assert "within the MCID range (MCID ≈ 14-19 points)" in ndi.sentence
-    assert change_since_first(NDI, visits([5, 5], ndi=[40.0, 20.0])).verdict is Verdict.IMPROVED
+    assert change_since_first(NDI, history([5, 5], ndi=[40.0, 20.0])).verdict is Verdict.IMPROVED
 
 
 def test_one_session_only_needs_a_second_visit():
-    change = pain_trend(visits([7]))
+    change = pain_trend(history([7]))
     assert change.verdict is Verdict.NOT_ENOUGH_DATA and change.delta is None
     assert change.sentence == (
         "Pain 7 on 03 Mar 2025, the only visit with a score: a change needs a second one."
@@ -108,17 +108,17 @@ def test_one_session_only_needs_a_second_visit():
 
 def test_no_sessions_and_no_scores():
     assert pain_trend([]).sentence == "No pain scores recorded yet."
-    assert pain_trend(visits([None, None])).verdict is Verdict.NOT_ENOUGH_DATA
+    assert pain_trend(history([None, None])).verdict is Verdict.NOT_ENOUGH_DATA
 
 
 def test_missing_pain_scores_are_skipped_not_zero():
-    change = pain_trend(visits([8, None, 6, None, 4]))
+    change = pain_trend(history([8, None, 6, None, 4]))
     assert [v for _, v in change.values] == [8, 6, 4]
     assert change.sentence.startswith("Pain fell from 8 to 4 over 3 visits in 4 weeks")
 
 
 def test_gaps_of_months_are_said_in_months():
-    change = pain_trend(visits([7, 6, 3], days=[0, 120, 240]))
+    change = pain_trend(history([7, 6, 3], days=[0, 120, 240]))
     assert "over 3 visits in 8 months" in change.sentence
     assert change.slope_per_week == pytest.approx(-4 / (240 / 7))
     assert span_text(T0, T0 + timedelta(days=1)) == "1 day"
@@ -127,7 +127,7 @@ def test_gaps_of_months_are_said_in_months():
 
 
 def test_outcome_measures_present_and_absent():
-    sessions = visits([6, 5, 4], ndi=[44.0, 30.0, 22.0], psfs=[3.0, 4.5, 6.0])
+    sessions = history([6, 5, 4], ndi=[44.0, 30.0, 22.0], psfs=[3.0, 4.5, 6.0])
     changes = {c.measure: c for c in outcome_changes(sessions)}
     assert set(changes) == {NDI, PSFS}  # ODI never recorded: left out
     assert changes[NDI].sentence.startswith("NDI fell from 44% to 22%")
@@ -135,13 +135,13 @@ def test_outcome_measures_present_and_absent():
     assert changes[PSFS].verdict is Verdict.IMPROVED
     assert changes[PSFS].target == 5
     assert "higher is better" in changes[PSFS].sentence
-    assert outcome_changes(visits([6, 5])) == []
-    worse = change_since_first(ODI, visits([6, 6], odi=[20.0, 34.0]))
+    assert outcome_changes(history([6, 5])) == []
+    worse = change_since_first(ODI, history([6, 6], odi=[20.0, 34.0]))
     assert worse.verdict is Verdict.WORSE
 
 
 def test_immediate_relief_and_visit_summaries():
-    sessions = visits([(8, 5), (6, 4), (5, None)])
+    sessions = history([(8, 5), (6, 4), (5, None)])
     assert immediate_relief(sessions) == pytest.approx(2.5)
     points = {1: [pt(1, twitch_elicited=True), pt(1, "levator scapulae", number=2)]}
     summaries = visit_summaries(list(reversed(sessions)), points)
@@ -156,7 +156,7 @@ def test_immediate_relief_and_visit_summaries():
 
 
 def test_muscle_table_with_trend_arrows():
-    sessions = visits([7, 6, 5])
+    sessions = history([7, 6, 5])
     points = {
         1: [pt(1, pain=8, pressure_threshold=1.5, twitch_elicited=True,
                twitch_count=3, twitch_strength=TwitchStrength.STRONG),
@@ -181,10 +181,10 @@ def test_muscle_table_with_trend_arrows():
 
 def test_pressure_threshold_within_measurement_error_is_no_clear_change():
     points = {1: [pt(1, pressure_threshold=2.0)], 2: [pt(2, pressure_threshold=2.5)]}
-    (row,) = muscle_progress(visits([5, 5]), points)
+    (row,) = muscle_progress(history([5, 5]), points)
     assert row.trend is Trend.UNCLEAR and row.trend.arrow == "→"
     points = {1: [pt(1, pressure_threshold=2.0)], 2: [pt(2, pressure_threshold=2.7)]}
-    assert muscle_progress(visits([5, 5]), points)[0].trend is Trend.BETTER
+    assert muscle_progress(history([5, 5]), points)[0].trend is Trend.BETTER
 
 
 def test_conflicting_measures_and_single_visit_are_unclear():
@@ -192,27 +192,27 @@ def test_conflicting_measures_and_single_visit_are_unclear():
         1: [pt(1, pain=8, pressure_threshold=3.0)],
         2: [pt(2, pain=4, pressure_threshold=2.0)],
     }
-    (row,) = muscle_progress(visits([5, 5]), points)
+    (row,) = muscle_progress(history([5, 5]), points)
     assert row.trend is Trend.UNCLEAR and "conflicting" in row.trend_reason
-    (row,) = muscle_progress(visits([5]), {1: [pt(1, pain=8)]})
+    (row,) = muscle_progress(history([5]), {1: [pt(1, pain=8)]})
     assert row.trend_reason == "measured at one visit only"
 
 
 def test_a_muscle_on_alternating_sides_is_two_rows():
     sides = [Side.RIGHT, Side.LEFT, Side.RIGHT, Side.LEFT]
     points = {i + 1: [pt(i + 1, side=s, pain=7 - i)] for i, s in enumerate(sides)}
-    rows = muscle_progress(visits([6, 6, 6, 6]), points)
+    rows = muscle_progress(history([6, 6, 6, 6]), points)
     assert [(r.label, r.times_treated) for r in rows] == [
         ("Left upper trapezius", 2),
         ("Right upper trapezius", 2),
     ]
     assert rows[1].session_ids == (1, 3) and (rows[1].pain_first, rows[1].pain_last) == (7, 5)
     # Each visit's point is on the other side of the last one: nothing persists.
-    assert persistence_rate(visits([6, 6, 6, 6]), points) == 0
+    assert persistence_rate(history([6, 6, 6, 6]), points) == 0
 
 
 def test_muscle_missing_falls_back_to_the_region():
-    (row,) = muscle_progress(visits([5]), {1: [pt(1, muscle="", region_id="back.calf.left",
+    (row,) = muscle_progress(history([5]), {1: [pt(1, muscle="", region_id="back.calf.left",
                                                   side=Side.LEFT)]})  # fmt: skip
     assert row.side is Side.LEFT and "left" not in row.muscle.lower()
 
@@ -259,7 +259,7 @@ def test_compare_far_points_without_muscle_do_not_match():
 
 
 def test_point_tracks_show_what_keeps_coming_back():
-    sessions = visits([6, 6, 6])
+    sessions = history([6, 6, 6])
     points = {
         1: [pt(1), pt(1, "rhomboids", number=2, x=100, y=100)],
         2: [pt(2, x=305)],
@@ -272,7 +272,7 @@ def test_point_tracks_show_what_keeps_coming_back():
         ("Right rhomboids", 1, False),
     ]
     assert persistence_rate(sessions, points) == pytest.approx(2 / 3)
-    assert persistence_rate(visits([6]), {1: [pt(1)]}) is None
+    assert persistence_rate(history([6]), {1: [pt(1)]}) is None
 
 
 def test_heat_spots_are_denser_where_treated_more_often():
@@ -293,6 +293,6 @@ def test_heat_spots_are_denser_where_treated_more_often():
 
 
 def test_sessions_in_range_either_way_round():
-    sessions = visits([5, 5, 5, 5])
+    sessions = history([5, 5, 5, 5])
     assert [s.id for s in sessions_in_range(sessions, 3, 2)] == [2, 3]
     assert sessions_in_range(sessions, 1, 99) == []

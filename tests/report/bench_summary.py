@@ -18,7 +18,7 @@ from pathlib import Path
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.platypus import Paragraph, SimpleDocTemplate
 
-from tests.report.conftest import CLINIC, add_points, start_session, visits
+from tests.report.conftest import CLINIC, add_points, history, start_session
 from tpchart.core.patient import Patient
 from tpchart.core.practitioner import Practitioner
 from tpchart.report.progress_report import progress_report_pdf
@@ -52,7 +52,7 @@ def main() -> None:
                                          date_of_birth=date(1980, 1, 1)))  # fmt: skip
     session = start_session(store, patient)
     add_points(store, session.id, 30)
-    visits(store, patient, 8)
+    history(store, patient, 8)
 
     def summary() -> bytes:
         return session_summary_pdf(load_session_record(store, session.id))

@@ -128,7 +128,7 @@ def amended(store, signed):
     return store.sessions.sign(signed.id)
 
 
-def visits(store: Store, patient: Patient, count: int = 6) -> list[Session]:
+def history(store: Store, patient: Patient, count: int = 6) -> list[Session]:
     """``count`` signed weekly visits with falling pain."""
     out = []
     for i in range(count):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from tests.report.conftest import visits
+from tests.report.conftest import history
 from tests.report.pdf_reading import page_texts, shapes
 from tpchart.core.progress import most_treated, muscle_progress, pain_trend
 from tpchart.report.progress_report import progress_report_pdf
@@ -17,7 +17,7 @@ def report(store, patient) -> tuple[bytes, str]:
 
 
 def test_one_row_per_visit_with_pain_and_points(store, patient):
-    sessions = visits(store, patient, 6)
+    sessions = history(store, patient, 6)
     _, text = report(store, patient)
     assert "王小明 (Wang Xiaoming)" in text
     for s in sessions:
@@ -30,7 +30,7 @@ def test_one_row_per_visit_with_pain_and_points(store, patient):
 
 
 def test_states_the_change_against_the_mcid(store, patient):
-    sessions = visits(store, patient, 6)
+    sessions = history(store, patient, 6)
     _, text = report(store, patient)
     sentence = pain_trend(sessions).sentence
     assert "clinically meaningful improvement" in sentence
@@ -38,7 +38,7 @@ def test_states_the_change_against_the_mcid(store, patient):
 
 
 def test_lists_the_most_treated_muscles(store, patient):
-    sessions = visits(store, patient, 5)
+    sessions = history(store, patient, 5)
     _, text = report(store, patient)
     rows = most_treated(muscle_progress(sessions, store.points.for_patient(patient.id)), 8)
     assert rows
@@ -47,7 +47,7 @@ def test_lists_the_most_treated_muscles(store, patient):
 
 
 def test_chart_has_dates_and_both_lines(store, patient):
-    sessions = visits(store, patient, 4)
+    sessions = history(store, patient, 4)
     pdf, text = report(store, patient)
     for s in sessions:
         assert f"{s.started_at:%d %b %y}" in text  # the x-axis labels

@@ -397,7 +397,7 @@ def muscle_progress(sessions: Sequence[Session], points: PointsBySession) -> lis
         for p in points.get(sid or -1, ()):
             key = (_muscle_or_region(p), p.side)
             by_key.setdefault(key, {}).setdefault(sid or 0, []).append(p)
-    rows = [_muscle_row(m, side, visits) for (m, side), visits in by_key.items()]
+    rows = [_muscle_row(m, side, by_session) for (m, side), by_session in by_key.items()]
     rows.sort(key=lambda r: (-r.times_treated, r.muscle, r.side.value))
     return rows
 
@@ -418,8 +418,10 @@ def _muscle_or_region(p: TriggerPoint) -> str:
     return label.lower()
 
 
-def _muscle_row(muscle: str, side: Side, visits: dict[int, list[TriggerPoint]]) -> MuscleProgress:
-    per_visit = list(visits.values())  # insertion order is visit order
+def _muscle_row(
+    muscle: str, side: Side, by_session: dict[int, list[TriggerPoint]]
+) -> MuscleProgress:
+    per_visit = list(by_session.values())  # insertion order is visit order
     pains = [max(ps) for v in per_visit if (ps := [p.pain for p in v if p.pain is not None])]
     ppts = [
         min(ts)
@@ -430,7 +432,7 @@ def _muscle_row(muscle: str, side: Side, visits: dict[int, list[TriggerPoint]]) 
     all_points = [p for v in per_visit for p in v]
     trend, reason = _muscle_trend(pains, ppts)
     return MuscleProgress(
-        muscle=muscle, side=side, session_ids=tuple(visits), points=len(all_points),
+        muscle=muscle, side=side, session_ids=tuple(by_session), points=len(all_points),
         twitch_visits=sum(any(p.twitch_elicited for p in v) for v in per_visit),
         twitch_total=sum(p.twitch_count or 0 for p in all_points),
         strongest_twitch=max(filter(None, strengths), key=_rank, default=None),

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from tpchart.ui.main_window import MainWindow
 
 
-def export_visit(window: MainWindow) -> None:
+def export_summary(window: MainWindow) -> None:
     """Save the visit's treatment summary as a PDF."""
     if window.session is not None and window.session.id is not None:
         window.operations.flush_pending()
@@ -20,7 +20,7 @@ def export_visit(window: MainWindow) -> None:
         export_session_pdf(window, window.store, window.session.id)
 
 
-def print_visit(window: MainWindow) -> None:
+def print_summary(window: MainWindow) -> None:
     """Print the visit's treatment summary (with a preview)."""
     if window.session is not None and window.session.id is not None:
         window.operations.flush_pending()

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QLabel
 from tpchart.ui.chart_panel import VIEW_TABS
 from tpchart.ui.clinic_dialog import edit_clinic_profile
 from tpchart.ui.practitioner_picker import PractitionerPicker
-from tpchart.ui.print_and_export import export_progress_report, export_visit, print_visit
+from tpchart.ui.print_and_export import export_progress_report, export_summary, print_summary
 
 if TYPE_CHECKING:
     from tpchart.ui.main_window import MainWindow
@@ -35,10 +35,10 @@ class WindowMenus:
         )
         quit_action = self._action("&Quit", w.close, QKeySequence.StandardKey.Quit)
         self.export_pdf_action = self._action(
-            "&Export PDF…", lambda: export_visit(w), "Ctrl+E", "exportPdfAction"
+            "&Export PDF…", lambda: export_summary(w), "Ctrl+E", "exportPdfAction"
         )
         self.print_action = self._action(
-            "&Print…", lambda: print_visit(w), QKeySequence.StandardKey.Print, "printAction"
+            "&Print…", lambda: print_summary(w), QKeySequence.StandardKey.Print, "printAction"
         )
         self.export_progress_action = self._action(
             "Export progress re&port…",
