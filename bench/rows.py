@@ -24,7 +24,7 @@ from tpchart.core.screening import Precaution
 from tpchart.core.session import DEFAULT_AFTERCARE
 from tpchart.demo import COMPLAINTS
 
-# Places sampled inside each region; points of a visit are drawn from these.
+# Places sampled inside each region; points of a session are drawn from these.
 SPOTS_PER_REGION = 24
 
 _HISTORY = (
@@ -40,7 +40,7 @@ _PRECAUTIONS = tuple(p.value for p in Precaution)
 
 @dataclass(frozen=True)
 class Complaint:
-    """A reason for visits and the regions its trigger points are found in."""
+    """A reason for sessions and the regions its trigger points are found in."""
 
     text: str
     cause: str
@@ -74,7 +74,7 @@ def spots(region_id: str) -> tuple[tuple[float, float], ...]:
 
 
 def front_regions() -> tuple[str, ...]:
-    """The front view's regions away from the lung (for a visit charted on one
+    """The front view's regions away from the lung (for a session charted on one
     diagram): lung-risk points also drive the caution banner above the map, which
     docs/performance.md measures on its own, not as part of a click."""
     return tuple(
@@ -116,7 +116,7 @@ def session_row(
     started: datetime,
     complaint: Complaint,
     pain_before: int,
-    visit: int,
+    session: int,
 ) -> dict[str, Any]:
     """A draft session with screening, consent and outcome measures recorded."""
     stamp = to_text(started)
@@ -144,9 +144,9 @@ def session_row(
         "aftercare_text": DEFAULT_AFTERCARE,
         "follow_up": "Review in one week",
         "notes": "",
-        "ndi": round(max(0.0, 44 - visit * 4 + rng.uniform(-3, 3)), 1) if neck else None,
-        "odi": round(max(0.0, 40 - visit * 4 + rng.uniform(-3, 3)), 1) if back else None,
-        "psfs": round(min(10.0, 3 + visit * 0.6 + rng.uniform(-0.5, 0.5)), 1)
+        "ndi": round(max(0.0, 44 - session * 4 + rng.uniform(-3, 3)), 1) if neck else None,
+        "odi": round(max(0.0, 40 - session * 4 + rng.uniform(-3, 3)), 1) if back else None,
+        "psfs": round(min(10.0, 3 + session * 0.6 + rng.uniform(-0.5, 0.5)), 1)
         if rng.random() < 0.3
         else None,
         "status": "draft",

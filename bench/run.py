@@ -40,8 +40,8 @@ class Plan:
     pdfs: int
 
 
-# The full run keeps the small clinic at the size (10 visits x 20 points) and
-# scales visits and points of the larger ones down so the whole run takes ~10 minutes
+# The full run keeps the small clinic at the size (10 sessions x 20 points) and
+# scales sessions and points of the larger ones down so the whole run takes ~10 minutes
 # on 2 cores; patient count, what search and start-up feel, stays as asked.
 FULL = Plan(
     "full",
@@ -173,7 +173,7 @@ def _measure_clinic(
     say(f"\n{size.label}: generating …")
     clinic = generate_clinic(path, size)
     say(
-        f"  {clinic.patients:,} patients, {clinic.sessions:,} visits, {clinic.points:,} points,"
+        f"  {clinic.patients:,} patients, {clinic.sessions:,} sessions, {clinic.points:,} points,"
         f" {clinic.audit_rows:,} audit rows, {clinic.bytes / MB:,.0f} MB in "
         f"{clinic.seconds:.1f} s · {load_average()}"
     )

@@ -60,7 +60,7 @@ def click_on_map(window: MainWindow, clinic: Clinic, runs: int) -> Sample:
     _select(window, clinic.busy_patient)
     chart = window.chart
     if chart.session is None or chart.session.id != clinic.draft_session:
-        raise RuntimeError("the busy patient's newest visit should be the 200-point draft")
+        raise RuntimeError("the busy patient's newest session should be the 200-point draft")
     chart.show_view(View.FRONT)
     QApplication.processEvents()
     shown = len(chart.scenes[View.FRONT].markers)
@@ -146,7 +146,7 @@ def progress_ready(store: Store, patient_id: int) -> object:
     sessions = store.sessions.for_patient(patient_id)
     points = store.points.for_patient(patient_id)
     return (
-        progress.visit_summaries(sessions, points),
+        progress.session_summaries(sessions, points),
         progress.outcome_changes(sessions),
         progress.muscle_progress(sessions, points),
         progress.point_tracks(sessions, points),
@@ -165,7 +165,7 @@ def progress_view(window: MainWindow) -> QWidget | None:
 
 
 def open_patient(window: MainWindow, clinic: Clinic, runs: int) -> Sample:
-    """Select the patient with 100 visits: visits listed, the newest charted and the
+    """Select the patient with 100 sessions: sessions listed, the newest charted and the
     progress view filled (the window does that on selection, even while the tab is
     hidden); another patient is selected in between, outside the timing."""
     view = progress_view(window)
@@ -184,12 +184,12 @@ def open_patient(window: MainWindow, clinic: Clinic, runs: int) -> Sample:
 
 
 def session_summary_pdf(store: Store, clinic: Clinic, runs: int) -> Sample:
-    """The session summary of a 30-point visit, read from the store and built in memory."""
+    """The session summary of a 30-point session, read from the store and built in memory."""
     return repeat(lambda: session_pdf(store, clinic.summary_session), runs)
 
 
 def progress_report_pdf(store: Store, clinic: Clinic, runs: int) -> Sample:
-    """The progress report of the patient with 100 visits, built in memory."""
+    """The progress report of the patient with 100 sessions, built in memory."""
     return repeat(lambda: progress_pdf(store, clinic.long_history_patient), runs)
 
 

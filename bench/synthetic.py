@@ -3,7 +3,7 @@
 The schema is the real one (``Store.open`` creates it through the migrations) and every
 CHECK, foreign key and trigger stays switched on while rows go in, so the file is one
 the app could have written: each patient, session and point has its audit row with the
-full after-image, chained with the store's own ``link_hash``; signed visits have their
+full after-image, chained with the store's own ``link_hash``; signed sessions have their
 ``session_versions`` snapshot. ``tpchart check`` passes on the result (the tests run it).
 
 Speed comes from building plain tuples and one ``executemany`` per table inside one
@@ -13,8 +13,8 @@ benchmark database; a crash mid-generation just means generating again); the app
 opens it with its own settings.
 
 What differs from years of real use: the audit trail is exactly one insert per row plus
-one "sign" per visit (no edits, undos or amendments), and audit times follow each
-patient's visits in turn rather than one clinic-wide clock.
+one "sign" per session (no edits, undos or amendments), and audit times follow each
+patient's sessions in turn rather than one clinic-wide clock.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ BATCH_PATIENTS = 250
 # (the window lists the first 200 patients by name; select_patient must find them).
 LONG_HISTORY_NAME = ("Aada Aalto", Sex.FEMALE)
 BUSY_DRAFT_NAME = ("Aaron Abbott", Sex.MALE)
-LONG_HISTORY_VISITS = 100
+LONG_HISTORY_SESSIONS = 100
 SUMMARY_POINTS = 30
 DRAFT_POINTS = 200
 
@@ -60,7 +60,7 @@ _AUDIT_COLUMNS = (
 
 @dataclass(frozen=True)
 class ClinicSize:
-    """How big a clinic to generate: patients, visits each, points per visit."""
+    """How big a clinic to generate: patients, sessions each, points per session."""
 
     patients: int
     sessions: int = 10
@@ -68,8 +68,8 @@ class ClinicSize:
 
     @property
     def label(self) -> str:
-        """For example "20,000 patients x 10 visits x 20 points"."""
-        return f"{self.patients:,} patients x {self.sessions} visits x {self.points} points"
+        """For example "20,000 patients x 10 sessions x 20 points"."""
+        return f"{self.patients:,} patients x {self.sessions} sessions x {self.points} points"
 
 
 @dataclass(frozen=True)
@@ -83,8 +83,8 @@ class Clinic:
     points: int
     audit_rows: int
     seconds: float
-    long_history_patient: int  # LONG_HISTORY_VISITS signed visits of 20 points
-    busy_patient: int  # a signed visit of SUMMARY_POINTS, then a draft of DRAFT_POINTS
+    long_history_patient: int  # LONG_HISTORY_SESSIONS signed sessions of 20 points
+    busy_patient: int  # a signed session of SUMMARY_POINTS, then a draft of DRAFT_POINTS
     summary_session: int
     draft_session: int
 
@@ -226,18 +226,18 @@ class _Writer:
 
     def patient(
         self,
-        visits: int,
+        sessions: int,
         points: int | list[int],
         name: tuple[str, Sex] | None = None,
         regions: tuple[str, ...] | None = None,
         last_is_draft: bool | None = None,
     ) -> tuple[int, list[int]]:
-        """A patient with ``visits`` sessions, weekly or so, the last within a month;
+        """A patient with ``sessions`` sessions, weekly or so, the last within a month;
         returns the patient id and the session ids, oldest first."""
         rng = self.rng
-        per_visit = points if isinstance(points, list) else [points] * visits
+        per_session = points if isinstance(points, list) else [points] * sessions
         last = self.now - timedelta(days=rng.randint(1, 30), hours=rng.randint(0, 8))
-        when = last - timedelta(days=9 * (visits - 1))
+        when = last - timedelta(days=9 * (sessions - 1))
         patient_id = self._take("patients")
         row = rows.patient_row(rng, patient_id, when - timedelta(days=rng.randint(0, 3)), name)
         doctor = rng.choice(self.doctors)
@@ -248,12 +248,12 @@ class _Writer:
         complaint = rng.choice(rows.complaints())
         pool = regions or complaint.regions
         if last_is_draft is None:
-            last_is_draft = rng.random() < 0.05  # today's visit, not signed yet
+            last_is_draft = rng.random() < 0.05  # today's session, not signed yet
         pain = rng.randint(6, 9)
         session_ids = []
-        for visit, count in enumerate(per_visit):
-            draft = last_is_draft and visit == visits - 1
-            session_ids.append(self._session(patient_id, doctor, when, complaint, pain, visit,
+        for session, count in enumerate(per_session):
+            draft = last_is_draft and session == sessions - 1
+            session_ids.append(self._session(patient_id, doctor, when, complaint, pain, session,
                                              count, pool, draft))  # fmt: skip
             when += timedelta(days=rng.choice((5, 7, 7, 9, 14)), hours=rng.randint(0, 3))
             when = min(when, last)
@@ -262,11 +262,11 @@ class _Writer:
 
     def _session(
         self, patient_id: int, doctor: int, when: datetime, complaint: rows.Complaint,
-        pain: int, visit: int, count: int, pool: tuple[str, ...], draft: bool,
+        pain: int, session: int, count: int, pool: tuple[str, ...], draft: bool,
     ) -> int:  # fmt: skip
         rng = self.rng
         session_id = self._take("sessions")
-        row = rows.session_row(rng, session_id, patient_id, doctor, when, complaint, pain, visit)
+        row = rows.session_row(rng, session_id, patient_id, doctor, when, complaint, pain, session)
         draft_json = self._row("sessions", row)
         self._audit(when, doctor, "insert", "sessions", session_id, None, draft_json)
         point_json = []
@@ -294,7 +294,7 @@ class _Writer:
 
     def special_patients(self) -> dict[str, int]:
         """The long-history patient and the one with a 200-point draft, written first."""
-        long_id, _ = self.patient(LONG_HISTORY_VISITS, 20, LONG_HISTORY_NAME, last_is_draft=False)
+        long_id, _ = self.patient(LONG_HISTORY_SESSIONS, 20, LONG_HISTORY_NAME, last_is_draft=False)
         busy_id, (summary, draft) = self.patient(
             2, [SUMMARY_POINTS, DRAFT_POINTS], BUSY_DRAFT_NAME, rows.front_regions(), True
         )

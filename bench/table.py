@@ -38,7 +38,7 @@ ROWS = (
     ),
     Row(
         "memory",
-        "peak memory, app with 100-visit patient open",
+        "peak memory, app with 100-session patient open",
         "MB",
         "memory_bare",
         "<= +60 MB",
@@ -60,7 +60,7 @@ ROWS = (
     Row("search_shown", "  same, list reset + repainted", "ms"),
     Row(
         "open",
-        "open patient with 100 visits (chart+progress)",
+        "open patient with 100 sessions (chart+progress)",
         "ms",
         None,
         "< 100",
@@ -77,7 +77,7 @@ ROWS = (
     ),
     Row(
         "progress_pdf",
-        "progress report PDF, 100 visits",
+        "progress report PDF, 100 sessions",
         "ms",
         None,
         "< 500",

@@ -20,7 +20,7 @@ from bench.run import TINY, run_bench
 from bench.store_internals import to_json
 from bench.synthetic import (
     DRAFT_POINTS,
-    LONG_HISTORY_VISITS,
+    LONG_HISTORY_SESSIONS,
     SUMMARY_POINTS,
     ClinicSize,
     generate_clinic,
@@ -49,9 +49,9 @@ def test_synthetic_clinic_passes_every_check_the_app_makes(clinic):
 def test_synthetic_clinic_reads_back_through_the_store(clinic):
     with Store.open(clinic.path) as store:
         assert store.patients.count(include_archived=True) == clinic.patients == 12 + 2
-        long_visits = store.sessions.for_patient(clinic.long_history_patient)
-        assert len(long_visits) == LONG_HISTORY_VISITS
-        assert all(s.status is SessionStatus.SIGNED for s in long_visits)
+        long_sessions = store.sessions.for_patient(clinic.long_history_patient)
+        assert len(long_sessions) == LONG_HISTORY_SESSIONS
+        assert all(s.status is SessionStatus.SIGNED for s in long_sessions)
         assert len(store.points.for_session(clinic.summary_session)) == SUMMARY_POINTS
         draft = store.sessions.get(clinic.draft_session)
         assert draft.editable

@@ -18,7 +18,7 @@ from tpchart.store.records.schema import SCHEMA_VERSION
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_demo_writes_patients_in_several_scripts_with_visits(tmp_path, capsys):
+def test_demo_writes_patients_in_several_scripts_with_sessions(tmp_path, capsys):
     db = tmp_path / "demo.db"
     assert main(["demo", "--db", str(db), "--patients", "4"]) == 0
     assert "Added 4 demo patients" in capsys.readouterr().out

@@ -2,7 +2,7 @@
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python tools/screenshot_window.py OUT_DIR
 
-Writes charting-<view>.png (a draft visit charted today, on each view) and
+Writes charting-<view>.png (a draft session charted today, on each view) and
 progress.png (the Progress tab of the same patient).
 """
 
@@ -37,7 +37,7 @@ TODAY = [
 
 
 def chart_today(app: QApplication, window: MainWindow, store: Store, patient_id: int) -> None:
-    """Start a draft visit and chart TODAY through the real chart panel."""
+    """Start a draft session and chart TODAY through the real chart panel."""
     previous = store.sessions.for_patient(patient_id)[-1]
     store.sessions.start(
         Session(

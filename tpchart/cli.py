@@ -137,7 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
         return sub
 
     command("gui", cmd_gui, "open the app window (the default)")
-    demo = command("demo", cmd_demo, "write realistic demo patients and visits")
+    demo = command("demo", cmd_demo, "write realistic demo patients and sessions")
     demo.add_argument(
         "--patients", type=_at_most(MAX_DEMO_PATIENTS), default=8,
         help=f"how many (default 8, at most {MAX_DEMO_PATIENTS})",

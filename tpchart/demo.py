@@ -1,4 +1,4 @@
-"""Realistic demo records: patients in several scripts, weeks of visits, improving pain."""
+"""Realistic demo records: patients in several scripts, weeks of sessions, improving pain."""
 
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ COMPLAINTS = [
 ]
 
 
-# Diagram units between demo points of one visit (markers are about 20 px across).
+# Diagram units between demo points of one session (markers are about 20 px across).
 MIN_GAP = 22.0
 
 
@@ -111,16 +111,16 @@ def write_demo(store: Store, patients: int = 8, seed: int = 7) -> list[Patient]:
                 precautions=precautions,
             )
         )
-        _write_visits(store, patient, rng)
+        _write_sessions(store, patient, rng)
         added.append(patient)
     return added
 
 
-def _write_visits(store: Store, patient: Patient, rng: random.Random) -> None:
+def _write_sessions(store: Store, patient: Patient, rng: random.Random) -> None:
     complaint, cause, fragments = rng.choice(COMPLAINTS)
     regions = _regions_matching(fragments)
     count = rng.randint(3, 8)
-    # Visits every 5-14 days, the last one at least a day ago.
+    # Sessions every 5-14 days, the last one at least a day ago.
     when = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0) - timedelta(
         days=15 * count + rng.randint(1, 20)
     )

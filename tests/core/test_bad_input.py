@@ -19,7 +19,7 @@ from tpchart.core.practitioner import Practitioner
 from tpchart.core.regions import REGIONS, VIEW_BOXES, Side, View
 from tpchart.core.session import AdverseEvent, Session
 from tpchart.core.trigger_point import TriggerPoint, check_placement
-from tpchart.core.validation import check_text_for_saving, check_visit_time, has_visible_text
+from tpchart.core.validation import check_session_time, check_text_for_saving, has_visible_text
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets" / "body_maps"
 SVG_OF_VIEW = {View.FRONT: "front.svg", View.BACK: "back.svg", View.HEAD: "head_side.svg"}
@@ -274,7 +274,7 @@ def test_placement_is_checked_when_saving_unless_it_is_the_stored_one():
     refused(moved.check_for_saving, earlier=[legacy])
 
 
-# -- visit dates ------------------------------------------------------------------------
+# -- session dates ------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -290,7 +290,7 @@ def test_placement_is_checked_when_saving_unless_it_is_the_stored_one():
         ),
     ],
 )
-def test_visit_start_out_of_range_is_refused(started_at, expected):
+def test_session_start_out_of_range_is_refused(started_at, expected):
     record = session(started_at=started_at)  # construction (a load) still accepts it
     assert refused(record.check_for_saving, now=NOW) == expected
 
@@ -304,7 +304,7 @@ def test_visit_start_out_of_range_is_refused(started_at, expected):
         datetime(1975, 6, 1, tzinfo=timezone(timedelta(hours=-3))),
     ],
 )
-def test_visit_start_in_range_is_accepted(started_at):
+def test_session_start_in_range_is_accepted(started_at):
     session(started_at=started_at).check_for_saving(now=NOW)
 
 
@@ -320,12 +320,12 @@ def test_consent_time_out_of_range_is_refused(consent_at, expected):
     assert refused(record.check_for_saving, now=NOW) == expected
 
 
-def test_visit_dates_left_as_stored_are_not_judged_again():
+def test_session_dates_left_as_stored_are_not_judged_again():
     old = session(started_at=datetime(1, 1, 1, tzinfo=UTC))
     replace(old, pain_before=5).check_for_saving(before=old, now=NOW)
     refused(replace(old, started_at=datetime(2, 1, 1, tzinfo=UTC)).check_for_saving, before=old)
 
 
-def test_check_visit_time_default_now_is_the_clock():
-    check_visit_time("Session start", datetime.now(UTC))
-    refused(check_visit_time, "Session start", datetime.now(UTC) + timedelta(days=2))
+def test_check_session_time_default_now_is_the_clock():
+    check_session_time("Session start", datetime.now(UTC))
+    refused(check_session_time, "Session start", datetime.now(UTC) + timedelta(days=2))

@@ -23,9 +23,9 @@ from tpchart.core.progress import (
     pain_trend,
     persistence_rate,
     point_tracks,
+    session_summaries,
     sessions_in_range,
     span_text,
-    visit_summaries,
 )
 from tpchart.core.regions import Side, View
 from tpchart.core.session import Session, SessionStatus
@@ -66,7 +66,7 @@ def test_improving_pain_is_a_meaningful_improvement_in_words():
     assert change.verdict is Verdict.IMPROVED and change.meaningful
     assert change.delta == -5
     assert change.sentence == (
-        "Pain fell from 8 to 3 over 6 visits in 5 weeks (−5 points): a clinically "
+        "Pain fell from 8 to 3 over 6 sessions in 5 weeks (−5 points): a clinically "
         "meaningful improvement (MCID ≈ 2 points on the NRS)."
     )
     assert change.target == 6
@@ -76,14 +76,16 @@ def test_improving_pain_is_a_meaningful_improvement_in_words():
 def test_worsening_pain():
     change = pain_trend(history([3, 4, 6]))
     assert change.verdict is Verdict.WORSE
-    assert change.sentence.startswith("Pain rose from 3 to 6 over 3 visits in 2 weeks (+3 points)")
+    assert change.sentence.startswith(
+        "Pain rose from 3 to 6 over 3 sessions in 2 weeks (+3 points)"
+    )
     assert "clinically meaningful worsening" in change.sentence
 
 
 def test_flat_pain_is_no_change():
     change = pain_trend(history([5, 5, 5, 5]))
     assert change.verdict is Verdict.NO_CLEAR_CHANGE
-    assert change.sentence == "Pain stayed at 5 over 4 visits in 3 weeks: no change."
+    assert change.sentence == "Pain stayed at 5 over 4 sessions in 3 weeks: no change."
     assert change.slope_per_week == 0
 
 
@@ -97,11 +99,11 @@ def test_small_and_borderline_changes():
     assert change_since_first(NDI, history([5, 5], ndi=[40.0, 20.0])).verdict is Verdict.IMPROVED
 
 
-def test_one_session_only_needs_a_second_visit():
+def test_one_session_only_needs_a_second_session():
     change = pain_trend(history([7]))
     assert change.verdict is Verdict.NOT_ENOUGH_DATA and change.delta is None
     assert change.sentence == (
-        "Pain 7 on 03 Mar 2025, the only visit with a score: a change needs a second one."
+        "Pain 7 on 03 Mar 2025, the only session with a score: a change needs a second one."
     )
     assert change.slope_per_week is None
 
@@ -114,12 +116,12 @@ def test_no_sessions_and_no_scores():
 def test_missing_pain_scores_are_skipped_not_zero():
     change = pain_trend(history([8, None, 6, None, 4]))
     assert [v for _, v in change.values] == [8, 6, 4]
-    assert change.sentence.startswith("Pain fell from 8 to 4 over 3 visits in 4 weeks")
+    assert change.sentence.startswith("Pain fell from 8 to 4 over 3 sessions in 4 weeks")
 
 
 def test_gaps_of_months_are_said_in_months():
     change = pain_trend(history([7, 6, 3], days=[0, 120, 240]))
-    assert "over 3 visits in 8 months" in change.sentence
+    assert "over 3 sessions in 8 months" in change.sentence
     assert change.slope_per_week == pytest.approx(-4 / (240 / 7))
     assert span_text(T0, T0 + timedelta(days=1)) == "1 day"
     assert span_text(T0, T0 + timedelta(days=800)) == "2.2 years"
@@ -140,11 +142,11 @@ def test_outcome_measures_present_and_absent():
     assert worse.verdict is Verdict.WORSE
 
 
-def test_immediate_relief_and_visit_summaries():
+def test_immediate_relief_and_session_summaries():
     sessions = history([(8, 5), (6, 4), (5, None)])
     assert immediate_relief(sessions) == pytest.approx(2.5)
     points = {1: [pt(1, twitch_elicited=True), pt(1, "levator scapulae", number=2)]}
-    summaries = visit_summaries(list(reversed(sessions)), points)
+    summaries = session_summaries(list(reversed(sessions)), points)
     assert [s.number for s in summaries] == [1, 2, 3]
     assert summaries[0].immediate_change == -3
     assert summaries[0].muscles == ("Right upper trapezius", "Right levator scapulae")
@@ -171,7 +173,7 @@ def test_muscle_table_with_trend_arrows():
     assert trap.label == "Right upper trapezius" and trap.times_treated == 3
     assert (trap.pain_first, trap.pain_last) == (8, 5)
     assert (trap.ppt_first, trap.ppt_last) == (1.5, 2.4)
-    assert trap.twitch_visits == 2 and trap.twitch_total == 3
+    assert trap.twitch_sessions == 2 and trap.twitch_total == 3
     assert trap.twitch_first is TwitchStrength.STRONG and trap.twitch_last is TwitchStrength.WEAK
     assert trap.trend is Trend.BETTER and trap.trend.arrow == "↑"
     assert "pain fell 3 points" in trap.trend_reason
@@ -187,7 +189,7 @@ def test_pressure_threshold_within_measurement_error_is_no_clear_change():
     assert muscle_progress(history([5, 5]), points)[0].trend is Trend.BETTER
 
 
-def test_conflicting_measures_and_single_visit_are_unclear():
+def test_conflicting_measures_and_single_session_are_unclear():
     points = {
         1: [pt(1, pain=8, pressure_threshold=3.0)],
         2: [pt(2, pain=4, pressure_threshold=2.0)],
@@ -195,7 +197,7 @@ def test_conflicting_measures_and_single_visit_are_unclear():
     (row,) = muscle_progress(history([5, 5]), points)
     assert row.trend is Trend.UNCLEAR and "conflicting" in row.trend_reason
     (row,) = muscle_progress(history([5]), {1: [pt(1, pain=8)]})
-    assert row.trend_reason == "measured at one visit only"
+    assert row.trend_reason == "measured at one session only"
 
 
 def test_a_muscle_on_alternating_sides_is_two_rows():
@@ -207,7 +209,7 @@ def test_a_muscle_on_alternating_sides_is_two_rows():
         ("Right upper trapezius", 2),
     ]
     assert rows[1].session_ids == (1, 3) and (rows[1].pain_first, rows[1].pain_last) == (7, 5)
-    # Each visit's point is on the other side of the last one: nothing persists.
+    # Each session's point is on the other side of the last one: nothing persists.
     assert persistence_rate(history([6, 6, 6, 6]), points) == 0
 
 
@@ -217,7 +219,7 @@ def test_muscle_missing_falls_back_to_the_region():
     assert row.side is Side.LEFT and "left" not in row.muscle.lower()
 
 
-# --- comparing two visits ---------------------------------------------------------------
+# --- comparing two sessions ---------------------------------------------------------------
 
 
 def test_compare_matches_by_muscle_and_side_then_by_distance():
@@ -266,7 +268,7 @@ def test_point_tracks_show_what_keeps_coming_back():
         3: [pt(3, x=310), pt(3, "levator scapulae", number=2, x=600, y=100)],
     }
     tracks = point_tracks(sessions, points)
-    assert [(t.name, t.visits, t.still_present) for t in tracks] == [
+    assert [(t.name, t.sessions, t.still_present) for t in tracks] == [
         ("Right upper trapezius", 3, True),
         ("Right levator scapulae", 1, True),
         ("Right rhomboids", 1, False),
@@ -283,7 +285,7 @@ def test_heat_spots_are_denser_where_treated_more_often():
         3: [pt(3, x=298, y=199)],
     }  # fmt: skip
     spots = heat_spots(points, [1, 2, 3], View.BACK)
-    assert sorted((s.count, s.visits) for s in spots) == [(1, 1), (3, 3)]
+    assert sorted((s.count, s.sessions) for s in spots) == [(1, 1), (3, 3)]
     busy = max(spots, key=lambda s: s.count)
     assert busy.names == ("Right upper trapezius",)
     assert busy.x == pytest.approx(301, abs=0.1)

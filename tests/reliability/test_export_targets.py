@@ -52,8 +52,8 @@ def _target(db: Path, kind: str) -> Path:
         (folder / "reports").mkdir()
         return folder / "reports"
     if kind == "pipe":  # reading a pipe's first bytes would wait forever
-        os.mkfifo(folder / "visit.pdf")
-        return folder / "visit.pdf"
+        os.mkfifo(folder / "session.pdf")
+        return folder / "session.pdf"
     if kind == "journal through a link":  # the database named by a link to it
         (folder / "links").mkdir()
         (folder / "links" / db.name).symlink_to(db)
@@ -89,7 +89,7 @@ def test_export_pdf_never_overwrites_the_database_or_any_file_of_records(clinic,
 
 
 def test_an_old_pdf_is_replaced_and_the_export_audited(clinic, tmp_path):
-    target = tmp_path / "visit.pdf"
+    target = tmp_path / "session.pdf"
     target.write_bytes(b"%PDF-1.4 last week's copy")
     result = run_tpchart("export-pdf", "--db", str(clinic), "--session", "1", "-o", str(target))
     assert result.returncode == 0, result.stderr

@@ -61,9 +61,9 @@ def test_exported_pdfs_and_command_line_backups_are_private(umask, clinic, tmp_p
     out = tmp_path / "out"
     out.mkdir()
     result = run_tpchart("export-pdf", "--db", str(clinic), "--session", "1",
-                         "-o", str(out / "visit.pdf"))  # fmt: skip
+                         "-o", str(out / "session.pdf"))  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert _mode(out / "visit.pdf") == 0o600
+    assert _mode(out / "session.pdf") == 0o600
     result = run_tpchart("backup", "--db", str(clinic), "--to", str(tmp_path / "new" / "b"))
     assert result.returncode == 0, result.stderr
     (backup,) = (tmp_path / "new" / "b").glob("tpchart-*.db")

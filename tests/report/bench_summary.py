@@ -66,7 +66,7 @@ def main() -> None:
     print(f"30-point session summary: first {first:.3f} s (fonts and SVGs loaded), "
           f"then {warm:.3f} s median, {len(pdf) // 1024} KB")  # fmt: skip
     print(f"minimal reportlab document: {base:.4f} s; the summary takes {warm / base:.0f}x that")
-    print(f"progress report, 9 visits: {progress:.3f} s median")
+    print(f"progress report, 9 sessions: {progress:.3f} s median")
     store.close()
 
 

@@ -129,7 +129,7 @@ def amended(store, signed):
 
 
 def history(store: Store, patient: Patient, count: int = 6) -> list[Session]:
-    """``count`` signed weekly visits with falling pain."""
+    """``count`` signed weekly sessions with falling pain."""
     out = []
     for i in range(count):
         s = start_session(store, patient, START - timedelta(weeks=count - i),
@@ -139,4 +139,4 @@ def history(store: Store, patient: Patient, count: int = 6) -> list[Session]:
     return out
 
 
-__all__ = ["CLINIC", "START", "View", "add_points", "start_session", "visits"]
+__all__ = ["CLINIC", "START", "View", "add_points", "history", "start_session"]

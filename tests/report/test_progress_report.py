@@ -16,7 +16,7 @@ def report(store, patient) -> tuple[bytes, str]:
     return pdf, " ".join(page_texts(pdf))
 
 
-def test_one_row_per_visit_with_pain_and_points(store, patient):
+def test_one_row_per_session_with_pain_and_points(store, patient):
     sessions = history(store, patient, 6)
     _, text = report(store, patient)
     assert "王小明 (Wang Xiaoming)" in text
@@ -53,11 +53,11 @@ def test_chart_has_dates_and_both_lines(store, patient):
         assert f"{s.started_at:%d %b %y}" in text  # the x-axis labels
     assert "Pain before needling" in text and "Pain after needling" in text
     _, curves = shapes(pdf)
-    # Every visit has a before and an after marker on the chart (5 pt symbols).
+    # Every session has a before and an after marker on the chart (5 pt symbols).
     symbols = [c for c in curves if 4 < c.width < 6 and 4 < c.height < 6]
     assert len(symbols) >= len(sessions)
 
 
-def test_patient_without_visits(store, patient):
+def test_patient_without_sessions(store, patient):
     _, text = report(store, patient)
-    assert "No visits recorded yet." in text
+    assert "No sessions recorded yet." in text

@@ -283,7 +283,7 @@ def insert(store, table: str, values: dict[str, Any]) -> int:
 
 @pytest.fixture
 def legacy(store):
-    """A patient, visit and points that break today's rules, as older versions stored them."""
+    """A patient, session and points that break today's rules, as older versions stored them."""
     patient_id = insert(store, "patients", {
         "record_number": "OLD-1", "full_name": "\u200b\u200d", "date_of_birth": "1970-01-01",
         "sex": "unknown", "medical_history": "pasted\x00text", "created_at": STAMP,
@@ -309,8 +309,8 @@ def test_old_rows_breaking_the_new_rules_still_load_and_print(store, legacy):
     patient = store.patients.get(patient_id)
     assert patient.full_name == "\u200b\u200d"
     assert store.patients.find("OLD") == [patient]
-    (visit,) = store.sessions.for_patient(patient_id)
-    assert visit.started_at.year == 1 and visit.consent_at.year == 9999
+    (session,) = store.sessions.for_patient(patient_id)
+    assert session.started_at.year == 1 and session.consent_at.year == 9999
     points = store.points.for_patient(patient_id)[session_id]
     assert [p.region_id for p in points] == ["front.nowhere.left", "front.chest.right"]
     assert store.points.get(unknown).x == 800.0
@@ -323,7 +323,7 @@ def test_old_rows_breaking_the_new_rules_still_load_and_print(store, legacy):
     copy = replace(patient, id=None, record_number="OLD-2")
     refuses(store, lambda: store.patients.add(copy), "Full name is required")
     draft = store.sessions.start(new_session(store, patient))
-    again = replace(visit, id=None)
+    again = replace(session, id=None)
     refuses(store, lambda: store.sessions.start(again), "Session start 0001-01-01")
     for old, expected in ((points[0], "Body-map region"), (points[1], "Right chest is on")):
         carried = old.carried_to(draft.id, store.points.next_number(draft.id))
@@ -334,8 +334,8 @@ def test_old_rows_take_edits_of_their_other_fields(store, legacy):
     patient_id, session_id, unknown, crossed = legacy
     patient = store.patients.update(replace(store.patients.get(patient_id), phone="555 0100"))
     assert (patient.phone, patient.full_name) == ("555 0100", "\u200b\u200d")
-    visit = store.sessions.update(replace(store.sessions.get(session_id), pain_before=6))
-    assert (visit.pain_before, visit.started_at.year) == (6, 1)
+    session = store.sessions.update(replace(store.sessions.get(session_id), pain_before=6))
+    assert (session.pain_before, session.started_at.year) == (6, 1)
     point = store.points.update(replace(store.points.get(unknown), pain=4))
     assert (point.pain, point.region_id, point.x) == (4, "front.nowhere.left", 800.0)
 

@@ -295,14 +295,14 @@ def test_practitioner_picker_sets_who_changes(qtbot, window, store, monkeypatch)
     assert store.audit_trail("trigger_points")[-1].practitioner_id == second.id
 
 
-def test_new_session_starts_a_visit_and_signing_locks_the_chart(qtbot, window, store, patient):
+def test_new_session_starts_a_session_and_signing_locks_the_chart(qtbot, window, store, patient):
     from PySide6.QtWidgets import QApplication
 
-    from tpchart.ui.visit_start import StartVisitDialog
+    from tpchart.ui.session_start import StartSessionDialog
 
     def fill_and_save():
         dialog = QApplication.activeModalWidget()
-        assert isinstance(dialog, StartVisitDialog)
+        assert isinstance(dialog, StartSessionDialog)
         dialog.accept()
 
     from PySide6.QtCore import QTimer
@@ -316,7 +316,7 @@ def test_new_session_starts_a_visit_and_signing_locks_the_chart(qtbot, window, s
     click_region(qtbot, window, NECK)
     signed = store.sessions.update(replace(new, consent_given=True, consent_by="Patient"))
     signed = store.sessions.sign(signed.id)
-    window.operations.records_changed.emit(Changed(What.VISIT, signed))
+    window.operations.records_changed.emit(Changed(What.SESSION, signed))
     assert "signed" in window.header.title.text()
     assert window.chart.readonly_note.isVisible()
     assert "signed" in window.session_list.currentItem().text()
@@ -404,7 +404,9 @@ def test_notes_being_typed_are_saved_before_undo(qtbot, window, store):
     assert only_point(store, window).notes == "Strong local twitch, referred to the temple"
 
 
-def test_switching_visits_changes_no_stored_score_and_charts_the_visit_shown(qtbot, store, patient):
+def test_switching_sessions_changes_no_stored_score_and_charts_the_session_shown(
+    qtbot, store, patient
+):
     older = start(store, patient, days_ago=7)
     store.sessions.update(replace(older, ndi=42.2222222))
     newer = start(store, patient)
@@ -412,7 +414,7 @@ def test_switching_visits_changes_no_stored_score_and_charts_the_visit_shown(qtb
     qtbot.addWidget(win)
     win.show()
     win.patients.select_patient(patient.id)
-    win.session_list.setCurrentRow(1)  # the older visit
+    win.session_list.setCurrentRow(1)  # the older session
     assert win.session.id == older.id == win.chart.session.id
     click_region(qtbot, win, NECK)
     assert store.sessions.get(older.id).ndi == 42.2222222

@@ -28,9 +28,9 @@ from tpchart.ui.export import (
 def session(store):
     patient = store.patients.add(Patient(record_number="P-1", full_name="Maria Fernández",
                                          date_of_birth=date(1980, 1, 2)))  # fmt: skip
-    visit = start_session(store, patient, datetime(2026, 11, 24, 12, 0, tzinfo=UTC))
-    add_points(store, visit.id, 30)
-    return visit
+    session = start_session(store, patient, datetime(2026, 11, 24, 12, 0, tzinfo=UTC))
+    add_points(store, session.id, 30)
+    return session
 
 
 def answer_save_dialog(monkeypatch, path, seen: list):

@@ -1,4 +1,4 @@
-"""The main window as a doctor meets it: welcome, new patient, search, visits."""
+"""The main window as a doctor meets it: welcome, new patient, search, sessions."""
 
 from __future__ import annotations
 
@@ -82,7 +82,7 @@ def test_search_box_filters_the_list(qtbot, store):
     assert "Ирина" in patient_list.model().index(0).data()
 
 
-def test_selecting_a_patient_lists_visits_and_precautions(qtbot, store):
+def test_selecting_a_patient_lists_sessions_and_precautions(qtbot, store):
     from tpchart.core.screening import Precaution
 
     store.patients.add(

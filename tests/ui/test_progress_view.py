@@ -1,4 +1,4 @@
-"""The progress view shows a demo patient's visits and follows new signed sessions."""
+"""The progress view shows a demo patient's sessions and follows new signed sessions."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from tpchart.ui.progress_view import ProgressView
 
 @pytest.fixture
 def demo(store):
-    """Three demo patients; returns the one with the most visits."""
+    """Three demo patients; returns the one with the most sessions."""
     patients = write_demo(store, patients=3, seed=11)
     return max(patients, key=lambda p: len(store.sessions.for_patient(p.id)))
 
@@ -35,7 +35,7 @@ def chart_points(chart, key):
     return len(xs)
 
 
-def test_shows_a_demo_patients_visits(view, store, demo):
+def test_shows_a_demo_patients_sessions(view, store, demo):
     sessions = store.sessions.for_patient(demo.id)
     points = store.points.for_patient(demo.id)
     view.show_patient(demo.id)
@@ -56,11 +56,11 @@ def test_shows_a_demo_patients_visits(view, store, demo):
     table = view.muscle_table.model_
     trends = {table.index(r, 6).data() for r in range(table.rowCount())}
     assert trends <= {"↑ better", "↓ worse", "→ no clear change"}
-    # The heat view holds every point of the visible diagram over all visits.
+    # The heat view holds every point of the visible diagram over all sessions.
     heat_view = view.heat.current_view()
     on_view = sum(p.view is heat_view for pts in points.values() for p in pts)
     assert sum(s.count for s in view.heat.spots) == on_view > 0
-    # Compare defaults to the last two visits and accounts for every point of both.
+    # Compare defaults to the last two sessions and accounts for every point of both.
     cmp = view.compare.comparison
     earlier, later = (points.get(s.id, []) for s in sessions[-2:])
     assert len(cmp.persisting) + len(cmp.gone) == len(earlier)
@@ -68,11 +68,11 @@ def test_shows_a_demo_patients_visits(view, store, demo):
     assert view.compare.table.rowCount() == len(view.compare.rows)
 
 
-def test_heat_range_narrows_to_the_chosen_visits(view, store, demo):
+def test_heat_range_narrows_to_the_chosen_sessions(view, store, demo):
     view.show_patient(demo.id)
     points = store.points.for_patient(demo.id)
     last = store.sessions.for_patient(demo.id)[-1]
-    view.heat.first_visit.setCurrentIndex(view.heat.last_visit.currentIndex())
+    view.heat.first_session.setCurrentIndex(view.heat.last_session.currentIndex())
     heat_view = view.heat.current_view()
     expected = sum(p.view is heat_view for p in points.get(last.id, []))
     assert sum(s.count for s in view.heat.spots) == expected
@@ -128,13 +128,13 @@ def test_outcome_charts_only_for_recorded_measures(view, store):
     assert chart_points(view.pain_chart, "before") == 3 and "after" not in view.pain_chart.series
 
 
-def test_no_patient_and_no_visits(view, store):
+def test_no_patient_and_no_sessions(view, store):
     assert view.pages.currentWidget() is view.placeholder
     patient = store.patients.add(
         Patient(record_number="P-2", full_name="Bo Example", date_of_birth=date(1980, 2, 3))
     )
     view.show_patient(patient.id)
-    assert "No visits yet" in view.placeholder.text()
+    assert "No sessions yet" in view.placeholder.text()
 
 
 def test_fits_a_1366_wide_screen(view, store, demo):
@@ -145,7 +145,7 @@ def test_fits_a_1366_wide_screen(view, store, demo):
     assert view.content.minimumWidth() <= 1366
 
 
-def test_a_single_visit_without_scores(view, store):
+def test_a_single_session_without_scores(view, store):
     patient = store.patients.add(
         Patient(record_number="P-3", full_name="Cy Example", date_of_birth=date(1990, 1, 1))
     )
@@ -159,4 +159,4 @@ def test_a_single_visit_without_scores(view, store):
     assert view.outcome_box.isHidden()
     assert view.muscle_table.model_.rowCount() == 0
     assert view.heat.spots == []
-    assert view.compare.summary.text() == "Comparing needs two visits."
+    assert view.compare.summary.text() == "Comparing needs two sessions."

@@ -93,7 +93,7 @@ def moved(point: TriggerPoint, region_id: str, x: float, y: float) -> TriggerPoi
 def carried_forward(
     earlier: Iterable[TriggerPoint], session_id: int, points: Iterable[TriggerPoint]
 ) -> list[TriggerPoint]:
-    """``earlier`` points (of a previous visit) copied into session ``session_id``, in
+    """``earlier`` points (of a previous session) copied into session ``session_id``, in
     the order given, numbered on after ``points`` (the session's points so far).
     What a copy keeps and what starts fresh is `TriggerPoint.carried_to`."""
     first = next_point_number(points)

@@ -1,4 +1,4 @@
-"""Progress across visits: the numbers behind the progress view and the PDF progress report.
+"""Progress across sessions: the numbers behind the progress view and the PDF progress report.
 
 Pure functions over core dataclasses (no Qt, no SQL), so the screen and the
 printed report always say the same thing. Feed them a patient's sessions
@@ -94,7 +94,7 @@ MEASURES = (PAIN, *OUTCOME_MEASURES)
 
 
 class Verdict(StrEnum):
-    """What a change since the first visit means for the patient."""
+    """What a change since the first session means for the patient."""
 
     IMPROVED = "improved"  # better by at least the MCID
     POSSIBLY_IMPROVED = "possibly_improved"  # within the MCID range
@@ -104,15 +104,15 @@ class Verdict(StrEnum):
     NOT_ENOUGH_DATA = "not_enough_data"  # fewer than two values
 
 
-# --- Visit summaries --------------------------------------------------------------------
+# --- Session summaries --------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class VisitSummary:
-    """One visit in a line: when, scores, how many points and which muscles."""
+class SessionSummary:
+    """One session in a line: when, scores, how many points and which muscles."""
 
     session_id: int
-    number: int  # 1 for the first visit
+    number: int  # 1 for the first session
     started_at: datetime
     signed: bool
     pain_before: int | None
@@ -132,19 +132,19 @@ class VisitSummary:
         return self.pain_after - self.pain_before
 
 
-
-def in_visit_order(sessions: Iterable[Session]) -> list[Session]:
+def in_session_order(sessions: Iterable[Session]) -> list[Session]:
     """Sessions oldest first; two at the same minute in the order they were created."""
     return sorted(sessions, key=lambda s: (s.started_at, s.id or 0))
 
-def visit_summaries(sessions: Sequence[Session], points: PointsBySession) -> list[VisitSummary]:
+
+def session_summaries(sessions: Sequence[Session], points: PointsBySession) -> list[SessionSummary]:
     """One summary per session, oldest first (sessions are sorted by start time)."""
-    ordered = in_visit_order(sessions)
+    ordered = in_session_order(sessions)
     summaries = []
     for number, s in enumerate(ordered, start=1):
         pts = list(points.get(s.id or -1, ()))
         summaries.append(
-            VisitSummary(
+            SessionSummary(
                 session_id=s.id or 0, number=number, started_at=s.started_at,
                 signed=s.status is SessionStatus.SIGNED,
                 pain_before=s.pain_before, pain_after=s.pain_after,
@@ -170,7 +170,7 @@ def muscle_label(muscle: str, side: Side) -> str:
     return f"{side.value.capitalize()} {muscle}"
 
 
-# --- Change since the first visit -------------------------------------------------------
+# --- Change since the first session -------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -207,7 +207,7 @@ class Change:
     @property
     def target(self) -> float | None:
         """The value that would be a clinically meaningful improvement on the first
-        visit (first - MCID, or + MCID when higher is better), kept on the scale."""
+        session (first - MCID, or + MCID when higher is better), kept on the scale."""
         if self.first is None:
             return None
         m = self.measure
@@ -224,12 +224,12 @@ class Change:
 def change_since_first(measure: Measure, sessions: Sequence[Session]) -> Change:
     """The change of ``measure`` from its first to its last recorded value, in words.
 
-    Sessions without a value are skipped, so a visit with a missing score neither
+    Sessions without a value are skipped, so a session with a missing score neither
     counts as zero nor breaks the trend.
     """
     values = tuple(
         (s.started_at, float(v))
-        for s in in_visit_order(sessions)
+        for s in in_session_order(sessions)
         if (v := measure.value(s)) is not None
     )
     verdict = _verdict(measure, values)
@@ -237,7 +237,7 @@ def change_since_first(measure: Measure, sessions: Sequence[Session]) -> Change:
 
 
 def pain_trend(sessions: Sequence[Session]) -> Change:
-    """Pain before needling from the first visit to the latest. Pain *before* is the
+    """Pain before needling from the first session to the latest. Pain *before* is the
     patient's state on arrival; pain after needling is the immediate effect only."""
     return change_since_first(PAIN, sessions)
 
@@ -250,7 +250,7 @@ def outcome_changes(sessions: Sequence[Session]) -> list[Change]:
 
 def immediate_relief(sessions: Sequence[Session]) -> float | None:
     """Mean fall in pain from before to after needling (positive is relief), over the
-    visits with both scores."""
+    sessions with both scores."""
     drops = [
         s.pain_before - s.pain_after
         for s in sessions
@@ -280,11 +280,11 @@ def _sentence(m: Measure, values: Sequence[tuple[datetime, float]], verdict: Ver
     first_at, first = values[0]
     if len(values) == 1:
         return (
-            f"{m.name} {fmt(first)}{m.unit} on {first_at:%d %b %Y}, the only visit with a "
+            f"{m.name} {fmt(first)}{m.unit} on {first_at:%d %b %Y}, the only session with a "
             "score: a change needs a second one."
         )
     last = values[-1][1]
-    span = f"over {len(values)} visits in {span_text(first_at, values[-1][0])}"
+    span = f"over {len(values)} sessions in {span_text(first_at, values[-1][0])}"
     if last == first:
         return f"{m.name} stayed at {fmt(first)}{m.unit} {span}: no change."
     moved = "rose" if last > first else "fell"
@@ -338,11 +338,11 @@ def _slope_per_week(values: Sequence[tuple[datetime, float]]) -> float | None:
 
 
 class Trend(StrEnum):
-    """A muscle's direction across visits: the arrow points to *better*."""
+    """A muscle's direction across sessions: the arrow points to *better*."""
 
     BETTER = "better"
     WORSE = "worse"
-    UNCLEAR = "unclear"  # no change beyond measurement error, conflicting, or one visit
+    UNCLEAR = "unclear"  # no change beyond measurement error, conflicting, or one session
 
     @property
     def arrow(self) -> str:
@@ -355,20 +355,20 @@ _STRENGTH_ORDER = {TwitchStrength.WEAK: 1, TwitchStrength.MEDIUM: 2, TwitchStren
 
 @dataclass(frozen=True)
 class MuscleProgress:
-    """One muscle on one side across the patient's visits.
+    """One muscle on one side across the patient's sessions.
 
-    Per visit the worst point counts (highest pain, lowest pressure threshold,
+    Per session the worst point counts (highest pain, lowest pressure threshold,
     strongest twitch) when the muscle was needled at more than one point.
     """
 
     muscle: str
     side: Side
-    session_ids: tuple[int, ...]  # visits where it was treated, oldest first
-    points: int  # points in total (a visit may needle a muscle twice)
-    twitch_visits: int  # visits with a twitch response
-    twitch_total: int  # twitches counted, summed over visits
+    session_ids: tuple[int, ...]  # sessions where it was treated, oldest first
+    points: int  # points in total (a session may needle a muscle twice)
+    twitch_sessions: int  # sessions with a twitch response
+    twitch_total: int  # twitches counted, summed over sessions
     strongest_twitch: TwitchStrength | None
-    twitch_first: TwitchStrength | None  # strongest twitch at the first/last visit treated
+    twitch_first: TwitchStrength | None  # strongest twitch at the first/last session treated
     twitch_last: TwitchStrength | None
     pain_first: int | None
     pain_last: int | None
@@ -384,14 +384,14 @@ class MuscleProgress:
 
     @property
     def times_treated(self) -> int:
-        """Visits where this muscle was needled."""
+        """Sessions where this muscle was needled."""
         return len(self.session_ids)
 
 
 def muscle_progress(sessions: Sequence[Session], points: PointsBySession) -> list[MuscleProgress]:
     """The per-muscle table, most treated first, then by name. Left and right are
     separate rows: a muscle treated on alternating sides is two muscles here."""
-    order = [s.id for s in in_visit_order(sessions)]
+    order = [s.id for s in in_session_order(sessions)]
     by_key: dict[tuple[str, Side], dict[int, list[TriggerPoint]]] = {}
     for sid in order:
         for p in points.get(sid or -1, ()):
@@ -403,7 +403,7 @@ def muscle_progress(sessions: Sequence[Session], points: PointsBySession) -> lis
 
 
 def most_treated(rows: Sequence[MuscleProgress], limit: int = 5) -> list[MuscleProgress]:
-    """The muscles needled at the most visits (ties by name), at most ``limit``."""
+    """The muscles needled at the most sessions (ties by name), at most ``limit``."""
     return sorted(rows, key=lambda r: (-r.times_treated, r.muscle, r.side.value))[:limit]
 
 
@@ -421,19 +421,19 @@ def _muscle_or_region(p: TriggerPoint) -> str:
 def _muscle_row(
     muscle: str, side: Side, by_session: dict[int, list[TriggerPoint]]
 ) -> MuscleProgress:
-    per_visit = list(by_session.values())  # insertion order is visit order
-    pains = [max(ps) for v in per_visit if (ps := [p.pain for p in v if p.pain is not None])]
+    per_session = list(by_session.values())  # insertion order is session order
+    pains = [max(ps) for v in per_session if (ps := [p.pain for p in v if p.pain is not None])]
     ppts = [
         min(ts)
-        for v in per_visit
+        for v in per_session
         if (ts := [p.pressure_threshold for p in v if p.pressure_threshold is not None])
     ]
-    strengths = [_strongest(v) for v in per_visit]
-    all_points = [p for v in per_visit for p in v]
+    strengths = [_strongest(v) for v in per_session]
+    all_points = [p for v in per_session for p in v]
     trend, reason = _muscle_trend(pains, ppts)
     return MuscleProgress(
         muscle=muscle, side=side, session_ids=tuple(by_session), points=len(all_points),
-        twitch_visits=sum(any(p.twitch_elicited for p in v) for v in per_visit),
+        twitch_sessions=sum(any(p.twitch_elicited for p in v) for v in per_session),
         twitch_total=sum(p.twitch_count or 0 for p in all_points),
         strongest_twitch=max(filter(None, strengths), key=_rank, default=None),
         twitch_first=strengths[0], twitch_last=strengths[-1],
@@ -472,7 +472,7 @@ def _muscle_trend(pains: Sequence[int], ppts: Sequence[float]) -> tuple[Trend, s
                 f"pressure threshold {'rose' if rise > 0 else 'fell'} {fmt(abs(rise))} kg/cm²"
             )
     if len(pains) < 2 and len(ppts) < 2:
-        return Trend.UNCLEAR, "measured at one visit only"
+        return Trend.UNCLEAR, "measured at one session only"
     if not votes:
         return Trend.UNCLEAR, "no change beyond the MCID or measurement error"
     if all(v > 0 for v in votes):
@@ -482,12 +482,12 @@ def _muscle_trend(pains: Sequence[int], ppts: Sequence[float]) -> tuple[Trend, s
     return Trend.UNCLEAR, "; ".join(reasons) + " (conflicting)"
 
 
-# --- Comparing two visits ---------------------------------------------------------------
+# --- Comparing two sessions ---------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class PointMatch:
-    """The same trigger point found at an earlier and a later visit."""
+    """The same trigger point found at an earlier and a later session."""
 
     before: TriggerPoint
     after: TriggerPoint
@@ -516,10 +516,10 @@ class PointMatch:
 
 @dataclass(frozen=True)
 class Comparison:
-    """Points of an earlier and a later visit, sorted into new, gone and persisting."""
+    """Points of an earlier and a later session, sorted into new, gone and persisting."""
 
-    new: tuple[TriggerPoint, ...]  # in the later visit only
-    gone: tuple[TriggerPoint, ...]  # in the earlier visit only
+    new: tuple[TriggerPoint, ...]  # in the later session only
+    gone: tuple[TriggerPoint, ...]  # in the earlier session only
     persisting: tuple[PointMatch, ...]
 
 
@@ -528,11 +528,11 @@ def compare_points(
     later: Sequence[TriggerPoint],
     max_distance: float = MATCH_DISTANCE,
 ) -> Comparison:
-    """Match the points of two visits: first same muscle and side (nearest pairs first,
+    """Match the points of two sessions: first same muscle and side (nearest pairs first,
     so two points in one muscle pair up by place), then the rest by nearest distance
     on the same diagram and side within ``max_distance`` (a muscle missing or
-    renamed at one visit). Greedy nearest-first matching is
-    enough for the handful of points a visit has and is easy to explain."""
+    renamed at one session). Greedy nearest-first matching is
+    enough for the handful of points a session has and is easy to explain."""
     left, right = list(earlier), list(later)
     matches: list[PointMatch] = []
 
@@ -585,27 +585,27 @@ def _distance(a: TriggerPoint, b: TriggerPoint) -> float:
     return math.hypot(a.x - b.x, a.y - b.y)
 
 
-# --- Persistence across visits ----------------------------------------------------------
+# --- Persistence across sessions ----------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class PointTrack:
-    """One trigger point followed from visit to consecutive visit."""
+    """One trigger point followed from session to consecutive session."""
 
     name: str  # "Right upper trapezius"
-    session_ids: tuple[int, ...]  # consecutive visits where it was found
-    still_present: bool  # found at the latest visit
+    session_ids: tuple[int, ...]  # consecutive sessions where it was found
+    still_present: bool  # found at the latest session
 
     @property
-    def visits(self) -> int:
-        """How many consecutive visits the point was found at."""
+    def sessions(self) -> int:
+        """How many consecutive sessions the point was found at."""
         return len(self.session_ids)
 
 
 def point_tracks(sessions: Sequence[Session], points: PointsBySession) -> list[PointTrack]:
-    """Chains of the same point across consecutive visits (matched as in
+    """Chains of the same point across consecutive sessions (matched as in
     ``compare_points``), longest first: the points that keep coming back."""
-    order = [s.id or 0 for s in in_visit_order(sessions)]
+    order = [s.id or 0 for s in in_session_order(sessions)]
     open_tracks: dict[int, list[int]] = {}  # point id -> session ids of its chain
     names: dict[int, str] = {}
     done: list[tuple[list[int], str]] = []
@@ -627,14 +627,14 @@ def point_tracks(sessions: Sequence[Session], points: PointsBySession) -> list[P
     last = order[-1] if order else None
     tracks = [PointTrack(n, tuple(c), False) for c, n in done]
     tracks += [PointTrack(names[k], tuple(c), c[-1] == last) for k, c in open_tracks.items()]
-    tracks.sort(key=lambda t: (-t.visits, t.name))
+    tracks.sort(key=lambda t: (-t.sessions, t.name))
     return tracks
 
 
 def persistence_rate(sessions: Sequence[Session], points: PointsBySession) -> float | None:
-    """Share of each visit's points found again at the next visit, over all pairs of
-    consecutive visits; None with fewer than two visits with points."""
-    order = [s.id or 0 for s in in_visit_order(sessions)]
+    """Share of each session's points found again at the next session, over all pairs of
+    consecutive sessions; None with fewer than two sessions with points."""
+    order = [s.id or 0 for s in in_session_order(sessions)]
     found = total = 0
     for a, b in itertools.pairwise(order):
         earlier = points.get(a, ())
@@ -650,12 +650,12 @@ def persistence_rate(sessions: Sequence[Session], points: PointsBySession) -> fl
 
 @dataclass(frozen=True)
 class HeatSpot:
-    """Points close together on one diagram over the selected visits."""
+    """Points close together on one diagram over the selected sessions."""
 
     x: float  # mean position, diagram coordinates
     y: float
     count: int  # points merged here
-    visits: int  # distinct visits among them
+    sessions: int  # distinct sessions among them
     names: tuple[str, ...]  # muscles, most frequent first
 
 
@@ -666,7 +666,7 @@ def heat_spots(
     radius: float = HEAT_RADIUS,
 ) -> list[HeatSpot]:
     """The points of ``session_ids`` on ``view``, close ones merged into spots; the
-    more often a place was treated, the higher its count. Greedy clustering in visit
+    more often a place was treated, the higher its count. Greedy clustering in session
     order: each point joins the nearest spot whose centre is within ``radius``."""
     view = View(view)
     clusters: list[list[TriggerPoint]] = []
@@ -698,15 +698,15 @@ def heat_spots(
         for q in members:
             counts[point_name(q)] = counts.get(point_name(q), 0) + 1
         names = tuple(sorted(counts, key=lambda n: (-counts[n], n)))
-        visits = len({q.session_id for q in members})
-        spots.append(HeatSpot(round(cx, 1), round(cy, 1), len(members), visits, names))
+        sessions = len({q.session_id for q in members})
+        spots.append(HeatSpot(round(cx, 1), round(cy, 1), len(members), sessions, names))
     return spots
 
 
 def sessions_in_range(sessions: Sequence[Session], first_id: int, last_id: int) -> list[Session]:
-    """The sessions from ``first_id`` to ``last_id`` inclusive, in visit order (the two
+    """The sessions from ``first_id`` to ``last_id`` inclusive, in session order (the two
     may be given either way round)."""
-    ordered = in_visit_order(sessions)
+    ordered = in_session_order(sessions)
     ids = [s.id for s in ordered]
     if first_id not in ids or last_id not in ids:
         return []

@@ -13,7 +13,7 @@ from tpchart.core.errors import ValidationError
 
 
 class Precaution(StrEnum):
-    """A contraindication or precaution to dry needling, screened at every visit."""
+    """A contraindication or precaution to dry needling, screened at every session."""
 
     NEEDLE_PHOBIA = "needle_phobia"
     ANTICOAGULANTS = "anticoagulants"

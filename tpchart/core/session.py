@@ -1,4 +1,4 @@
-"""A session: one dry-needling visit, from screening to aftercare, draft until signed."""
+"""A session: one dry-needling session, from screening to aftercare, draft until signed."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from tpchart.core.validation import (
     check_aware,
     check_range,
     check_score,
+    check_session_time,
     check_text,
     check_text_for_saving,
-    check_visit_time,
 )
 
 
@@ -43,7 +43,7 @@ class Severity(StrEnum):
 
 
 class SessionStatus(StrEnum):
-    """Draft while charting; signed is read-only; amending reopens a signed visit
+    """Draft while charting; signed is read-only; amending reopens a signed session
     for a recorded reason until it is signed again as a new version."""
 
     DRAFT = "draft"
@@ -91,7 +91,7 @@ class AdverseEvent:
 
 @dataclass(frozen=True)
 class Session:
-    """One visit. Times are time-zone aware; scores are NRS 0-10."""
+    """One session. Times are time-zone aware; scores are NRS 0-10."""
 
     patient_id: int
     practitioner_id: int
@@ -151,19 +151,19 @@ class Session:
 
     def check_for_saving(self, before: Session | None = None, now: datetime | None = None) -> None:
         """Raise ValidationError unless this session may be written: start and consent
-        time from 1900 to a day after ``now`` (`check_visit_time`) and every text, the
+        time from 1900 to a day after ``now`` (`check_session_time`) and every text, the
         adverse events' too, passing `check_text_for_saving`.
 
         ``before`` is the stored session being updated: a value left as it was is not
-        judged again. Older versions stored visits and text these rules refuse; such a
-        visit must still load, print and take corrections of its other fields."""
+        judged again. Older versions stored sessions and text these rules refuse; such a
+        session must still load, print and take corrections of its other fields."""
 
         def changed(name: str) -> bool:
             return before is None or getattr(before, name) != getattr(self, name)
 
         for label, name in (("Session start", "started_at"), ("Consent time", "consent_at")):
             if changed(name):
-                check_visit_time(label, getattr(self, name), now)
+                check_session_time(label, getattr(self, name), now)
         if changed("consent_by") or changed("consent_given"):
             # Given consent needs a name that shows, not only zero-width characters.
             check_text_for_saving("Consent given by", self.consent_by, required=self.consent_given)
@@ -183,7 +183,7 @@ class Session:
 
     @property
     def editable(self) -> bool:
-        """Drafts and amendments in progress may change; signed visits may not."""
+        """Drafts and amendments in progress may change; signed sessions may not."""
         return self.status is not SessionStatus.SIGNED
 
     @property

@@ -15,9 +15,9 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # nothing and cut text short in other programs.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
-# Visit and consent times: nothing before 1900, nothing more than a day ahead (a day of
+# Session and consent times: nothing before 1900, nothing more than a day ahead (a day of
 # slack covers clocks and time zones set wrong by a few hours).
-EARLIEST_VISIT = datetime(1900, 1, 1, tzinfo=UTC)
+EARLIEST_SESSION = datetime(1900, 1, 1, tzinfo=UTC)
 FUTURE_SLACK = timedelta(days=1)
 
 
@@ -106,14 +106,14 @@ def has_visible_text(value: str) -> bool:
     return any(unicodedata.category(c)[0] in "LNPS" and c not in _BLANK_LETTERS for c in value)
 
 
-def check_visit_time(label: str, value: datetime | None, now: datetime | None = None) -> None:
-    """A visit or consent time to save: time-zone aware, not before 1900 and not more
+def check_session_time(label: str, value: datetime | None, now: datetime | None = None) -> None:
+    """A session or consent time to save: time-zone aware, not before 1900 and not more
     than a day after ``now`` (the current time when None)."""
     if value is None:
         return
     check_aware(label, value)
     now = now or datetime.now(UTC)
-    if value < EARLIEST_VISIT:
+    if value < EARLIEST_SESSION:
         raise ValidationError(f"{label} {value.date().isoformat()} is before 1900")
     if value - now > FUTURE_SLACK:
         raise ValidationError(f"{label} {value.date().isoformat()} is in the future")

@@ -1,6 +1,6 @@
-"""The pain chart of the progress report: pain before and after needling, visit by visit.
+"""The pain chart of the progress report: pain before and after needling, session by session.
 
-Dates are spaced by real time on the x axis, so a gap between visits shows as a
+Dates are spaced by real time on the x axis, so a gap between sessions shows as a
 gap. Before is a solid red line with round markers, after a dashed blue line with
 square ones: the two still read apart in greyscale.
 """
@@ -14,25 +14,25 @@ from reportlab.graphics.charts.lineplots import LinePlot
 from reportlab.graphics.shapes import Drawing, Line, String
 from reportlab.graphics.widgets.markers import makeMarker
 
-from tpchart.core.progress import VisitSummary
+from tpchart.core.progress import SessionSummary
 from tpchart.report.fonts import SANS, register_fonts, text_width
 from tpchart.report.styles import AFTER_LINE, BEFORE_LINE, INK, MUTED, RULE
 
 DAY = 86400.0
-MAX_DATE_LABELS = 8  # more would overlap on A4; the visits table lists every date
+MAX_DATE_LABELS = 8  # more would overlap on A4; the sessions table lists every date
 
 
 def pain_chart(
-    visits: Sequence[VisitSummary], width: float, height: float = 190.0,
+    sessions: Sequence[SessionSummary], width: float, height: float = 190.0,
     target: float | None = None, tz: tzinfo | None = None,
 ) -> Drawing:  # fmt: skip
-    """Pain before and after (NRS 0-10) against visit date. ``target`` draws a dotted
+    """Pain before and after (NRS 0-10) against session date. ``target`` draws a dotted
     line at the pain that would be a clinically meaningful improvement."""
     register_fonts()
     drawing = Drawing(width, height)
-    start = visits[0].started_at if visits else datetime.now().astimezone()
-    before = _series(visits, "pain_before", start)
-    after = _series(visits, "pain_after", start)
+    start = sessions[0].started_at if sessions else datetime.now().astimezone()
+    before = _series(sessions, "pain_before", start)
+    after = _series(sessions, "pain_after", start)
     legend_height = 16.0
     plot = LinePlot()
     plot.x, plot.y = 30, 28 + legend_height
@@ -51,7 +51,7 @@ def pain_chart(
     last_day = max([x for x, _ in before + after] + [1.0])
     plot.xValueAxis.valueMin = -0.03 * last_day
     plot.xValueAxis.valueMax = last_day * 1.03
-    plot.xValueAxis.valueSteps = _date_steps(visits, start)
+    plot.xValueAxis.valueSteps = _date_steps(sessions, start)
     plot.xValueAxis.labelTextFormat = lambda day: _label(start, day, tz)
     plot.yValueAxis.valueMin, plot.yValueAxis.valueMax, plot.yValueAxis.valueStep = 0, 10, 2
     plot.yValueAxis.visibleGrid = True
@@ -73,16 +73,16 @@ def pain_chart(
     return drawing
 
 
-def _series(visits: Sequence[VisitSummary], field: str, start: datetime) -> list[tuple]:
+def _series(sessions: Sequence[SessionSummary], field: str, start: datetime) -> list[tuple]:
     return [
         ((v.started_at - start).total_seconds() / DAY, getattr(v, field))
-        for v in visits
+        for v in sessions
         if getattr(v, field) is not None
     ]
 
 
-def _date_steps(visits: Sequence[VisitSummary], start: datetime) -> list[float]:
-    days = sorted({(v.started_at - start).total_seconds() / DAY for v in visits}) or [0.0]
+def _date_steps(sessions: Sequence[SessionSummary], start: datetime) -> list[float]:
+    days = sorted({(v.started_at - start).total_seconds() / DAY for v in sessions}) or [0.0]
     if len(days) <= MAX_DATE_LABELS:
         return days
     stride = -(-len(days) // MAX_DATE_LABELS)  # ceiling division
@@ -100,7 +100,7 @@ def _legend(drawing: Drawing, x: float, y: float, with_target: bool) -> None:
     entries = [("Pain before needling", BEFORE_LINE, None),
                ("Pain after needling", AFTER_LINE, (4, 2))]  # fmt: skip
     if with_target:
-        entries.append(("Meaningful improvement (MCID) from the first visit", MUTED, (1, 2)))
+        entries.append(("Meaningful improvement (MCID) from the first session", MUTED, (1, 2)))
     for label, colour, dash in entries:
         drawing.add(Line(x, y + 4, x + 18, y + 4, strokeColor=colour, strokeWidth=1.6,
                          strokeDashArray=dash))  # fmt: skip

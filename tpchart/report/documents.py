@@ -160,7 +160,7 @@ def safe_file_name(text: str) -> str:
 
 
 def session_file_name(patient: Patient, session: Session, tz: tzinfo | None = None) -> str:
-    """ "2026-11-24 Maria Fernández session.pdf": date first, so files sort by visit."""
+    """ "2026-11-24 Maria Fernández session.pdf": date first, so files sort by session."""
     day = session.started_at.astimezone(tz).date()
     return safe_file_name(f"{day.isoformat()} {patient.full_name} session") + ".pdf"
 

@@ -1,4 +1,4 @@
-"""The progress report: one patient across visits, standing on its own.
+"""The progress report: one patient across sessions, standing on its own.
 
 The numbers and the sentences about clinically meaningful change come from
 `tpchart.core.progress` (the same functions as the in-app progress view), so the
@@ -13,13 +13,13 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer
 
 from tpchart.core.progress import (
-    VisitSummary,
+    SessionSummary,
     immediate_relief,
     most_treated,
     muscle_progress,
     outcome_changes,
     pain_trend,
-    visit_summaries,
+    session_summaries,
 )
 from tpchart.core.regions import REGIONS
 from tpchart.core.trigger_point import TriggerPoint
@@ -32,9 +32,9 @@ from tpchart.report.styles import CONTENT_WIDTH
 TITLE = "Progress report"
 MOST_TREATED = 8
 
-VISIT_COLUMNS = (("Date", 26), ("Pain before", 19), ("Pain after", 17), ("Points", 13),
+SESSION_COLUMNS = (("Date", 26), ("Pain before", 19), ("Pain after", 17), ("Points", 13),
                  ("Regions treated", 90), ("Status", 15))  # fmt: skip
-MUSCLE_COLUMNS = (("Muscle", 52), ("Visits", 14), ("Points", 14), ("Pain at point", 26),
+MUSCLE_COLUMNS = (("Muscle", 52), ("Sessions", 14), ("Points", 14), ("Pain at point", 26),
                   ("Trend", 74))  # fmt: skip
 
 
@@ -43,11 +43,11 @@ def progress_report_pdf(
 ) -> bytes:
     """The progress report of ``record``'s patient as PDF bytes."""
     patient = record.patient
-    visits = [s for s, _ in record.visits]
+    sessions = [s for s, _ in record.sessions]
     period = ""
-    if visits:
-        period = f"{day(local(visits[0].started_at, tz).date())} – "
-        period += day(local(visits[-1].started_at, tz).date())
+    if sessions:
+        period = f"{day(local(sessions[0].started_at, tz).date())} – "
+        period += day(local(sessions[-1].started_at, tz).date())
     who = record.practitioner
     head = Letterhead(
         clinic=record.clinic,
@@ -56,7 +56,7 @@ def progress_report_pdf(
         doctor_detail=f"Reg. {who.registration}" if who and who.registration else "",
         running=f"{patient.full_name} · {patient.record_number} · {period}",
         footer_note=f"Printed {when(printed_at, tz)}" if printed_at else "",
-        metadata={"title": f"{TITLE}: {patient.full_name}", "subject": "Progress across visits"},
+        metadata={"title": f"{TITLE}: {patient.full_name}", "subject": "Progress across sessions"},
     )
     return build_pdf(progress_story(record, tz), head)
 
@@ -64,9 +64,9 @@ def progress_report_pdf(
 def progress_story(record: ProgressRecord, tz: tzinfo | None = None) -> list[Flowable]:
     """The flowables of the report, in reading order."""
     patient = record.patient
-    sessions = [s for s, _ in record.visits]
-    points = {s.id or 0: list(pts) for s, pts in record.visits}
-    summaries = visit_summaries(sessions, points)
+    sessions = [s for s, _ in record.sessions]
+    points = {s.id or 0: list(pts) for s, pts in record.sessions}
+    summaries = session_summaries(sessions, points)
     today = local(sessions[-1].started_at, tz).date() if sessions else datetime.now().date()
     story: list[Flowable] = [
         para(patient.full_name, "h1"),
@@ -74,24 +74,24 @@ def progress_story(record: ProgressRecord, tz: tzinfo | None = None) -> list[Flo
         key_values([
             ("Date of birth", born(patient, today)),
             ("Record number", patient.record_number),
-            ("Visits", str(len(sessions))),
+            ("Sessions", str(len(sessions))),
             ("Period", _period(summaries, tz)),
         ]),
     ]  # fmt: skip
     if not sessions:
-        return [*story, Spacer(0, 8), para("No visits recorded yet.")]
+        return [*story, Spacer(0, 8), para("No sessions recorded yet.")]
     story += _change(sessions)
     trend = pain_trend(sessions)
     story.append(KeepTogether([
         heading("Pain before and after needling"),
         pain_chart(summaries, CONTENT_WIDTH, target=trend.target, tz=tz),
     ]))  # fmt: skip
-    story += [heading("Visits"), _visits_table(summaries, points, tz)]
+    story += [heading("Sessions"), _sessions_table(summaries, points, tz)]
     story += _muscles(sessions, points)
     return story
 
 
-def _period(summaries: list[VisitSummary], tz: tzinfo | None) -> str:
+def _period(summaries: list[SessionSummary], tz: tzinfo | None) -> str:
     if not summaries:
         return DASH
     first = day(local(summaries[0].started_at, tz).date())
@@ -105,25 +105,25 @@ def _change(sessions: list) -> list[Flowable]:
     lines += [para(change.sentence) for change in outcome_changes(sessions)]
     relief = immediate_relief(sessions)
     if relief is not None:
-        lines.append(para(f"During a visit, pain fell by {relief:.1f} points on average "
+        lines.append(para(f"During a session, pain fell by {relief:.1f} points on average "
                           "from before to after needling (immediate effect)."))  # fmt: skip
     lines.append(para(
         "MCID: minimal clinically important difference, the smallest change a patient "
         "notices as real. Pain (NRS 0–10) about 1.3–2 points; NDI about 14–19 points; "
         "ODI about 12 points; PSFS about 2 points.", "small",
     ))  # fmt: skip
-    return [heading("Change since the first visit"), box(lines, "note")]
+    return [heading("Change since the first session"), box(lines, "note")]
 
 
 def regions_treated(points: list[TriggerPoint]) -> str:
-    """The regions of a visit's points, in charting order, without repeats."""
+    """The regions of a session's points, in charting order, without repeats."""
     labels = [REGIONS[p.region_id].label if p.region_id in REGIONS else p.region_id
               for p in sorted(points, key=lambda p: p.number)]  # fmt: skip
     return ", ".join(dict.fromkeys(labels)) or DASH
 
 
-def _visits_table(
-    summaries: list[VisitSummary], points: dict[int, list[TriggerPoint]], tz: tzinfo | None
+def _sessions_table(
+    summaries: list[SessionSummary], points: dict[int, list[TriggerPoint]], tz: tzinfo | None
 ):
     rows = [
         [day(local(v.started_at, tz).date()),
@@ -133,7 +133,7 @@ def _visits_table(
          "Signed" if v.signed else "Draft"]
         for v in summaries
     ]  # fmt: skip
-    return grid([t for t, _ in VISIT_COLUMNS], rows, [w * mm for _, w in VISIT_COLUMNS],
+    return grid([t for t, _ in SESSION_COLUMNS], rows, [w * mm for _, w in SESSION_COLUMNS],
                 align_right=(1, 2, 3))  # fmt: skip
 
 

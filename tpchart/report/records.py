@@ -28,7 +28,7 @@ class AmendmentNote:
 
 @dataclass(frozen=True)
 class SessionRecord:
-    """One visit with its patient, practitioner, signer, points and amendment history."""
+    """One session with its patient, practitioner, signer, points and amendment history."""
 
     clinic: ClinicProfile
     patient: Patient
@@ -41,11 +41,11 @@ class SessionRecord:
 
 @dataclass(frozen=True)
 class ProgressRecord:
-    """A patient's visits, oldest first, each with its points."""
+    """A patient's sessions, oldest first, each with its points."""
 
     clinic: ClinicProfile
     patient: Patient
-    visits: tuple[tuple[Session, tuple[TriggerPoint, ...]], ...]
+    sessions: tuple[tuple[Session, tuple[TriggerPoint, ...]], ...]
     practitioner: Practitioner | None = None  # who prints it: the current practitioner
 
 
@@ -83,15 +83,15 @@ def load_session_record(store: Store, session_id: int) -> SessionRecord:
 
 
 def load_progress_record(store: Store, patient_id: int) -> ProgressRecord:
-    """Every visit of patient ``patient_id`` with its points (NotFoundError if no patient)."""
+    """Every session of patient ``patient_id`` with its points (NotFoundError if no patient)."""
     patient = store.patients.get(patient_id)
     points = store.points.for_patient(patient_id)
-    visits = tuple(
+    sessions = tuple(
         (s, tuple(points.get(s.id, ()))) for s in store.sessions.for_patient(patient_id)
     )  # fmt: skip
     return ProgressRecord(
         clinic=store.clinic.load(),
         patient=patient,
-        visits=visits,
+        sessions=sessions,
         practitioner=_practitioner(store, store.practitioner_id),
     )

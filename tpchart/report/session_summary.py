@@ -1,4 +1,4 @@
-"""The session summary: one visit on A4, for the patient to take home and the file.
+"""The session summary: one session on A4, for the patient to take home and the file.
 
 Order follows the consultation (shared/clinical.md): who and when, status,
 assessment and pain, screening and consent, what was found and needled (body
@@ -267,7 +267,7 @@ def _after(record: SessionRecord) -> list[Flowable]:
     text = s.aftercare_text.strip()
     out.append(para(text or DEFAULT_AFTERCARE))
     if not s.aftercare_given:
-        out.append(para("Aftercare advice was not recorded as given at the visit.", "small"))
+        out.append(para("Aftercare advice was not recorded as given at the session.", "small"))
     out.append(heading("Follow-up plan"))
     out.append(para(s.follow_up.strip() or "No follow-up plan recorded."))
     return out

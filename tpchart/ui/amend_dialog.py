@@ -28,7 +28,7 @@ class AmendDialog(QDialog):
             wordWrap=True,
         )
         self.reason_edit = QLineEdit(objectName="amendReason")
-        self.reason_edit.setPlaceholderText("e.g. pain after was recorded on the wrong visit")
+        self.reason_edit.setPlaceholderText("e.g. pain after was recorded on the wrong session")
         self.error = error_label()
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel

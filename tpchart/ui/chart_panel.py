@@ -81,8 +81,8 @@ class ChartPanel(QWidget):
         for view, label, key in VIEW_TABS:
             self.tabs.addTab(f"{label}  [{key}]")
             self.tabs.setTabData(self.tabs.count() - 1, view)
-        self.show_previous = QCheckBox("Previous visit", objectName="showPrevious", checked=True)
-        self.show_previous.setToolTip("Show the last visit's points faintly")
+        self.show_previous = QCheckBox("Previous session", objectName="showPrevious", checked=True)
+        self.show_previous.setToolTip("Show the last session's points faintly")
         self.carry_button = QPushButton("Carry forward", objectName="carryForward")
         self.carry_button.setToolTip(
             "Copy the selected earlier points (click the faint markers; all when none is "
@@ -146,13 +146,13 @@ class ChartPanel(QWidget):
         self._show_all()
 
     def refresh_session(self, session: Session) -> None:
-        """The visit's fields changed (signed, amended): update what depends on status."""
+        """The session's fields changed (signed, amended): update what depends on status."""
         self.session = session
         self._refresh_session_state()
 
     @property
     def editable(self) -> bool:
-        """Points can change: a draft or amending visit in a database open for writing."""
+        """Points can change: a draft or amending session in a database open for writing."""
         return self.session is not None and self.session.editable and not self.store.read_only
 
     def _refresh_session_state(self) -> None:
@@ -330,7 +330,7 @@ class ChartPanel(QWidget):
     def _selected(self, ghost: bool = False) -> dict[int, TriggerPoint]:
         """The selected points on screen by id, in selection order, as the panel holds
         them (a marker only draws its point): this session's, or with ``ghost`` the
-        previous visit's faint ones."""
+        previous session's faint ones."""
         held = {p.id: p for p in self.previous} if ghost else self.points
         items = self.current_scene().selectedItems()
         ids = [i.point.id for i in items if isinstance(i, PointMarker) and i.ghost is ghost]

@@ -1,10 +1,10 @@
-"""The main window: patients and visits on the left, the body-map chart in the middle,
-the selected point and the visit's record on the right.
+"""The main window: patients and sessions on the left, the body-map chart in the middle,
+the selected point and the session's record on the right.
 
 It composes the pieces and keeps what they show in step: ``Operations`` carries
 every change to the records and says what changed (``records_changed``); the
 window then refreshes the views that show it. The menus are in ``window_menus``,
-the visits list in ``visit_list``, the Progress tab in ``progress_tab``. The app
+the sessions list in ``session_list``, the Progress tab in ``progress_tab``. The app
 (``tpchart.app``) uses the methods under "For the app".
 """
 
@@ -39,7 +39,7 @@ from tpchart.ui.patient_summary import PatientSummary
 from tpchart.ui.point_inspector import PointInspector
 from tpchart.ui.progress_tab import ProgressTab
 from tpchart.ui.session_header import SessionHeader
-from tpchart.ui.visit_panel import VisitPanel
+from tpchart.ui.session_panel import SessionPanel
 from tpchart.ui.welcome import WelcomePage
 from tpchart.ui.window_menus import WindowMenus
 
@@ -63,9 +63,9 @@ class MainWindow(QMainWindow):
         self.read_only_banner: QLabel | None = None
         self.backup_timer: QTimer | None = None
 
-        # Left: patients and their visits.
+        # Left: patients and their sessions.
         self.column = PatientColumn(store)
-        self.patients, self.session_list = self.column.patients, self.column.visits
+        self.patients, self.session_list = self.column.patients, self.column.sessions
 
         # Middle: the header and the chart (and the patient's details).
         self.header = SessionHeader()
@@ -82,12 +82,12 @@ class MainWindow(QMainWindow):
         middle.addWidget(self.header)
         middle.addWidget(self.tabs, stretch=1)
 
-        # Right: the selected point and the visit's record.
+        # Right: the selected point and the session's record.
         self.inspector = PointInspector()
         self.side_tabs = QTabWidget(objectName="sideTabs")
         self.side_tabs.addTab(self.inspector, "Point")
-        self.visit_panel = VisitPanel(store, operations=ops)
-        self.side_tabs.addTab(self.visit_panel, "Visit")
+        self.session_panel = SessionPanel(store, operations=ops)
+        self.side_tabs.addTab(self.session_panel, "Session")
         self.side_tabs.setMinimumWidth(300)
 
         self.welcome = WelcomePage(store, operations=ops)
@@ -115,13 +115,13 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
         # Text still being typed is saved before any change, switch, undo or export.
-        ops.keep_pending(self.visit_panel.commit_pending, self.inspector.commit_pending)
+        ops.keep_pending(self.session_panel.commit_pending, self.inspector.commit_pending)
         ops.records_changed.connect(self._records_changed)
         ops.reload_requested.connect(self.reload_from_store, Qt.ConnectionType.QueuedConnection)
         self.column.new_patient_button.clicked.connect(self.new_patient)
         self.column.new_session_button.clicked.connect(self.new_session)
         self.patients.patient_selected.connect(self.show_patient)
-        self.session_list.visit_chosen.connect(lambda i: self.show_session(store.sessions.get(i)))
+        self.session_list.session_chosen.connect(lambda i: self.show_session(store.sessions.get(i)))
         self.welcome.new_patient_requested.connect(self.new_patient)
         self.welcome.demo_requested.connect(self.load_demo)
         self.chart.point_selected.connect(self._point_selected)
@@ -151,7 +151,7 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def show_patient(self, patient: Patient | None) -> None:
-        """Show the selected patient: visits newest first, the newest one charted."""
+        """Show the selected patient: sessions newest first, the newest one charted."""
         self.operations.flush_pending()
         self.patient = patient
         self.progress_tab.show_patient(patient.id if patient else None)
@@ -161,37 +161,37 @@ class MainWindow(QMainWindow):
             self._update_actions()
             self.session_list.clear()
             self.chart.set_session(None, None)
-            self.visit_panel.set_session(None, None)
+            self.session_panel.set_session(None, None)
             self._show_start_page()
             return
         self.summary.show_patient(patient)
         self.pages.setCurrentWidget(self.work)
-        self._show_visits(select_id=None)
+        self._show_sessions(select_id=None)
 
-    def _show_visits(self, select_id: int | None) -> None:
-        """List the patient's visits; chart ``select_id`` or the newest."""
+    def _show_sessions(self, select_id: int | None) -> None:
+        """List the patient's sessions; chart ``select_id`` or the newest."""
         assert self.patient is not None and self.patient.id is not None
         sessions = list(reversed(self.store.sessions.for_patient(self.patient.id)))
-        if not self.session_list.show_visits(sessions, select_id):
+        if not self.session_list.show_sessions(sessions, select_id):
             self.show_session(None)
 
     def show_session(self, session: Session | None) -> None:
-        """Chart ``session`` of the current patient (None: no visit yet)."""
-        # Text still being typed belongs to the visit on screen: save it before switching.
+        """Chart ``session`` of the current patient (None: no session yet)."""
+        # Text still being typed belongs to the session on screen: save it before switching.
         self.operations.flush_pending()
         self.session = session
         self._update_actions()
-        self.header.show_visit(self.patient, session)  # type: ignore[arg-type]
+        self.header.show_session(self.patient, session)  # type: ignore[arg-type]
         self.chart.set_session(self.patient, session)
-        self.visit_panel.set_session(session, self.patient)
+        self.session_panel.set_session(session, self.patient)
         self.tabs.setCurrentWidget(self.chart)
 
     def session_saved(self, session: Session) -> None:
-        """A visit's fields were saved (signed, amended, pain recorded): refresh its views."""
+        """A session's fields were saved (signed, amended, pain recorded): refresh its views."""
         if self.session is None or session.id != self.session.id:
-            return  # a late save of the visit just left: the screen shows another one
+            return  # a late save of the session just left: the screen shows another one
         self.session = session
-        self.header.show_visit(self.patient, session)  # type: ignore[arg-type]
+        self.header.show_session(self.patient, session)  # type: ignore[arg-type]
         self.chart.refresh_session(session)
         self.progress_tab.refresh()
         self.session_list.update_caption(session)
@@ -206,12 +206,12 @@ class MainWindow(QMainWindow):
             if isinstance(record, Patient) and self.patient and record.id == self.patient.id:
                 self.patient = record
                 self.summary.show_patient(record)
-                self.header.show_visit(record, self.session)
-        elif changed.what is What.NEW_VISIT and isinstance(record, Session):
+                self.header.show_session(record, self.session)
+        elif changed.what is What.NEW_SESSION and isinstance(record, Session):
             if self.patient is not None and record.patient_id == self.patient.id:
-                self._show_visits(select_id=record.id)
+                self._show_sessions(select_id=record.id)
                 self.progress_tab.refresh()
-        elif changed.what is What.VISIT and isinstance(record, Session):
+        elif changed.what is What.SESSION and isinstance(record, Session):
             self.session_saved(record)
         elif changed.what is What.POINTS:
             self.progress_tab.refresh()
@@ -246,12 +246,12 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def new_session(self) -> None:
-        """Start a visit for the selected patient: screening and consent first."""
+        """Start a session for the selected patient: screening and consent first."""
         if self.patient is None:
             return
-        from tpchart.ui.visit_start import StartVisitDialog
+        from tpchart.ui.session_start import StartSessionDialog
 
-        dialog = StartVisitDialog(self.store, self.patient, self, operations=self.operations)
+        dialog = StartSessionDialog(self.store, self.patient, self, operations=self.operations)
         if dialog.exec() and dialog.saved is not None:
             self.chart.canvas.setFocus()
 
@@ -290,7 +290,7 @@ class MainWindow(QMainWindow):
         self.patients.refresh()
         if self.patient is not None and self.patient.id is not None:
             self.patient = self.store.patients.get(self.patient.id)
-            self._show_visits(select_id=self.session.id if self.session else None)
+            self._show_sessions(select_id=self.session.id if self.session else None)
 
     def add_backups_action(self, open_backups: Callable[[], None]) -> QAction:
         """Put "Backups…" in the Settings menu; it calls ``open_backups``."""

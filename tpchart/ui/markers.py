@@ -51,7 +51,7 @@ class PointMarker(QGraphicsObject):
         self._path = marker_path(self._style.shape)
         self.setPos(point.x, point.y)
         self.setToolTip(
-            f"{'Previous visit, point' if self.ghost else 'Point'} {point.number}: "
+            f"{'Previous session, point' if self.ghost else 'Point'} {point.number}: "
             f"{point.muscle or 'muscle not set'} ({point.side.value}), {point.kind.value}, "
             f"twitch {point.twitch_text.lower()}"
         )

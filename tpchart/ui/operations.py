@@ -3,12 +3,12 @@
 
 Every user action that changes the store goes through ``Operations.run``, which
 
-1. saves what is still being typed (the visit form's and the point inspector's
+1. saves what is still being typed (the session form's and the point inspector's
    unsaved text: the editors registered with ``keep_pending``), so the change
    never overwrites or loses it;
 2. runs the change: one store call, one transaction;
 3. on an expected refusal (``TpchartError``: a value the record refuses, a signed
-   visit, or a ``StorageError`` from the disk) shows its plain-words message where
+   session, or a ``StorageError`` from the disk) shows its plain-words message where
    the caller asked (``report``) and, after a storage error, asks the window to
    show exactly what the database holds (``reload_requested``);
 4. on success says what changed (``records_changed``) so the views refresh
@@ -53,8 +53,8 @@ class What(Enum):
 
     PATIENT = "patient"  # added or edited; ``record`` is the Patient as stored
     DEMO = "demo"  # demo patients added; ``record`` is the list of them
-    NEW_VISIT = "new visit"  # a visit started; ``record`` is its Session
-    VISIT = "visit"  # a visit's fields saved, signed or amended; ``record`` is the Session
+    NEW_SESSION = "new session"  # a session started; ``record`` is its Session
+    SESSION = "session"  # a session's fields saved, signed or amended; ``record`` is the Session
     POINTS = "points"  # trigger points added, moved, edited or removed
     PRACTITIONER = "practitioner"  # added and now charting; ``record`` is the Practitioner
     CLINIC = "clinic"  # the clinic profile; ``record`` is the ClinicProfile
@@ -161,37 +161,37 @@ class Operations(QObject):
             lambda: self.store.clinic.save(entered()), lambda c: Changed(What.CLINIC, c), report
         )
 
-    def start_visit(self, entered: Callable[[], Session], report: Report) -> Session | None:
-        """Start a visit (a draft session) as entered."""
+    def start_session(self, entered: Callable[[], Session], report: Report) -> Session | None:
+        """Start a session (a draft session) as entered."""
 
         def start() -> Session:
             if self.store.practitioner_id is None:
                 raise TpchartError("Choose the practitioner using tpchart before starting")
             return self.store.sessions.start(entered())
 
-        return self.run(start, lambda s: Changed(What.NEW_VISIT, s), report)
+        return self.run(start, lambda s: Changed(What.NEW_SESSION, s), report)
 
-    def save_visit(self, entered: Callable[[], Session], report: Report) -> Session | None:
-        """Save a visit's edited fields. Not flushed first: this is itself the save of a
+    def save_session(self, entered: Callable[[], Session], report: Report) -> Session | None:
+        """Save a session's edited fields. Not flushed first: this is itself the save of a
         field just edited, and a flush would save that field twice."""
         return self.run(
             lambda: self.store.sessions.update(entered()),
-            lambda s: Changed(What.VISIT, s),
+            lambda s: Changed(What.SESSION, s),
             report,
             flush=False,
         )
 
-    def sign_visit(self, session_id: int, report: Report) -> Session | None:
-        """Sign a visit as the practitioner charting."""
+    def sign_session(self, session_id: int, report: Report) -> Session | None:
+        """Sign a session as the practitioner charting."""
         return self.run(
-            lambda: self.store.sessions.sign(session_id), lambda s: Changed(What.VISIT, s), report
+            lambda: self.store.sessions.sign(session_id), lambda s: Changed(What.SESSION, s), report
         )
 
-    def amend_visit(self, session_id: int, reason: str, report: Report) -> Session | None:
-        """Reopen a signed visit as its next version, with the reason."""
+    def amend_session(self, session_id: int, reason: str, report: Report) -> Session | None:
+        """Reopen a signed session as its next version, with the reason."""
         return self.run(
             lambda: self.store.sessions.amend(session_id, reason),
-            lambda s: Changed(What.VISIT, s),
+            lambda s: Changed(What.SESSION, s),
             report,
         )
 

@@ -1,4 +1,4 @@
-"""File > Export PDF…, Print… and Export progress report… for the patient and visit
+"""File > Export PDF…, Print… and Export progress report… for the patient and session
 on screen. What is still being typed is saved first, so the paper shows it; the
 dialogs and the audit rows are ``tpchart.ui.export``'s (reportlab loads on first use).
 """
@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 
 def export_summary(window: MainWindow) -> None:
-    """Save the visit's treatment summary as a PDF."""
+    """Save the session's treatment summary as a PDF."""
     if window.session is not None and window.session.id is not None:
         window.operations.flush_pending()
         from tpchart.ui.export import export_session_pdf
@@ -21,7 +21,7 @@ def export_summary(window: MainWindow) -> None:
 
 
 def print_summary(window: MainWindow) -> None:
-    """Print the visit's treatment summary (with a preview)."""
+    """Print the session's treatment summary (with a preview)."""
     if window.session is not None and window.session.id is not None:
         window.operations.flush_pending()
         from tpchart.ui.export import print_session

@@ -1,5 +1,5 @@
 """Score-over-time charts for the progress view (pyqtgraph): pain before and after each
-visit, and the optional outcome measures, on a real calendar axis with the MCID marked.
+session, and the optional outcome measures, on a real calendar axis with the MCID marked.
 
 pyqtgraph rather than QtCharts: it is pure Python over numpy (a few MB) where
 QtCharts needs the ~60 MB ``pyside6-addons`` wheel, and it draws into an ordinary
@@ -17,7 +17,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QWidget
 
-from tpchart.core.progress import PAIN, Change, Measure, VisitSummary, fmt
+from tpchart.core.progress import PAIN, Change, Measure, SessionSummary, fmt
 
 # Okabe-Ito colours, distinguishable with the common colour-vision deficiencies; the
 # two series also differ by line style and marker shape, so colour is never needed.
@@ -31,9 +31,9 @@ TEXT_COLOUR = "#1a1a1a"
 DAY = 86400.0
 
 
-class VisitDateAxis(pg.AxisItem):
+class SessionDateAxis(pg.AxisItem):
     """A calendar axis with ticks on whole days, weeks (Mondays) or months, labelled
-    "3 Mar"; the year is added when the visits span more than one."""
+    "3 Mar"; the year is added when the sessions span more than one."""
 
     def __init__(self) -> None:
         super().__init__("bottom")
@@ -97,11 +97,11 @@ def _month_starts(first: date, last: date, months: int) -> list[float]:
 class ScoreChart(pg.PlotWidget):
     """One measure over calendar time. For pain: before (dashed, hollow circles) and
     after needling (solid, filled triangles); for the others: the recorded value.
-    A shaded band marks the clinically meaningful improvement from the first visit
+    A shaded band marks the clinically meaningful improvement from the first session
     (first value - MCID, or + MCID when higher is better)."""
 
     def __init__(self, measure: Measure, parent: QWidget | None = None) -> None:
-        super().__init__(parent, background="w", axisItems={"bottom": VisitDateAxis()})
+        super().__init__(parent, background="w", axisItems={"bottom": SessionDateAxis()})
         self.measure = measure
         self.setObjectName(f"{measure.key}Chart")
         self.setMinimumHeight(200)
@@ -124,8 +124,8 @@ class ScoreChart(pg.PlotWidget):
         self.legend = QLabel(objectName=f"{measure.key}Legend", wordWrap=True)
         self.legend.setTextFormat(Qt.TextFormat.RichText)
 
-    def show_visits(self, summaries: list[VisitSummary], change: Change) -> None:
-        """Draw the visits' scores and the MCID band for ``change``."""
+    def show_sessions(self, summaries: list[SessionSummary], change: Change) -> None:
+        """Draw the sessions' scores and the MCID band for ``change``."""
         item = self.getPlotItem()
         item.clear()
         self.series = {}
@@ -161,11 +161,11 @@ class ScoreChart(pg.PlotWidget):
             unit = "points" if m.mcid != 1 else "point"
             entries.append(
                 f"<span style='background-color:{BAND_SWATCH}'>&nbsp;&nbsp;&nbsp;&nbsp;</span> "
-                f"clinically meaningful: ≥ {fmt(m.mcid)} {unit} (MCID) better than visit 1"
+                f"clinically meaningful: ≥ {fmt(m.mcid)} {unit} (MCID) better than session 1"
             )
         return " &nbsp;&nbsp; ".join(entries)
 
-    def _series(self, key: str, name: str, summaries: list[VisitSummary], attr: str,
+    def _series(self, key: str, name: str, summaries: list[SessionSummary], attr: str,
                 colour: str, style: Qt.PenStyle, symbol: str, filled: bool) -> None:  # fmt: skip
         points = [
             (s.started_at.timestamp(), float(v))
@@ -186,7 +186,7 @@ class ScoreChart(pg.PlotWidget):
             symbolBrush=pg.mkBrush(colour if filled else "w"),
             antialias=True,
         )
-        # Hovering a marker names the visit and its score (pyqtgraph's scatter tool tip).
+        # Hovering a marker names the session and its score (pyqtgraph's scatter tool tip).
         scatter = self.series[key].scatter
         scatter.opts["hoverable"] = True
         scatter.opts["tip"] = partial(point_tip, name, self.measure.unit)

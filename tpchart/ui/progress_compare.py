@@ -1,4 +1,4 @@
-"""Compare two visits: points new, gone and persisting, as a table and on two diagrams.
+"""Compare two sessions: points new, gone and persisting, as a table and on two diagrams.
 
 Markers differ by shape and line as well as colour, so the comparison reads for
 colour-blind doctors and in greyscale: persisting = filled circle, new = filled
@@ -28,13 +28,13 @@ from PySide6.QtWidgets import (
 from tpchart.core.progress import (
     Comparison,
     PointsBySession,
-    VisitSummary,
+    SessionSummary,
     compare_sessions,
     point_name,
 )
 from tpchart.core.regions import View
 from tpchart.core.trigger_point import TriggerPoint
-from tpchart.ui.progress_maps import VIEW_NAMES, DiagramScene, DiagramView, view_tabs, visit_label
+from tpchart.ui.progress_maps import VIEW_NAMES, DiagramScene, DiagramView, session_label, view_tabs
 
 PERSISTING = "#0072B2"  # Okabe-Ito blue
 NEW = "#D55E00"  # vermillion
@@ -83,9 +83,9 @@ def change_text(row: Row) -> str:
 
 
 class ComparePanel(QWidget):
-    """Two visit pickers, two small diagrams and the table of matched points."""
+    """Two session pickers, two small diagrams and the table of matched points."""
 
-    HEADERS = ("#", "Status", "Point", "Earlier visit", "Later visit", "Change")
+    HEADERS = ("#", "Status", "Point", "Earlier session", "Later session", "Change")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -112,12 +112,12 @@ class ComparePanel(QWidget):
         self.table.setWordWrap(True)
         self.rows: list[Row] = []
         self.comparison: Comparison | None = None
-        self._summaries: list[VisitSummary] = []
+        self._summaries: list[SessionSummary] = []
         self._points: PointsBySession = {}
 
         grid = QGridLayout()
-        grid.addWidget(QLabel("Earlier visit"), 0, 0)
-        grid.addWidget(QLabel("Later visit"), 0, 1)
+        grid.addWidget(QLabel("Earlier session"), 0, 0)
+        grid.addWidget(QLabel("Later session"), 0, 1)
         grid.addWidget(self.earlier, 1, 0)
         grid.addWidget(self.later, 1, 1)
         for column, side in enumerate(("earlier", "later")):
@@ -141,14 +141,14 @@ class ComparePanel(QWidget):
         self.later.currentIndexChanged.connect(lambda _index: self._redraw())
         self.tabs.currentChanged.connect(lambda _index: self._draw_markers())
 
-    def show_visits(self, summaries: list[VisitSummary], points: PointsBySession) -> None:
-        """Offer these visits; compare the last two by default."""
+    def show_sessions(self, summaries: list[SessionSummary], points: PointsBySession) -> None:
+        """Offer these sessions; compare the last two by default."""
         self._summaries, self._points = summaries, points
         for combo in (self.earlier, self.later):
             combo.blockSignals(True)
             combo.clear()
             for s in summaries:
-                combo.addItem(visit_label(s), s.session_id)
+                combo.addItem(session_label(s), s.session_id)
             combo.blockSignals(False)
         self.earlier.setCurrentIndex(max(0, len(summaries) - 2) if summaries else -1)
         self.later.setCurrentIndex(len(summaries) - 1)
@@ -158,17 +158,17 @@ class ComparePanel(QWidget):
         a, b = self.earlier.currentData(), self.later.currentData()
         if a is None or b is None or len(self._summaries) < 2:
             self.comparison, self.rows = None, []
-            self.summary.setText("Comparing needs two visits.")
+            self.summary.setText("Comparing needs two sessions.")
             self._fill_table()
             self._draw_markers()
             return
         if self.earlier.currentIndex() > self.later.currentIndex():
-            a, b = b, a  # "earlier" is whichever visit came first
+            a, b = b, a  # "earlier" is whichever session came first
         self.comparison = compare_sessions(self._points, a, b)
         self.rows = comparison_rows(self.comparison)
         c = self.comparison
         self.summary.setText(
-            "The same visit is chosen twice."
+            "The same session is chosen twice."
             if a == b
             else f"<b>{len(c.persisting)}</b> persisting, <b>{len(c.new)}</b> new, "
             f"<b>{len(c.gone)}</b> gone (matched by muscle and side, then by place)."

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tpchart.core.progress import HeatSpot, PointsBySession, VisitSummary, heat_spots
+from tpchart.core.progress import HeatSpot, PointsBySession, SessionSummary, heat_spots
 from tpchart.core.regions import View
 from tpchart.ui.body_map_view import DiagramItem
 
@@ -131,21 +131,21 @@ def view_tabs(object_name: str) -> QTabBar:
     return tabs
 
 
-def visit_label(s: VisitSummary) -> str:
-    """How a visit is named in the pickers: "3 · 17 Mar 2025"."""
+def session_label(s: SessionSummary) -> str:
+    """How a session is named in the pickers: "3 · 17 Mar 2025"."""
     return f"{s.number} · {s.started_at.astimezone():%-d %b %Y}" + ("" if s.signed else " (draft)")
 
 
 class HeatPanel(QWidget):
-    """All points of a range of visits on one diagram, denser where treated more often."""
+    """All points of a range of sessions on one diagram, denser where treated more often."""
 
     range_changed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("heatPanel")
-        self.first_visit = QComboBox(objectName="heatFrom")
-        self.last_visit = QComboBox(objectName="heatTo")
+        self.first_session = QComboBox(objectName="heatFrom")
+        self.last_session = QComboBox(objectName="heatTo")
         self.tabs = view_tabs("heatViews")
         self.diagram = DiagramView()
         self.diagram.setObjectName("heatDiagram")
@@ -153,13 +153,13 @@ class HeatPanel(QWidget):
         self.caption = QLabel(objectName="heatCaption", wordWrap=True)
         self.scenes = {view: DiagramScene(view, self) for view in VIEW_NAMES}
         self.spots: list[HeatSpot] = []
-        self._summaries: list[VisitSummary] = []
+        self._summaries: list[SessionSummary] = []
         self._points: PointsBySession = {}
 
         # One picker per row: side by side they elide the dates in a narrow tab.
         pickers = QFormLayout()
-        pickers.addRow("From visit", self.first_visit)
-        pickers.addRow("to visit", self.last_visit)
+        pickers.addRow("From session", self.first_session)
+        pickers.addRow("to session", self.last_session)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(pickers)
@@ -168,21 +168,21 @@ class HeatPanel(QWidget):
         layout.addWidget(HeatLegend())
         layout.addWidget(self.caption)
 
-        self.first_visit.currentIndexChanged.connect(lambda _index: self._redraw())
-        self.last_visit.currentIndexChanged.connect(lambda _index: self._redraw())
+        self.first_session.currentIndexChanged.connect(lambda _index: self._redraw())
+        self.last_session.currentIndexChanged.connect(lambda _index: self._redraw())
         self.tabs.currentChanged.connect(lambda _index: self._redraw())
 
-    def show_visits(self, summaries: list[VisitSummary], points: PointsBySession) -> None:
-        """Offer these visits (all selected) and open the view with the most points."""
+    def show_sessions(self, summaries: list[SessionSummary], points: PointsBySession) -> None:
+        """Offer these sessions (all selected) and open the view with the most points."""
         self._summaries, self._points = summaries, points
-        for combo in (self.first_visit, self.last_visit):
+        for combo in (self.first_session, self.last_session):
             combo.blockSignals(True)
             combo.clear()
             for s in summaries:
-                combo.addItem(visit_label(s), s.session_id)
+                combo.addItem(session_label(s), s.session_id)
             combo.blockSignals(False)
-        self.first_visit.setCurrentIndex(0 if summaries else -1)
-        self.last_visit.setCurrentIndex(len(summaries) - 1)
+        self.first_session.setCurrentIndex(0 if summaries else -1)
+        self.last_session.setCurrentIndex(len(summaries) - 1)
         counts = self._counts(self._selected_ids())
         busiest = max(VIEW_NAMES, key=lambda v: counts[v]) if summaries else View.FRONT
         self.tabs.blockSignals(True)
@@ -196,7 +196,7 @@ class HeatPanel(QWidget):
         return View(self.tabs.tabData(self.tabs.currentIndex()))
 
     def _selected_ids(self) -> list[int]:
-        i, j = sorted((self.first_visit.currentIndex(), self.last_visit.currentIndex()))
+        i, j = sorted((self.first_session.currentIndex(), self.last_session.currentIndex()))
         if i < 0:
             return []
         return [s.session_id for s in self._summaries[i : j + 1]]
@@ -223,15 +223,16 @@ class HeatPanel(QWidget):
             scene.add_spot(
                 spot.x, spot.y, heat_radius(spot.count), fill,
                 text=str(spot.count) if spot.count > 1 else "", text_colour=HEAT_TEXT[fill],
-                tip=f"Treated {spot.count}× at {spot.visits} visit(s): " + ", ".join(spot.names),
+                tip=f"Treated {spot.count}× at {spot.sessions} session(s): "
+                + ", ".join(spot.names),
             )  # fmt: skip
         self.diagram.set_diagram(scene)
-        visits = len(ids)
+        sessions = len(ids)
         self.caption.setText(
-            f"{counts[view]} points over {visits} visit{'s' if visits != 1 else ''} on the "
+            f"{counts[view]} points over {sessions} session{'s' if sessions != 1 else ''} on the "
             f"{VIEW_NAMES[view].lower()} view; the number is how many times a spot was needled."
             if ids
-            else "No visits yet."
+            else "No sessions yet."
         )
         self.range_changed.emit()
 

@@ -2,7 +2,7 @@
 while on screen.
 
 Its chart library (pyqtgraph and numpy) costs start-up time and memory a doctor who
-only charts never needs; and a visit's fields are saved on every edit while a redraw
+only charts never needs; and a session's fields are saved on every edit while a redraw
 takes tens of ms, so a change made while the tab is hidden redraws it when next shown.
 """
 

@@ -13,10 +13,10 @@ _Index = QModelIndex | QPersistentModelIndex
 COLUMNS = (
     ("Muscle", "The muscle needled (or the region when no muscle was recorded)"),
     ("Side", "The patient's side"),
-    ("Visits", "Visits at which this muscle was needled"),
-    ("Twitch", "Visits with a local twitch response of visits treated · twitches counted · "
-     "strongest twitch at the first → last visit treated"),
-    ("Pain at point", "Pain at the point (NRS 0-10), first → last visit treated"),
+    ("Sessions", "Sessions at which this muscle was needled"),
+    ("Twitch", "Sessions with a local twitch response of sessions treated · twitches counted · "
+     "strongest twitch at the first → last session treated"),
+    ("Pain at point", "Pain at the point (NRS 0-10), first → last session treated"),
     ("Pressure threshold", "Pressure pain threshold in kg/cm², first → last; changes under "
      "0.62 kg/cm² are within measurement error"),
     ("Trend", "↑ better, ↓ worse, → no clear change (pain at point by ≥ 2 points, "
@@ -89,12 +89,12 @@ class MuscleTableModel(QAbstractTableModel):
         if col == 2:
             return str(row.times_treated)
         if col == 3:
-            if not row.twitch_visits:
+            if not row.twitch_sessions:
                 return "None"
             strengths = first_last_words(row.twitch_first, row.twitch_last, single)
             # Compact, so the column fits a narrow tab: "3 of 4 · 9× · weak → strong".
             count = f" · {row.twitch_total}×" if row.twitch_total else ""
-            return f"{row.twitch_visits} of {row.times_treated}{count} · {strengths}"
+            return f"{row.twitch_sessions} of {row.times_treated}{count} · {strengths}"
         if col == 4:
             return first_last(row.pain_first, row.pain_last, single)
         if col == 5:
@@ -103,7 +103,7 @@ class MuscleTableModel(QAbstractTableModel):
 
 
 def first_last_words(first: object, last: object, single: bool) -> str:
-    """Twitch strength at the first and last visit treated, e.g. "strong → none"."""
+    """Twitch strength at the first and last session treated, e.g. "strong → none"."""
     a = getattr(first, "value", None) or "none"
     b = getattr(last, "value", None) or "none"
     return a if single or a == b else f"{a} → {b}"

@@ -1,9 +1,9 @@
-"""Progress across visits: is the patient getting better?
+"""Progress across sessions: is the patient getting better?
 
 One scrollable page, read top to bottom at a follow-up: the change since the first
-visit in words, pain (and NDI/ODI/PSFS when recorded) over calendar time with the
+session in words, pain (and NDI/ODI/PSFS when recorded) over calendar time with the
 MCID marked, the muscles that keep coming back, where the needles went, and what
-changed between two visits. Every number comes from ``tpchart.core.progress``, the
+changed between two sessions. Every number comes from ``tpchart.core.progress``, the
 same functions the PDF progress report uses.
 """
 
@@ -25,7 +25,7 @@ from tpchart.core.progress import (
     OUTCOME_MEASURES,
     PAIN,
     PointsBySession,
-    VisitSummary,
+    SessionSummary,
     change_since_first,
     fmt,
     immediate_relief,
@@ -33,7 +33,7 @@ from tpchart.core.progress import (
     muscle_progress,
     pain_trend,
     persistence_rate,
-    visit_summaries,
+    session_summaries,
 )
 from tpchart.core.session import Session
 from tpchart.store import Store
@@ -60,7 +60,7 @@ class ProgressView(QWidget):
         self.store = store
         self.patient_id: int | None = None
         self.sessions: list[Session] = []
-        self.summaries: list[VisitSummary] = []
+        self.summaries: list[SessionSummary] = []
         self.points: PointsBySession = {}
 
         self.headline = QLabel(objectName="progressHeadline", wordWrap=True)
@@ -73,7 +73,7 @@ class ProgressView(QWidget):
         # Capped so the muscle table starts on the first screen at 1366x768.
         self.pain_chart.setMinimumHeight(240)
         self.pain_chart.setMaximumHeight(330)
-        pain_box, pain_layout = _section("Pain before and after each visit", "painSection")
+        pain_box, pain_layout = _section("Pain before and after each session", "painSection")
         pain_layout.addWidget(self.pain_chart.legend)
         pain_layout.addWidget(self.pain_chart)
 
@@ -91,14 +91,14 @@ class ProgressView(QWidget):
             self.outcome_labels[measure.key], self.outcome_charts[measure.key] = label, chart
 
         self.muscle_table = MuscleTable()
-        muscle_box, muscle_layout = _section("Muscles across visits", "muscleSection")
+        muscle_box, muscle_layout = _section("Muscles across sessions", "muscleSection")
         muscle_layout.addWidget(self.muscle_table)
 
         self.heat = HeatPanel()
-        heat_box, heat_layout = _section("Where needled (choose the visits)", "heatSection")
+        heat_box, heat_layout = _section("Where needled (choose the sessions)", "heatSection")
         heat_layout.addWidget(self.heat)
         self.compare = ComparePanel()
-        compare_box, compare_layout = _section("Compare two visits", "compareSection")
+        compare_box, compare_layout = _section("Compare two sessions", "compareSection")
         compare_layout.addWidget(self.compare)
 
         charts = QHBoxLayout()
@@ -151,22 +151,22 @@ class ProgressView(QWidget):
         else:
             self.sessions = self.store.sessions.for_patient(self.patient_id)
             self.points = self.store.points.for_patient(self.patient_id)
-        self.summaries = visit_summaries(self.sessions, self.points)
+        self.summaries = session_summaries(self.sessions, self.points)
         if not self.summaries:
             self.placeholder.setText(
                 "Choose a patient to see their progress."
                 if self.patient_id is None
-                else "No visits yet: progress appears after the first session."
+                else "No sessions yet: progress appears after the first session."
             )
             self.pages.setCurrentWidget(self.placeholder)
             return
         self.pages.setCurrentWidget(self.scroll)
         self._show_words()
-        self.pain_chart.show_visits(self.summaries, pain_trend(self.sessions))
+        self.pain_chart.show_sessions(self.summaries, pain_trend(self.sessions))
         self._show_outcomes()
         self.muscle_table.set_rows(muscle_progress(self.sessions, self.points))
-        self.heat.show_visits(self.summaries, self.points)
-        self.compare.show_visits(self.summaries, self.points)
+        self.heat.show_sessions(self.summaries, self.points)
+        self.compare.show_sessions(self.summaries, self.points)
 
     # -- parts ----------------------------------------------------------------------
     def _show_words(self) -> None:
@@ -181,13 +181,13 @@ class ProgressView(QWidget):
         rows = muscle_progress(self.sessions, self.points)
         top = [r for r in most_treated(rows, 3) if r.times_treated > 1]
         if top:
-            names = ", ".join(f"{r.label.lower()} ({r.times_treated} visits)" for r in top)
+            names = ", ".join(f"{r.label.lower()} ({r.times_treated} sessions)" for r in top)
             lines.append(f"Most often needled: {names}.")
         rate = persistence_rate(self.sessions, self.points)
         if rate is not None:
             lines.append(
-                f"{round(rate * 100)}% of each visit's trigger points were found again "
-                "at the next visit."
+                f"{round(rate * 100)}% of each session's trigger points were found again "
+                "at the next session."
             )
         self.details.setText(" ".join(lines))
         self.details.setVisible(bool(lines))
@@ -202,6 +202,6 @@ class ProgressView(QWidget):
                 widget.setVisible(present)
             if present:
                 label.setText(change.sentence)
-                chart.show_visits(self.summaries, change)
+                chart.show_sessions(self.summaries, change)
                 any_shown = True
         self.outcome_box.setVisible(any_shown)

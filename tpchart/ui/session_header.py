@@ -1,4 +1,4 @@
-"""The strip above the chart: who, which visit, and what must stay in sight."""
+"""The strip above the chart: who, which session, and what must stay in sight."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def escape(text: str) -> str:
 
 
 def status_text(session: Session) -> str:
-    """A visit's status in words."""
+    """A session's status in words."""
     if session.status is SessionStatus.SIGNED:
         return f"signed (version {session.version})" if session.version > 1 else "signed"
     if session.status is SessionStatus.AMENDING:
@@ -28,7 +28,7 @@ def status_text(session: Session) -> str:
 
 
 class SessionHeader(QWidget):
-    """Patient, age, visit date and status; positive precautions and red flags in banners."""
+    """Patient, age, session date and status; positive precautions and red flags in banners."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -44,8 +44,8 @@ class SessionHeader(QWidget):
         layout.addWidget(self.precautions)
         layout.addWidget(self.red_flags)
 
-    def show_visit(self, patient: Patient, session: Session | None) -> None:
-        """Fill in the header for ``patient`` and, if any, the visit being charted."""
+    def show_session(self, patient: Patient, session: Session | None) -> None:
+        """Fill in the header for ``patient`` and, if any, the session being charted."""
         age = patient.age_on(date.today())
         who = (
             f"<span style='font-size:15px'><b>{escape(patient.full_name)}</b></span> · "
@@ -53,14 +53,14 @@ class SessionHeader(QWidget):
             f"{escape(patient.record_number)}"
         )
         if session is None:
-            self.title.setText(who + " · <i>no visit selected</i>")
+            self.title.setText(who + " · <i>no session selected</i>")
         else:
             when = session.started_at.astimezone()
             self.title.setText(
-                f"{who}<br>Visit {when:%a %d %b %Y, %H:%M} · <b>{status_text(session)}</b>"
+                f"{who}<br>Session {when:%a %d %b %Y, %H:%M} · <b>{status_text(session)}</b>"
                 + (f" · {escape(session.chief_complaint)}" if session.chief_complaint else "")
             )
-        # While charting, the screening of this visit counts; otherwise the standing list.
+        # While charting, the screening of this session counts; otherwise the standing list.
         precautions = session.contraindications if session is not None else patient.precautions
         self.precautions.setText(
             "⚠ Precautions: " + ", ".join(p.label for p in sorted(precautions))

@@ -35,7 +35,7 @@ class WelcomePage(QWidget):
         title = QLabel("<h1>Welcome to tpchart</h1>")
         intro = QLabel(
             "Chart trigger points and dry needling on body maps, print a summary for the "
-            "patient, and follow progress across visits. Everything is saved as you go, "
+            "patient, and follow progress across sessions. Everything is saved as you go, "
             f"in a database on this computer:<br><code>{store.path}</code>",
             wordWrap=True,
         )

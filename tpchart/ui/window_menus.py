@@ -1,5 +1,5 @@
 """The main window's menus, tool bar and actions (File, Edit, View, Settings), and
-which of them are enabled for the patient and visit on screen."""
+which of them are enabled for the patient and session on screen."""
 
 from __future__ import annotations
 
@@ -130,11 +130,11 @@ class WindowMenus:
         action.triggered.connect(slot)
         return action
 
-    def update(self, writable: bool, has_patient: bool, has_visit: bool) -> None:
-        """Enable what makes sense for the database, patient and visit on screen."""
+    def update(self, writable: bool, has_patient: bool, has_session: bool) -> None:
+        """Enable what makes sense for the database, patient and session on screen."""
         self.new_patient_action.setEnabled(writable)
         self.edit_patient_action.setEnabled(writable and has_patient)
         self.new_session_action.setEnabled(writable and has_patient)
         self.export_progress_action.setEnabled(has_patient)
-        self.export_pdf_action.setEnabled(has_visit)
-        self.print_action.setEnabled(has_visit)
+        self.export_pdf_action.setEnabled(has_session)
+        self.print_action.setEnabled(has_session)

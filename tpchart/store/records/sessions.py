@@ -1,4 +1,4 @@
-"""Sessions (visits): charting as drafts, signing, amending with a reason."""
+"""Sessions (sessions): charting as drafts, signing, amending with a reason."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The Visit side panel: every edit is saved at once, refusals revert, sign and amend."""
+"""The Session side panel: every edit is saved at once, refusals revert, sign and amend."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from tpchart.core.session import (
 from tpchart.core.trigger_point import TriggerPoint
 from tpchart.store import Store
 from tpchart.ui.amend_dialog import AmendDialog
-from tpchart.ui.visit_panel import VisitPanel
+from tpchart.ui.session_panel import SessionPanel
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ def patient(store):
 
 @pytest.fixture
 def draft(store, patient):
-    """A session started without screening or consent, as an interrupted visit might be."""
+    """A session started without screening or consent, as an interrupted session might be."""
     return store.sessions.start(
         Session(
             patient_id=patient.id,
@@ -48,7 +48,7 @@ def draft(store, patient):
 
 @pytest.fixture
 def panel(qtbot, store, patient, draft):
-    panel = VisitPanel(store)
+    panel = SessionPanel(store)
     qtbot.addWidget(panel)
     panel.resize(380, 700)
     panel.set_session(draft, patient)
@@ -238,7 +238,7 @@ def test_signed_session_is_read_only_and_amend_reopens_version_2(qtbot, store, p
         assert isinstance(dialog, AmendDialog)
         dialog.ok_button.click()  # no reason: refused, the dialog stays
         assert dialog.isVisible() and "Give a reason" in dialog.error.text()
-        qtbot.keyClicks(dialog.reason_edit, "Pain after belonged to this visit")
+        qtbot.keyClicks(dialog.reason_edit, "Pain after belonged to this session")
         dialog.ok_button.click()
 
     failures = on_next_modal(qtbot, give_reason)
@@ -247,7 +247,7 @@ def test_signed_session_is_read_only_and_amend_reopens_version_2(qtbot, store, p
 
     reopened = stored(store, draft.id)
     assert reopened.status is SessionStatus.AMENDING and reopened.version == 2
-    assert panel.status.text() == ("Amending version 2 — reason: Pain after belonged to this visit")
+    assert panel.status.text() == "Amending version 2 — reason: Pain after belonged to this session"
     assert not f.chief_complaint.isReadOnly() and f.pain_after.isEnabled()
     assert panel.sign_button.text() == "Sign version 2…"
     f.pain_after.setFocus()
@@ -255,7 +255,7 @@ def test_signed_session_is_read_only_and_amend_reopens_version_2(qtbot, store, p
     assert stored(store, draft.id).pain_after == 2
 
 
-def test_switching_visits_saves_text_still_being_typed(qtbot, store, panel, draft, patient):
+def test_switching_sessions_saves_text_still_being_typed(qtbot, store, panel, draft, patient):
     panel.form.notes.setFocus()
     qtbot.keyClicks(panel.form.notes, "typed, not yet left")
     panel.set_session(None, None)

@@ -1,4 +1,4 @@
-"""The "Visit" side panel: every field of the open session, saved as soon as it is edited.
+"""The "Session" side panel: every field of the open session, saved as soon as it is edited.
 
 Each user action is one save through the window's ``Operations`` (one transaction).
 A value the record refuses is explained inline and the widget goes back to the
@@ -31,13 +31,13 @@ from tpchart.core.session import DEFAULT_AFTERCARE, Session, SessionStatus
 from tpchart.store import Store
 from tpchart.ui.amend_dialog import AmendDialog
 from tpchart.ui.operations import Operations
+from tpchart.ui.session_form import SessionForm
 from tpchart.ui.style import CAUTION, INFO, WARNING, banner, error_label
-from tpchart.ui.visit_form import VisitForm
 
 _STATUS = " border-radius: 4px; padding: 6px;"
 
 
-class VisitPanel(QWidget):
+class SessionPanel(QWidget):
     """Edits, signs and amends one session. Each save is announced by the operations'
     ``records_changed`` (what the window listens to) and by this panel's own
     ``session_changed``."""
@@ -48,7 +48,7 @@ class VisitPanel(QWidget):
         self, store: Store, parent: QWidget | None = None, *, operations: Operations | None = None
     ) -> None:
         super().__init__(parent)
-        self.setObjectName("visitPanel")
+        self.setObjectName("sessionPanel")
         self._store = store
         self._operations = operations or Operations(store, self)
         self._session: Session | None = None
@@ -58,17 +58,17 @@ class VisitPanel(QWidget):
         self.set_session(None, None)
 
     def _build(self) -> None:
-        self.status = QLabel(objectName="visitStatus", wordWrap=True)
+        self.status = QLabel(objectName="sessionStatus", wordWrap=True)
         # Stays above the scrolling form: a red flag must not scroll out of sight.
-        self.referral = banner(WARNING, "visitReferral")
-        self.empty = QLabel("No visit open. Choose a visit, or start one with New session.",
-                            objectName="noVisit", wordWrap=True)  # fmt: skip
-        self.form = VisitForm()
-        self.scroll = QScrollArea(objectName="visitScroll", widgetResizable=True)
+        self.referral = banner(WARNING, "sessionReferral")
+        self.empty = QLabel("No session open. Choose a session, or start one with New session.",
+                            objectName="noSession", wordWrap=True)  # fmt: skip
+        self.form = SessionForm()
+        self.scroll = QScrollArea(objectName="sessionScroll", widgetResizable=True)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         self.scroll.setWidget(self.form)
-        self.error = error_label("visitError")
+        self.error = error_label("sessionError")
         self.sign_button = QPushButton("Sign session…", objectName="signButton")
         self.amend_button = QPushButton("Amend…", objectName="amendButton")
         buttons = QHBoxLayout()
@@ -121,7 +121,7 @@ class VisitPanel(QWidget):
             session = self._store.sessions.get(session.id)
         same = session is not None and self._session is not None and session.id == self._session.id
         self._session, self._patient = session, patient
-        if not same:  # the same visit shown again (a reload) keeps the reason it reverted
+        if not same:  # the same session shown again (a reload) keeps the reason it reverted
             self._hide_error()
         self.empty.setVisible(session is None)
         self.scroll.setVisible(session is not None)
@@ -184,7 +184,7 @@ class VisitPanel(QWidget):
         session = self._session
         if session is None:
             return False
-        saved = self._operations.save_visit(lambda: replace(session, **changes), self._refused)
+        saved = self._operations.save_session(lambda: replace(session, **changes), self._refused)
         if saved is None:
             return False
         self._session = saved
@@ -205,7 +205,7 @@ class VisitPanel(QWidget):
             self._save(**changes)
 
     def commit_pending(self) -> None:
-        """Save text still being typed (call before closing or switching visits)."""
+        """Save text still being typed (call before closing or switching sessions)."""
         if self._session is None or not self._session.editable:
             return
         self._chief_complaint_edited()
@@ -316,7 +316,7 @@ class VisitPanel(QWidget):
         )
         if answer != QMessageBox.StandardButton.Yes:
             return
-        saved = self._operations.sign_visit(s.id, self._show_error)
+        saved = self._operations.sign_session(s.id, self._show_error)
         if saved is None:
             return
         self.set_session(saved, self._patient)
@@ -332,7 +332,7 @@ class VisitPanel(QWidget):
         dialog = AmendDialog(s, self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
-        saved = self._operations.amend_visit(s.id, dialog.reason(), self._show_error)
+        saved = self._operations.amend_session(s.id, dialog.reason(), self._show_error)
         if saved is None:
             return
         self.set_session(saved, self._patient)

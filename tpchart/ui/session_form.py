@@ -1,6 +1,6 @@
-"""The visit form: every session field as a widget, filled from a Session without echoes.
+"""The session form: every session field as a widget, filled from a Session without echoes.
 
-The form only shows; ``VisitPanel`` saves what the doctor changes.
+The form only shows; ``SessionPanel`` saves what the doctor changes.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from tpchart.core.errors import ValidationError
 from tpchart.core.session import COMMON_ADVERSE_EVENTS, AdverseEvent, Session, Severity
-from tpchart.ui.visit_start import (
+from tpchart.ui.session_start import (
     PainScale,
     ScreeningChecklist,
     ScrollSafeCombo,
@@ -148,12 +148,12 @@ class AdverseEventsEditor(QWidget):
             self.remove_requested.emit(self.list.currentRow())
 
 
-class VisitForm(QWidget):
+class SessionForm(QWidget):
     """Group boxes "Before needling", "After needling" and "Outcome measures"."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("visitForm")
+        self.setObjectName("sessionForm")
         # A signed session is disabled, yet must stay easy to read: darker disabled text.
         self.setStyleSheet(
             "QCheckBox:disabled, QComboBox:disabled, QLabel:disabled { color: #3c4043; }"
@@ -299,6 +299,6 @@ def _parse_measure(label: str, text: str) -> float | None:
 
 def _measure_text(value: float) -> str:
     """A stored score as text that reads back to exactly the same number, so showing
-    a visit never changes it ("34" for 34.0, but every digit of 42.2222222)."""
+    a session never changes it ("34" for 34.0, but every digit of 42.2222222)."""
     short = f"{value:g}"
     return short if float(short) == value else repr(value)

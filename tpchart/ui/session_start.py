@@ -1,6 +1,6 @@
-"""Start a visit: complaint, likely cause, pain before, screening and consent in one panel.
+"""Start a session: complaint, likely cause, pain before, screening and consent in one panel.
 
-Also home of the two pieces the visit panel reuses: the 0-10 pain scale and the
+Also home of the two pieces the session panel reuses: the 0-10 pain scale and the
 screening checklist with its referral banner.
 """
 
@@ -255,7 +255,7 @@ class ScreeningChecklist(QWidget):
         self.referral.setVisible(self._show_referral and bool(self.red_flags()))
 
 
-class StartVisitDialog(QDialog):
+class StartSessionDialog(QDialog):
     """The "New session" start panel; on Save the draft session is in the store.
 
     ``saved`` holds the stored Session after a successful Save, else None.
@@ -270,14 +270,14 @@ class StartVisitDialog(QDialog):
         operations: Operations | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setObjectName("startVisitDialog")
+        self.setObjectName("startSessionDialog")
         self.setWindowTitle(f"New session — {patient.full_name}")
         self._store = store
         self._operations = operations or Operations(store, self)
         self._patient = patient
         self.saved: Session | None = None
 
-        who = QLabel(objectName="visitPatient", textFormat=Qt.TextFormat.PlainText)
+        who = QLabel(objectName="sessionPatient", textFormat=Qt.TextFormat.PlainText)
         who.setText(f"{patient.full_name} · {patient.record_number}")
         who.setStyleSheet("font-weight: bold; font-size: 11pt;")
         self.chief_complaint = QLineEdit(objectName="chiefComplaint")
@@ -361,13 +361,13 @@ class StartVisitDialog(QDialog):
             screening_done=True,
             contraindications=self.screening.contraindications(),
             red_flags=self.screening.red_flags(),
-            # Pre-filled so the advice is on record and editable in the visit panel.
+            # Pre-filled so the advice is on record and editable in the session panel.
             aftercare_text=DEFAULT_AFTERCARE,
         )
 
     def accept(self) -> None:
         """Start the session, or show what is wrong and keep everything entered."""
-        self.saved = self._operations.start_visit(self.session, self._show_error)
+        self.saved = self._operations.start_session(self.session, self._show_error)
         if self.saved is not None:
             super().accept()
 

@@ -12,7 +12,7 @@ from tpchart.core.patient import Patient
 from tpchart.core.screening import REFERRAL_ADVICE, Precaution, RedFlag
 from tpchart.core.session import DEFAULT_AFTERCARE, LikelyCause
 from tpchart.store import Store
-from tpchart.ui.visit_start import StartVisitDialog
+from tpchart.ui.session_start import StartSessionDialog
 
 STANDING = frozenset({Precaution.ANTICOAGULANTS, Precaution.PREGNANCY})
 
@@ -31,7 +31,7 @@ def patient(store):
 
 @pytest.fixture
 def dialog(qtbot, store, patient):
-    dialog = StartVisitDialog(store, patient)
+    dialog = StartSessionDialog(store, patient)
     qtbot.addWidget(dialog)
     dialog.show()
     dialog.activateWindow()

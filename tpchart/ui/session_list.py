@@ -1,4 +1,4 @@
-"""The patient's visits in the left column: one line each, newest first."""
+"""The patient's sessions in the left column: one line each, newest first."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ SessionRole = Qt.ItemDataRole.UserRole + 2
 
 
 def session_caption(session: Session) -> str:
-    """One line per visit: local date and time, status, pain before → after."""
+    """One line per session: local date and time, status, pain before → after."""
     when = session.started_at.astimezone()
     status = {
         SessionStatus.DRAFT: "draft",
@@ -25,10 +25,10 @@ def session_caption(session: Session) -> str:
     return f"{when:%d %b %Y %H:%M} · {status}{pain}"
 
 
-class VisitList(QListWidget):
-    """Lists visits; choosing one emits ``visit_chosen`` with its session id."""
+class SessionList(QListWidget):
+    """Lists sessions; choosing one emits ``session_chosen`` with its session id."""
 
-    visit_chosen = Signal(int)
+    session_chosen = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -36,9 +36,9 @@ class VisitList(QListWidget):
         self.setAlternatingRowColors(True)
         self.currentItemChanged.connect(self._current_changed)
 
-    def show_visits(self, sessions: list[Session], select_id: int | None) -> bool:
+    def show_sessions(self, sessions: list[Session], select_id: int | None) -> bool:
         """List ``sessions`` (newest first) and choose ``select_id`` or the newest, which
-        emits ``visit_chosen``; False when there is no visit to choose."""
+        emits ``session_chosen``; False when there is no session to choose."""
         self.blockSignals(True)
         self.clear()
         for session in sessions:
@@ -53,7 +53,7 @@ class VisitList(QListWidget):
         return True
 
     def update_caption(self, session: Session) -> None:
-        """A visit's fields changed: rewrite its line if it is the one chosen."""
+        """A session's fields changed: rewrite its line if it is the one chosen."""
         item = self.item(self.currentRow())
         if item is not None and item.data(SessionRole) == session.id:
             item.setText(session_caption(session))
@@ -61,4 +61,4 @@ class VisitList(QListWidget):
     @Slot(QListWidgetItem, QListWidgetItem)
     def _current_changed(self, current: QListWidgetItem | None, _previous) -> None:
         if current is not None:
-            self.visit_chosen.emit(current.data(SessionRole))
+            self.session_chosen.emit(current.data(SessionRole))
