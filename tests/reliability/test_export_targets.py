@@ -51,6 +51,8 @@ def _target(db: Path, kind: str) -> Path:
     if kind == "folder":
         (folder / "reports").mkdir()
         return folder / "reports"
+    if kind == "missing folder":  # refused before the audit row, not recorded then failed
+        return folder / "nowhere" / "visit.pdf"
     if kind == "pipe":  # reading a pipe's first bytes would wait forever
         os.mkfifo(folder / "session.pdf")
         return folder / "session.pdf"
@@ -62,7 +64,7 @@ def _target(db: Path, kind: str) -> Path:
 
 
 KINDS = ["database", "-wal", "-shm", "-journal", ".lock", ".restoring", "symlink",
-         "hard link", "backup", "other database", "letter", "folder", "pipe",
+         "hard link", "backup", "other database", "letter", "folder", "pipe", "missing folder",
          "journal through a link"]  # fmt: skip
 
 

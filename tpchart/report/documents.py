@@ -118,6 +118,10 @@ def refuse_unsafe_target(target: Path, database: Path) -> None:
             f"{target} is the database or one of its working files; choose another name for "
             "the PDF. Nothing was written."
         )
+    if not target.parent.is_dir():  # refused before the audit row, not after it
+        raise DisclosureRefused(
+            f"There is no folder {target.parent} to save {target.name} in; nothing was written."
+        )
     if target.is_dir():
         raise DisclosureRefused(
             f"{target} is a folder; give the PDF a file name. Nothing was written."

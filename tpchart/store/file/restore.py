@@ -188,21 +188,21 @@ class DamageFound:
     also_kept: list[Path] = field(default_factory=list)
 
 
+def _kept(path: Path, label: str) -> list[Path]:
+    """Databases ``set_aside`` kept beside ``path`` under ``label`` (not their sidecars)."""
+    path = Path(path)
+    return list(path.parent.glob(f"{path.stem}.{label}-*{path.suffix}"))
+
+
 def leftovers(path: Path) -> list[Path]:
     """Damaged databases set aside earlier beside ``path``, newest first."""
-    path = Path(path)
-    found = path.parent.glob(f"{path.stem}.damaged-*{path.suffix}")
-    return sorted(found, key=lambda p: p.name, reverse=True)
+    return sorted(_kept(path, "damaged"), key=lambda p: p.name, reverse=True)
 
 
 def left_behind(path: Path) -> list[Path]:
     """Copies of ``path`` that damage, a restore or an interrupted restore left beside
     it (``damaged-``, ``replaced-``, ``.restoring``), newest first."""
-    path = Path(path)
-    found = [
-        *path.parent.glob(f"{path.stem}.damaged-*{path.suffix}"),
-        *path.parent.glob(f"{path.stem}.replaced-*{path.suffix}"),
-    ]
+    found = [*_kept(path, "damaged"), *_kept(path, "replaced")]
     found.sort(key=lambda p: p.stat().st_mtime, reverse=True)  # the newest records first
     staged = restoring_path(path)
     return [*([staged] if staged.exists() else []), *found]
@@ -215,7 +215,7 @@ def _replaced_copies(path: Path) -> list[BackupFile]:
     """Databases kept aside by earlier restores: each is the whole database as it was
     just before that restore, so it may be newer than any backup."""
     copies = []
-    for kept in path.parent.glob(f"{path.stem}.replaced-*{path.suffix}"):
+    for kept in _kept(path, "replaced"):
         match = _KEPT_STAMP.search(kept.name)
         if match is None:
             continue
