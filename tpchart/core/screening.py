@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from tpchart.core.errors import ValidationError
+
+if TYPE_CHECKING:
+    from tpchart.core.patient import Sex
 
 
 class Precaution(StrEnum):
@@ -68,6 +72,14 @@ _RED_FLAG_LABELS = {
 }
 
 REFERRAL_ADVICE = "Red flag with neck pain: refer for medical assessment before needling."
+
+
+def precautions_for(sex: Sex | None) -> list[Precaution]:
+    """The precautions worth asking a patient of this sex about (``core.patient.Sex``):
+    pregnancy is not offered for a male patient, so the list stays short and the
+    doctor never ticks an impossible item. Kept on the record if already recorded."""
+    male = sex is not None and sex.value == "male"
+    return [p for p in Precaution if not (male and p is Precaution.PREGNANCY)]
 
 
 def referral_needed(red_flags: frozenset[RedFlag] | set[RedFlag]) -> bool:
