@@ -2,7 +2,8 @@
 # Sets up everything tpchart needs on Debian/Ubuntu with only Python installed:
 # the few system libraries Qt needs, a virtual environment in .venv, and the
 # Python packages from pyproject.toml (re-installed only when pyproject changes).
-# `--test` adds what the test suite needs besides (strace).
+# `--test` adds what the test suite needs besides: strace (fault injection) and Xvfb
+# (the keyboard-shortcut and window-size tests run on a real X server too).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,8 +21,9 @@ apt_install() {
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
-# The tests also need strace (fault injection: a kill at a chosen system call).
-[ "${1:-}" = "--test" ] && QT_LIBS="$QT_LIBS strace"
+# The tests also need strace (fault injection: a kill at a chosen system call) and
+# Xvfb (platform key bindings differ: on X11 Redo is Ctrl+Shift+Z, offscreen Ctrl+Y).
+[ "${1:-}" = "--test" ] && QT_LIBS="$QT_LIBS strace xvfb"
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then

@@ -18,6 +18,21 @@ if TYPE_CHECKING:
     from tpchart.ui.main_window import MainWindow
 
 
+def redo_keys() -> list[QKeySequence]:
+    """The platform's Redo keys plus the two a doctor may know from elsewhere, each once:
+    on X11 ``StandardKey.Redo`` is itself Ctrl+Shift+Z, and one sequence given twice to
+    an action is an "ambiguous shortcut" that Qt ignores."""
+    keys: list[QKeySequence] = []
+    for key in [
+        *QKeySequence.keyBindings(QKeySequence.StandardKey.Redo),
+        QKeySequence("Ctrl+Shift+Z"),
+        QKeySequence("Ctrl+Y"),
+    ]:
+        if key not in keys:
+            keys.append(key)
+    return keys
+
+
 class WindowMenus:
     """Builds the menu bar and tool bar of ``window`` and holds their actions."""
 
@@ -61,7 +76,7 @@ class WindowMenus:
         stack = chart.undo_stack
         self.undo_action = self._action("&Undo", w.undo, QKeySequence.StandardKey.Undo)
         self.redo_action = self._action("&Redo", w.redo)
-        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.StandardKey.Redo])
+        self.redo_action.setShortcuts(redo_keys())
         for action, can, text, verb in (
             (self.undo_action, stack.canUndoChanged, stack.undoTextChanged, "Undo"),
             (self.redo_action, stack.canRedoChanged, stack.redoTextChanged, "Redo"),
