@@ -41,8 +41,9 @@ class Plan:
 
 
 # The full run keeps the small clinic at the size (10 sessions x 20 points) and
-# scales sessions and points of the larger ones down so the whole run takes ~10 minutes
-# on 2 cores; patient count, what search and start-up feel, stays as asked.
+# scales sessions and points of the larger ones down so the whole run takes 5 to 8
+# minutes on 2 cores (docs/performance.md); patient count, what search and start-up
+# feel, stays as asked.
 FULL = Plan(
     "full",
     (ClinicSize(1_000, 10, 20), ClinicSize(20_000, 3, 10), ClinicSize(100_000, 3, 8)),

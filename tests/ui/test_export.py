@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pypdf
 import pytest
-from PySide6.QtCore import QSettings
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewDialog
-from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
+from PySide6.QtCore import QDir, QRect, QSettings, QSize, QStandardPaths, Qt, QUrl
+from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication
+from PySide6.QtPrintSupport import (
+    QPrintDialog,
+    QPrinter,
+    QPrintPreviewDialog,
+    QPrintPreviewWidget,
+)
+from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QMessageBox
 
 from tests.report.conftest import add_points, start_session
 from tpchart.core.patient import Patient
@@ -20,6 +27,7 @@ from tpchart.ui.export import (
     export_session_pdf,
     new_printer,
     paint_pdf,
+    preview_size,
     print_session,
 )
 
@@ -31,6 +39,32 @@ def session(store):
     session = start_session(store, patient, datetime(2026, 11, 24, 12, 0, tzinfo=UTC))
     add_points(store, session.id, 30)
     return session
+
+
+@pytest.fixture(autouse=True)
+def no_message_left_open():
+    """A "saved" message a test did not answer is closed, not carried into the next test."""
+    yield
+    for box in saved_messages():
+        box.close()
+
+
+@pytest.fixture
+def opened(monkeypatch) -> list[QUrl]:
+    """What the desktop was asked to open; no viewer or file manager is launched."""
+    urls: list[QUrl] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda url: urls.append(url)
+                                                                  or True))  # fmt: skip
+    return urls
+
+
+def saved_messages() -> list[QMessageBox]:
+    return [w for w in QApplication.topLevelWidgets()
+            if isinstance(w, QMessageBox) and w.isVisible()]  # fmt: skip
+
+
+def button(box: QMessageBox, text: str):
+    return next(b for b in box.buttons() if b.text() == text)
 
 
 def answer_save_dialog(monkeypatch, path, seen: list):
@@ -55,6 +89,89 @@ def test_export_suggests_date_and_name_and_writes_the_pdf(qtbot, store, session,
     assert entry.after == {"document": "session summary", "file": "for the file.pdf"}
     # The next export starts in the same folder.
     assert QSettings().value(FOLDER_KEY) == str(tmp_path)
+    export_session_pdf(None, store, session.id)
+    assert Path(seen[1]).parent == tmp_path
+
+
+def documents_folder(monkeypatch, folder):
+    real = QStandardPaths.writableLocation
+
+    def fake(location):
+        if location == QStandardPaths.StandardLocation.DocumentsLocation:
+            return str(folder)
+        return real(location)
+
+    monkeypatch.setattr(QStandardPaths, "writableLocation", staticmethod(fake))
+
+
+def test_the_first_export_starts_in_documents(qtbot, store, session, tmp_path, monkeypatch):
+    documents = tmp_path / "Documents"
+    documents.mkdir()
+    documents_folder(monkeypatch, documents)
+    monkeypatch.chdir(tmp_path)  # the program's folder: never offered
+    seen: list[str] = []
+    answer_save_dialog(monkeypatch, None, seen)
+    export_session_pdf(None, store, session.id)
+    assert Path(seen[0]) == documents / "2026-11-24 Maria Fernández session.pdf"
+
+
+def test_missing_folders_fall_back_to_documents_then_home(qtbot, store, session, tmp_path,
+                                                         monkeypatch):  # fmt: skip
+    # Issue 14: Qt's dialog, given a folder that does not exist, opened in the working
+    # directory (the program's folder).
+    documents = tmp_path / "Documents"
+    documents.mkdir()
+    documents_folder(monkeypatch, documents)
+    QSettings().setValue(FOLDER_KEY, str(tmp_path / "usb stick, now removed"))
+    seen: list[str] = []
+    answer_save_dialog(monkeypatch, None, seen)
+    export_session_pdf(None, store, session.id)
+    documents_folder(monkeypatch, tmp_path / "no Documents on a fresh account")
+    export_session_pdf(None, store, session.id)
+    assert Path(seen[0]).parent == documents
+    assert Path(seen[1]).parent == Path(QDir.homePath())
+
+
+def test_after_saving_the_doctor_is_told_where_and_can_open_it(qtbot, store, session, tmp_path,
+                                                               monkeypatch, opened):  # fmt: skip
+    answer_save_dialog(monkeypatch, tmp_path / "summary.pdf", [])
+    saved = export_session_pdf(None, store, session.id)
+    (box,) = saved_messages()
+    assert box.text() == "The session summary was saved."
+    assert box.informativeText() == f"summary.pdf\nin the folder {tmp_path}"
+    qtbot.mouseClick(button(box, "Open"), Qt.MouseButton.LeftButton)
+    assert opened == [QUrl.fromLocalFile(str(saved))]
+    assert saved_messages() == []  # a click on Open also closes the message
+
+
+def test_show_in_folder_opens_the_folder(qtbot, store, session, tmp_path, monkeypatch, opened):
+    answer_save_dialog(monkeypatch, tmp_path / "progress.pdf", [])
+    export_progress_pdf(None, store, session.patient_id)
+    (box,) = saved_messages()
+    assert box.text() == "The progress report was saved."
+    assert box.informativeText().startswith("progress.pdf\n")
+    qtbot.mouseClick(button(box, "Show in folder"), Qt.MouseButton.LeftButton)
+    assert opened == [QUrl.fromLocalFile(str(tmp_path))]
+
+
+def test_enter_only_closes_the_message(qtbot, store, session, tmp_path, monkeypatch, opened):
+    answer_save_dialog(monkeypatch, tmp_path / "summary.pdf", [])
+    export_session_pdf(None, store, session.id)
+    (box,) = saved_messages()
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    assert saved_messages() == [] and opened == []
+
+
+def test_no_program_to_open_it_is_said_plainly(qtbot, store, session, tmp_path, monkeypatch):
+    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda url: False))
+    warnings = []
+    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda *a: warnings.append(a[2])))
+    answer_save_dialog(monkeypatch, tmp_path / "summary.pdf", [])
+    export_session_pdf(None, store, session.id)
+    (box,) = saved_messages()
+    qtbot.mouseClick(button(box, "Open"), Qt.MouseButton.LeftButton)
+    assert warnings == [f"No program was found to open the PDF. The PDF is saved at\n"
+                        f"{tmp_path / 'summary.pdf'}"]  # fmt: skip
 
 
 def test_cancelled_export_writes_and_audits_nothing(qtbot, store, session, monkeypatch):
@@ -120,6 +237,43 @@ def test_print_through_the_preview_paints_and_audits(qtbot, store, session, tmp_
     assert print_session(None, store, session.id)
     assert len(pypdf.PdfReader(out).pages) >= 2
     assert store.audit_trail("sessions", session.id)[-1].action == "print"
+
+
+@pytest.mark.parametrize(("screen", "expected"), [
+    (QRect(0, 0, 1366, 728), QSize(1093, 688)),  # the target laptop, less its task bar
+    (QRect(0, 0, 1093, 582), QSize(900, 542)),  # 1366x768 at 125 %: the frame must fit
+    (QRect(0, 0, 1920, 1040), QSize(1536, 832)),
+    (QRect(1920, 0, 2560, 1400), QSize(2048, 1120)),  # a second screen
+])  # fmt: skip
+def test_the_preview_takes_most_of_the_screen_but_fits_it(screen, expected):
+    assert preview_size(screen) == expected
+
+
+def test_the_preview_opens_large_and_fitted_to_the_page_width(qtbot, store, session,
+                                                               monkeypatch, tmp_path):  # fmt: skip
+    # Issue 14: it opened at 692x512, zoomed to 38 %.
+    seen = {}
+
+    def fake_exec(dialog):
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        widget = dialog.findChild(QPrintPreviewWidget)
+        qtbot.waitUntil(lambda: widget.pageCount() > 0)
+        seen.update(size=dialog.size(), mode=widget.zoomMode(), zoom=widget.zoomFactor(),
+                    checked=dialog.findChild(QAction, "fitWidthAction").isChecked(),
+                    viewport=widget.width())  # fmt: skip
+        dialog.grab().save(str(tmp_path / "preview.png"))
+        return QDialog.DialogCode.Rejected
+
+    monkeypatch.setattr(QPrintPreviewDialog, "exec", fake_exec)
+    assert not print_session(None, store, session.id)
+    area = QGuiApplication.primaryScreen().availableGeometry()
+    assert seen["size"] == preview_size(area)
+    assert seen["mode"] is QPrintPreviewWidget.ZoomMode.FitToWidth and seen["checked"]
+    # Fitted to the width: an A4 page (595 pt) fills most of the preview's width.
+    assert seen["zoom"] * 595 * QGuiApplication.primaryScreen().logicalDotsPerInchX() / 72 > (
+        0.7 * seen["viewport"]
+    )
 
 
 def test_print_dialog_cancelled_prints_nothing(qtbot, store, session, monkeypatch):

@@ -11,6 +11,8 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
 
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
@@ -46,6 +48,9 @@ class Letterhead:
     draft: bool = False
     footer_note: str = ""  # e.g. "Printed 24 Nov 2026 10:42"
     metadata: dict[str, str] = field(default_factory=dict)  # PDF title, author, subject
+    # The PDF's CreationDate and ModDate: the moment printed in the footer, so file and
+    # paper agree (now when None).
+    created: datetime | None = None
 
 
 def build_pdf(story: Sequence[Flowable], head: Letterhead) -> bytes:
@@ -87,7 +92,9 @@ def build_pdf(story: Sequence[Flowable], head: Letterhead) -> bytes:
         author=head.metadata.get("author", head.doctor),
         subject=head.metadata.get("subject", ""),
         creator="tpchart",
-        invariant=True,  # same input, same bytes: no creation-time noise in the file
+        # Same input, same bytes (no random /ID). Invariant mode alone would also date
+        # every file 2000-01-01, so the canvas is given the real creation time instead.
+        invariant=True,
     )
     doc.addPageTemplates(
         [
@@ -106,8 +113,20 @@ def build_pdf(story: Sequence[Flowable], head: Letterhead) -> bytes:
             ),
         ]
     )
-    doc.build(list(story), canvasmaker=_CountingCanvas)
+    created = head.created or datetime.now().astimezone()
+    doc.build(list(story), canvasmaker=partial(_CountingCanvas, created=created))
     return buffer.getvalue()
+
+
+def pdf_date(moment: datetime) -> str:
+    """``moment`` as a PDF date string, "D:20261124104200+01'00'" (ISO 32000-1 §7.9.4);
+    a naive ``moment`` is taken as this computer's local time."""
+    moment = moment.astimezone() if moment.tzinfo is None else moment
+    offset = moment.utcoffset()
+    minutes = round(offset.total_seconds() / 60) if offset else 0
+    sign = "-" if minutes < 0 else "+"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"D:{moment:%Y%m%d%H%M%S}{sign}{hours:02d}'{rest:02d}'"
 
 
 def _first_page(canvas: Canvas, head: Letterhead) -> None:
@@ -203,11 +222,16 @@ def _watermark(canvas: Canvas, head: Letterhead) -> None:
 
 
 class _CountingCanvas(Canvas):
-    """Holds pages back until the end, when the total is known, to write "Page X of Y"."""
+    """Holds pages back until the end, when the total is known, to write "Page X of Y";
+    dates the file ``created``."""
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, created: datetime, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._pages: list[dict] = []
+        # reportlab asks this formatter for CreationDate and ModDate (one stamp for both:
+        # the file is written once). It is handed the invariant 2000-01-01 and ignores it.
+        stamp = pdf_date(created)
+        self.setDateFormatter(lambda *_ignored: stamp)
 
     def showPage(self) -> None:
         self._pages.append(dict(self.__dict__))

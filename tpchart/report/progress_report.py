@@ -57,6 +57,7 @@ def progress_report_pdf(
         running=f"{patient.full_name} · {patient.record_number} · {period}",
         footer_note=f"Printed {when(printed_at, tz)}" if printed_at else "",
         metadata={"title": f"{TITLE}: {patient.full_name}", "subject": "Progress across sessions"},
+        created=printed_at,
     )
     return build_pdf(progress_story(record, tz), head)
 

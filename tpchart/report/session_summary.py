@@ -71,6 +71,7 @@ def session_summary_pdf(
             "title": f"{TITLE}: {patient.full_name}, {started:%d %b %Y}",
             "subject": "Dry needling treatment summary",
         },
+        created=printed_at,
     )
     return build_pdf(session_story(record, tz=tz), head)
 

@@ -5,6 +5,9 @@ that same PDF, so paper and file are identical. pyside6-essentials has no QtPdf,
 so pages are rendered with pypdfium2 at the printer's resolution (300 dpi at
 most: sharper gains nothing on paper and costs memory) and painted onto the
 QPrinter. Every export and print is written to the audit trail.
+
+After an export the doctor is told where the file went and offered Open and Show in
+folder; the preview opens large and fitted to the page width, so it can be read.
 """
 
 from __future__ import annotations
@@ -14,10 +17,25 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pypdfium2 as pdfium
-from PySide6.QtCore import QRectF, QSettings, QStandardPaths, Qt
-from PySide6.QtGui import QGuiApplication, QImage, QPageLayout, QPageSize, QPainter
+from PySide6.QtCore import QDir, QRect, QRectF, QSettings, QSize, QStandardPaths, Qt, QUrl
+from PySide6.QtGui import (
+    QAction,
+    QDesktopServices,
+    QGuiApplication,
+    QImage,
+    QPageLayout,
+    QPageSize,
+    QPainter,
+)
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewDialog
-from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QDialog,
+    QFileDialog,
+    QLabel,
+    QMessageBox,
+    QWidget,
+)
 
 from tpchart.core.errors import TpchartError
 from tpchart.report.documents import (
@@ -35,6 +53,14 @@ from tpchart.store import Store
 
 FOLDER_KEY = "export/folder"
 MAX_PRINT_DPI = 300
+# The print preview: this share of the screen, at least this size where the screen has it.
+PREVIEW_SHARE = 0.8
+PREVIEW_MINIMUM = QSize(900, 700)
+# Room left for the window frame and title bar, which resize() does not count.
+FRAME_ALLOWANCE = QSize(16, 40)
+
+# "Saved" messages without a parent window, kept alive until the doctor closes them.
+_open_messages: list[QMessageBox] = []
 
 
 def export_session_pdf(parent: QWidget | None, store: Store, session_id: int) -> Path | None:
@@ -71,12 +97,8 @@ def _export(
     parent: QWidget | None, store: Store, name: str, build: Callable[[], bytes],
     table: str, row_id: int, document: str,
 ) -> Path | None:  # fmt: skip
-    settings = QSettings()
-    folder = settings.value(FOLDER_KEY, "") or QStandardPaths.writableLocation(
-        QStandardPaths.StandardLocation.DocumentsLocation
-    )
     chosen, _ = QFileDialog.getSaveFileName(
-        parent, "Export PDF", str(Path(folder) / name), "PDF documents (*.pdf)"
+        parent, "Export PDF", str(start_folder() / name), "PDF documents (*.pdf)"
     )
     if not chosen:
         return None
@@ -89,8 +111,65 @@ def _export(
     except (TpchartError, OSError) as exc:
         QMessageBox.warning(parent, "Export PDF", f"The PDF could not be saved.\n\n{exc}")
         return None
-    settings.setValue(FOLDER_KEY, str(target.parent))
+    QSettings().setValue(FOLDER_KEY, str(target.parent))
+    tell_saved(parent, target, document)
     return target
+
+
+def start_folder() -> Path:
+    """Where the save dialog opens: the folder of the last export while it still exists,
+    else the user's Documents, else the home folder. (Given a folder that does not
+    exist, Qt's dialog opens in the working directory: the program's folder.)"""
+    remembered = QSettings().value(FOLDER_KEY, "")
+    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    for folder in (remembered, documents):
+        if isinstance(folder, str) and folder and Path(folder).is_dir():
+            return Path(folder)
+    return Path(QDir.homePath())
+
+
+def tell_saved(parent: QWidget | None, target: Path, document: str) -> QMessageBox:
+    """Say where the PDF was saved and offer to open it or its folder. The message does
+    not block: the doctor may go on charting and close it later."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Information)
+    box.setWindowTitle("Export PDF")
+    box.setText(f"The {document} was saved.")
+    box.setInformativeText(f"{target.name}\nin the folder {target.parent}")
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    details = box.findChild(QLabel, "qt_msgbox_informativelabel")
+    if details is not None:
+        # Wide enough that a usual file name stays on one line (Qt wraps at ~280 px).
+        details.setMinimumWidth(box.fontMetrics().averageCharWidth() * 52)
+    open_file = box.addButton("Open", QMessageBox.ButtonRole.ActionRole)
+    show_folder = box.addButton("Show in folder", QMessageBox.ButtonRole.ActionRole)
+    close = box.addButton(QMessageBox.StandardButton.Close)
+    box.setDefaultButton(close)  # Enter just acknowledges: no viewer pops up unasked
+    box.setEscapeButton(close)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+    def clicked(button: QAbstractButton) -> None:
+        if button is open_file:
+            _open_in_desktop(parent, QUrl.fromLocalFile(str(target)), "the PDF", target)
+        elif button is show_folder:
+            _open_in_desktop(parent, QUrl.fromLocalFile(str(target.parent)), "its folder", target)
+
+    box.buttonClicked.connect(clicked)
+    if parent is None:
+        _open_messages.append(box)
+        box.finished.connect(lambda _result: _open_messages.remove(box))
+    box.open()
+    return box
+
+
+def _open_in_desktop(parent: QWidget | None, url: QUrl, what: str, target: Path) -> None:
+    # The desktop's own viewer or file manager; openUrl says False when there is none.
+    if not QDesktopServices.openUrl(url):
+        QMessageBox.warning(
+            parent,
+            "Export PDF",
+            f"No program was found to open {what}. The PDF is saved at\n{target}",
+        )
 
 
 def _print(
@@ -110,6 +189,7 @@ def _print(
         dialog = QPrintPreviewDialog(printer, parent)
         dialog.setWindowTitle(f"Print preview – {title}")
         dialog.paintRequested.connect(lambda target: paint_pdf(target, pdf))
+        fit_preview(dialog, parent)
     else:
         dialog = QPrintDialog(printer, parent)
         dialog.setMinMax(1, pages)
@@ -119,6 +199,31 @@ def _print(
         paint_pdf(printer, pdf)
     audit_print(store, table, row_id, document)
     return True
+
+
+def preview_size(available: QRect) -> QSize:
+    """The preview's size on a screen whose free area is ``available``: a large share
+    of it (Qt's default, 692x512 at 38 %, is too small to read), at least
+    PREVIEW_MINIMUM, never more than fits with its frame."""
+    room = available.size() - FRAME_ALLOWANCE
+    width = max(round(available.width() * PREVIEW_SHARE), PREVIEW_MINIMUM.width())
+    height = max(round(available.height() * PREVIEW_SHARE), PREVIEW_MINIMUM.height())
+    return QSize(min(width, room.width()), min(height, room.height()))
+
+
+def fit_preview(dialog: QPrintPreviewDialog, parent: QWidget | None) -> None:
+    """Size ``dialog`` for the screen it opens on, centred there, zoomed to fit the
+    page width (text at a readable size; the doctor scrolls down the page)."""
+    screen = (parent.screen() if parent is not None else None) or QGuiApplication.primaryScreen()
+    area = screen.availableGeometry()
+    size = preview_size(area)
+    dialog.resize(size)
+    spare = area.size() - size - FRAME_ALLOWANCE
+    dialog.move(area.x() + max(spare.width(), 0) // 2, area.y() + max(spare.height(), 0) // 2)
+    # Through the dialog's own toolbar action, so its Fit width button shows as chosen.
+    fit_width = dialog.findChild(QAction, "fitWidthAction")
+    if fit_width is not None:
+        fit_width.trigger()
 
 
 def new_printer(title: str) -> QPrinter:

@@ -92,6 +92,8 @@ class DatabaseLock:
             os.close(fd)
             raise DatabaseInUse(_in_use_message(self.database, holder), holder) from None
         self._fd = fd
+        # Looked at before hold_file, which creates the file: did it hold anything yet?
+        had_content = _size(self.database) > 0
         try:
             if self.database.exists():
                 self.hold_file()
@@ -104,9 +106,7 @@ class DatabaseLock:
         self._had_data = self.previous_had_data
         self._write("open")
         log.info(
-            "Locked %s for writing (previous run %s)",
-            self.database,
-            "closed cleanly" if self.previous_exit_clean else "did not close cleanly or unknown",
+            "Locked %s for writing (%s)", self.database, _previous_run(self.previous, had_content)
         )
         return self
 
@@ -237,6 +237,29 @@ def _read(fd: int) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return record if isinstance(record, dict) else None
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _previous_run(record: dict[str, Any] | None, had_content: bool) -> str:
+    """What the log says about the run before this one. A first open is not a crash:
+    only a record left "open" (the holder died) or "unclean" is called one."""
+    if record is None:
+        # Still checked in full (opening.py), but nothing is known to have gone wrong.
+        if had_content:
+            return "no record of the previous run: the lock file was new or unreadable"
+        return "a new database: no earlier run recorded"
+    state = record.get("state")
+    if state == "closed":
+        return "previous run closed cleanly"
+    if state == "unclean":
+        return "previous run did not close cleanly: it closed after an error"
+    return "previous run did not close cleanly: it ended without closing the database"
 
 
 def _in_use_message(database: Path, holder: dict[str, Any] | None) -> str:
