@@ -29,9 +29,18 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from tpchart.core.errors import TpchartError
 from tpchart.store import DatabaseInUse, Store
 from tpchart.store.autobackup import AutoBackup
-from tpchart.store.file import BackupFailed, DatabaseLock, restore_backup, setup_logging, writable
+from tpchart.store.file import (
+    BackupFailed,
+    DatabaseLock,
+    default_database,
+    demo_database,
+    restore_backup,
+    setup_logging,
+    writable,
+)
 from tpchart.ui import recovery
 from tpchart.ui.backup_settings import BackupSettingsDialog
 from tpchart.ui.main_window import MainWindow
@@ -63,6 +72,10 @@ class App:
         self.lock: DatabaseLock | None = None
         self.read_only = False
         self.pending_restore: Path | None = None
+        # The database to open next (the demo one, or back to the clinic's), and the
+        # clinic's database to come back to from the demo.
+        self.pending_switch: Path | None = None
+        self.home_path = self.db_path
         # A large file's quick_check runs beside the window; after it found damage the
         # reopen checks before the window, which leads to the damaged-file dialog.
         self.defer_check = True
@@ -128,6 +141,8 @@ class App:
     def _attach(self, window: MainWindow, store: Store, auto: AutoBackup) -> None:
         """Give the window the reliability pieces, through its methods for the app."""
         window.add_backups_action(lambda: self.show_backups(store, auto))
+        window.open_demo_requested.connect(self.open_demo)
+        window.leave_demo_requested.connect(self.leave_demo)
         if store.read_only:
             if writable(self.db_path):
                 reason = "the database is open in another tpchart window."
@@ -144,6 +159,54 @@ class App:
                 "and is sound.",
                 15000,
             )
+
+    def open_demo(self) -> None:
+        """Leave this database for the demo one (made and filled on first use)."""
+        self.pending_switch = demo_database()
+        self.qt.exit(RESTART)
+
+    def leave_demo(self) -> None:
+        """Back from the demo database to the clinic's (the default one if the app was
+        started on the demo database itself)."""
+        home = self.home_path
+        self.pending_switch = default_database() if home == self.db_path else home
+        self.qt.exit(RESTART)
+
+    def switch_pending(self) -> None:
+        """Close this database's lock and open the one asked for; if that one cannot be
+        had (another window writes it, its demo data is refused), say why and stay."""
+        target, self.pending_switch = self.pending_switch, None
+        if target is None or target == self.db_path:
+            return
+        previous = self.db_path
+        if self.lock is not None:
+            self.lock.release(clean=True)
+            self.lock = None
+        self.db_path, self.read_only = Path(target), False
+        if self.take_lock() and self._demo_ready():
+            log.info("Switched to %s", self.db_path)
+            return
+        if self.lock is not None:
+            self.lock.release(clean=True)
+            self.lock = None
+        self.db_path, self.read_only = previous, False
+        self.take_lock()
+
+    def _demo_ready(self) -> bool:
+        """The demo database has its made-up patients (written on first use)."""
+        if self.db_path != demo_database() or self.read_only:
+            return True
+        try:
+            with Store.open(self.db_path, lock=self.lock) as store:
+                if store.patients.count(include_archived=True) == 0:
+                    from tpchart.demo import write_demo
+
+                    write_demo(store)
+        except TpchartError as exc:
+            log.warning("Demo database refused: %s", exc)
+            QMessageBox.warning(None, "Demo", f"The demo database could not be opened: {exc}")
+            return False
+        return True
 
     def show_backups(self, store: Store, auto: AutoBackup) -> None:
         """The Backups dialog; a restore closes the window and reopens the restored file."""
@@ -266,6 +329,8 @@ def run_app(db_path: Path, argv: list[str] | None = None) -> int:
         while code == RESTART:
             if app.pending_restore is not None:
                 app.restore_pending()
+            if app.pending_switch is not None:
+                app.switch_pending()
             code = app.run_once(hook)
         clean = True
         return code

@@ -21,6 +21,7 @@ from tpchart.store.file import (
     check_database,
     configured_backup_folder,
     default_database,
+    demo_database,
     location_warnings,
     logging_to_file,
     newest_good_backup,
@@ -42,12 +43,14 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Write demo patients into a database (created if missing)."""
+    """Write demo patients into a demo database (created if missing; never a clinic's)."""
     from tpchart.demo import write_demo
 
-    with Store.open(args.db) as store:
+    db = args.db if args.db is not None else demo_database()
+    with Store.open(db) as store:
         added = write_demo(store, patients=args.patients)
-    print(f"Added {len(added)} demo patients to {args.db}")
+    print(f"Added {len(added)} demo patients to the demo database {db}")
+    print(f"Open it with: tpchart --db {db}")
     return 0
 
 
@@ -137,7 +140,17 @@ def build_parser() -> argparse.ArgumentParser:
         return sub
 
     command("gui", cmd_gui, "open the app window (the default)")
-    demo = command("demo", cmd_demo, "write realistic demo patients and sessions")
+    demo = commands.add_parser(
+        "demo", help="write made-up patients into a demo database, never a clinic's",
+        description="Write realistic made-up patients and sessions into a demo database "
+        "(marked as such; the app says DEMO in its title). Refused for a database that "
+        "holds a clinic's records.",
+    )  # fmt: skip
+    demo.add_argument(
+        "--db", type=_path, default=None,
+        help=f"the demo database (default: {demo_database()})",
+    )  # fmt: skip
+    demo.set_defaults(func=cmd_demo)
     demo.add_argument(
         "--patients", type=_at_most(MAX_DEMO_PATIENTS), default=8,
         help=f"how many (default 8, at most {MAX_DEMO_PATIENTS})",
@@ -166,7 +179,10 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--patient", type=_positive, metavar="ID", help="the patient (--progress)")
     export.add_argument("--progress", action="store_true", help="the patient's progress report")
     export.add_argument("-o", "--output", type=_path, required=True, metavar="FILE", help="the PDF")
-    bench_help = "measure speed and memory on synthetic clinics (about 10 minutes; --quick: 1)"
+    bench_help = (
+        "measure speed and memory on synthetic clinics "
+        "(5 to 8 minutes on 2 cores; --quick: under 1)"
+    )
     bench = commands.add_parser("bench", help=bench_help, description=bench_help)
     bench.add_argument("--quick", action="store_true", help="smaller clinics, fewer repeats")
     bench.add_argument("--json", type=_path, metavar="FILE", help="also write the results as JSON")

@@ -86,8 +86,15 @@ def _spot_in(
 
 
 def write_demo(store: Store, patients: int = 8, seed: int = 7) -> list[Patient]:
-    """Add demo patients with 3-8 signed sessions each; returns the patients added."""
-    rng = random.Random(seed)
+    """Add demo patients with 3-8 signed sessions each, in one transaction; returns the
+    patients added. Only into a demo database, or an empty file that becomes one
+    (``Store.mark_as_demo``): a clinic's database refuses with DemoRefused."""
+    with store.transaction():
+        store.mark_as_demo()
+        return _write_patients(store, patients, random.Random(seed))
+
+
+def _write_patients(store: Store, patients: int, rng: random.Random) -> list[Patient]:
     if store.practitioner_id is None:
         doctor = store.practitioners.add(
             Practitioner(name="Dr Demo Example", registration="DEMO-1")

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QListView, QListWidget
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QListView
 
 from tpchart.core.patient import Patient
 from tpchart.demo import write_demo
-from tpchart.store import Store
+from tpchart.store import DEMO_KEY, Store
 from tpchart.ui.main_window import MainWindow
 from tpchart.ui.patient_dialog import PatientDialog
 
@@ -21,20 +22,21 @@ def make_window(qtbot, store):
     return window
 
 
-def test_first_run_asks_who_then_loads_demo(qtbot, empty_store):
+def test_first_run_asks_who_and_the_demo_writes_nothing_here(qtbot, empty_store, monkeypatch):
+    monkeypatch.setattr(PatientDialog, "exec", lambda self: 0)  # the next step; not tested here
     window = make_window(qtbot, empty_store)
     assert window.pages.currentWidget() is window.welcome
     welcome = window.welcome
-    qtbot.mouseClick(welcome.demo, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(welcome.new_patient, Qt.MouseButton.LeftButton)
     assert "Practitioner name is required" in welcome.error.text()
-    assert empty_store.patients.count() == 0
+    # The demo is another database (the app switches to it): nothing is written here.
+    with qtbot.waitSignal(window.open_demo_requested):
+        qtbot.mouseClick(welcome.demo, Qt.MouseButton.LeftButton)
+    assert empty_store.patients.count() == 0 and empty_store.practitioners.all() == []
     welcome.name.setText("Dr Ana Souza")
-    qtbot.mouseClick(welcome.demo, Qt.MouseButton.LeftButton)
-    assert empty_store.patients.count() == 8
-    patient_list = window.findChild(QListView, "patientList")
-    assert patient_list.model().rowCount() == 8
-    assert window.findChild(QListWidget, "sessionList").count() >= 3
+    qtbot.mouseClick(welcome.new_patient, Qt.MouseButton.LeftButton)
     assert empty_store.practitioners.all()[0].name == "Dr Ana Souza"
+    assert "DEMO" not in window.windowTitle() and window.demo_banner is None
 
 
 def test_new_patient_dialog_shows_errors_and_keeps_input(qtbot, store):
@@ -70,6 +72,7 @@ def test_new_patient_from_the_window_is_selected(qtbot, store):
 
 
 def test_search_box_filters_the_list(qtbot, store):
+    store.settings.set_many({DEMO_KEY: "yes"})  # a demo database, as `tpchart demo` makes
     write_demo(store, patients=6)
     window = make_window(qtbot, store)
     search = window.findChild(QLineEdit, "patientSearch")
@@ -106,8 +109,13 @@ def test_data_survives_closing_the_window(qtbot, tmp_path):
     store = Store.open(path)
     window = make_window(qtbot, store)
     window.welcome.name.setText("Dr Keep")
-    qtbot.mouseClick(window.welcome.demo, Qt.MouseButton.LeftButton)
+    assert window.welcome._ensure_practitioner()
+    window.operations.save_patient(
+        lambda: Patient(record_number="K-1", full_name="Kept Patient",
+                        date_of_birth=date(1970, 5, 6)),
+        pytest.fail,
+    )  # fmt: skip
     window.close()
     store.close()
     with Store.open(path) as reopened:
-        assert reopened.patients.count() == 8
+        assert [p.full_name for p in reopened.patients.find()] == ["Kept Patient"]

@@ -29,6 +29,7 @@ from tpchart.store.errors import (
     DatabaseInUse,
     DatabaseLost,
     DatabaseRefused,
+    DemoRefused,
     StorageError,
 )
 from tpchart.store.file import DatabaseLock, HealthReport, check_beside, open_database
@@ -46,13 +47,19 @@ from tpchart.store.records import (
 )
 
 __all__ = [
+    "DEMO_KEY",
     "DatabaseDamaged",
     "DatabaseInUse",
     "DatabaseLost",
     "DatabaseRefused",
+    "DemoRefused",
     "StorageError",
     "Store",
 ]
+
+
+# The settings key that marks a demo database (see Store.is_demo).
+DEMO_KEY = "demo"
 
 
 class Store:
@@ -114,6 +121,26 @@ class Store:
         if value is not None:
             self.practitioners.get(value)
         self._ctx.practitioner_id = value
+
+    @property
+    def is_demo(self) -> bool:
+        """A demo database: made-up patients for trying tpchart, never clinical records.
+        Marked inside the file (``settings.demo``), so the mark travels with it."""
+        return self.settings.get(DEMO_KEY) == "yes"
+
+    def mark_as_demo(self) -> None:
+        """Make this database a demo database. Refused (DemoRefused) when it already
+        holds a practitioner or a patient and is not a demo database: demo data never
+        goes into a clinic's file."""
+        with self.transaction():
+            if self.is_demo:
+                return
+            if self.practitioners.all() or self.patients.count(include_archived=True):
+                raise DemoRefused(
+                    f"{self.path.name} holds a clinic's records; demo patients go only into a "
+                    "demo database of their own (tpchart demo writes one)"
+                )
+            self.settings.set_many({DEMO_KEY: "yes"})
 
     def transaction(self) -> AbstractContextManager[Database]:
         """Group several changes into one transaction (savepoints nest), so a

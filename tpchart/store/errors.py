@@ -41,6 +41,10 @@ class DatabaseInUse(DatabaseRefused):
         self.holder = holder or {}
 
 
+class DemoRefused(TpchartError):
+    """Demo data was asked for in a database that holds a clinic's records."""
+
+
 class StorageError(TpchartError):
     """A change could not be saved because of the disk or the file; it was rolled back.
 

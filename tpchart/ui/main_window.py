@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QLabel,
     QMainWindow,
     QSplitter,
@@ -31,8 +32,9 @@ from tpchart.store import Store
 from tpchart.store.autobackup import AutoBackup
 from tpchart.ui import backup_settings
 from tpchart.ui.chart_panel import ChartPanel
+from tpchart.ui.demo_mode import DemoBanner, add_demo_banner, window_title
 from tpchart.ui.layout_memory import restore_layout, save_layout
-from tpchart.ui.operations import Changed, Operations, What, message_box
+from tpchart.ui.operations import Changed, Operations, What
 from tpchart.ui.patient_column import PatientColumn
 from tpchart.ui.patient_dialog import PatientDialog
 from tpchart.ui.patient_summary import PatientSummary
@@ -50,11 +52,15 @@ if TYPE_CHECKING:
 class MainWindow(QMainWindow):
     """The application window over one open store."""
 
+    # The app switches databases: to the demo one (made or opened), or back to the clinic's.
+    open_demo_requested = Signal()
+    leave_demo_requested = Signal()
+
     def __init__(self, store: Store) -> None:
         super().__init__()
         self.store = store
         self.setObjectName("mainWindow")
-        self.setWindowTitle(f"tpchart — {store.path.name}")
+        self.setWindowTitle(window_title(store.path.name, store.is_demo))
         self.patient: Patient | None = None
         self.session: Session | None = None
         ops = self.operations = Operations(store, self)
@@ -123,11 +129,15 @@ class MainWindow(QMainWindow):
         self.patients.patient_selected.connect(self.show_patient)
         self.session_list.session_chosen.connect(lambda i: self.show_session(store.sessions.get(i)))
         self.welcome.new_patient_requested.connect(self.new_patient)
-        self.welcome.demo_requested.connect(self.load_demo)
+        self.welcome.demo_requested.connect(self.open_demo_requested)
         self.chart.point_selected.connect(self._point_selected)
         self.chart.points_changed.connect(self._points_changed)
         self.chart.status_message.connect(lambda text: self.statusBar().showMessage(text))
         self.inspector.point_edited.connect(self.chart.edit_point)
+        self.demo_banner: DemoBanner | None = None
+        if store.is_demo:
+            self.demo_banner = add_demo_banner(self)
+            self.demo_banner.leave_requested.connect(self.leave_demo_requested)
         restore_layout(self, self.splitter, self.work)
         self._show_start_page()
 
@@ -201,7 +211,7 @@ class MainWindow(QMainWindow):
     def _records_changed(self, changed: Changed) -> None:
         """Bring the views in line with a change saved through the operations."""
         record = changed.record
-        if changed.what in (What.PATIENT, What.DEMO):
+        if changed.what is What.PATIENT:
             self.patients.refresh()
             if isinstance(record, Patient) and self.patient and record.id == self.patient.id:
                 self.patient = record
@@ -219,7 +229,12 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _point_selected(self, point) -> None:
         self.inspector.set_point(point, self.chart.editable)
-        if point is not None:
+        # Only the doctor switches tabs: a point chosen on the chart (the map or the
+        # point list has the keyboard) shows the Point tab; a save made from the Session
+        # tab, an undo from the toolbar or a refresh leaves the tab where it is, so the
+        # next click lands in the form the doctor is looking at.
+        focused = QApplication.focusWidget()
+        if point is not None and focused is not None and self.chart.isAncestorOf(focused):
             self.side_tabs.setCurrentWidget(self.inspector)
 
     @Slot()
@@ -254,16 +269,6 @@ class MainWindow(QMainWindow):
         dialog = StartSessionDialog(self.store, self.patient, self, operations=self.operations)
         if dialog.exec() and dialog.saved is not None:
             self.chart.canvas.setFocus()
-
-    @Slot()
-    def load_demo(self) -> None:
-        """Fill an empty database with demo patients so the app can be tried out."""
-        refused = message_box(
-            self, "Demo data", "Demo data could not be written: {}", critical=True
-        )
-        added = self.operations.load_demo(refused)
-        if added and added[0].id is not None:
-            self.patients.select_patient(added[0].id)
 
     @Slot()
     def undo(self) -> None:

@@ -52,7 +52,6 @@ class What(Enum):
     """The kind of record a change touched."""
 
     PATIENT = "patient"  # added or edited; ``record`` is the Patient as stored
-    DEMO = "demo"  # demo patients added; ``record`` is the list of them
     NEW_SESSION = "new session"  # a session started; ``record`` is its Session
     SESSION = "session"  # a session's fields saved, signed or amended; ``record`` is the Session
     POINTS = "points"  # trigger points added, moved, edited or removed
@@ -134,12 +133,6 @@ class Operations(QObject):
             return self.store.patients.update(patient)
 
         return self.run(save, lambda p: Changed(What.PATIENT, p), report)
-
-    def load_demo(self, report: Report) -> list[Patient] | None:
-        """Fill an empty database with demo patients; the patients added."""
-        from tpchart.demo import write_demo
-
-        return self.run(lambda: write_demo(self.store), lambda ps: Changed(What.DEMO, ps), report)
 
     def add_practitioner(
         self, entered: Callable[[], Practitioner], report: Report

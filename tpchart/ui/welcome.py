@@ -1,4 +1,5 @@
-"""First run on an empty database: who is charting, then a first patient or demo data."""
+"""First run on an empty database: who is charting, then a first patient, or a look at
+the demo database (a separate file; see ``tpchart.ui.demo_mode``)."""
 
 from __future__ import annotations
 
@@ -49,7 +50,11 @@ class WelcomePage(QWidget):
         form.addRow("Registration number (optional)", self.registration)
         self.error = error_label()
         self.new_patient = QPushButton("New patient…", objectName="welcomeNewPatient")
-        self.demo = QPushButton("Load demo data", objectName="welcomeLoadDemo")
+        self.demo = QPushButton("Try with demo patients", objectName="welcomeLoadDemo")
+        self.demo.setToolTip(
+            "Opens a separate demo database of made-up patients; your own database stays "
+            "empty. The banner there leads back."
+        )
         self.new_patient.setDefault(True)
         self.new_patient.clicked.connect(self._new_patient)
         self.demo.clicked.connect(self._demo)
@@ -99,5 +104,5 @@ class WelcomePage(QWidget):
 
     @Slot()
     def _demo(self) -> None:
-        if self._ensure_practitioner():
-            self.demo_requested.emit()
+        # The demo has its own made-up doctor: nobody's name goes on demo records.
+        self.demo_requested.emit()

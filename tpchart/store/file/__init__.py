@@ -19,6 +19,7 @@ from tpchart.store.file.locations import (
     backup_folder_for,
     default_backup_folder,
     default_database,
+    demo_database,
     location_warnings,
     log_folder,
 )
@@ -68,6 +69,7 @@ __all__ = [
     "create_private",
     "default_backup_folder",
     "default_database",
+    "demo_database",
     "fsync_folder",
     "inspect_wal",
     "leftovers",

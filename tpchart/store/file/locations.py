@@ -44,6 +44,12 @@ def default_database() -> Path:
     return user_data_path(APP_NAME, appauthor=False) / "tpchart.db"
 
 
+def demo_database() -> Path:
+    """The demo database (made-up patients for trying tpchart), beside the default one
+    and never the same file: demo records must not mix with a clinic's."""
+    return user_data_path(APP_NAME, appauthor=False) / "tpchart-demo.db"
+
+
 def default_backup_folder() -> Path:
     """Where automatic backups go unless the doctor picks another folder."""
     return user_data_path(APP_NAME, appauthor=False) / "backups"
