@@ -12,12 +12,14 @@ from tpchart.core.regions import Side, View
 from tpchart.core.session import Session
 from tpchart.core.trigger_point import TriggerPoint
 from tpchart.demo import write_demo
+from tpchart.store import DEMO_KEY
 from tpchart.ui.progress_view import ProgressView
 
 
 @pytest.fixture
 def demo(store):
     """Three demo patients; returns the one with the most sessions."""
+    store.settings.set_many({DEMO_KEY: "yes"})  # a demo database, as `tpchart demo` makes
     patients = write_demo(store, patients=3, seed=11)
     return max(patients, key=lambda p: len(store.sessions.for_patient(p.id)))
 
@@ -54,7 +56,8 @@ def test_shows_a_demo_patients_sessions(view, store, demo):
     shown = {(r.muscle, r.side) for r in view.muscle_table.model_.rows}
     assert shown == muscles
     table = view.muscle_table.model_
-    trends = {table.index(r, 6).data() for r in range(table.rowCount())}
+    # No-break spaces keep each arrow with its word when the column wraps.
+    trends = {table.index(r, 6).data().replace("\u00a0", " ") for r in range(table.rowCount())}
     assert trends <= {"↑ better", "↓ worse", "→ no clear change"}
     # The heat view holds every point of the visible diagram over all sessions.
     heat_view = view.heat.current_view()

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from functools import partial
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QWidget
 
@@ -120,9 +120,15 @@ class ScoreChart(pg.PlotWidget):
             major=measure.scale_max / 5, minor=measure.scale_max / 10
         )
         self.series: dict[str, pg.PlotDataItem] = {}
-        # Placed above the chart by whoever lays the chart out.
+        # Placed right above the chart by whoever lays the chart out, which gives
+        # the chart (not the legend) any spare height.
         self.legend = QLabel(objectName=f"{measure.key}Legend", wordWrap=True)
         self.legend.setTextFormat(Qt.TextFormat.RichText)
+
+    def sizeHint(self) -> QSize:
+        """Modest, so that the text beside a chart, not pyqtgraph's 600x480 default,
+        sets the height of the charts' row; a chart grows into what is left."""
+        return QSize(400, 240)
 
     def show_sessions(self, summaries: list[SessionSummary], change: Change) -> None:
         """Draw the sessions' scores and the MCID band for ``change``."""
@@ -148,20 +154,23 @@ class ScoreChart(pg.PlotWidget):
 
     def legend_html(self, change: Change) -> str:
         """The legend as rich text, drawn with the same line styles and marker shapes
-        (a legend inside the plot covered markers on narrow charts)."""
+        (a legend inside the plot covered markers on narrow charts). In a narrow
+        column it wraps between entries, never between a swatch and its first words."""
         if self.measure is PAIN:
             entries = [
-                f"<span style='color:{BEFORE_COLOUR}'><b>╌○╌</b></span> Before needling",
-                f"<span style='color:{AFTER_COLOUR}'><b>━▼━</b></span> After needling",
+                f"<span style='color:{BEFORE_COLOUR}'><b>╌○╌</b></span>&nbsp;Before&nbsp;needling",
+                f"<span style='color:{AFTER_COLOUR}'><b>━▼━</b></span>&nbsp;After&nbsp;needling",
             ]
         else:
-            entries = [f"<span style='color:{VALUE_COLOUR}'><b>━●━</b></span> {self.measure.name}"]
+            name = self.measure.name.replace(" ", "&nbsp;")
+            entries = [f"<span style='color:{VALUE_COLOUR}'><b>━●━</b></span>&nbsp;{name}"]
         if change.target is not None:
             m = self.measure
             unit = "points" if m.mcid != 1 else "point"
             entries.append(
-                f"<span style='background-color:{BAND_SWATCH}'>&nbsp;&nbsp;&nbsp;&nbsp;</span> "
-                f"clinically meaningful: ≥ {fmt(m.mcid)} {unit} (MCID) better than session 1"
+                f"<span style='background-color:{BAND_SWATCH}'>&nbsp;&nbsp;&nbsp;&nbsp;</span>"
+                f"&nbsp;clinically&nbsp;meaningful (MCID): ≥&nbsp;{fmt(m.mcid)}&nbsp;{unit} "
+                "better than session&nbsp;1"
             )
         return " &nbsp;&nbsp; ".join(entries)
 

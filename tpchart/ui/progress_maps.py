@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QGraphicsSimpleTextItem,
     QGraphicsView,
     QLabel,
+    QSizePolicy,
     QTabBar,
     QVBoxLayout,
     QWidget,
@@ -238,25 +239,70 @@ class HeatPanel(QWidget):
 
 
 class HeatLegend(QWidget):
-    """The ramp: spot size and darkness for 1, 2, 3-4 and 5 or more treatments."""
+    """The ramp: spot size and darkness for 1, 2, 3-4 and 5 or more treatments, on
+    one line, or on two when the panel is too narrow (never cut off)."""
+
+    ENTRIES = ((1, "once"), (2, "2×"), (3, "3-4×"), (5, "5× or more"))
+    MARGIN = 4
+    GAP = 14  # between entries
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("heatLegend")
-        self.setMinimumHeight(26)
-        self._entries = [(1, "once"), (2, "2×"), (3, "3-4×"), (5, "5× or more")]
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.setFixedHeight(self._row_height())
+
+    @staticmethod
+    def _radius(count: int) -> float:
+        return heat_radius(count) / 2.6
+
+    def _row_height(self) -> int:
+        spot = 2 * self._radius(self.ENTRIES[-1][0])
+        return int(max(spot, self.fontMetrics().height())) + 8
+
+    def _entry_width(self, count: int, text: str) -> float:
+        return 2 * self._radius(count) + 4 + self.fontMetrics().horizontalAdvance(text)
+
+    def entry_rects(self, width: int) -> list[QRectF]:
+        """Where each entry (spot and words) is drawn at ``width``: left to right,
+        starting a new row when the next entry would cross the right edge."""
+        rects, x, y, row_height = [], float(self.MARGIN), 0.0, self._row_height()
+        for count, text in self.ENTRIES:
+            entry = self._entry_width(count, text)
+            if x > self.MARGIN and x + entry > width - self.MARGIN:
+                x, y = float(self.MARGIN), y + row_height
+            rects.append(QRectF(x, y, entry, row_height))
+            x += entry + self.GAP
+        return rects
+
+    def heightForWidth(self, width: int) -> int:
+        return int(max(rect.bottom() for rect in self.entry_rects(width)))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        # As tall as its rows at this width (a second row when the panel is narrow);
+        # set here because the nested box layouts do not ask heightForWidth.
+        super().resizeEvent(event)
+        self.setFixedHeight(self.heightForWidth(event.size().width()))
+
+    def sizeHint(self) -> QSize:
+        widths = [self._entry_width(count, text) for count, text in self.ENTRIES]
+        width = sum(widths) + self.GAP * (len(widths) - 1) + 2 * self.MARGIN
+        return QSize(math.ceil(width), self._row_height())
+
+    def minimumSizeHint(self) -> QSize:
+        widest = max(self._entry_width(count, text) for count, text in self.ENTRIES)
+        return QSize(math.ceil(widest) + 2 * self.MARGIN, self._row_height())
 
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         metrics = self.fontMetrics()
-        x, middle = 4.0, self.height() / 2
-        for count, text in self._entries:
-            radius = heat_radius(count) / 2.6
+        for (count, text), rect in zip(self.ENTRIES, self.entry_rects(self.width()), strict=True):
+            radius = self._radius(count)
+            middle = rect.center().y()
             painter.setPen(QPen(QColor("#3b2a1a"), 1))
             painter.setBrush(QColor(heat_colour(count)))
-            painter.drawEllipse(QPointF(x + radius, middle), radius, radius)
-            x += 2 * radius + 4
+            painter.drawEllipse(QPointF(rect.left() + radius, middle), radius, radius)
             painter.setPen(self.palette().windowText().color())
-            painter.drawText(QPointF(x, middle + metrics.ascent() / 2 - 1), text)
-            x += metrics.horizontalAdvance(text) + 14
+            text_x = rect.left() + 2 * radius + 4
+            painter.drawText(QPointF(text_x, middle + metrics.ascent() / 2 - 1), text)

@@ -1,14 +1,27 @@
-"""The per-muscle table of the progress view: one row per muscle and side."""
+"""The per-muscle table of the progress view (one row per muscle and side), and
+``fit_to_width``, which fits a table's columns to the tab it is in (shared with the
+compare table).
+
+At 1366x768 the Progress tab is about 650 px wide (560 at 125 % scale): a table sized
+to its contents on one line was cut ("1 of 3 · 2…") or scrolled sideways. Here the
+long headers take two lines, and when the cells still do not fit on one line they
+wrap, never inside a phrase joined by no-break spaces ("2 of 3 · 4×") and before an
+arrow only as a last resort, so no text is elided and nothing scrolls sideways.
+"""
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from PySide6.QtGui import QFont, QFontMetrics, QResizeEvent
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyle, QTableView, QWidget
 
 from tpchart.core.progress import MuscleProgress, Trend, fmt
 
 _Index = QModelIndex | QPersistentModelIndex
+
+NBSP = "\u00a0"  # a space a wrapping cell never breaks at
 
 COLUMNS = (
     ("Muscle", "The muscle needled (or the region when no muscle was recorded)"),
@@ -16,23 +29,39 @@ COLUMNS = (
     ("Sessions", "Sessions at which this muscle was needled"),
     ("Twitch", "Sessions with a local twitch response of sessions treated · twitches counted · "
      "strongest twitch at the first → last session treated"),
-    ("Pain at point", "Pain at the point (NRS 0-10), first → last session treated"),
-    ("Pressure threshold", "Pressure pain threshold in kg/cm², first → last; changes under "
+    ("Pain at\npoint", "Pain at the point (NRS 0-10), first → last session treated"),
+    ("Pressure\nthreshold", "Pressure pain threshold in kg/cm², first → last; changes under "
      "0.62 kg/cm² are within measurement error"),
     ("Trend", "↑ better, ↓ worse, → no clear change (pain at point by ≥ 2 points, "
      "pressure threshold by > 0.62 kg/cm²)"),
 )  # fmt: skip
+TWITCH_COLUMN = 3
+ROW_PADDING = 8  # px added to the text's height in each row
+# The line breaks a reader would make: at new lines and at spaces, except before an
+# arrow or after the word "twitch" (breaks there are a last resort).
+LAST_RESORT = re.compile(r"\n|(?<!twitch) (?!→)")
 
-TREND_WORDS = {Trend.BETTER: "↑ better", Trend.WORSE: "↓ worse", Trend.UNCLEAR: "→ no clear change"}
+# The arrow stays with its word when the column is narrow enough to wrap.
+TREND_WORDS = {
+    Trend.BETTER: f"↑{NBSP}better",
+    Trend.WORSE: f"↓{NBSP}worse",
+    Trend.UNCLEAR: f"→{NBSP}no clear change",
+}
+
+
+def together(text: str) -> str:
+    """``text`` with its spaces made no-break, so a wrapping cell keeps it on one line."""
+    return text.replace(" ", NBSP)
 
 
 def first_last(first: float | None, last: float | None, single: bool, unit: str = "") -> str:
-    """ "8 → 5", just "8" when measured once, "—" when never."""
+    """ "8 → 5", just "8" when measured once, "—" when never; in the narrowest
+    column "→ 5" goes under the first value, the arrow kept with it."""
     if first is None:
         return "—"
     if single or last is None:
         return f"{fmt(first)}{unit}"
-    return f"{fmt(first)} → {fmt(last)}{unit}"
+    return f"{fmt(first)} →{NBSP}{fmt(last)}{unit}"
 
 
 class MuscleTableModel(QAbstractTableModel):
@@ -69,7 +98,7 @@ class MuscleTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(row, col)
         if role == Qt.ItemDataRole.ToolTipRole:
-            # The full text, for cells elided in a narrow tab; the trend says why.
+            # The cell's text again (hovering a cell is a habit); the trend says why.
             return row.trend_reason.capitalize() if col == 6 else self._text(row, col)
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (2, 4, 5):
             return int(Qt.AlignmentFlag.AlignCenter)
@@ -92,9 +121,12 @@ class MuscleTableModel(QAbstractTableModel):
             if not row.twitch_sessions:
                 return "None"
             strengths = first_last_words(row.twitch_first, row.twitch_last, single)
-            # Compact, so the column fits a narrow tab: "3 of 4 · 9× · weak → strong".
+            # Compact: "3 of 4 · 9× · weak → strong"; in a narrow tab it wraps after
+            # the counts, so the strengths start the second line (and, narrower
+            # still, "→ strong" the third).
             count = f" · {row.twitch_total}×" if row.twitch_total else ""
-            return f"{row.twitch_sessions} of {row.times_treated}{count} · {strengths}"
+            counts = together(f"{row.twitch_sessions} of {row.times_treated}{count} ·")
+            return f"{counts} {together(strengths).replace(NBSP + '→', ' →')}"
         if col == 4:
             return first_last(row.pain_first, row.pain_last, single)
         if col == 5:
@@ -109,9 +141,97 @@ def first_last_words(first: object, last: object, single: bool) -> str:
     return a if single or a == b else f"{a} → {b}"
 
 
+def share_width(
+    natural: list[int], least: list[int], available: int, stretch: int, wrap_first: bool = False
+) -> list[int]:
+    """Column widths that add up to ``available``: each column's ``natural`` width
+    (its text on one line) when they fit, the rest going to column ``stretch``.
+    Otherwise the columns give up width in proportion to what they can spare, each
+    down to its ``least`` (its longest unbreakable piece); with ``wrap_first``,
+    column ``stretch`` gives up all it can before the others. Only when even the
+    least widths do not fit are they returned as they are (and the table scrolls)."""
+    widths = list(natural)
+    over = sum(widths) - available
+    if over <= 0:
+        widths[stretch] -= over
+        return widths
+    if wrap_first:
+        cut = min(over, widths[stretch] - least[stretch])
+        widths[stretch] -= cut
+        over -= cut
+    spare = [max(0, w - m) for w, m in zip(widths, least, strict=True)]
+    if over >= sum(spare):
+        return [min(w, m) for w, m in zip(widths, least, strict=True)]
+    total = sum(spare)
+    widths = [w - over * s // total for w, s in zip(widths, spare, strict=True)]
+    over = sum(widths) - available  # left by rounding down: a pixel or so per column
+    for column in sorted(range(len(widths)), key=lambda c: -spare[c]):
+        cut = min(over, widths[column] - least[column])
+        widths[column] -= cut
+        over -= cut
+    return widths
+
+
+def fit_to_width(table: QTableView, stretch: int, max_rows: int, wrap_first: bool = False) -> None:
+    """Fit ``table``'s columns to its width (see ``share_width``), wrap its rows to
+    them, and make it as tall as its first ``max_rows`` rows, so that the page
+    scrolls rather than the table (beyond ``max_rows`` it scrolls down, never
+    sideways)."""
+    model, header = table.model(), table.horizontalHeader()
+    rows, columns = model.rowCount(), model.columnCount()
+    style = table.style()
+    scrolls = rows > max_rows
+    available = table.width() - 2 * table.frameWidth()
+    if scrolls:
+        available -= style.pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, table)
+    # What the item delegate leaves around the text, plus the grid line and a pixel of
+    # rounding: a column narrower than text + pad shows "…".
+    margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, table) + 1
+    pad = 2 * margin + int(table.showGrid()) + 2
+    # Per column: one line; broken only where a reader would ("strong → none" and
+    # "twitch strong" kept whole); and, as a last resort, broken before an arrow or
+    # after "twitch" too ("strong" / "→ none").
+    natural, phrase, least = [], [], []
+    for column in range(columns):
+        head = header.sectionSizeFromContents(column).width()
+        widest = [head, head, head]
+        for row in range(rows):
+            index = model.index(row, column)
+            text = str(index.data() or "")
+            font = index.data(Qt.ItemDataRole.FontRole)
+            advance = QFontMetrics(font.resolve(table.font()) if isinstance(font, QFont)
+                                   else table.font()).horizontalAdvance  # fmt: skip
+            # Qt breaks lines at spaces and new lines (and at a few other places, which
+            # can only make the text fit better), never at a no-break space.
+            for tier, pieces in enumerate((text.split("\n"), re.split(LAST_RESORT, text),
+                                           re.split(r"[ \n]", text))):  # fmt: skip
+                widest[tier] = max(widest[tier], max(map(advance, pieces)) + pad)
+        for widths, width in zip((natural, phrase, least), widest, strict=True):
+            widths.append(width)
+    if sum(phrase) <= available:
+        least = phrase
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    for column, width in enumerate(share_width(natural, least, available, stretch, wrap_first)):
+        header.resizeSection(column, width)
+    table.resizeRowsToContents()
+    for row in range(rows):  # air above and below the text, as a one-line table has
+        table.setRowHeight(row, table.rowHeight(row) + ROW_PADDING)
+    shown = min(rows, max_rows)
+    body = sum(table.rowHeight(row) for row in range(shown))
+    if not shown:
+        body = table.verticalHeader().defaultSectionSize()
+    table.setVerticalScrollBarPolicy(
+        Qt.ScrollBarPolicy.ScrollBarAsNeeded if scrolls else Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+    )
+    table.setFixedHeight(header.sizeHint().height() + body + 2 * table.frameWidth())
+
+
 class MuscleTable(QTableView):
-    """The table widget, sized to show its rows without an inner scroll bar for a
-    typical patient (up to ~12 muscles)."""
+    """The table widget, fitted to the tab's width and tall enough to show its rows
+    without an inner scroll bar (a scroll area inside the scrolling page) for all but
+    the rare patient with more than 20 muscles."""
+
+    MAX_ROWS = 20
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -121,17 +241,22 @@ class MuscleTable(QTableView):
         self.setAlternatingRowColors(True)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.setWordWrap(False)
+        self.setWordWrap(True)
         self.verticalHeader().hide()
-        header = self.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        header.setHighlightSections(False)
+        self.horizontalHeader().setHighlightSections(False)
 
     def set_rows(self, rows: list[MuscleProgress]) -> None:
-        """Show these rows and fit the height to them (at most 12 before scrolling)."""
+        """Show these rows and fit the table to them (at most 20 before scrolling)."""
         self.model_.set_rows(rows)
-        shown = max(1, min(len(rows), 12))
-        header = self.horizontalHeader().sizeHint().height()
-        height = header + shown * self.verticalHeader().defaultSectionSize()
-        self.setFixedHeight(height + 2 * self.frameWidth() + 2)
+        self.fit()
+
+    def fit(self) -> None:
+        """Fit the columns to the width and the height to the rows."""
+        # The twitch column wraps first: the other columns are short and read best
+        # on one line.
+        fit_to_width(self, TWITCH_COLUMN, self.MAX_ROWS, wrap_first=True)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self.fit()

@@ -42,6 +42,8 @@ from tpchart.ui.progress_compare import ComparePanel
 from tpchart.ui.progress_maps import HeatPanel
 from tpchart.ui.progress_table import MuscleTable
 
+MIN_WIDTH = 540
+
 
 def _section(title: str, object_name: str) -> tuple[QGroupBox, QVBoxLayout]:
     box = QGroupBox(title, objectName=object_name)
@@ -70,12 +72,15 @@ class ProgressView(QWidget):
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.pain_chart = ScoreChart(PAIN)
-        # Capped so the muscle table starts on the first screen at 1366x768.
+        # The chart, not its legend, takes the height the outcome measures beside it
+        # need (a legend given that height floated in blank space); capped for a
+        # patient with all three measures, so the page does not become one long chart.
         self.pain_chart.setMinimumHeight(240)
-        self.pain_chart.setMaximumHeight(330)
+        self.pain_chart.setMaximumHeight(420)
         pain_box, pain_layout = _section("Pain before and after each session", "painSection")
         pain_layout.addWidget(self.pain_chart.legend)
-        pain_layout.addWidget(self.pain_chart)
+        pain_layout.addWidget(self.pain_chart, stretch=1)
+        pain_layout.addStretch(0)
 
         self.outcome_box, outcome_layout = _section("Outcome measures", "outcomeSection")
         self.outcome_charts: dict[str, ScoreChart] = {}
@@ -84,11 +89,12 @@ class ProgressView(QWidget):
             label = QLabel(objectName=f"{measure.key}Sentence", wordWrap=True)
             chart = ScoreChart(measure)
             chart.setMinimumHeight(190)
-            chart.setMaximumHeight(300)
+            chart.setMaximumHeight(360)
             outcome_layout.addWidget(label)
             outcome_layout.addWidget(chart.legend)
             outcome_layout.addWidget(chart, stretch=1)
             self.outcome_labels[measure.key], self.outcome_charts[measure.key] = label, chart
+        outcome_layout.addStretch(0)  # below the last chart, never between text and chart
 
         self.muscle_table = MuscleTable()
         muscle_box, muscle_layout = _section("Muscles across sessions", "muscleSection")
@@ -100,6 +106,12 @@ class ProgressView(QWidget):
         self.compare = ComparePanel()
         compare_box, compare_layout = _section("Compare two sessions", "compareSection")
         compare_layout.addWidget(self.compare)
+        # The table of compared points has the page's full width, where its five
+        # columns fit without scrolling sideways (beside the heat map they did not).
+        points_box, points_layout = _section(
+            "Compare two sessions: point by point", "comparePointsSection"
+        )
+        points_layout.addWidget(self.compare.points)
 
         charts = QHBoxLayout()
         charts.addWidget(pain_box, stretch=3)
@@ -115,6 +127,7 @@ class ProgressView(QWidget):
         column.addLayout(charts)
         column.addWidget(muscle_box)
         column.addLayout(maps)
+        column.addWidget(points_box)
         column.addStretch()
         # Scroll vertically only: the sections reflow to the tab's width, and at
         # 1366x768 the doctor scrolls down from the trend to the body maps.
@@ -124,7 +137,9 @@ class ProgressView(QWidget):
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.content = content
-        content.setMinimumWidth(600)  # fits beside the side panel at 1366 px
+        # The tab is about 650 px wide at 1366x768 and 560 at 125 % scale: the page
+        # fits the narrower one, so that only the vertical scroll bar is ever needed.
+        content.setMinimumWidth(MIN_WIDTH)
 
         self.placeholder = QLabel(
             objectName="progressPlaceholder", alignment=Qt.AlignmentFlag.AlignCenter
