@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QSettings
 
+from tpchart.core.clinic import ClinicProfile
 from tpchart.core.practitioner import Practitioner
 from tpchart.store import Store
 
@@ -28,4 +29,6 @@ def empty_store(tmp_path):
 def store(empty_store):
     doctor = empty_store.practitioners.add(Practitioner(name="Dr Test"))
     empty_store.practitioner_id = doctor.id
+    # As after the welcome page: documents are headed by a clinic, never asked for mid-test.
+    empty_store.clinic.save(ClinicProfile(name="Test Clinic"))
     return empty_store

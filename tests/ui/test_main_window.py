@@ -35,7 +35,15 @@ def test_first_run_asks_who_and_the_demo_writes_nothing_here(qtbot, empty_store,
     assert empty_store.patients.count() == 0 and empty_store.practitioners.all() == []
     welcome.name.setText("Dr Ana Souza")
     qtbot.mouseClick(welcome.new_patient, Qt.MouseButton.LeftButton)
+    # The clinic's name is asked once, here: no document prints a "not set" heading.
+    assert "Clinic name is required" in welcome.error.text()
+    assert empty_store.practitioners.all() == []  # nothing half-saved
+    welcome.clinic_name.setText("Riverside Pain Clinic")
+    welcome.clinic_address.setText("1 River Road, Singapore 049315")
+    qtbot.mouseClick(welcome.new_patient, Qt.MouseButton.LeftButton)
     assert empty_store.practitioners.all()[0].name == "Dr Ana Souza"
+    assert empty_store.clinic.load().name == "Riverside Pain Clinic"
+    assert not welcome.who.isVisible() and not welcome.clinic.isVisible()
     assert "DEMO" not in window.windowTitle() and window.demo_banner is None
 
 
@@ -109,6 +117,7 @@ def test_data_survives_closing_the_window(qtbot, tmp_path):
     store = Store.open(path)
     window = make_window(qtbot, store)
     window.welcome.name.setText("Dr Keep")
+    window.welcome.clinic_name.setText("Keep Clinic")
     assert window.welcome._ensure_practitioner()
     window.operations.save_patient(
         lambda: Patient(record_number="K-1", full_name="Kept Patient",

@@ -11,9 +11,21 @@ if TYPE_CHECKING:
     from tpchart.ui.main_window import MainWindow
 
 
+def _clinic_named(window: MainWindow) -> bool:
+    """Every document is headed by the clinic: a database that has no clinic profile
+    yet (one made before the welcome page asked) asks for it first; False when the
+    doctor cancels, and nothing is printed with a "not set" heading."""
+    if not window.store.clinic.load().is_empty:
+        return True
+    from tpchart.ui.clinic_dialog import edit_clinic_profile
+
+    saved = edit_clinic_profile(window, window.store, window.operations)
+    return saved is not None and not saved.is_empty
+
+
 def export_summary(window: MainWindow) -> None:
     """Save the session's treatment summary as a PDF."""
-    if window.session is not None and window.session.id is not None:
+    if window.session is not None and window.session.id is not None and _clinic_named(window):
         window.operations.flush_pending()
         from tpchart.ui.export import export_session_pdf
 
@@ -22,7 +34,7 @@ def export_summary(window: MainWindow) -> None:
 
 def print_summary(window: MainWindow) -> None:
     """Print the session's treatment summary (with a preview)."""
-    if window.session is not None and window.session.id is not None:
+    if window.session is not None and window.session.id is not None and _clinic_named(window):
         window.operations.flush_pending()
         from tpchart.ui.export import print_session
 
@@ -31,7 +43,7 @@ def print_summary(window: MainWindow) -> None:
 
 def export_progress_report(window: MainWindow) -> None:
     """Save the patient's progress report as a PDF."""
-    if window.patient is not None and window.patient.id is not None:
+    if window.patient is not None and window.patient.id is not None and _clinic_named(window):
         window.operations.flush_pending()
         from tpchart.ui.export import export_progress_pdf
 

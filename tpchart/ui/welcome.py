@@ -14,9 +14,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tpchart.core.clinic import ClinicProfile
+from tpchart.core.errors import ValidationError
 from tpchart.core.practitioner import Practitioner
 from tpchart.store import Store
-from tpchart.ui.operations import Operations
+from tpchart.ui.operations import Changed, Operations, What
 from tpchart.ui.style import error_label
 
 
@@ -48,6 +50,16 @@ class WelcomePage(QWidget):
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow("Your name, as it appears on records", self.name)
         form.addRow("Registration number (optional)", self.registration)
+        # Asked once, here, so no printed document ever carries a "not set" heading.
+        self.clinic_name = QLineEdit(objectName="welcomeClinicName")
+        self.clinic_name.setPlaceholderText("e.g. Riverside Pain Clinic")
+        self.clinic_address = QLineEdit(objectName="welcomeClinicAddress")
+        self.clinic_address.setPlaceholderText("Street and number, postcode and town")
+        self.clinic = QWidget()
+        clinic_form = QFormLayout(self.clinic)
+        clinic_form.setContentsMargins(0, 0, 0, 0)
+        clinic_form.addRow("Clinic name, printed on every document", self.clinic_name)
+        clinic_form.addRow("Clinic address (optional)", self.clinic_address)
         self.error = error_label()
         self.new_patient = QPushButton("New patient…", objectName="welcomeNewPatient")
         self.demo = QPushButton("Try with demo patients", objectName="welcomeLoadDemo")
@@ -63,7 +75,7 @@ class WelcomePage(QWidget):
         buttons.addWidget(self.demo)
         buttons.addStretch()
         column = QVBoxLayout()
-        for widget in (title, intro, self.who, self.error):
+        for widget in (title, intro, self.who, self.clinic, self.error):
             column.addWidget(widget)
         column.addLayout(buttons)
         column.addStretch()
@@ -74,19 +86,45 @@ class WelcomePage(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        """Ask for the practitioner only while nobody is chosen."""
+        """Ask for the practitioner only while nobody is chosen, and for the clinic
+        only while its profile is empty."""
         self.who.setVisible(self._store.practitioner_id is None)
+        self.clinic.setVisible(self._store.clinic.load().is_empty)
 
     def _ensure_practitioner(self) -> bool:
-        if self._store.practitioner_id is not None:
+        """Who is charting and the clinic's name, saved together in one transaction;
+        False (and the reason shown) when something is missing or refused."""
+        store = self._store
+        need_who, need_clinic = store.practitioner_id is None, store.clinic.load().is_empty
+        if not need_who and not need_clinic:
             return True
-        who = self._operations.add_practitioner(
-            lambda: Practitioner(
-                name=self.name.text().strip(), registration=self.registration.text().strip()
-            ),
-            self._refused,
-        )
-        if who is None:
+
+        def first_run() -> Practitioner | None:
+            # Checked in the order of the form: who first, then the clinic.
+            who = (
+                Practitioner(
+                    name=self.name.text().strip(), registration=self.registration.text().strip()
+                )
+                if need_who
+                else None
+            )
+            name = self.clinic_name.text().strip()
+            if need_clinic and not name:
+                raise ValidationError("Clinic name is required: it heads every printed document")
+            profile = ClinicProfile(name=name, address=self.clinic_address.text().strip())
+            practitioner = None
+            with store.transaction():
+                if who is not None:
+                    practitioner = store.practitioners.add(who)
+                if need_clinic:
+                    store.clinic.save(profile)
+            if practitioner is not None:  # charting as them once both are on disk
+                store.practitioner_id = practitioner.id
+            return practitioner
+
+        done = self._operations.run(first_run, lambda p: Changed(What.PRACTITIONER, p),
+                                    self._refused)  # fmt: skip
+        if done is None and (store.practitioner_id is None or store.clinic.load().is_empty):
             return False
         self.error.hide()
         self.refresh()
