@@ -132,6 +132,7 @@ class App:
         "quit on last window closed", which would end the next run's loop at once."""
         quit_on_close = self.qt.quitOnLastWindowClosed()
         self.qt.setQuitOnLastWindowClosed(False)
+        window.confirm_on_close = False  # the doctor already chose (or the system quits)
         try:
             window.close()
         finally:

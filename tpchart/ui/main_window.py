@@ -27,10 +27,10 @@ from PySide6.QtWidgets import (
 )
 
 from tpchart.core.patient import Patient
-from tpchart.core.session import Session
+from tpchart.core.session import Session, SessionStatus
 from tpchart.store import Store
 from tpchart.store.autobackup import AutoBackup
-from tpchart.ui import backup_settings
+from tpchart.ui import backup_settings, take_back
 from tpchart.ui.chart_panel import ChartPanel
 from tpchart.ui.demo_mode import DemoBanner, add_demo_banner, window_title
 from tpchart.ui.layout_memory import restore_layout, save_layout
@@ -135,6 +135,8 @@ class MainWindow(QMainWindow):
         self.chart.status_message.connect(lambda text: self.statusBar().showMessage(text))
         self.inspector.point_edited.connect(self.chart.edit_point)
         self.demo_banner: DemoBanner | None = None
+        # Off when the app closes the window itself (see closeEvent).
+        self.confirm_on_close = True
         if store.is_demo:
             self.demo_banner = add_demo_banner(self)
             self.demo_banner.leave_requested.connect(self.leave_demo_requested)
@@ -148,7 +150,11 @@ class MainWindow(QMainWindow):
 
     def _update_actions(self) -> None:
         writable, has_patient = not self.store.read_only, self.patient is not None
-        self.menus.update(writable, has_patient, self.session is not None)
+        session = self.session
+        draft = (
+            session is not None and session.status is SessionStatus.DRAFT and session.version == 1
+        )
+        self.menus.update(writable, has_patient, session is not None, draft)
         self.column.update_buttons(writable, has_patient)
 
     # -- what is on screen -------------------------------------------------------------
@@ -225,6 +231,24 @@ class MainWindow(QMainWindow):
             self.session_saved(record)
         elif changed.what is What.POINTS:
             self.progress_tab.refresh()
+        elif changed.what is What.SESSIONS and self.patient is not None:
+            self._sessions_taken_back(record)
+        archived = isinstance(record, Patient) and record.archived
+        if archived and self.patient is not None and record.id == self.patient.id:  # type: ignore[union-attr]
+            self.show_patient(None)  # archived: off the list, off the screen
+
+    def _sessions_taken_back(self, record: object) -> None:
+        """A draft was discarded (``record`` is a DiscardedDraft) or brought back (a Session)."""
+        if isinstance(record, Session):
+            if record.patient_id == self.patient.id:  # type: ignore[union-attr]
+                self._show_sessions(select_id=record.id)
+        elif self.session is not None and getattr(record, "session", None) is not None:
+            if record.session.id == self.session.id:  # type: ignore[attr-defined]
+                # The session on screen is gone: its undo steps would write into nothing.
+                self.chart.undo_stack.clear()
+                self.session = None
+            self._show_sessions(select_id=None)
+        self.progress_tab.refresh()
 
     @Slot(object)
     def _point_selected(self, point) -> None:
@@ -269,6 +293,33 @@ class MainWindow(QMainWindow):
         dialog = StartSessionDialog(self.store, self.patient, self, operations=self.operations)
         if dialog.exec() and dialog.saved is not None:
             self.chart.canvas.setFocus()
+
+    @Slot()
+    def archive_patient(self) -> None:
+        """Archive the patient on screen (asked first; File › Archived patients brings back)."""
+        if self.patient is not None:
+            take_back.archive_patient(self, self.operations, self.patient)
+
+    @Slot()
+    def show_archived_patients(self) -> None:
+        """List archived patients, to bring one back."""
+        dialog = take_back.ArchivedPatientsDialog(self, self.operations)
+        dialog.exec()
+        if dialog.restored is not None and dialog.restored.id is not None:
+            self.patients.refresh()
+            self.patients.select_patient(dialog.restored.id)
+
+    @Slot()
+    def discard_draft(self) -> None:
+        """Discard the draft session on screen (asked first; Edit › Discarded drafts)."""
+        if self.patient is not None and self.session is not None:
+            take_back.discard_draft(self, self.operations, self.session, self.patient)
+
+    @Slot()
+    def show_discarded_drafts(self) -> None:
+        """List the patient's discarded drafts, to bring one back."""
+        if self.patient is not None:
+            take_back.DiscardedDraftsDialog(self, self.operations, self.patient).exec()
 
     @Slot()
     def undo(self) -> None:
@@ -321,5 +372,10 @@ class MainWindow(QMainWindow):
         if focused is not None:
             focused.clearFocus()
         self.operations.flush_pending()
+        # The doctor quitting is reminded of unsigned sessions; the app closing the window
+        # itself (a restore, a switch to the demo, a log-out) asks nothing.
+        if self.confirm_on_close and not take_back.confirm_quit(self, self.store):
+            event.ignore()
+            return
         save_layout(self, self.splitter, self.work)
         super().closeEvent(event)

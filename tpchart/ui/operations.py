@@ -30,6 +30,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from tpchart.core.clinic import ClinicProfile
+from tpchart.core.discarded import DiscardedDraft
 from tpchart.core.errors import TpchartError
 from tpchart.core.patient import Patient
 from tpchart.core.practitioner import Practitioner
@@ -51,10 +52,13 @@ PointWrite = tuple[int, TriggerPoint | None, TriggerPoint | None]
 class What(Enum):
     """The kind of record a change touched."""
 
-    PATIENT = "patient"  # added or edited; ``record`` is the Patient as stored
+    PATIENT = "patient"  # added, edited, archived or brought back; ``record`` is the Patient
     NEW_SESSION = "new session"  # a session started; ``record`` is its Session
     SESSION = "session"  # a session's fields saved, signed or amended; ``record`` is the Session
     POINTS = "points"  # trigger points added, moved, edited or removed
+    # A draft discarded or brought back: the patient's list of sessions changed.
+    # ``record`` is the DiscardedDraft (discarded) or the Session (brought back).
+    SESSIONS = "sessions"
     PRACTITIONER = "practitioner"  # added and now charting; ``record`` is the Practitioner
     CLINIC = "clinic"  # the clinic profile; ``record`` is the ClinicProfile
 
@@ -185,6 +189,40 @@ class Operations(QObject):
         return self.run(
             lambda: self.store.sessions.amend(session_id, reason),
             lambda s: Changed(What.SESSION, s),
+            report,
+        )
+
+    def discard_draft(self, session_id: int, report: Report) -> DiscardedDraft | None:
+        """Discard a never-signed draft session with its points (kept in the audit
+        trail, so `restore_discarded` can bring it back). Text still being typed is
+        saved first, so what comes back is what was on screen."""
+        return self.run(
+            lambda: self.store.sessions.discard_draft(session_id),
+            lambda d: Changed(What.SESSIONS, d),
+            report,
+        )
+
+    def restore_discarded(self, discard_id: int, report: Report) -> Session | None:
+        """Bring back a discarded draft (`DiscardedDraft.discard_id`) as it was."""
+        return self.run(
+            lambda: self.store.sessions.restore_discarded(discard_id),
+            lambda s: Changed(What.SESSIONS, s),
+            report,
+        )
+
+    def archive_patient(self, patient_id: int, report: Report) -> Patient | None:
+        """Hide a patient from the list and search; nothing is erased."""
+        return self.run(
+            lambda: self.store.patients.archive(patient_id, archived=True),
+            lambda p: Changed(What.PATIENT, p),
+            report,
+        )
+
+    def unarchive_patient(self, patient_id: int, report: Report) -> Patient | None:
+        """Bring an archived patient back into the list and search."""
+        return self.run(
+            lambda: self.store.patients.archive(patient_id, archived=False),
+            lambda p: Changed(What.PATIENT, p),
             report,
         )
 

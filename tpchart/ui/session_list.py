@@ -33,6 +33,10 @@ class SessionList(QListWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("sessionList")
+        self.setAccessibleName("Sessions of the chosen patient")
+        self.setAccessibleDescription(
+            "Newest first: date, status and pain before and after. Choose one to chart it."
+        )
         self.setAlternatingRowColors(True)
         self.currentItemChanged.connect(self._current_changed)
 

@@ -60,10 +60,26 @@ class WindowMenus:
             lambda: export_progress_report(w),
             name="exportProgressAction",
         )
+        # Taking back at the record level: archive (never erase) a patient, discard a
+        # draft; each has its way back (``tpchart.ui.take_back``).
+        self.archive_patient_action = self._action(
+            "&Archive patient…", w.archive_patient, name="archivePatientAction"
+        )
+        self.archived_patients_action = self._action(
+            "Archi&ved patients…", w.show_archived_patients, name="archivedPatientsAction"
+        )
+        self.discard_draft_action = self._action(
+            "Discard &draft session…", w.discard_draft, name="discardDraftAction"
+        )
+        self.discarded_drafts_action = self._action(
+            "Discarded dra&fts…", w.show_discarded_drafts, name="discardedDraftsAction"
+        )
         self.file_menu = w.menuBar().addMenu("&File")
         self.file_menu.addActions(
             [self.new_patient_action, self.new_session_action, self.edit_patient_action]
         )
+        self.file_menu.addSeparator()
+        self.file_menu.addActions([self.archive_patient_action, self.archived_patients_action])
         self.file_menu.addSeparator()
         self.file_menu.addActions(
             [self.export_pdf_action, self.print_action, self.export_progress_action]
@@ -89,6 +105,9 @@ class WindowMenus:
         edit_menu.addActions([self.undo_action, self.redo_action])
         edit_menu.addSeparator()
         edit_menu.addAction(self._action("&Delete point", w.delete_point))
+        edit_menu.addSeparator()
+        edit_menu.addActions([self.discard_draft_action, self.discarded_drafts_action])
+        edit_menu.addSeparator()
         edit_menu.addAction(
             self._action(
                 "&Find patient",
@@ -145,9 +164,16 @@ class WindowMenus:
         action.triggered.connect(slot)
         return action
 
-    def update(self, writable: bool, has_patient: bool, has_session: bool) -> None:
-        """Enable what makes sense for the database, patient and session on screen."""
+    def update(
+        self, writable: bool, has_patient: bool, has_session: bool, draft: bool = False
+    ) -> None:
+        """Enable what makes sense for the database, patient and session on screen
+        (``draft``: a session never signed, which may be discarded)."""
         self.new_patient_action.setEnabled(writable)
+        self.archive_patient_action.setEnabled(writable and has_patient)
+        self.archived_patients_action.setEnabled(writable)
+        self.discard_draft_action.setEnabled(writable and draft)
+        self.discarded_drafts_action.setEnabled(writable and has_patient)
         self.edit_patient_action.setEnabled(writable and has_patient)
         self.new_session_action.setEnabled(writable and has_patient)
         self.export_progress_action.setEnabled(has_patient)

@@ -1,17 +1,34 @@
-"""Sessions (sessions): charting as drafts, signing, amending with a reason."""
+"""Sessions (sessions): charting as drafts, signing, amending with a reason; a draft
+discarded and brought back from the audit trail."""
 
 from __future__ import annotations
 
+import logging
+from copy import deepcopy
+from dataclasses import dataclass, field
 from typing import Any
 
+from sqlite_utils import Database
+
 from tpchart.core.audit import Amendment, SignedVersion
-from tpchart.core.errors import SignedRecordError, ValidationError
+from tpchart.core.discarded import DiscardedDraft
+from tpchart.core.errors import NotFoundError, SignedRecordError, ValidationError
 from tpchart.core.screening import parse_precautions, parse_red_flags
 from tpchart.core.session import AdverseEvent, LikelyCause, Session, SessionStatus
 from tpchart.core.validation import check_text_for_saving
 from tpchart.store.records import audit
 from tpchart.store.records.context import Context
+from tpchart.store.records.points import point_from_row
 from tpchart.store.records.rows import from_json, now, to_datetime, to_json, to_text
+
+log = logging.getLogger("tpchart.store")
+
+# The audit reasons of a discard and of its way back. A discarded draft is read back
+# from the trail by them (no column of the schema says "discarded"), so they are
+# written exactly so and never reworded: older files hold them.
+DRAFT_DISCARDED = "Draft session discarded"
+POINT_DISCARDED = "Discarded with its draft session"
+RESTORED = "Discarded draft brought back from audit entry {}"
 
 
 def _to_row(s: Session) -> dict[str, Any]:
@@ -78,11 +95,51 @@ def session_from_row(row: dict[str, Any]) -> Session:
     )
 
 
+@dataclass
+class _DiscardIndex:
+    """Which audit entries discard a draft (by patient) and which discards were brought
+    back (by the entry that did it).
+
+    No column says "discarded" (the schema is not changed for it) and no index of the
+    audit trail finds deletions, so reading them means reading the trail. That is done
+    once, and afterwards only the entries written since (a range of the primary key):
+    a patient's discarded drafts are then found at once however long the trail."""
+
+    read_to: int = 0  # the last audit entry read
+    by_patient: dict[int, list[int]] = field(default_factory=dict)
+    restored: dict[int, int] = field(default_factory=dict)  # discard entry: restore entry
+
+    def read(self, db: Database) -> None:
+        """Take in the audit entries written after ``read_to``."""
+        prefix = RESTORED.format("")
+        # Up to the newest entry now: one written while reading is taken in next time.
+        newest = db.execute("SELECT max(id) FROM audit_log").fetchone()[0] or 0
+        # "+table_name" keeps SQLite on the primary key: the (table_name, row_id) index
+        # would visit every entry of every session ever saved.
+        rows = db.execute(
+            "SELECT id, action, reason, json_extract(before, '$.patient_id') FROM audit_log"
+            " WHERE id > ? AND id <= ? AND +table_name = 'sessions'"
+            " AND action IN ('delete', 'insert') ORDER BY id",
+            [self.read_to, newest],
+        ).fetchall()
+        # A session is deleted only when a draft is discarded (a database trigger refuses
+        # any other deletion), so every deletion of a session is a discard.
+        for entry_id, action, reason, patient_id in rows:
+            if action == "delete" and patient_id is not None:
+                self.by_patient.setdefault(patient_id, []).append(entry_id)
+            elif action == "insert" and reason.startswith(prefix):
+                discard = reason.removeprefix(prefix)
+                if discard.isdigit():
+                    self.restored.setdefault(int(discard), entry_id)
+        self.read_to = max(self.read_to, newest)
+
+
 class Sessions:
     """The sessions table with its signed versions and amendments."""
 
     def __init__(self, ctx: Context) -> None:
         self._ctx = ctx
+        self._index = _DiscardIndex()
 
     def start(self, session: Session) -> Session:
         """Record a new draft session for a patient."""
@@ -218,20 +275,183 @@ class Sessions:
             for r in rows
         ]
 
-    def delete_draft(self, session_id: int) -> None:
-        """Remove a session started by mistake: only a never-signed draft, with its points."""
+    def discard_draft(self, session_id: int) -> DiscardedDraft:
+        """Discard a session started by mistake: only a never-signed draft, with its
+        points, in one transaction. Each deletion is audited with its full before-image,
+        so the draft can be brought back (`discarded`, `restore_discarded`)."""
         db, who = self._ctx.db, self._ctx.who()
         with self._ctx.transaction():
             before = self._ctx.row("sessions", session_id, "Session")
             if before["status"] != SessionStatus.DRAFT.value or before["version"] > 1:
-                raise SignedRecordError("A session that was signed is kept; amend it instead")
-            for point in self._ctx.rows(
-                "SELECT * FROM trigger_points WHERE session_id = ?", [session_id]
-            ):
+                raise SignedRecordError(
+                    "This session was signed, so it is kept: only a draft that was never "
+                    "signed can be discarded. Amend it with a reason instead."
+                )
+            points = self._ctx.rows(
+                "SELECT * FROM trigger_points WHERE session_id = ? ORDER BY number", [session_id]
+            )
+            # The points' audit rows come right before the session's, in this one
+            # transaction: `_discarded_points` reads them back by that order.
+            for point in points:
                 db.execute("DELETE FROM trigger_points WHERE id = ?", [point["id"]])
-                audit.record(db, who, "delete", "trigger_points", point["id"], before=point)
+                audit.record(
+                    db, who, "delete", "trigger_points", point["id"], before=point,
+                    reason=POINT_DISCARDED,
+                )  # fmt: skip
             db.execute("DELETE FROM sessions WHERE id = ?", [session_id])
-            audit.record(db, who, "delete", "sessions", session_id, before=before)
+            audit.record(db, who, "delete", "sessions", session_id, before=before,
+                         reason=DRAFT_DISCARDED)  # fmt: skip
+            # Read back as `discarded` will read it: the caller holds what a restore uses.
+            entry = self._audit_row(db.execute("SELECT max(id) FROM audit_log").fetchone()[0])
+            assert entry is not None  # written just above, in this transaction
+            return self._discarded_draft(entry)
+
+    def delete_draft(self, session_id: int) -> None:
+        """The former name of `discard_draft` (older tests and scripts call it)."""
+        self.discard_draft(session_id)
+
+    def discarded(self, patient_id: int) -> list[DiscardedDraft]:
+        """The patient's discarded drafts that have not been brought back since, newest
+        first, read back from the audit trail."""
+        index = self._discards()
+        ids = [i for i in index.by_patient.get(patient_id, []) if i not in index.restored]
+        drafts = []
+        for entry_id in sorted(ids, reverse=True):
+            entry = self._audit_row(entry_id)
+            assert entry is not None  # the audit trail is append-only
+            try:
+                drafts.append(self._discarded_draft(entry))
+            except (ValueError, KeyError, TypeError):
+                # An image an older version wrote in another shape: it cannot be shown
+                # or restored as a session, but it stays in the audit trail.
+                log.warning("Discarded draft in audit entry %s cannot be read", entry_id)
+        return drafts
+
+    def restore_discarded(self, discard_id: int) -> Session:
+        """Bring a discarded draft back exactly as it was, with its points: under the
+        same ids when they are still free (new ids otherwise), audited as insertions,
+        in one transaction. ``discard_id`` is `DiscardedDraft.discard_id`."""
+        db, who = self._ctx.db, self._ctx.who()
+        with self._ctx.transaction():
+            entry = self._audit_row(discard_id)
+            if entry is None or entry["table_name"] != "sessions" or entry["action"] != "delete":
+                raise NotFoundError("There is no discarded draft session to bring back here")
+            restored_in = self._discards().restored.get(discard_id)
+            if restored_in is not None:
+                restored = self._audit_row(restored_in)
+                assert restored is not None  # the audit trail is append-only
+                when = to_datetime(restored["at"]).astimezone()
+                raise ValidationError(
+                    f"This draft session was already brought back on {when:%d %b %Y at %H:%M}"
+                )
+            try:
+                self._discarded_draft(entry)
+            except (ValueError, KeyError, TypeError):
+                raise ValidationError(
+                    "This discarded draft was recorded by an older tpchart in a form that "
+                    "cannot be brought back; it stays in the audit trail"
+                ) from None
+            image = from_json(entry["before"])
+            self._ctx.row("patients", image["patient_id"], "Patient")
+            reason = RESTORED.format(discard_id)
+            session_row = self._free_id("sessions", self._stored_columns("sessions", image))
+            new_id = self._ctx.insert("sessions", session_row)
+            after = self._ctx.row("sessions", new_id, "Session")
+            audit.record(db, who, "insert", "sessions", new_id, after=after, reason=reason)
+            taken: set[int] = set()
+            for image in self._discarded_points(entry):
+                row = {**self._stored_columns("trigger_points", image), "session_id": new_id}
+                # A fresh session id holds no points, so numbers are kept; renumber only
+                # if a number is somehow taken, after every number already used.
+                if row["number"] in taken:
+                    row["number"] = max(taken) + 1
+                taken.add(row["number"])
+                point_id = self._ctx.insert("trigger_points", self._free_id("trigger_points", row))
+                point = self._ctx.row("trigger_points", point_id, "Trigger point")
+                audit.record(
+                    db, who, "insert", "trigger_points", point_id, after=point, reason=reason
+                )
+        return session_from_row(after)
+
+    def unsigned(self) -> list[Session]:
+        """Every draft or amending session of every patient not archived, oldest first:
+        what is still to be signed (the reminder when quitting)."""
+        rows = self._ctx.rows(
+            "SELECT s.* FROM sessions s JOIN patients p ON p.id = s.patient_id"
+            " WHERE s.status IN ('draft', 'amending') AND p.archived = 0"
+            " ORDER BY s.started_at, s.id"
+        )
+        return [session_from_row(r) for r in rows]
+
+    # -- reading discards back from the audit trail ------------------------------------
+    def _audit_row(self, entry_id: int) -> dict[str, Any] | None:
+        rows = self._ctx.rows("SELECT * FROM audit_log WHERE id = ?", [entry_id])
+        return rows[0] if rows else None
+
+    def _discarded_draft(self, entry: dict[str, Any]) -> DiscardedDraft:
+        """The DiscardedDraft a session's deletion entry recorded."""
+        return DiscardedDraft(
+            discard_id=entry["id"],
+            session=session_from_row(from_json(entry["before"])),
+            points=tuple(point_from_row(p) for p in self._discarded_points(entry)),
+            discarded_at=to_datetime(entry["at"]),
+            discarded_by=entry["practitioner_id"],
+        )
+
+    def _discarded_points(self, entry: dict[str, Any]) -> list[dict[str, Any]]:
+        """The before-images of the points discarded with the session of ``entry``, in
+        number order: the point deletions audited right before it, in the same
+        transaction (none can come in between: the transaction holds the write lock).
+        The reason tells them from a point the doctor deleted just before discarding."""
+        session_id = entry["row_id"]
+        reason = POINT_DISCARDED if entry["reason"] == DRAFT_DISCARDED else entry["reason"]
+        images = []
+        cursor = self._ctx.db.execute(
+            "SELECT table_name, action, before, reason FROM audit_log WHERE id < ?"
+            " ORDER BY id DESC",
+            [entry["id"]],
+        )
+        for table, action, before, why in cursor:
+            image = from_json(before) if before else None
+            if (
+                table != "trigger_points"
+                or action != "delete"
+                or why != reason
+                or image is None
+                or image.get("session_id") != session_id
+            ):
+                break
+            images.append(image)
+        cursor.close()
+        return sorted(images, key=lambda p: (p["number"], p["id"]))
+
+    def _discards(self) -> _DiscardIndex:
+        """The discards and restores in the audit trail, brought up to date by reading
+        only the entries written since the last call."""
+        db = self._ctx.db
+        newest = db.execute("SELECT max(id) FROM audit_log").fetchone()[0] or 0
+        if newest < self._index.read_to:
+            self._index = _DiscardIndex()  # entries read inside a transaction rolled back
+        if db.conn.in_transaction:
+            # What is read now may still roll back: read it into a copy only.
+            index = deepcopy(self._index)
+            index.read(db)
+            return index
+        self._index.read(db)
+        return self._index
+
+    def _stored_columns(self, table: str, image: dict[str, Any]) -> dict[str, Any]:
+        """A before-image limited to the columns ``table`` has today: a column a later
+        migration added takes its default."""
+        columns = {r[1] for r in self._ctx.db.execute(f"PRAGMA table_info([{table}])")}
+        return {k: v for k, v in image.items() if k in columns}
+
+    def _free_id(self, table: str, row: dict[str, Any]) -> dict[str, Any]:
+        """``row`` with its id kept when no row has it now, or without one (a new id)."""
+        taken = self._ctx.db.execute(
+            f"SELECT 1 FROM [{table}] WHERE id = ?", [row.get("id")]
+        ).fetchone()
+        return {k: v for k, v in row.items() if k != "id"} if taken else row
 
     def _write(self, session_id: int, changed: dict[str, Any]) -> None:
         changed = {**changed, "updated_at": to_text(now())}

@@ -1,0 +1,89 @@
+"""Taking back from the main window's menus: discard a draft and bring it back, archive
+a patient and bring them back, and the reminder of unsigned sessions at quit."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QPushButton
+
+from tpchart.core.patient import Patient
+from tpchart.core.session import Session
+from tpchart.ui import take_back
+from tpchart.ui.main_window import MainWindow
+
+from .test_take_back import Answers
+
+
+def open_window(qtbot, store):
+    patient = store.patients.add(
+        Patient(record_number="B-1", full_name="Bea Back", date_of_birth=date(1990, 7, 8))
+    )
+    session = store.sessions.start(
+        Session(patient_id=patient.id, practitioner_id=store.practitioner_id,
+                started_at=datetime.now(UTC), chief_complaint="Started by mistake")
+    )  # fmt: skip
+    window = MainWindow(store)
+    qtbot.addWidget(window)
+    window.show()
+    window.patients.select_patient(patient.id)
+    return window, patient, session
+
+
+def restore_in_dialog(qtbot):
+    """Choose the first row of the way-back dialog and press its Restore button."""
+    dialog = QApplication.activeModalWidget()
+    dialog.list.setCurrentItem(dialog.list.topLevelItem(0))
+    (restore,) = [b for b in dialog.findChildren(QPushButton) if "Restore" in b.text()]
+    qtbot.mouseClick(restore, Qt.MouseButton.LeftButton)
+
+
+def test_discard_a_draft_and_bring_it_back(qtbot, store, monkeypatch):
+    window, patient, session = open_window(qtbot, store)
+    answers = Answers(qtbot)
+    monkeypatch.setattr(take_back, "ask", answers)
+    assert window.menus.discard_draft_action.isEnabled()
+    answers.planned = ["Discard draft"]
+    window.menus.discard_draft_action.trigger()
+    assert store.sessions.for_patient(patient.id) == []
+    assert window.session is None and window.session_list.count() == 0
+    assert not window.menus.discard_draft_action.isEnabled()
+
+    QTimer.singleShot(0, lambda: restore_in_dialog(qtbot))
+    window.menus.discarded_drafts_action.trigger()
+    (back,) = store.sessions.for_patient(patient.id)
+    assert back.chief_complaint == "Started by mistake"
+    assert window.session is not None and window.session.id == back.id
+    answers.planned = ["Quit anyway"]  # the window closes at teardown with the draft back
+
+
+def test_archive_a_patient_and_bring_them_back(qtbot, store, monkeypatch):
+    window, patient, _ = open_window(qtbot, store)
+    answers = Answers(qtbot)
+    monkeypatch.setattr(take_back, "ask", answers)
+    answers.planned = ["Archive"]
+    window.menus.archive_patient_action.trigger()
+    assert store.patients.get(patient.id).archived
+    assert window.patient is None and window.patients.model.rowCount() == 0
+
+    QTimer.singleShot(0, lambda: restore_in_dialog(qtbot))
+    window.menus.archived_patients_action.trigger()
+    assert not store.patients.get(patient.id).archived
+    assert window.patient is not None and window.patient.id == patient.id
+    answers.planned = ["Quit anyway"]
+
+
+def test_quitting_with_an_unsigned_session_asks_and_go_back_keeps_the_window(
+    qtbot, store, monkeypatch
+):
+    window, _, _ = open_window(qtbot, store)
+    answers = Answers(qtbot)
+    monkeypatch.setattr(take_back, "ask", answers)
+    answers.planned = ["Go back"]
+    window.close()
+    assert window.isVisible()
+    assert "1 session is not signed: Bea Back" in answers.boxes[0]["text"]
+    answers.planned = ["Quit anyway"]
+    window.close()
+    assert not window.isVisible()
