@@ -51,6 +51,7 @@ def test_new_patient_dialog_shows_errors_and_keeps_input(qtbot, store):
     dialog = PatientDialog(store)
     qtbot.addWidget(dialog)
     dialog.full_name.setText("Ирина Петрова")
+    dialog.date_of_birth.setText("06.05.1985")
     dialog.email.setText("not-an-email")
     dialog.accept()
     assert dialog.error.isVisible() or dialog.error.text()

@@ -26,6 +26,7 @@ from tpchart.ui.take_back import (
 )
 
 STARTED = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+REAL_ASK = take_back.ask  # read at import, before any fixture replaces it
 
 
 class Answers:
@@ -376,7 +377,8 @@ def test_quit_reminder_counts_what_it_does_not_name(store, answers):
     assert answers.boxes[0]["text"].endswith("; and 2 more.")
 
 
-def test_the_real_box_is_answered_by_a_click_without_hanging(store, qtbot):
+def test_the_real_box_is_answered_by_a_click_without_hanging(store, qtbot, monkeypatch):
+    monkeypatch.setattr(take_back, "ask", REAL_ASK)  # not the conftest's stand-in
     start(store, add_patient(store))
 
     def click_go_back():

@@ -40,7 +40,7 @@ def restore_in_dialog(qtbot):
 
 
 def test_discard_a_draft_and_bring_it_back(qtbot, store, monkeypatch):
-    window, patient, session = open_window(qtbot, store)
+    window, patient, _session = open_window(qtbot, store)
     answers = Answers(qtbot)
     monkeypatch.setattr(take_back, "ask", answers)
     assert window.menus.discard_draft_action.isEnabled()

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QSplitter,
     QStackedWidget,
     QTabWidget,
@@ -274,8 +275,17 @@ class MainWindow(QMainWindow):
             self.welcome.name.setFocus()
             return
         dialog = PatientDialog(self.store, parent=self, operations=self.operations)
-        if dialog.exec() and dialog.saved is not None and dialog.saved.id is not None:
-            self.patients.select_patient(dialog.saved.id)
+        if not dialog.exec():
+            return
+        chosen = dialog.saved or dialog.existing  # added, or "Open existing" of a duplicate
+        if chosen is not None and chosen.archived and chosen.id is not None:
+            # The one on file was archived: opening it brings it back (audited).
+            chosen = self.operations.unarchive_patient(chosen.id, self._report_refusal)
+        if chosen is not None and chosen.id is not None:
+            self.patients.select_patient(chosen.id)
+
+    def _report_refusal(self, message: str) -> None:
+        QMessageBox.warning(self, "Not saved", message)
 
     @Slot()
     def edit_patient(self) -> None:

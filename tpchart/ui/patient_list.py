@@ -69,6 +69,12 @@ class PatientListModel(QAbstractListModel):
             )
         if role == Qt.ItemDataRole.ToolTipRole:
             return patient.full_name
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            # One sentence for a screen reader, not two lines and a dot separator.
+            return (
+                f"{patient.full_name}, record {patient.record_number}, born "
+                f"{patient.date_of_birth:%d %B %Y}, {patient.age_on(date.today())} years"
+            )
         if role == Qt.ItemDataRole.SizeHintRole:
             # Two lines, with room for scripts whose fallback fonts are taller (CJK).
             return QSize(-1, int(QFontMetrics(QFont()).lineSpacing() * 2.7))
@@ -88,7 +94,19 @@ class PatientListPanel(QWidget):
         self.search_box = QLineEdit(objectName="patientSearch")
         self.search_box.setPlaceholderText("Search name, record number or birth date")
         self.search_box.setClearButtonEnabled(True)
+        self.search_box.setAccessibleName("Search patients")
+        self.search_box.setAccessibleDescription(
+            "Name in any script (Chinese also in pinyin), record number, or date of birth "
+            "day first (dd.mm.yyyy); the list below shows the patients found"
+        )
+        self.search_box.setToolTip(
+            "Name (陈美玲 or chen meiling), record number, or birth date as dd.mm.yyyy"
+        )
         self.list_view = QListView(objectName="patientList")
+        self.list_view.setAccessibleName("Patients")
+        self.list_view.setAccessibleDescription(
+            "Patients matching the search; choose one to see their sessions"
+        )
         self.list_view.setModel(self.model)
         self.list_view.setAlternatingRowColors(True)
         layout = QVBoxLayout(self)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
+from sqlite_utils import Database
+
+from tpchart.core.dates import parse_date
 from tpchart.core.errors import ValidationError
 from tpchart.core.patient import Patient, Sex
 from tpchart.core.screening import parse_precautions
@@ -18,10 +21,17 @@ from tpchart.store.records.rows import from_json, now, to_date, to_datetime, to_
 _WORD_SPLIT = re.compile(r"[\s,.;:()\-‐'’\"/]+")
 _TOP = "\U0010ffff"  # sorts after every character: upper bound of a prefix range
 
+# Han characters (CJK unified ideographs, extension A, compatibility, extensions B-G):
+# the ones pypinyin can romanise.
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+")
+# A romanised syllable as pypinyin writes it without tones ("lü" keeps its umlaut).
+_SYLLABLE = re.compile(r"[a-zü]+")
+
 
 def name_words(name: str) -> set[str]:
     """The searchable words of a name: casefolded, also without accents; for scripts
-    written without spaces (Chinese, Japanese) every tail, so a given name matches too."""
+    written without spaces (Chinese, Japanese) every tail, so a given name matches too;
+    for Han characters also their pinyin, so "chen", "meiling" and "chen mei" find 陈美玲."""
     text = _fold(name)
     words: set[str] = set()
     for word in filter(None, _WORD_SPLIT.split(text)):
@@ -29,7 +39,54 @@ def name_words(name: str) -> set[str]:
         words.add(_plain(word))
         if any(unicodedata.east_asian_width(c) == "W" for c in word):
             words.update(word[i:] for i in range(1, len(word)))
+        if _HAN.search(word):
+            for romanised in _pinyin_words(word):
+                words.add(romanised)
+                words.add(_plain(romanised))  # "lü" is typed "lu" ...
+                words.add(romanised.replace("ü", "v"))  # ... or "lv", as on a keyboard
     return words
+
+
+def _pinyin_words(word: str) -> set[str]:
+    """Pinyin search words of the Han characters in ``word`` (family name first, as
+    Chinese names are written): each syllable, the syllables joined from each one to the
+    end ("chenmeiling", "meiling"), and every reading of the first character, since
+    many family names are read unlike the common word (曾 is Zeng, not ceng)."""
+    # Imported here, not at the top: pypinyin loads its dictionaries for about 0.3 s,
+    # which start-up and a clinic without Chinese names should not pay.
+    from pypinyin import Style, lazy_pinyin, pinyin
+
+    words: set[str] = set()
+    for run in _HAN.findall(word):
+        # Read as a whole, for the readings that depend on the next character.
+        syllables = lazy_pinyin(run, style=Style.NORMAL, v_to_u=True)
+        if len(syllables) != len(run):
+            # A character pypinyin does not know came back as itself, merged with its
+            # neighbours: read one by one so the syllables line up with the characters.
+            syllables = [lazy_pinyin(c, style=Style.NORMAL, v_to_u=True)[0] for c in run]
+        syllables = [s if _SYLLABLE.fullmatch(s) else "" for s in syllables]
+        for i, syllable in enumerate(syllables):
+            if syllable:
+                words.add(syllable)
+                words.add("".join(syllables[i:]))
+        rest = "".join(syllables[1:])
+        for reading in pinyin(run[0], style=Style.NORMAL, heteronym=True, v_to_u=True)[0]:
+            if _SYLLABLE.fullmatch(reading):
+                words.update((reading, reading + rest))
+    words.discard("")
+    return words
+
+
+def rebuild_name_index(db: Database) -> None:
+    """Fill ``patient_name_words`` anew from every patient's name, with today's
+    `name_words`: for migrations that change what a name is searchable by. The caller
+    holds the transaction."""
+    db.execute("DELETE FROM patient_name_words")
+    patients = db.execute("SELECT id, full_name FROM patients").fetchall()
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO patient_name_words (word, patient_id) VALUES (?, ?)",
+        [(word, patient_id) for patient_id, name in patients for word in name_words(name)],
+    )
 
 
 def _fold(text: str) -> str:
@@ -45,6 +102,14 @@ def _plain(word: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
 
 
+def _name_key(name: str) -> tuple[str, tuple[str, ...]]:
+    """A name as compared for "same person": its words without case, accents, spaces or
+    punctuation, joined ("Anne-Marie" is "Anne Marie") and in alphabetical order (a family
+    name written first or last)."""
+    words = [_plain(w) for w in _WORD_SPLIT.split(_fold(name)) if w]
+    return "".join(words), tuple(sorted(words))
+
+
 def _without_surrogates(text: str) -> str:
     """``text`` without lone surrogates (the characters UTF-8 cannot encode)."""
     if text.isascii():
@@ -53,14 +118,16 @@ def _without_surrogates(text: str) -> str:
 
 
 def parse_birth_date(text: str) -> date | None:
-    """A search box entry read as a date: 1980-03-12, 12.03.1980 or 12/03/1980 (day first)."""
-    text = text.strip()
-    for fmt in ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return None
+    """A search box entry read as a date, in every form the patient form accepts
+    (`tpchart.core.dates.parse_date`: 12.03.1980, 12/03/1980, 1980-03-12, 12 Mar 1980,
+    day first); None when it is not one."""
+    # Most of what is typed into the search box is a name: no digit, no date.
+    if not any(c.isdigit() for c in text):
+        return None
+    try:
+        return parse_date(text)
+    except ValidationError:
+        return None
 
 
 def _to_row(p: Patient) -> dict[str, Any]:
@@ -150,6 +217,15 @@ class Patients:
         where = "" if include_archived else " WHERE archived = 0"
         return self._ctx.db.execute(f"SELECT count(*) FROM patients{where}").fetchone()[0]
 
+    def archived(self) -> list[Patient]:
+        """Every archived patient, by name (to bring one back)."""
+        return [
+            _from_row(r)
+            for r in self._ctx.rows(
+                "SELECT * FROM patients WHERE archived = 1 ORDER BY full_name, id"
+            )
+        ]
+
     def find(
         self, query: str = "", include_archived: bool = False, limit: int = 200
     ) -> list[Patient]:
@@ -195,6 +271,25 @@ class Patients:
             " ORDER BY full_name LIMIT ?"
         )
         return [_from_row(r) for r in self._ctx.rows(sql, [*params, limit])]
+
+    def same_person(self, full_name: str, date_of_birth: date) -> list[Patient]:
+        """Patients, archived ones too, born on ``date_of_birth`` whose name is
+        ``full_name`` written another way: other case, accents, spacing or punctuation,
+        or its words in another order. Asked before a new patient is added, so one
+        person does not get two record numbers."""
+        joined, ordered = _name_key(full_name)
+        if not joined:
+            return []
+        rows = self._ctx.rows(
+            "SELECT * FROM patients WHERE date_of_birth = ? ORDER BY archived, id",
+            [date_of_birth.isoformat()],
+        )
+        found = []
+        for row in rows:
+            other_joined, other_ordered = _name_key(row["full_name"])
+            if other_joined == joined or other_ordered == ordered:
+                found.append(_from_row(row))
+        return found
 
     def _check_record_number_free(self, record_number: str) -> None:
         taken = self._ctx.db.execute(

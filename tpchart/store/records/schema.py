@@ -16,12 +16,13 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from tpchart.store.records.audit import GENESIS, HASHED_COLUMNS, link_hash
+from tpchart.store.records.patients import rebuild_name_index
 
 # "TPCH" as a big-endian 32-bit integer: lets `file` and other tools identify the file.
 APPLICATION_ID = 0x54504348
 
 # The schema version this app writes; bump it with every migration added below.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 migrations = Migrations("tpchart")
 
@@ -277,6 +278,13 @@ def m002_audit_hash_chain(db: Database) -> None:
     BEGIN SELECT RAISE(ABORT, 'audit rows must be chained'); END;
     """,
     )
+
+
+@_migration(3)
+def m003_romanised_name_words(db: Database) -> None:
+    """Index names anew so that Chinese names are found by their pinyin too ("chen"
+    finds 陈美玲). Only the search index changes: no clinical row, so no audit entry."""
+    rebuild_name_index(db)
 
 
 def migrate(db: Database) -> None:
