@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt, QTimer
-from PySide6.QtGui import QWheelEvent
+from PySide6.QtGui import QAccessible, QColor, QPalette, QWheelEvent
 from PySide6.QtWidgets import QApplication, QCheckBox, QMessageBox, QWidget
 
-from tpchart.core.patient import Patient
+from tpchart.core.patient import Patient, Sex
 from tpchart.core.regions import Side, View
 from tpchart.core.screening import REFERRAL_ADVICE, Precaution, RedFlag
 from tpchart.core.session import (
@@ -176,8 +177,7 @@ def test_invalid_value_is_refused_and_the_widget_reverts(qtbot, store, panel, dr
     f = panel.form
     type_and_enter(qtbot, f.outcome_edits["ndi"], "40")
     type_and_enter(qtbot, f.outcome_edits["ndi"], "150")
-    assert panel.error.isVisible()
-    assert "Neck Disability Index must be 0-100 %, got 150" in panel.error.text()
+    assert panel.error.text() == "Neck Disability Index must be 0-100 %, got 150"
     assert f.outcome_edits["ndi"].text() == "40"
     type_and_enter(qtbot, f.outcome_edits["odi"], "about ten")
     assert "must be a number" in panel.error.text()
@@ -193,7 +193,7 @@ def test_invalid_value_is_refused_and_the_widget_reverts(qtbot, store, panel, dr
     assert (s.ndi, s.odi, s.consent_by) == (40.0, None, "Patient")
     assert len(changes) == 2
     type_and_enter(qtbot, f.outcome_edits["odi"], "12")
-    assert not panel.error.isVisible()  # a good save clears the message
+    assert panel.error.text() == ""  # a good save clears the message
 
 
 def test_sign_says_what_is_missing_then_signs(qtbot, store, panel, draft, changes):
@@ -203,8 +203,8 @@ def test_sign_says_what_is_missing_then_signs(qtbot, store, panel, draft, change
     )  # fmt: skip
     qtbot.mouseClick(panel.sign_button, Qt.MouseButton.LeftButton)
     assert "Cannot sign yet" in panel.error.text()
-    assert "screening" in panel.error.text() and "consent" in panel.error.text()
-    assert "1 trigger point(s) are charted" in panel.error.text()
+    assert '"Screening done"' in panel.error.text() and '"Consent given"' in panel.error.text()
+    assert "1 point is charted" in panel.error.text()
     assert stored(store, draft.id).status is SessionStatus.DRAFT
 
     tick(qtbot, panel.form.screening_done)
@@ -281,3 +281,195 @@ def test_scrolling_past_a_combo_does_not_change_it(qtbot, store, panel, draft):
     QApplication.sendEvent(combo, wheel)
     assert combo.currentIndex() == 0
     assert stored(store, draft.id).likely_cause is None
+
+
+def top_of(widget: QWidget, panel: SessionPanel) -> QPoint:
+    """Where ``widget`` is in the panel: where the mouse would find it."""
+    return widget.mapTo(panel, QPoint(0, 0))
+
+
+def test_a_message_moves_nothing_under_the_mouse(qtbot, store, panel, draft):
+    f = panel.form
+    watched = [panel.sign_button, f.outcome_edits["odi"], f.chief_complaint]
+    panel.scroll.ensureWidgetVisible(f.outcome_edits["ndi"])
+    before = [top_of(w, panel) for w in watched]
+    type_and_enter(qtbot, f.outcome_edits["ndi"], "150")
+    assert panel.error.text() == "Neck Disability Index must be 0-100 %, got 150"
+    assert [top_of(w, panel) for w in watched] == before
+    type_and_enter(qtbot, f.outcome_edits["ndi"], "20")
+    assert panel.error.text() == ""
+    assert [top_of(w, panel) for w in watched] == before
+
+
+def test_long_refusal_fits_the_room_kept_for_it(qtbot, store, panel, draft):
+    store.points.add(
+        TriggerPoint(session_id=draft.id, number=1, view=View.BACK,
+                     region_id="back.lower.left", side=Side.LEFT, x=227.0, y=424.0)
+    )  # fmt: skip
+    panel.resize(300, 700)
+    qtbot.mouseClick(panel.sign_button, Qt.MouseButton.LeftButton)
+    label = panel.error.label
+    assert label.text().startswith("Cannot sign yet")
+    assert label.heightForWidth(panel.error.viewport().width()) <= panel.error.viewport().height()
+
+
+def test_ticking_a_red_flag_keeps_the_checklist_under_the_mouse(qtbot, store, panel, draft):
+    boxes = panel.form.screening.red_flag_boxes
+    panel.scroll.ensureWidgetVisible(boxes[RedFlag.NUMBNESS], 50, 50)
+    fever, numbness = boxes[RedFlag.FEVER], boxes[RedFlag.NUMBNESS]
+    at = top_of(numbness, panel)
+    tick(qtbot, fever)
+    assert panel.referral.isVisible()  # the banner above the form took its place...
+    assert top_of(numbness, panel) == at  # ...and the next box is where it was
+    tick(qtbot, numbness)
+    assert stored(store, draft.id).red_flags == {RedFlag.FEVER, RedFlag.NUMBNESS}
+    tick(qtbot, fever)
+    tick(qtbot, numbness)
+    assert not panel.referral.isVisible()
+    assert top_of(numbness, panel) == at
+    assert stored(store, draft.id).red_flags == frozenset()
+
+
+def test_a_typed_pain_above_ten_is_refused_and_nothing_is_written(qtbot, store, panel, draft):
+    scale = panel.form.pain_after
+    scale.setFocus()
+    qtbot.keyClick(scale, Qt.Key.Key_4)
+    assert stored(store, draft.id).pain_after == 4
+    qtbot.wait(QApplication.keyboardInputInterval() + 50)
+    qtbot.keyClicks(scale, "15")
+    assert panel.error.text() == "Pain after must be 0-10, got 15"
+    assert scale.value() == 4 and stored(store, draft.id).pain_after == 4
+
+
+def male_patient(store) -> Patient:
+    return store.patients.add(
+        Patient(record_number="P-00003", full_name="Jan Novák", date_of_birth=date(1970, 1, 5),
+                sex=Sex.MALE)
+    )  # fmt: skip
+
+
+def test_pregnancy_is_offered_only_where_it_can_apply(qtbot, store, panel, draft, patient):
+    box = panel.form.screening.precaution_boxes[Precaution.PREGNANCY]
+    assert box.isVisible()  # sex not recorded: everything is asked
+    man = male_patient(store)
+    his = store.sessions.start(replace(draft, id=None, patient_id=man.id))
+    panel.set_session(his, man)
+    assert not box.isVisible()
+
+    # Recorded on his session (by mistake, or by an older version): shown, so it can
+    # be seen and unticked; unticking it does not make it vanish under the mouse.
+    recorded = store.sessions.update(
+        replace(his, contraindications=frozenset({Precaution.PREGNANCY}))
+    )
+    panel.set_session(recorded, man)
+    assert box.isVisible() and box.isChecked()
+    tick(qtbot, box)
+    assert stored(store, his.id).contraindications == frozenset()
+    assert box.isVisible() and not box.isChecked()
+
+
+def test_the_panel_fits_300_px_in_every_state(qtbot, store, panel, draft, patient):
+    """The main window gives the side panel 300 px at least (1366x768 laptop)."""
+    to_sign = store.sessions.start(replace(draft, id=None, screening_done=True))
+    signed = store.sessions.sign(to_sign.id)
+    to_amend = store.sessions.start(replace(draft, id=None, screening_done=True))
+    store.sessions.sign(to_amend.id)
+    amending = store.sessions.amend(to_amend.id, "Pain after was recorded on the wrong session")
+    panel.resize(300, 700)
+    for session in (draft, signed, amending):
+        panel.set_session(session, patient)
+        panel.layout().activate()
+        f, viewport = panel.form, panel.scroll.viewport()
+        assert f.minimumSizeHint().width() <= viewport.width(), session.status
+        assert f.width() <= viewport.width()
+        for scale in (f.pain_before, f.pain_after):
+            for button in scale.buttons:  # all eleven, none cut
+                right = button.mapTo(viewport, QPoint(button.width(), 0)).x()
+                assert right <= viewport.width(), (session.status, button.text())
+        wrapping = [b for b in f.screening.checkboxes() if b.isVisible()] + [f.screening_done]
+        for box in wrapping:
+            # The whole label is drawn: wrapped where needed, never cut.
+            assert box.height() >= box.heightForWidth(box.width()), box.text()
+            assert box.mapTo(viewport, QPoint(box.width(), 0)).x() <= viewport.width()
+        for box in (f.consent_given, f.skin_prepared, f.aftercare_given):
+            assert box.width() >= box.sizeHint().width(), box.text()
+
+
+def contrast(first: QColor, second: QColor) -> float:
+    def luminance(colour: QColor) -> float:
+        def channel(c: float) -> float:
+            return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+        return (0.2126 * channel(colour.redF()) + 0.7152 * channel(colour.greenF())
+                + 0.0722 * channel(colour.blueF()))  # fmt: skip
+
+    high, low = sorted((luminance(first), luminance(second)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def dark_palette() -> QPalette:
+    palette = QPalette()
+    for role, colour in (
+        (QPalette.ColorRole.Window, "#2b2b2b"), (QPalette.ColorRole.WindowText, "#e8e8e8"),
+        (QPalette.ColorRole.Base, "#1e1e1e"), (QPalette.ColorRole.Text, "#e8e8e8"),
+        (QPalette.ColorRole.Button, "#3a3a3a"), (QPalette.ColorRole.ButtonText, "#e8e8e8"),
+    ):  # fmt: skip
+        palette.setColor(role, QColor(colour))
+    return palette
+
+
+def darkest_or_lightest(image, background: QColor) -> QColor:
+    """The pixel of ``image`` that differs most from ``background``: the text."""
+    best, found = 0.0, background
+    for y in range(0, image.height(), 2):
+        for x in range(0, image.width(), 2):
+            colour = image.pixelColor(x, y)
+            ratio = contrast(colour, background)
+            if ratio > best:
+                best, found = ratio, colour
+    return found
+
+
+@pytest.fixture
+def dark(qapp):
+    light = qapp.palette()
+    qapp.setPalette(dark_palette())
+    yield
+    qapp.setPalette(light)
+
+
+def test_text_is_readable_on_a_dark_palette(qtbot, store, patient, draft, dark):
+    panel = SessionPanel(store)
+    qtbot.addWidget(panel)
+    panel.resize(300, 700)
+    panel.set_session(draft, patient)
+    panel.show()
+    qtbot.waitExposed(panel)
+    window = panel.palette().color(QPalette.ColorRole.Window)
+
+    status = panel.status.grab().toImage()
+    assert contrast(darkest_or_lightest(status, window), window) >= 4.5
+
+    type_and_enter(qtbot, panel.form.outcome_edits["ndi"], "150")  # a message in red
+    message = panel.error.label.grab().toImage()
+    assert contrast(darkest_or_lightest(message, window), window) >= 4.5
+
+    signed = store.sessions.sign(store.sessions.update(replace(draft, screening_done=True)).id)
+    panel.set_session(signed, patient)
+    box = panel.form.skin_prepared  # disabled, and must still read
+    assert not box.isEnabled()
+    text = box.grab().toImage()
+    assert contrast(darkest_or_lightest(text, window), window) >= 4.5
+    ticked = panel.form.screening.precaution_boxes[Precaution.EPILEPSY]
+    disabled = ticked.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText)
+    assert contrast(disabled, window) >= 4.5
+
+
+def test_scales_and_checklist_have_accessible_names(qtbot, panel):
+    def name(widget) -> str:
+        return QAccessible.queryAccessibleInterface(widget).text(QAccessible.Text.Name)
+
+    assert name(panel.form.pain_before) == "Pain before (0-10)"
+    assert name(panel.form.pain_after) == "Pain after (0-10)"
+    assert name(panel.form.screening).startswith("Screening")
+    assert name(panel.form.screening.red_flag_boxes[RedFlag.FEVER]) == "Fever"

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
 )
 
 from tpchart.core.session import Session
-from tpchart.ui.style import error_label
+from tpchart.ui.style import MessageArea
 
 
 class AmendDialog(QDialog):
@@ -28,8 +28,10 @@ class AmendDialog(QDialog):
             wordWrap=True,
         )
         self.reason_edit = QLineEdit(objectName="amendReason")
+        self.reason_edit.setAccessibleName("Reason for the amendment")
         self.reason_edit.setPlaceholderText("e.g. pain after was recorded on the wrong session")
-        self.error = error_label()
+        # Room kept for the message, so the Amend button does not move when it shows.
+        self.error = MessageArea("amendError", lines=1)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -53,7 +55,6 @@ class AmendDialog(QDialog):
         """Close only when a reason is given; otherwise say so and stay open."""
         if not self.reason():
             self.error.setText("Give a reason: it is kept with the record.")
-            self.error.show()
             self.reason_edit.setFocus()
             return
         super().accept()

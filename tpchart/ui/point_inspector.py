@@ -4,6 +4,11 @@ Each widget edits one field. A change builds the new point (core validation
 runs) and is handed to the chart as an undoable edit; a refused value shows the
 reason and the widget goes back to the stored value. Tab order follows the
 consultation: where, what was found, twitch, pain, needling, notes.
+
+Number boxes take whatever number is typed and leave the judging to the record, so
+"12" for pain is refused with the record's own words instead of being cut to "1"
+by the box; only the arrows and the wheel stop at the clinical limits. The message
+has room kept for it below the form: nothing moves under the mouse when it shows.
 """
 
 from __future__ import annotations
@@ -13,11 +18,12 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
     QButtonGroup,
-    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -33,25 +39,64 @@ from tpchart.core.charting import with_twitch, with_twitch_count
 from tpchart.core.errors import ValidationError
 from tpchart.core.regions import REGIONS, Side
 from tpchart.core.trigger_point import PointKind, Technique, TriggerPoint, TwitchStrength
-from tpchart.ui.style import error_label
+from tpchart.ui.style import MessageArea, WrappingCheckBox, readable_when_disabled
 
 GAUGES = [0.16, 0.18, 0.20, 0.25, 0.30]
 LENGTHS = [13, 15, 25, 30, 40, 50, 60, 75, 100]
 NOT_SET = "–"
+# What a box lets through to the record: four digits, so any mistyped number still
+# reaches the record's check (and its message) instead of being cut by the box.
+_TYPED_MAX = 9999
 
 
-def _spin(maximum: int, suffix: str = "") -> QSpinBox:
-    """A spin box whose lowest value means "not recorded" (None)."""
-    box = QSpinBox(minimum=-1, maximum=maximum, suffix=suffix)
-    box.setSpecialValueText(NOT_SET)
-    return box
+class _StepsWithinLimits:
+    """Arrow keys, arrow buttons and the wheel stop at ``floor``..``limit`` (the
+    record's range); typing is not limited here."""
+
+    floor: float
+    limit: float
+
+    def stepBy(self, steps: int) -> None:
+        step = self.singleStep()  # type: ignore[attr-defined]
+        value = self.value()  # type: ignore[attr-defined]
+        if steps > 0:
+            steps = min(steps, max(0, round((self.limit - value) / step)))
+        else:
+            steps = max(steps, min(0, round((self.floor - value) / step)))
+        if steps:
+            super().stepBy(steps)  # type: ignore[misc]
+
+    def stepEnabled(self) -> QAbstractSpinBox.StepEnabledFlag:
+        flags = super().stepEnabled()  # type: ignore[misc]
+        if self.value() >= self.limit:  # type: ignore[attr-defined]
+            flags &= ~QAbstractSpinBox.StepEnabledFlag.StepUpEnabled
+        if self.value() <= self.floor:  # type: ignore[attr-defined]
+            flags &= ~QAbstractSpinBox.StepEnabledFlag.StepDownEnabled
+        return flags
 
 
-def _dspin(maximum: float, step: float, decimals: int, suffix: str) -> QDoubleSpinBox:
-    box = QDoubleSpinBox(minimum=-step, maximum=maximum, singleStep=step, decimals=decimals)
-    box.setSuffix(suffix)
-    box.setSpecialValueText(NOT_SET)
-    return box
+class CountBox(_StepsWithinLimits, QSpinBox):
+    """A whole number for the record; with ``not_set`` its lowest value, shown "–",
+    means "not recorded" (None)."""
+
+    def __init__(self, limit: int, suffix: str = "", *, not_set: bool = True, floor: int = 0):
+        super().__init__(minimum=-1 if not_set else 0, maximum=_TYPED_MAX, suffix=suffix)
+        self.limit = limit
+        self.floor = -1 if not_set else floor
+        if not_set:
+            self.setSpecialValueText(NOT_SET)
+
+
+class MeasureBox(_StepsWithinLimits, QDoubleSpinBox):
+    """A measured number for the record; its lowest value, shown "–", means "not
+    recorded" (None)."""
+
+    def __init__(self, limit: float, step: float, decimals: int, suffix: str) -> None:
+        super().__init__(minimum=-step, maximum=_TYPED_MAX, singleStep=step, decimals=decimals)
+        self.limit = limit
+        self.floor = -step
+        self.setSuffix(suffix)
+        self.setSpecialValueText(NOT_SET)
 
 
 class NotesEdit(QPlainTextEdit):
@@ -87,19 +132,21 @@ class PointInspector(QWidget):
         self.kind = QButtonGroup(self)
         self.kind.addButton(self.kind_active)
         self.kind.addButton(self.kind_latent)
-        self.taut_band = QCheckBox("Taut band", objectName="tautBand")
-        self.spot_tenderness = QCheckBox("Spot tenderness", objectName="spotTenderness")
-        self.referred_pain = QCheckBox("Referred pain", objectName="referredPain")
-        self.recognised = QCheckBox("Recognised as own pain", objectName="recognised")
+        # Wrapping boxes: "Recognised as own pain" takes two lines in a 300 px panel.
+        self.taut_band = WrappingCheckBox("Taut band", "tautBand")
+        self.spot_tenderness = WrappingCheckBox("Spot tenderness", "spotTenderness")
+        self.referred_pain = WrappingCheckBox("Referred pain", "referredPain")
+        self.recognised = WrappingCheckBox("Recognised as own pain", "recognised")
         self.twitch = QComboBox(objectName="twitchStrength")
         self.twitch.addItem("None", None)
         for strength in TwitchStrength:
             self.twitch.addItem(strength.value.capitalize(), strength)
-        self.twitch_count = _spin(100, " ×")
+        # Limits as in core.trigger_point; the record checks them, these only stop the arrows.
+        self.twitch_count = CountBox(100, " ×")
         self.twitch_count.setObjectName("twitchCount")
-        self.pain = _spin(10, " / 10")
+        self.pain = CountBox(10, " / 10")
         self.pain.setObjectName("painAtPoint")
-        self.pressure = _dspin(20, 0.05, 2, " kg/cm²")
+        self.pressure = MeasureBox(20, 0.05, 2, " kg/cm²")
         self.pressure.setObjectName("pressureThreshold")
         self.gauge = QComboBox(objectName="needleGauge", editable=True)
         self.gauge.addItem(NOT_SET, None)
@@ -109,48 +156,81 @@ class PointInspector(QWidget):
         self.length.addItem(NOT_SET, None)
         for length in LENGTHS:
             self.length.addItem(f"{length}", float(length))
-        self.depth = _dspin(150, 1, 1, " mm")
+        self.depth = MeasureBox(150, 1, 1, " mm")
         self.depth.setObjectName("depth")
         self.technique = QComboBox(objectName="technique")
         self.technique.addItem(NOT_SET, None)
         for technique in Technique:
             self.technique.addItem(technique.label, technique)
-        self.passes = _spin(200, " passes")
+        for combo in (self.muscle, self.technique):  # long entries must not widen the panel
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(8)
+        self.passes = CountBox(200, " passes")
         self.passes.setObjectName("passes")
-        self.minutes = _spin(120, " min")
+        self.minutes = CountBox(120, " min")
         self.minutes.setObjectName("minutes")
-        self.needles = QSpinBox(objectName="needles", minimum=1, maximum=50)
+        self.needles = CountBox(50, not_set=False, floor=1)
+        self.needles.setObjectName("needles")
         self.notes = NotesEdit(objectName="pointNotes")
         self.notes.setTabChangesFocus(True)
         self.notes.setPlaceholderText("Response, patient feedback…")
         self.notes.setMinimumHeight(60)
-        self.error = error_label("inspectorError")
+        self.error = MessageArea("inspectorError", lines=2)
+        self._name_for_screen_readers()
+        # A signed session's point is shown disabled, yet must read easily.
+        readable_when_disabled(self)
         self._layout()
         self._connect()
         self.set_point(None, editable=False)
 
+    def _name_for_screen_readers(self) -> None:
+        # The form's row labels are plain text to Qt: say what each field is.
+        for widget, name in (
+            (self.muscle, "Muscle"),
+            (self.side, "Side"),
+            (self.twitch, "Twitch response"),
+            (self.twitch_count, "Number of twitches"),
+            (self.pain, "Pain at point (0-10)"),
+            (self.pressure, "Pressure pain threshold, kg/cm²"),
+            (self.gauge, "Needle gauge, mm"),
+            (self.length, "Needle length, mm"),
+            (self.depth, "Depth, mm"),
+            (self.technique, "Technique"),
+            (self.passes, "Passes"),
+            (self.minutes, "Minutes"),
+            (self.needles, "Number of needles"),
+            (self.notes, "Notes"),
+        ):
+            widget.setAccessibleName(name)
+        self.title.setAccessibleName("Selected point")
+
     def _layout(self) -> None:
         where = QGroupBox("Where")
-        form = QFormLayout(where)
+        form = _form(where)
         form.addRow("Muscle", self.muscle)
         form.addRow("Side", self.side)
         found = QGroupBox("Found")
         column = QVBoxLayout(found)
+        column.setContentsMargins(6, 6, 6, 6)
         kinds = QHBoxLayout()
         kinds.addWidget(self.kind_active)
         kinds.addWidget(self.kind_latent)
         kinds.addStretch()
         column.addLayout(kinds)
-        flags = QHBoxLayout()
-        flags.addWidget(self.taut_band)
-        flags.addWidget(self.spot_tenderness)
+        flags = QGridLayout()
+        flags.addWidget(self.taut_band, 0, 0)
+        flags.addWidget(self.spot_tenderness, 0, 1)
+        flags.addWidget(self.referred_pain, 1, 0)
+        flags.addWidget(self.recognised, 1, 1)
+        # The short names keep their line; "Recognised as own pain" wraps if it must.
+        first = max(self.taut_band.sizeHint().width(), self.referred_pain.sizeHint().width())
+        flags.setColumnMinimumWidth(0, first)
+        flags.setColumnStretch(1, 1)
         column.addLayout(flags)
-        flags2 = QHBoxLayout()
-        flags2.addWidget(self.referred_pain)
-        flags2.addWidget(self.recognised)
-        column.addLayout(flags2)
         response = QGroupBox("Twitch and pain")
-        form2 = QFormLayout(response)
+        form2 = _form(response)
         twitch = QHBoxLayout()
         twitch.addWidget(self.twitch, stretch=1)
         twitch.addWidget(self.twitch_count)
@@ -158,7 +238,7 @@ class PointInspector(QWidget):
         form2.addRow("Pain at point", self.pain)
         form2.addRow("Pressure threshold", self.pressure)
         needling = QGroupBox("Needling")
-        form3 = QFormLayout(needling)
+        form3 = _form(needling)
         needle = QHBoxLayout()
         needle.addWidget(self.gauge)
         needle.addWidget(QLabel("×"))
@@ -167,16 +247,17 @@ class PointInspector(QWidget):
         form3.addRow("Needle", needle)
         form3.addRow("Depth", self.depth)
         form3.addRow("Technique", self.technique)
-        dose = QHBoxLayout()
-        dose.addWidget(self.passes)
-        dose.addWidget(self.minutes)
-        form3.addRow("Dose", dose)
-        self._needling_form, self._dose_row = form3, form3.rowCount() - 1
+        # The dose has its own labelled row per technique: "Passes –" says what is
+        # missing, where two bare "–" boxes did not.
+        form3.addRow("Passes", self.passes)
+        self._passes_row = form3.rowCount() - 1
+        form3.addRow("Minutes", self.minutes)
+        self._minutes_row = form3.rowCount() - 1
+        self._needling_form = form3
         form3.addRow("Needles", self.needles)
         inner = QWidget()
         column = QVBoxLayout(inner)
         column.addWidget(self.title)
-        column.addWidget(self.error)
         self.form = QWidget(objectName="inspectorForm")
         fields = QVBoxLayout(self.form)
         fields.setContentsMargins(0, 0, 0, 0)
@@ -185,10 +266,14 @@ class PointInspector(QWidget):
         column.addWidget(self.form)
         column.addStretch()
         scroll = QScrollArea(widgetResizable=True, frameShape=QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(inner)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        outer.addWidget(scroll, stretch=1)
+        # Below the scrolling form and always there: a message never pushes a field away
+        # and never scrolls out of sight with the field it is about.
+        outer.addWidget(self.error)
 
     def _connect(self) -> None:
         self.muscle.activated.connect(lambda _i: self._commit("muscle"))
@@ -212,7 +297,7 @@ class PointInspector(QWidget):
     def set_point(self, point: TriggerPoint | None, editable: bool) -> None:
         """Show ``point`` (or a hint when none is selected); read-only unless ``editable``."""
         self.point = point
-        self.error.hide()
+        self.error.clear()
         self._filling = True
         try:
             if point is None:
@@ -224,6 +309,9 @@ class PointInspector(QWidget):
         self.form.setVisible(point is not None)
         for widget in self._editors():
             widget.setEnabled(point is not None and editable)
+        # A count without a twitch would be thrown away: no typing it there.
+        twitched = point is not None and point.twitch_elicited
+        self.twitch_count.setEnabled(twitched and editable)
 
     def commit_pending(self) -> None:
         """Save notes still being typed: a toolbar or menu click does not take the
@@ -263,7 +351,7 @@ class PointInspector(QWidget):
     def _fill(self, p: TriggerPoint) -> None:
         region = REGIONS.get(p.region_id)
         label = region.label if region else p.region_id
-        self.title.setText(f"Point {p.number} · {label} ({p.view.value} view)")
+        self.title.setText(f"Point {p.number} · {label} · {p.view.value} view")
         self.muscle.clear()
         muscles = list(region.muscles) if region else []
         if p.muscle and p.muscle not in muscles:
@@ -293,9 +381,10 @@ class PointInspector(QWidget):
         self.needles.setValue(p.needles)
         if self.notes.toPlainText() != p.notes:
             self.notes.setPlainText(p.notes)
-        self.passes.setVisible(p.technique is Technique.PISTONING)
-        self.minutes.setVisible(p.technique in (Technique.STATIC, Technique.ELECTRICAL))
-        self._needling_form.setRowVisible(self._dose_row, p.technique is not None)
+        self._needling_form.setRowVisible(self._passes_row, p.technique is Technique.PISTONING)
+        self._needling_form.setRowVisible(
+            self._minutes_row, p.technique in (Technique.STATIC, Technique.ELECTRICAL)
+        )
 
     @staticmethod
     def _set_combo_number(combo: QComboBox, value: float | None, fmt: str) -> None:
@@ -366,10 +455,11 @@ class PointInspector(QWidget):
         except ValidationError as exc:
             self.set_point(self.point, editable=True)  # back to the stored value
             self.error.setText(str(exc))
-            self.error.show()
             return
-        self.error.hide()
         if new != self.point:
+            # Only a real change clears the message: the second editingFinished a spin
+            # box sends (Enter, then focus leaving) must not wipe the reason just shown.
+            self.error.clear()
             self.point_edited.emit(new, field)
 
     def keyPressEvent(self, event) -> None:
@@ -377,3 +467,11 @@ class PointInspector(QWidget):
         if event.key() == Qt.Key.Key_Escape and self.parentWidget() is not None:
             self.clearFocus()
         super().keyPressEvent(event)
+
+
+def _form(box: QGroupBox) -> QFormLayout:
+    """A form whose field goes under its label when the panel is too narrow for both."""
+    form = QFormLayout(box)
+    form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+    form.setContentsMargins(6, 6, 6, 6)  # the side panel is 300 px: width goes to fields
+    return form

@@ -6,7 +6,7 @@ The form only shows; ``SessionPanel`` saves what the doctor changes.
 from __future__ import annotations
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal, Slot
-from PySide6.QtGui import QColor, QFocusEvent
+from PySide6.QtGui import QFocusEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -30,6 +31,7 @@ from tpchart.ui.session_start import (
     ScrollSafeCombo,
     likely_cause_combo,
 )
+from tpchart.ui.style import WrappingCheckBox, readable_when_disabled, warning_text_colour
 
 # Outcome measures: field, label, upper limit, and the minimal clinically important
 # change from clinical.md ("Outcome thresholds worth knowing").
@@ -73,12 +75,16 @@ class AdverseEventsEditor(QWidget):
         self.none_label = QLabel("None recorded.", objectName="noAdverseEvents")
         self.list = QListWidget(objectName="adverseEventList")
         self.list.setMaximumHeight(84)
+        self.list.setAccessibleName("Adverse events recorded")
         self.kind = ScrollSafeCombo(objectName="adverseEventKind", editable=True)
         self.kind.addItems(COMMON_ADVERSE_EVENTS)
         self.kind.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.kind.setCurrentIndex(-1)
         self.kind.lineEdit().setPlaceholderText("What happened")
+        self.kind.setAccessibleName("Adverse event: what happened")
+        _narrow(self.kind)
         self.severity = ScrollSafeCombo(objectName="adverseEventSeverity")
+        self.severity.setAccessibleName("Adverse event severity")
         for severity in Severity:
             self.severity.addItem(severity.value.capitalize(), severity)
         self.severity.setToolTip(
@@ -86,6 +92,7 @@ class AdverseEventsEditor(QWidget):
             "Serious: admission or lasting harm."
         )
         self.note = QLineEdit(objectName="adverseEventNote", placeholderText="Note (optional)")
+        self.note.setAccessibleName("Adverse event note")
         self.add_button = QPushButton("Add", objectName="addAdverseEvent")
         self.remove_button = QPushButton("Remove selected", objectName="removeAdverseEvent")
         self.add_button.clicked.connect(self.add_requested)
@@ -99,13 +106,15 @@ class AdverseEventsEditor(QWidget):
         second = QHBoxLayout()
         second.addWidget(self.note, stretch=1)
         second.addWidget(self.add_button)
+        # The entry rows come first: the list growing under them when an event is
+        # added never moves the Add button from under the mouse.
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(first)
+        layout.addLayout(second)
         layout.addWidget(self.none_label)
         layout.addWidget(self.list)
         layout.addWidget(self.remove_button, alignment=Qt.AlignmentFlag.AlignRight)
-        layout.addLayout(first)
-        layout.addLayout(second)
 
     def set_events(self, events: tuple[AdverseEvent, ...]) -> None:
         """Show these events."""
@@ -115,7 +124,7 @@ class AdverseEventsEditor(QWidget):
             self.list.addItem(f"{text}: {event.note}" if event.note else text)
             if event.severity is not Severity.MILD:
                 item = self.list.item(self.list.count() - 1)
-                item.setForeground(QColor("#7a0b0b"))
+                item.setForeground(warning_text_colour(self.list.palette()))
                 font = item.font()
                 font.setBold(True)
                 item.setFont(font)
@@ -154,26 +163,30 @@ class SessionForm(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("sessionForm")
-        # A signed session is disabled, yet must stay easy to read: darker disabled text.
-        self.setStyleSheet(
-            "QCheckBox:disabled, QComboBox:disabled, QLabel:disabled { color: #3c4043; }"
-        )
+        # A signed session is disabled, yet must stay easy to read: disabled text close
+        # to the palette's own text colour (on a light or a dark palette alike).
+        readable_when_disabled(self)
         self.chief_complaint = QLineEdit(objectName="chiefComplaint")
         self.likely_cause = likely_cause_combo()
-        self.pain_before = PainScale("painBefore")
+        _narrow(self.likely_cause)
+        self.pain_before = PainScale("painBefore", "Pain before")
         # The panel shows the referral banner above the scrolling form instead.
         self.screening = ScreeningChecklist(columns=1, show_referral=False)
-        self.screening_done = QCheckBox("Screening &done: all of the above asked today",
-                                        objectName="screeningDone")  # fmt: skip
+        self.screening_done = WrappingCheckBox(
+            "Screening &done: all of the above asked today", "screeningDone"
+        )
         self.consent_given = QCheckBox("Consent &given", objectName="consentGiven")
         self.consent_by = QLineEdit(objectName="consentBy", placeholderText="by whom")
+        self.consent_by.setAccessibleName("Consent given by")
         self.consent_time = QLabel(objectName="consentTime")
         self.skin_prepared = QCheckBox("&Skin cleaned at each site", objectName="skinPrepared")
         consent = QHBoxLayout()
         consent.addWidget(self.consent_given)
-        consent.addWidget(QLabel("by"))
-        consent.addWidget(self.consent_by, stretch=1)
         consent.addWidget(self.consent_time)
+        consent.addStretch()
+        by = QHBoxLayout()
+        by.addWidget(QLabel("by", buddy=self.consent_by))
+        by.addWidget(self.consent_by, stretch=1)
         before = _form_box("Before needling", self)
         before.addRow("&Chief complaint", self.chief_complaint)
         before.addRow("Likely ca&use", self.likely_cause)
@@ -181,9 +194,10 @@ class SessionForm(QWidget):
         before.addRow(self.screening)
         before.addRow(self.screening_done)
         before.addRow(consent)
+        before.addRow(by)
         before.addRow(self.skin_prepared)
 
-        self.pain_after = PainScale("painAfter")
+        self.pain_after = PainScale("painAfter", "Pain after")
         self.adverse = AdverseEventsEditor()
         self.aftercare_given = QCheckBox("&Aftercare advice given", objectName="aftercareGiven")
         self.aftercare_text = TextBox("aftercareText", height=120)
@@ -204,6 +218,7 @@ class SessionForm(QWidget):
         self.outcome_edits: dict[str, QLineEdit] = {}
         for name, label, tip in _OUTCOMES:
             edit = QLineEdit(objectName=name, placeholderText="not measured", toolTip=tip)
+            edit.setAccessibleName(label.replace("&", ""))
             self.outcome_edits[name] = edit
             outcomes.addRow(label, edit)
         outcomes.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
@@ -277,7 +292,16 @@ def _form_box(title: str, parent: QWidget) -> QFormLayout:
     box = QGroupBox(title, parent, objectName=title.title().replace(" ", ""))
     form = QFormLayout(box)
     form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
+    form.setContentsMargins(6, 6, 6, 6)  # the side panel is 300 px: width goes to fields
     return form
+
+
+def _narrow(combo: QComboBox) -> None:
+    """Let a combo be narrower than its longest entry (the list still shows it whole),
+    so the side panel never needs a horizontal scroll bar."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(8)
+    combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
 
 def _set_text(edit: QLineEdit, text: str) -> None:

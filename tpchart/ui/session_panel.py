@@ -8,11 +8,12 @@ here too.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QPoint, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -32,7 +33,7 @@ from tpchart.store import Store
 from tpchart.ui.amend_dialog import AmendDialog
 from tpchart.ui.operations import Operations
 from tpchart.ui.session_form import SessionForm
-from tpchart.ui.style import CAUTION, INFO, WARNING, banner, error_label
+from tpchart.ui.style import CAUTION, INFO, WARNING, MessageArea, banner
 
 _STATUS = " border-radius: 4px; padding: 6px;"
 
@@ -68,7 +69,9 @@ class SessionPanel(QWidget):
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         self.scroll.setWidget(self.form)
-        self.error = error_label("sessionError")
+        # Three lines always kept for a refusal: a message showing or going never moves
+        # the form or the Sign button under the mouse.
+        self.error = MessageArea("sessionError", lines=3)
         self.sign_button = QPushButton("Sign session…", objectName="signButton")
         self.amend_button = QPushButton("Amend…", objectName="amendButton")
         buttons = QHBoxLayout()
@@ -90,6 +93,8 @@ class SessionPanel(QWidget):
         f.likely_cause.currentIndexChanged.connect(self._likely_cause_chosen)
         f.pain_before.value_changed.connect(lambda v: self._save_if_changed(pain_before=v))
         f.pain_after.value_changed.connect(lambda v: self._save_if_changed(pain_after=v))
+        f.pain_before.refused.connect(self._show_error)
+        f.pain_after.refused.connect(self._show_error)
         f.screening.changed.connect(self._screening_ticked)
         f.screening_done.toggled.connect(lambda on: self._save_if_changed(screening_done=on))
         f.consent_given.toggled.connect(self._consent_toggled)
@@ -123,12 +128,22 @@ class SessionPanel(QWidget):
         self._session, self._patient = session, patient
         if not same:  # the same session shown again (a reload) keeps the reason it reverted
             self._hide_error()
+        if session is not None:
+            # Precautions for this patient's sex, and whatever this session recorded.
+            # A reload of the same session also keeps what is shown, so unticking one
+            # never makes it vanish from under the mouse.
+            sex = patient.sex if patient is not None else None
+            shown = set(self.form.screening.offered()) if same else set()
+            self.form.screening.offer(sex, shown | session.contraindications)
         self.empty.setVisible(session is None)
         self.scroll.setVisible(session is not None)
         if session is not None:
             self.form.fill(session)
         self._show_status()
-        self._show_referral()
+        if same:  # a reload under the doctor's hands: keep the form where it is
+            self._keep_form_still(self._show_referral)
+        else:
+            self._show_referral()
 
     def _show_status(self) -> None:
         s = self._session
@@ -150,7 +165,8 @@ class SessionPanel(QWidget):
         else:
             text, style = f"Draft · started {started} · every change is saved", ""
         self.status.setText(text)
-        self.status.setStyleSheet(style + _STATUS if style else "color: #3c4043;" + _STATUS)
+        # A draft's line takes the palette's own text colour: readable on a dark palette.
+        self.status.setStyleSheet(style + _STATUS)
         self.sign_button.setText(f"Sign version {s.version}…" if s.version > 1 else "Sign session…")
 
     def _show_referral(self) -> None:
@@ -169,13 +185,28 @@ class SessionPanel(QWidget):
         except TpchartError:
             return f"practitioner #{practitioner_id}"
 
+    def _keep_form_still(self, change: Callable[[], None]) -> None:
+        """Run ``change`` (a banner above the form shown, hidden or rewrapped) and
+        scroll by as much as the form was pushed, so the field under the mouse stays
+        under it: ticking a red flag must not move the next checkbox away."""
+        viewport = self.scroll.viewport()
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()  # changes made before (the status line) are not ours to undo
+        before = viewport.mapTo(self, QPoint(0, 0)).y()
+        change()
+        if layout is not None:
+            layout.activate()
+        moved = viewport.mapTo(self, QPoint(0, 0)).y() - before
+        if moved:
+            bar = self.scroll.verticalScrollBar()
+            bar.setValue(bar.value() + moved)
+
     def _show_error(self, message: str) -> None:
         self.error.setText(message)
-        self.error.show()
 
     def _hide_error(self) -> None:
         self.error.clear()
-        self.error.hide()
 
     # -- saving ---------------------------------------------------------------------
 
@@ -190,7 +221,7 @@ class SessionPanel(QWidget):
         self._session = saved
         self._hide_error()
         self.form.fill(saved)
-        self._show_referral()
+        self._keep_form_still(self._show_referral)
         self.session_changed.emit(saved)
         return True
 
@@ -341,10 +372,10 @@ class SessionPanel(QWidget):
 
 
 def _missing_message(missing: list[str], point_count: int) -> str:
+    # Short enough for the three lines the panel keeps for messages at 300 px.
+    points = "1 point is" if point_count == 1 else f"{point_count} points are"
     reasons = {
-        "screening": "screening — ask about contraindications and red flags, then tick "
-        '"Screening done"',
-        "consent": f"consent — {point_count} trigger point(s) are charted; tick "
-        '"Consent given" and say by whom',
+        "screening": 'ask the screening questions and tick "Screening done"',
+        "consent": f'tick "Consent given" ({points} charted)',
     }
-    return "Cannot sign yet. Still to record: " + "; ".join(reasons.get(m, m) for m in missing)
+    return "Cannot sign yet: " + "; ".join(reasons.get(m, m) for m in missing) + "."

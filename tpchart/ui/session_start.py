@@ -30,18 +30,29 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tpchart.core.patient import Patient
-from tpchart.core.screening import REFERRAL_ADVICE, Precaution, RedFlag
+from tpchart.core.errors import ValidationError
+from tpchart.core.patient import Patient, Sex
+from tpchart.core.screening import REFERRAL_ADVICE, Precaution, RedFlag, precautions_for
 from tpchart.core.session import DEFAULT_AFTERCARE, LikelyCause, Session
+from tpchart.core.validation import check_score
 from tpchart.store import Store
 from tpchart.ui.operations import Operations
-from tpchart.ui.style import WARNING, banner, error_label
+from tpchart.ui.style import (
+    WARNING,
+    MessageArea,
+    WrappingCheckBox,
+    banner,
+    caution_text_colour,
+    warning_text_colour,
+)
 
 # The checked score must read at a glance and stay readable when the session is signed
-# (disabled); white on these blues/greys is above 7:1.
+# (disabled); white on these blues/greys is above 7:1. The scale sets its own background
+# as well as its text, so it reads the same on a dark palette. 18 px wide buttons let all
+# eleven fit the 300 px side panel; they grow to their natural width where there is room.
 _SCALE_STYLE = """
 QToolButton { border: 1px solid #9aa0a6; border-radius: 3px; background: #ffffff;
-              color: #202124; min-width: 22px; min-height: 22px; padding: 0px; }
+              color: #202124; min-width: 18px; min-height: 22px; padding: 0px; }
 QToolButton:hover { background: #e8f0fe; }
 QToolButton:checked { background: #1a56b0; color: #ffffff; font-weight: bold;
                       border-color: #0b3a7a; }
@@ -77,18 +88,27 @@ class PainScale(QFrame):
 
     With focus: keys 0-9 set the score, "1" then "0" typed quickly gives 10 (the
     type-ahead a list view uses), arrows step, Delete or Backspace clears it to
-    "not recorded". Clicking the chosen score again also clears it.
+    "not recorded". Clicking the chosen score again also clears it. Digits typed
+    quickly that make more than 10 ("1" "2") are not cut to a score: the scale goes
+    back to what it showed before and ``refused`` carries the record's own message
+    ("Pain before must be 0-10, got 12") for the owner to show.
     """
 
     value_changed = Signal(object)  # int | None
+    refused = Signal(str)  # a typed score out of range, in the record's words
 
-    def __init__(self, object_name: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, object_name: str, label: str = "Pain", parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName(object_name)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setToolTip("0 = no pain, 10 = worst imaginable. Keys 0-9, 1 0 for 10, Del clears.")
+        self.setAccessibleName(f"{label} (0-10)")
+        self._label = label  # as the record names it, so messages match the store's
         self._value: int | None = None
-        self._last_digit: str | None = None
+        self._digits = ""  # digits typed quickly one after another
+        self._before_typing: int | None = None  # the score shown before those digits
         self._typed = QElapsedTimer()
         row = QHBoxLayout(self)
         row.setContentsMargins(2, 2, 2, 2)
@@ -98,6 +118,7 @@ class PainScale(QFrame):
             button = QToolButton(text=str(score), checkable=True, objectName=f"score{score}")
             # One Tab stop for the whole scale; the keys above do the rest.
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.setAccessibleName(f"{label} {score}")
             button.clicked.connect(lambda _checked=False, s=score: self._clicked(s))
             row.addWidget(button)
             self.buttons.append(button)
@@ -110,9 +131,10 @@ class PainScale(QFrame):
         return self._value
 
     def set_value(self, value: int | None) -> None:
-        """Choose a score (None clears); emits value_changed when it differs."""
-        if value is not None:
-            value = max(0, min(10, value))
+        """Choose a score (None clears); emits value_changed when it differs.
+
+        Raises ValidationError, with the record's message, for anything but 0-10."""
+        check_score(self._label, value)  # never cut to 0 or 10 without a word
         if value == self._value:
             self._sync()
             return
@@ -132,25 +154,38 @@ class PainScale(QFrame):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         text, key = event.text(), event.key()
-        if len(text) == 1 and text.isdigit():
-            quick = (
-                self._typed.isValid()
-                and self._typed.elapsed() < QApplication.keyboardInputInterval()
-            )
-            if text == "0" and quick and self._last_digit == "1" and self._value == 1:
-                self.set_value(10)
-            else:
-                self.set_value(int(text))
-            self._last_digit = text
-            self._typed.restart()
-        elif key in (Qt.Key.Key_Right, Qt.Key.Key_Up):
-            self.set_value(0 if self._value is None else self._value + 1)
+        if len(text) == 1 and text in "0123456789":
+            self._typed_digit(text)
+            return
+        self._digits = ""
+        if key in (Qt.Key.Key_Right, Qt.Key.Key_Up):
+            # Stepping stops at the ends of the scale, as a spin box does.
+            self.set_value(0 if self._value is None else min(10, self._value + 1))
         elif key in (Qt.Key.Key_Left, Qt.Key.Key_Down):
-            self.set_value(0 if self._value is None else self._value - 1)
+            self.set_value(0 if self._value is None else max(0, self._value - 1))
         elif key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
             self.set_value(None)
         else:
             super().keyPressEvent(event)  # Enter, Tab, Escape go on to the dialog
+
+    def _typed_digit(self, digit: str) -> None:
+        quick = (
+            bool(self._digits)
+            and self._typed.isValid()
+            and self._typed.elapsed() < QApplication.keyboardInputInterval()
+        )
+        if not quick:
+            self._digits, self._before_typing = "", self._value
+        self._digits += digit
+        self._typed.start()
+        try:
+            self.set_value(int(self._digits))
+        except ValidationError as exc:
+            # "1" "2" typed as one number is 12, not 2 and not 10: say so, show what
+            # was there before the digits, and let the next digit start afresh.
+            self._digits = ""
+            self.set_value(self._before_typing)
+            self.refused.emit(str(exc))
 
     def focusInEvent(self, event: QFocusEvent) -> None:
         self._show_focus(True)
@@ -170,6 +205,8 @@ class ScreeningChecklist(QWidget):
 
     A ticked red flag shows the referral banner at once (clinical.md: "refer for
     medical assessment"); ticked items are coloured so a positive answer stands out.
+    Only the precautions worth asking this patient are offered (`offer`): no
+    "Pregnancy" for a male patient, unless it is already on the record.
     """
 
     changed = Signal()  # the user ticked or unticked something
@@ -179,35 +216,42 @@ class ScreeningChecklist(QWidget):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("screeningChecklist")
+        self.setAccessibleName("Screening: contraindications, precautions and red flags")
         self._show_referral = show_referral  # off where the owner shows its own banner
-        # Qt ignores font changes on pseudo-states, so a positive answer is coloured
-        # (same dark amber / red as the caution and warning banners, above 7:1 on white).
-        self.setStyleSheet(
-            "QCheckBox:disabled { color: #3c4043; }"
-            "QCheckBox:checked { color: #5c4400; }"
-            "#redFlags QCheckBox:checked { color: #7a0b0b; }"
-        )
+        self._columns = columns
         self.precaution_boxes: dict[Precaution, QCheckBox] = {}
         self.red_flag_boxes: dict[RedFlag, QCheckBox] = {}
+        self._offered: set[Precaution] = set(Precaution)
 
-        precautions = QGroupBox("Contraindications and precautions today", objectName="precautions")
-        grid = QGridLayout(precautions)
-        rows = (len(Precaution) + columns - 1) // columns
-        for i, precaution in enumerate(Precaution):
-            box = QCheckBox(precaution.label, objectName=f"precaution_{precaution.value}")
+        precautions = QGroupBox("Contraindications and precautions", objectName="precautions")
+        self._grid = QGridLayout(precautions)
+        for precaution in Precaution:
+            box = WrappingCheckBox(
+                precaution.label, f"precaution_{precaution.value}", emphasis=caution_text_colour
+            )
             box.toggled.connect(self._toggled)
             self.precaution_boxes[precaution] = box
-            # Fill column by column so Tab reads down the list, as on a paper form.
-            grid.addWidget(box, i % rows, i // rows)
 
         red_flags = QGroupBox("Neck red flags", objectName="redFlags")
-        flags = QHBoxLayout(red_flags)
-        for flag in RedFlag:
-            box = QCheckBox(flag.label, objectName=f"redFlag_{flag.value}")
+        flags = QGridLayout(red_flags)
+        # Three in a row where there is room; two and one in a narrow panel.
+        per_row = 3 if columns > 1 else 2
+        for i, flag in enumerate(RedFlag):
+            box = WrappingCheckBox(
+                flag.label, f"redFlag_{flag.value}", emphasis=warning_text_colour
+            )
             box.toggled.connect(self._toggled)
             self.red_flag_boxes[flag] = box
-            flags.addWidget(box)
-        flags.addStretch()
+            flags.addWidget(box, i // per_row, i % per_row)
+        flags.setColumnStretch(per_row, 1)
+        if columns == 1:  # the side panel: every pixel of width counts
+            for grid in (self._grid, flags):
+                grid.setContentsMargins(6, 6, 6, 6)
+        else:
+            # A dialog has the room, and a dialog's height does not follow wrapped text
+            # (Qt sizes a window without height-for-width): one line per answer.
+            for box in self.checkboxes():
+                box.setMinimumWidth(box.sizeHint().width())
 
         self.referral = banner(WARNING, "referralBanner")
         self.referral.setText("⚠ " + REFERRAL_ADVICE)
@@ -217,10 +261,35 @@ class ScreeningChecklist(QWidget):
         layout.addWidget(precautions)
         layout.addWidget(red_flags)
         layout.addWidget(self.referral)
+        self._arrange()
+
+    def offer(self, sex: Sex | None, recorded: Iterable[Precaution] = ()) -> None:
+        """Show the precautions worth asking a patient of this ``sex`` (all when
+        unknown) and every precaution in ``recorded``, so a recorded answer never
+        disappears from the screen."""
+        offered = set(precautions_for(sex)) | set(recorded)
+        if offered != self._offered:
+            self._offered = offered
+            self._arrange()
+
+    def _arrange(self) -> None:
+        # Fill column by column so Tab reads down the list, as on a paper form.
+        shown = [p for p in Precaution if p in self._offered]
+        rows = max(1, (len(shown) + self._columns - 1) // self._columns)
+        for box in self.precaution_boxes.values():
+            self._grid.removeWidget(box)
+        for i, precaution in enumerate(shown):
+            self._grid.addWidget(self.precaution_boxes[precaution], i % rows, i // rows)
+        for precaution, box in self.precaution_boxes.items():
+            box.setVisible(precaution in self._offered)
 
     def checkboxes(self) -> list[QCheckBox]:
         """Every box in reading order (precautions column by column, then red flags)."""
         return [*self.precaution_boxes.values(), *self.red_flag_boxes.values()]
+
+    def offered(self) -> list[Precaution]:
+        """The precautions on screen, in order."""
+        return [p for p in Precaution if p in self._offered]
 
     def set_values(
         self, contraindications: Iterable[Precaution], red_flags: Iterable[RedFlag]
@@ -255,6 +324,10 @@ class ScreeningChecklist(QWidget):
         self.referral.setVisible(self._show_referral and bool(self.red_flags()))
 
 
+# A draft with no complaint is a session nobody can find or follow up.
+NO_COMPLAINT = "Write the chief complaint to start the session: what brings the patient in today."
+
+
 class StartSessionDialog(QDialog):
     """The "New session" start panel; on Save the draft session is in the store.
 
@@ -283,25 +356,31 @@ class StartSessionDialog(QDialog):
         self.chief_complaint = QLineEdit(objectName="chiefComplaint")
         self.chief_complaint.setPlaceholderText("e.g. neck and shoulder pain after desk work")
         self.likely_cause = likely_cause_combo()
-        self.pain_before = PainScale("painBefore")
+        self.pain_before = PainScale("painBefore", "Pain before")
         form = QFormLayout()
         form.addRow("&Chief complaint", self.chief_complaint)
         form.addRow("Likely ca&use", self.likely_cause)
         form.addRow("&Pain before (0-10)", self.pain_before)
 
         self.screening = ScreeningChecklist(columns=2)
+        self.screening.offer(patient.sex, patient.precautions)
         self.screening.set_values(patient.precautions, ())
         standing = QLabel(objectName="standingNote", wordWrap=True)
         standing.setText(
             "Ticked from the patient's standing precautions: untick what does not apply today."
         )
         standing.setVisible(bool(patient.precautions))
+        # Unticked until the doctor has asked: signing needs it, so it must mean it.
+        self.screening_done = WrappingCheckBox(
+            "Screening &done: all of the above asked today", "screeningDone"
+        )
 
         self.consent_given = QCheckBox(
             "Consent &given after explaining the procedure and needle sites",
             objectName="consentGiven",
         )
         self.consent_by = QLineEdit("Patient", objectName="consentBy")
+        self.consent_by.setAccessibleName("Consent given by")
         self.consent_by.setEnabled(False)
         self.consent_given.toggled.connect(self.consent_by.setEnabled)
         consent = QHBoxLayout()
@@ -309,7 +388,9 @@ class StartSessionDialog(QDialog):
         consent.addWidget(QLabel("&by", buddy=self.consent_by))
         consent.addWidget(self.consent_by, stretch=1)
 
-        self.error = error_label()
+        # Room kept for a refusal, so Start session does not move when one shows.
+        self.error = MessageArea("sessionStartError", lines=2)
+        self.pain_before.refused.connect(self._show_error)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
@@ -324,6 +405,7 @@ class StartSessionDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(standing)
         layout.addWidget(self.screening)
+        layout.addWidget(self.screening_done)
         layout.addLayout(consent)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
@@ -337,6 +419,7 @@ class StartSessionDialog(QDialog):
             self.likely_cause,
             self.pain_before,
             *self.screening.checkboxes(),
+            self.screening_done,
             self.consent_given,
             self.consent_by,
             *buttons.buttons(),
@@ -346,19 +429,22 @@ class StartSessionDialog(QDialog):
 
     def session(self) -> Session:
         """The session as entered; raises ValidationError with a readable message."""
+        complaint = self.chief_complaint.text().strip()
+        if not complaint:
+            raise ValidationError(NO_COMPLAINT)
         now = datetime.now().astimezone()
         consent = self.consent_given.isChecked()
         return Session(
             patient_id=self._patient.id,  # type: ignore[arg-type]
             practitioner_id=self._store.practitioner_id,  # type: ignore[arg-type]
             started_at=now,
-            chief_complaint=self.chief_complaint.text().strip(),
+            chief_complaint=complaint,
             likely_cause=self.likely_cause.currentData(),
             pain_before=self.pain_before.value(),
             consent_given=consent,
             consent_by=self.consent_by.text().strip() if consent else "",
             consent_at=now if consent else None,
-            screening_done=True,
+            screening_done=self.screening_done.isChecked(),
             contraindications=self.screening.contraindications(),
             red_flags=self.screening.red_flags(),
             # Pre-filled so the advice is on record and editable in the session panel.
@@ -370,7 +456,8 @@ class StartSessionDialog(QDialog):
         self.saved = self._operations.start_session(self.session, self._show_error)
         if self.saved is not None:
             super().accept()
+        elif not self.chief_complaint.text().strip():
+            self.chief_complaint.setFocus()  # where the message asks to write
 
     def _show_error(self, message: str) -> None:
         self.error.setText(message)
-        self.error.show()

@@ -1,0 +1,257 @@
+"""The point inspector on its own: typed values, messages that move nothing, labels, width.
+
+The window's chart turns ``point_edited`` into an undoable store write; here a small
+stand-in writes the edit to the store and shows the stored point again, as the window
+does, so every assertion is about what the store holds and what the doctor sees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QAccessible, QColor, QPalette
+from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QScrollArea, QWidget
+
+from tpchart.bodymap import load_body_map
+from tpchart.core.errors import ValidationError
+from tpchart.core.patient import Patient
+from tpchart.core.regions import REGIONS
+from tpchart.core.session import Session
+from tpchart.core.trigger_point import Technique, TriggerPoint, TwitchStrength
+from tpchart.store import Store
+from tpchart.ui.point_inspector import PointInspector
+
+TEMPLE = "head.temporal.right"
+
+
+@pytest.fixture
+def point(store):
+    patient = store.patients.add(
+        Patient(record_number="I-1", full_name="Ines Point", date_of_birth=date(1979, 9, 9))
+    )
+    session = store.sessions.start(
+        Session(patient_id=patient.id, practitioner_id=store.practitioner_id,
+                started_at=datetime.now(UTC), chief_complaint="Temporal headache")
+    )  # fmt: skip
+    region = REGIONS[TEMPLE]
+    x, y = load_body_map(region.view).interior_point(TEMPLE)
+    return store.points.add(
+        TriggerPoint(session_id=session.id, number=3, view=region.view, region_id=TEMPLE,
+                     side=region.side, x=x, y=y, muscle="temporalis", pain=6,
+                     twitch_elicited=True, twitch_strength=TwitchStrength.WEAK, twitch_count=2,
+                     needle_length_mm=30.0, technique=Technique.PISTONING, passes=8)
+    )  # fmt: skip
+
+
+@pytest.fixture
+def edits():
+    return []
+
+
+@pytest.fixture
+def inspector(qtbot, store, point, edits):
+    inspector = PointInspector()
+    qtbot.addWidget(inspector)
+
+    def save(new: TriggerPoint, field: str) -> None:
+        edits.append(field)
+        inspector.set_point(store.points.update(new), editable=True)
+
+    inspector.point_edited.connect(save)
+    inspector.set_point(point, editable=True)
+    inspector.resize(300, 700)
+    inspector.show()
+    inspector.activateWindow()
+    qtbot.waitExposed(inspector)
+    return inspector
+
+
+def stored(store, point_id: int) -> TriggerPoint:
+    with Store.open(store.path, read_only=True) as reopened:
+        return reopened.points.get(point_id)
+
+
+def type_into(qtbot, box: QAbstractSpinBox, text: str) -> None:
+    """Click into the box, select what is there, type, press Enter: a doctor's keys."""
+    box.setFocus()
+    qtbot.keyClick(box, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(box, text)
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+
+
+def records_message(point: TriggerPoint, **change) -> str:
+    """What the record itself says about this change."""
+    with pytest.raises(ValidationError) as refused:
+        replace(point, **change)
+    return str(refused.value)
+
+
+# (widget, what is typed, the change the record sees)
+OUT_OF_RANGE = [
+    ("pain", "12", {"pain": 12}),
+    ("passes", "250", {"passes": 250}),
+    ("twitch_count", "150", {"twitch_count": 150}),
+    ("depth", "200", {"depth_mm": 200.0}),
+    ("pressure", "25", {"pressure_threshold": 25.0}),
+    ("needles", "60", {"needles": 60}),
+    ("needles", "0", {"needles": 0}),
+]
+
+
+@pytest.mark.parametrize(("name", "typed", "change"), OUT_OF_RANGE)
+def test_a_typed_value_out_of_range_gets_the_records_message(
+    qtbot, store, point, inspector, edits, name, typed, change
+):
+    box = getattr(inspector, name)
+    shown = box.text()
+    type_into(qtbot, box, typed)
+
+    assert inspector.error.text() == records_message(point, **change)
+    assert box.text() == shown  # back to the stored value, not cut to the limit
+    assert edits == [] and stored(store, point.id) == point  # nothing written
+
+
+def test_minutes_out_of_range_for_a_static_needle(qtbot, store, point, inspector):
+    static = store.points.update(replace(point, technique=Technique.STATIC, passes=None))
+    inspector.set_point(static, editable=True)
+    type_into(qtbot, inspector.minutes, "150")
+    assert inspector.error.text() == "Minutes must be 0-120, got 150"
+    assert stored(store, point.id).minutes is None
+
+
+def test_a_good_value_is_saved_and_clears_the_message(qtbot, store, point, inspector, edits):
+    type_into(qtbot, inspector.pain, "12")
+    assert inspector.error.text() == "Pain at point must be 0-10, got 12"
+    type_into(qtbot, inspector.pain, "8")
+    assert stored(store, point.id).pain == 8
+    assert inspector.error.text() == "" and edits == ["pain"]
+    type_into(qtbot, inspector.depth, "25")
+    assert stored(store, point.id).depth_mm == 25.0
+
+
+def test_arrows_stop_at_the_records_limits(qtbot, store, point, inspector):
+    inspector.pain.setFocus()
+    for _ in range(6):
+        qtbot.keyClick(inspector.pain, Qt.Key.Key_Up)
+    assert inspector.pain.value() == 10
+    qtbot.keyClick(inspector.pain, Qt.Key.Key_Return)
+    assert stored(store, point.id).pain == 10 and inspector.error.text() == ""
+    inspector.needles.setFocus()
+    qtbot.keyClick(inspector.needles, Qt.Key.Key_Down)
+    assert inspector.needles.value() == 1  # never 0, which the record refuses
+
+
+def field_tops(inspector: PointInspector) -> list[QPoint]:
+    widgets = [inspector.muscle, inspector.pain, inspector.depth, inspector.passes]
+    return [w.mapTo(inspector, QPoint(0, 0)) for w in widgets]
+
+
+def test_a_message_moves_no_field(qtbot, store, point, inspector):
+    before = field_tops(inspector)
+    height = inspector.error.height()
+    type_into(qtbot, inspector.pain, "12")
+    assert inspector.error.text()
+    assert field_tops(inspector) == before and inspector.error.height() == height
+    type_into(qtbot, inspector.pain, "7")
+    assert inspector.error.text() == ""
+    assert field_tops(inspector) == before
+
+
+def test_title_reads_point_region_and_view(inspector):
+    assert inspector.title.text() == "Point 3 · Right temple (temporalis) · head view"
+
+
+def test_the_dose_has_a_labelled_row_per_technique(qtbot, store, point, inspector):
+    form = inspector._needling_form
+    assert form.labelForField(inspector.passes).text() == "Passes"
+    assert inspector.passes.isVisible() and not inspector.minutes.isVisible()
+    assert form.labelForField(inspector.passes).isVisible()
+
+    static = store.points.update(replace(point, technique=Technique.STATIC, passes=None))
+    inspector.set_point(static, editable=True)
+    assert form.labelForField(inspector.minutes).text() == "Minutes"
+    assert inspector.minutes.isVisible() and not inspector.passes.isVisible()
+    assert inspector.minutes.text() == "–"  # not recorded, and the row says what
+
+
+def test_no_twitch_count_without_a_twitch(qtbot, store, point, inspector):
+    assert inspector.twitch_count.isEnabled()
+    none = store.points.update(
+        replace(point, twitch_elicited=False, twitch_strength=None, twitch_count=None)
+    )
+    inspector.set_point(none, editable=True)
+    assert not inspector.twitch_count.isEnabled()
+
+
+def test_every_field_has_an_accessible_name(inspector):
+    names = []
+    for widget in inspector._editors():
+        name = QAccessible.queryAccessibleInterface(widget).text(QAccessible.Text.Name)
+        assert name, widget.objectName()
+        names.append(name.replace("&", ""))
+    assert len(set(names)) == len(names)  # each one says which field it is
+
+
+@pytest.mark.parametrize("width", [300, 340])
+@pytest.mark.parametrize("editable", [True, False])
+def test_fits_the_side_panel_without_cutting(qtbot, store, point, inspector, width, editable):
+    inspector.set_point(point, editable=editable)
+    inspector.resize(width, 700)
+    inspector.layout().activate()
+    scroll = inspector.findChild(QScrollArea)
+    viewport = scroll.viewport()
+    assert scroll.widget().minimumSizeHint().width() <= viewport.width()
+    assert scroll.horizontalScrollBar().maximum() == 0
+    for widget in inspector.form.findChildren(QWidget):
+        if widget.isVisible() and not isinstance(widget.parentWidget(), QAbstractSpinBox):
+            right = widget.mapTo(viewport, QPoint(widget.width(), 0)).x()
+            assert right <= viewport.width(), widget.objectName() or type(widget).__name__
+    for box in (inspector.taut_band, inspector.spot_tenderness, inspector.referred_pain,
+                inspector.recognised):  # fmt: skip
+        assert box.height() >= box.heightForWidth(box.width()), box.text()
+
+
+def contrast(first: QColor, second: QColor) -> float:
+    def luminance(colour: QColor) -> float:
+        def channel(c: float) -> float:
+            return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+        return (0.2126 * channel(colour.redF()) + 0.7152 * channel(colour.greenF())
+                + 0.0722 * channel(colour.blueF()))  # fmt: skip
+
+    high, low = sorted((luminance(first), luminance(second)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_a_signed_point_reads_on_light_and_dark_palettes(qtbot, point):
+    app = QApplication.instance()
+    light = app.palette()
+    dark = QPalette(light)
+    for role, colour in ((QPalette.ColorRole.Window, "#2b2b2b"),
+                         (QPalette.ColorRole.WindowText, "#e8e8e8"),
+                         (QPalette.ColorRole.Base, "#1e1e1e"),
+                         (QPalette.ColorRole.Text, "#e8e8e8")):  # fmt: skip
+        dark.setColor(role, QColor(colour))
+    try:
+        for palette in (light, dark):
+            app.setPalette(palette)
+            inspector = PointInspector()
+            qtbot.addWidget(inspector)
+            inspector.set_point(point, editable=False)
+            colours = inspector.palette()
+            window = colours.color(QPalette.ColorRole.Window)
+            for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text):
+                text = colours.color(QPalette.ColorGroup.Disabled, role)
+                assert contrast(text, window) >= 4.5, (window.name(), text.name())
+    finally:
+        app.setPalette(light)
+
+
+def test_the_message_stays_when_the_doctor_clicks_away(qtbot, store, point, inspector):
+    type_into(qtbot, inspector.pain, "12")  # Enter: refused
+    inspector.notes.setFocus()  # leaving the box sends editingFinished once more
+    qtbot.wait(1)
+    assert inspector.error.text() == "Pain at point must be 0-10, got 12"
