@@ -82,6 +82,7 @@ class Store:
         self.unclean_exit = False
         self.warnings: list[str] = []
         self._lock: DatabaseLock | None = None
+        self._closed = False
 
     @classmethod
     def open(
@@ -178,9 +179,15 @@ class Store:
         gate = self._ctx.gate
         return gate is not None and gate.damaged
 
+    @property
+    def is_open(self) -> bool:
+        """False once ``close`` has run: nothing can be read or written any more."""
+        return not self._closed
+
     def close(self) -> None:
         """Close the connection (WAL is checkpointed by SQLite on the last close) and
         record a clean exit in the lock file, so the next start needs only quick_check."""
+        self._closed = True
         audit.log_chain_head(self._ctx.db)
         self._ctx.db.close()
         if self._lock is not None:

@@ -384,7 +384,8 @@ class MainWindow(QMainWindow):
         self.operations.flush_pending()
         # The doctor quitting is reminded of unsigned sessions; the app closing the window
         # itself (a restore, a switch to the demo, a log-out) asks nothing.
-        if self.confirm_on_close and not take_back.confirm_quit(self, self.store):
+        asks = self.confirm_on_close and self.store.is_open
+        if asks and not take_back.confirm_quit(self, self.store):
             event.ignore()
             return
         save_layout(self, self.splitter, self.work)
