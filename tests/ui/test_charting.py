@@ -221,40 +221,96 @@ def test_signed_session_refuses_edits(qtbot, window, store):
     assert len(store.points.for_session(signed.id)) == 1
 
 
-def test_carry_forward_copies_earlier_points(qtbot, store, patient):
-    earlier = start(store, patient, days_ago=7)
-    x, y = load_body_map(View.BACK).interior_point(NECK)
+def earlier_point(store, session, region_id: str, number: int, muscle: str):
     from tpchart.core.trigger_point import TriggerPoint
 
-    old = store.points.add(
+    view = REGIONS[region_id].view
+    x, y = load_body_map(view).interior_point(region_id)
+    return store.points.add(
         TriggerPoint(
-            session_id=earlier.id,
-            number=1,
-            view=View.BACK,
-            region_id=NECK,
-            side=Side.RIGHT,
+            session_id=session.id,
+            number=number,
+            view=view,
+            region_id=region_id,
+            side=REGIONS[region_id].side,
             x=x,
             y=y,
-            muscle="levator scapulae",
+            muscle=muscle,
             pain=6,
         )
     )
+
+
+def test_carry_forward_copies_the_ticked_earlier_points(qtbot, store, patient):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from tpchart.ui.carry_forward import CarryForwardDialog
+
+    earlier = start(store, patient, days_ago=7)
+    old = earlier_point(store, earlier, NECK, 1, "levator scapulae")
+    resolved = earlier_point(store, earlier, CHEST_LEFT, 2, "pectoralis major")
+    kept = earlier_point(store, earlier, "back.neck.posterior.left", 3, "splenius capitis")
     today = start(store, patient)
     win = MainWindow(store)
     qtbot.addWidget(win)
     win.show()
     win.patients.select_patient(patient.id)
     assert win.session.id == today.id
-    ghost = win.chart.scenes[View.BACK].ghosts[old.id]
-    assert ghost.isVisible()
-    win.chart.show_view(View.BACK)
-    ghost.setSelected(True)
-    win.chart.carry_forward()
-    (copy,) = store.points.for_session(today.id)
-    assert (copy.region_id, copy.muscle, copy.x, copy.y) == (NECK, "levator scapulae", x, y)
-    assert copy.pain is None
-    win.chart.undo_stack.undo()
+    assert win.chart.scenes[View.BACK].ghosts[old.id].isVisible()
+    seen = {}
+
+    def untick_the_resolved_point_and_press_ok():
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, CarryForwardDialog)
+        rows = dialog.items()
+        seen["rows"] = [[row.text(c) for c in range(4)] for row in rows]
+        seen["ticked"] = [row.checkState(0) is Qt.CheckState.Checked for row in rows]
+        checklist = dialog.checklist
+        box = checklist.visualItemRect(rows[1])  # the check box sits at the row's left
+        qtbot.mouseClick(
+            checklist.viewport(),
+            Qt.MouseButton.LeftButton,
+            pos=QPoint(box.left() + checklist.indentation() // 2 + 4, box.center().y()),
+        )
+        seen["ok"] = dialog.ok.text()
+        qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+
+    QTimer.singleShot(0, untick_the_resolved_point_and_press_ok)
+    qtbot.mouseClick(win.chart.carry_button, Qt.MouseButton.LeftButton)
+    assert seen["rows"] == [
+        ["1", "levator scapulae", "Right", "Back"],
+        ["2", "pectoralis major", "Left", "Front"],
+        ["3", "splenius capitis", "Left", "Back"],
+    ]
+    assert seen["ticked"] == [True, True, True]  # all ticked by default
+    assert seen["ok"] == "Carry forward 2 points"
+    copies = store.points.for_session(today.id)
+    assert [(c.number, c.region_id, c.muscle) for c in copies] == [
+        (1, NECK, "levator scapulae"),
+        (2, kept.region_id, "splenius capitis"),
+    ]
+    assert all(c.pain is None for c in copies)  # findings start afresh
+    assert resolved.region_id not in {c.region_id for c in copies}
+    win.chart.undo_stack.undo()  # one step takes back the whole carry forward
     assert store.points.for_session(today.id) == []
+
+
+def test_cancelling_carry_forward_copies_nothing(qtbot, store, patient):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    earlier = start(store, patient, days_ago=7)
+    earlier_point(store, earlier, NECK, 1, "levator scapulae")
+    today = start(store, patient)
+    win = MainWindow(store)
+    qtbot.addWidget(win)
+    win.show()
+    win.patients.select_patient(patient.id)
+    QTimer.singleShot(0, lambda: QApplication.activeModalWidget().reject())
+    qtbot.mouseClick(win.chart.carry_button, Qt.MouseButton.LeftButton)
+    assert store.points.for_session(today.id) == []
+    assert win.chart.undo_stack.count() == 0
 
 
 def test_remaining_inspector_fields_persist(qtbot, window, store):
@@ -303,6 +359,8 @@ def test_new_session_starts_a_session_and_signing_locks_the_chart(qtbot, window,
     def fill_and_save():
         dialog = QApplication.activeModalWidget()
         assert isinstance(dialog, StartSessionDialog)
+        dialog.chief_complaint.setText("Neck pain, second session")  # an empty one is refused
+        dialog.screening_done.setChecked(True)  # unticked until the doctor has asked
         dialog.accept()
 
     from PySide6.QtCore import QTimer
@@ -413,6 +471,7 @@ def test_switching_sessions_changes_no_stored_score_and_charts_the_session_shown
     win = MainWindow(store)
     qtbot.addWidget(win)
     win.show()
+    qtbot.waitExposed(win)  # the window is active: a click charts, not just activates
     win.patients.select_patient(patient.id)
     win.session_list.setCurrentRow(1)  # the older session
     assert win.session.id == older.id == win.chart.session.id

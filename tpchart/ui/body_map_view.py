@@ -191,9 +191,17 @@ class BodyMapScene(QGraphicsScene):
         self.hover(None)
 
 
+def is_focus_click(window_active: bool) -> bool:
+    """Whether a press on the map only brings the window to the front: it does when
+    the window was not the active one. The doctor's eyes were elsewhere, and a point
+    placed by that click would land wherever the pointer happened to be."""
+    return not window_active
+
+
 class BodyMapView(QGraphicsView):
     """Shows one scene, fitted to the window until the doctor zooms (wheel, pinch,
-    Ctrl+plus/minus); Ctrl+0 fits again. Drag with the right or middle button to pan."""
+    Ctrl+plus/minus); Ctrl+0 fits again. Drag with the right or middle button to pan.
+    A click on an inactive window only activates it (`is_focus_click`)."""
 
     ZOOM_STEP = 1.2
     MAX_ZOOM = 8.0
@@ -201,6 +209,12 @@ class BodyMapView(QGraphicsView):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("bodyMapView")
+        self.setAccessibleName("Body map")
+        self.setAccessibleDescription(
+            "The patient's body diagram. Click a region to add a trigger point, drag a "
+            "point to move it; with a point selected, A or L sets active or latent, "
+            "N, W, M or S the twitch response, 0 to 9 the pain, Delete removes it."
+        )
         self.setRenderHints(
             QPainter.RenderHint.Antialiasing | QPainter.RenderHint.SmoothPixmapTransform
         )
@@ -212,6 +226,7 @@ class BodyMapView(QGraphicsView):
         self.viewport().grabGesture(Qt.GestureType.PinchGesture)
         self._fitted = True
         self._pan_from: QPointF | None = None
+        self._focus_click = False  # swallowing a press that only activated the window
 
     def set_body_scene(self, scene: BodyMapScene) -> None:
         """Show another diagram, fitted."""
@@ -265,6 +280,13 @@ class BodyMapView(QGraphicsView):
         return super().viewportEvent(event)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
+        if is_focus_click(self.window().isActiveWindow()):
+            # Neither the scene nor the panning sees this press, nor its move or release.
+            self._focus_click = True
+            self.window().activateWindow()
+            self.setFocus(Qt.FocusReason.MouseFocusReason)
+            event.accept()
+            return
         if event.button() in (Qt.MouseButton.RightButton, Qt.MouseButton.MiddleButton):
             self._pan_from = event.position()
             self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
@@ -273,6 +295,11 @@ class BodyMapView(QGraphicsView):
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self._focus_click:  # hover still shows the region under the pointer
+            if event.buttons() == Qt.MouseButton.NoButton:
+                self._focus_click = False
+                super().mouseMoveEvent(event)
+            return
         if self._pan_from is not None:
             delta = event.position() - self._pan_from
             self._pan_from = event.position()
@@ -283,6 +310,10 @@ class BodyMapView(QGraphicsView):
         super().mouseMoveEvent(event)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self._focus_click:
+            self._focus_click = event.buttons() != Qt.MouseButton.NoButton
+            event.accept()
+            return
         if self._pan_from is not None:
             self._pan_from = None
             self.viewport().unsetCursor()

@@ -1,8 +1,11 @@
 """Charting a session on the body maps: click to add, drag to move, keys to set findings.
 
 The panel owns the session's undo stack. Every change becomes a ``PointsChange``
-command that writes through the store; the scene, the inspector and the caution
-banners are then updated from what the store returned.
+command that writes through the store; the scene, the point list, the inspector
+and the cautions are then updated from what the store returned.
+
+Nothing here may move the map under the mouse: cautions and notes share one strip
+of fixed height (`notices`), and the point list beside the map has its own width.
 
 What a click, a drop or a key makes of a point is decided in
 `tpchart.core.charting`, not here. ``points`` is the one copy of the session's
@@ -13,44 +16,39 @@ point they were last given, and the inspector shows the one selected here.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QKeySequence, QShortcut, QUndoStack
+from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
-    QLabel,
     QPushButton,
+    QSplitter,
     QTabBar,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from tpchart.core.charting import carried_forward, moved, place_point, with_twitch
+from tpchart.core.charting import carried_forward, moved, place_point
 from tpchart.core.patient import Patient
 from tpchart.core.regions import REGIONS, View
 from tpchart.core.safety import Level, lung_cautions
 from tpchart.core.session import Session
-from tpchart.core.trigger_point import PointKind, TriggerPoint, TwitchStrength
+from tpchart.core.trigger_point import TriggerPoint
 from tpchart.store import Store
 from tpchart.ui.body_map_view import BodyMapScene, BodyMapView
+from tpchart.ui.carry_forward import CarryForwardDialog
 from tpchart.ui.chart_commands import Change, PointsChange, State
 from tpchart.ui.legend import Legend
+from tpchart.ui.map_keys import install_map_keys
 from tpchart.ui.markers import PointMarker
+from tpchart.ui.notices import NoticeStrip, escape
 from tpchart.ui.operations import Operations, message_box
-from tpchart.ui.style import CAUTION, INFO, WARNING, banner
+from tpchart.ui.point_list import PointList
+from tpchart.ui.style import CAUTION, INFO, WARNING
 
 VIEW_TABS = [(View.FRONT, "Front", "F"), (View.BACK, "Back", "B"), (View.HEAD, "Head (sides)", "H")]
-
-# Single keys on the map for the selected point: the findings set most often.
-KIND_KEYS = {Qt.Key.Key_A: PointKind.ACTIVE, Qt.Key.Key_L: PointKind.LATENT}
-TWITCH_KEYS = {
-    Qt.Key.Key_N: None,
-    Qt.Key.Key_W: TwitchStrength.WEAK,
-    Qt.Key.Key_M: TwitchStrength.MEDIUM,
-    Qt.Key.Key_S: TwitchStrength.STRONG,
-}
 
 
 class ChartPanel(QWidget):
@@ -78,50 +76,67 @@ class ChartPanel(QWidget):
         self.scenes = {view: BodyMapScene(view, self) for view, _, _ in VIEW_TABS}
         self.canvas = BodyMapView(self)
         self.tabs = QTabBar(objectName="viewTabs")
+        self.tabs.setAccessibleName("Body map view")
+        self.tabs.setAccessibleDescription("Front, back or head diagram (keys F, B, H on the map)")
         for view, label, key in VIEW_TABS:
             self.tabs.addTab(f"{label}  [{key}]")
             self.tabs.setTabData(self.tabs.count() - 1, view)
         self.show_previous = QCheckBox("Previous session", objectName="showPrevious", checked=True)
         self.show_previous.setToolTip("Show the last session's points faintly")
         self.carry_button = QPushButton("Carry forward", objectName="carryForward")
-        self.carry_button.setToolTip(
-            "Copy the selected earlier points (click the faint markers; all when none is "
-            "selected) into this session"
-        )
-        fit = QPushButton("Fit", objectName="fitButton", toolTip="Fit the diagram (Ctrl+0)")
+        self.carry_button.setToolTip("Choose points of the previous session to copy into this one")
+        self.list_button = QToolButton(objectName="pointListButton", text="List", checkable=True)
+        self.list_button.setToolTip("Show or hide the list of this session's points")
+        self.list_button.setChecked(True)
+        fit = QToolButton(objectName="fitButton", text="Fit", toolTip="Fit the diagram (Ctrl+0)")
         fit.clicked.connect(self.canvas.fit)
-        self.hint = QLabel(objectName="chartHint")
-        self.hint.setStyleSheet("color: #555;")
-        self.hint.setMinimumWidth(1)  # may be cut on a narrow window; the legend may not
-        self.warning = banner(WARNING, "lungWarning")
-        self.caution = banner(CAUTION, "lungCaution")
-        self.readonly_note = banner(INFO, "readOnlyNote")
+        # Cautions, notes and the key hint share one line of fixed height, most
+        # important first: a message coming or going never moves the map.
+        self.notices = NoticeStrip("chartNotices")
+        self.notices.setAccessibleName("Chart messages")
+        self.warning = self.notices.add_banner(WARNING, "lungWarning")
+        self.caution = self.notices.add_banner(CAUTION, "lungCaution")
+        self.readonly_note = self.notices.add_banner(INFO, "readOnlyNote")
+        self.hint = self.notices.add_banner(None, "chartHint")
+        self.point_list = PointList(self)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, objectName="chartSplitter")
+        self.splitter.addWidget(self.canvas)
+        self.splitter.addWidget(self.point_list)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setCollapsible(0, False)
 
         top = QHBoxLayout()
         top.addWidget(self.tabs)
         top.addStretch()
         top.addWidget(self.show_previous)
         top.addWidget(self.carry_button)
+        top.addWidget(self.list_button)
         top.addWidget(fit)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.warning)
-        layout.addWidget(self.caution)
-        layout.addWidget(self.readonly_note)
         layout.addLayout(top)
-        layout.addWidget(self.canvas, stretch=1)
+        layout.addWidget(self.notices)
+        layout.addWidget(self.splitter, stretch=1)
         layout.addWidget(Legend(self))
-        layout.addWidget(self.hint)
 
         self.tabs.currentChanged.connect(self._tab_changed)
         self.show_previous.toggled.connect(lambda _on: self._show_all())
         self.carry_button.clicked.connect(self.carry_forward)
+        self.list_button.toggled.connect(self.point_list.setVisible)
+        self.point_list.point_chosen.connect(self.select_point)
+        self.point_list.delete_requested.connect(self.delete_selected)
         for scene in self.scenes.values():
             scene.point_requested.connect(self.add_point)
             scene.points_moved.connect(self.move_points)
             scene.region_hovered.connect(self._region_hovered)
             scene.selectionChanged.connect(self._selection_changed)
-        self._install_keys()
+        install_map_keys(
+            self.canvas,
+            [(view, key) for view, _label, key in VIEW_TABS],
+            self.show_view,
+            self.delete_selected,
+            self._key_edit,
+        )
         self.canvas.set_body_scene(self.scenes[View.FRONT])
         self.set_session(None, None)
 
@@ -162,20 +177,23 @@ class ChartPanel(QWidget):
         self.carry_button.setEnabled(editable and bool(self.previous))
         self.show_previous.setEnabled(bool(self.previous))
         if self.session is None:
-            self.hint.setText("Start a new session to chart trigger points.")
+            hint = "Start a new session to chart trigger points."
         elif editable:
-            self.hint.setText(
+            hint = (
                 "Click: add · drag: move · Del: remove · A/L: active/latent · "
                 "N/W/M/S: twitch · 0-9: pain"
             )
         else:
-            self.hint.setText("")
-        self.readonly_note.setText(
-            "This database is open read-only."
-            if self.store.read_only
-            else "This session is signed: amend it to change points."
-        )
-        self.readonly_note.setVisible(self.session is not None and not editable)
+            hint = "Hover a point for its findings; choose it for the details."
+        self.notices.post(self.hint, hint)
+        note = ""
+        if self.session is not None and not editable:
+            note = (
+                "This database is open read-only."
+                if self.store.read_only
+                else "This session is signed: amend it to change points."
+            )
+        self.notices.post(self.readonly_note, note)
         if not editable:
             self.undo_stack.clear()
 
@@ -187,6 +205,7 @@ class ChartPanel(QWidget):
                 [p for p in ghosts if p.view is view],
             )
         self._update_cautions()
+        self.point_list.show_points(self.points.values())
         self.point_selected.emit(None)
 
     # -- changes -------------------------------------------------------------------------
@@ -254,11 +273,21 @@ class ChartPanel(QWidget):
         numbers = ", ".join(str(p.number) for p in chosen.values())
         self._push(f"Delete point {numbers}", dict(chosen), dict.fromkeys(chosen, None))
 
+    @Slot()
     def carry_forward(self) -> None:
-        """Copy earlier points into this session: the selected faint ones, or all."""
+        """Ask which of the previous session's points to copy (all ticked), then copy
+        the ticked ones."""
         if not self.editable or not self.previous:
             return
-        chosen = list(self._selected(ghost=True).values()) or self.previous
+        dialog = CarryForwardDialog(self.previous, self)
+        if dialog.exec():
+            self.carry_forward_points(dialog.chosen())
+
+    def carry_forward_points(self, chosen: list[TriggerPoint]) -> None:
+        """Copy ``chosen`` earlier points into this session, numbered on after its
+        points, as one undo step."""
+        if not self.editable or not chosen:
+            return
         before: State = {}
         after: State = {}
         for copy in carried_forward(chosen, self.session.id, self.points.values()):  # type: ignore[union-attr, arg-type]
@@ -278,6 +307,7 @@ class ChartPanel(QWidget):
                 self.points[new.id] = new  # type: ignore[index]
                 self.scenes[new.view].put_point(new)
         self._update_cautions()
+        self.point_list.show_points(self.points.values())
         self.points_changed.emit()
         added = [new for old, new in changes if old is None and new is not None]
         edited = [new for old, new in changes if old is not None and new is not None]
@@ -338,7 +368,22 @@ class ChartPanel(QWidget):
 
     @Slot()
     def _selection_changed(self) -> None:
+        self.point_list.show_selection(self._selected())
         self.point_selected.emit(self.selected_point())
+
+    def focus_map(self) -> None:
+        """Give the map the keyboard (its keys: B, F, H, A, L, 0-9...), now and once the
+        events in hand are done. After a modal dialog closes, nothing may make the
+        window active again (no window manager, or one that prevents focus stealing),
+        and Qt then gives the focus to no widget: so the window asks to be active."""
+
+        def take() -> None:
+            if self.canvas.isVisible():
+                self.window().activateWindow()
+                self.canvas.setFocus(Qt.FocusReason.OtherFocusReason)
+
+        take()
+        QTimer.singleShot(0, take)
 
     @Slot(int)
     def _tab_changed(self, index: int) -> None:
@@ -355,30 +400,6 @@ class ChartPanel(QWidget):
         lung = " · lung-risk zone" if region.lung_risk else ""
         self.status_message.emit(f"{region.label} — {muscles}{lung}")
 
-    def _install_keys(self) -> None:
-        def on_map(sequence: QKeySequence | str, slot) -> None:
-            shortcut = QShortcut(QKeySequence(sequence), self.canvas)
-            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
-            shortcut.activated.connect(slot)
-
-        for view, _label, key in VIEW_TABS:
-            on_map(key, lambda v=view: self.show_view(v))
-        on_map(QKeySequence.StandardKey.Delete, self.delete_selected)
-        on_map("Backspace", self.delete_selected)
-        # Each key names its field: repeated presses for one field merge into one undo step.
-        for key, kind in KIND_KEYS.items():
-            on_map(
-                QKeySequence(key),
-                lambda k=kind: self._key_edit("kind", lambda p: replace(p, kind=k)),
-            )
-        for key, strength in TWITCH_KEYS.items():
-            on_map(
-                QKeySequence(key),
-                lambda s=strength: self._key_edit("twitch", lambda p: with_twitch(p, s)),
-            )
-        for digit in range(10):
-            on_map(str(digit), lambda d=digit: self._key_edit("pain", lambda p: replace(p, pain=d)))
-
     def _key_edit(self, field: str, change: Callable[[TriggerPoint], TriggerPoint]) -> None:
         point = self.selected_point()
         if point is not None and self.editable:
@@ -389,14 +410,14 @@ class ChartPanel(QWidget):
         cautions = lung_cautions(self.points.values())
         warnings = [c.message for c in cautions if c.level is Level.WARNING]
         notes = [c.message for c in cautions if c.level is Level.CAUTION]
-        self.warning.setText("⚠ " + " ".join(warnings))
-        self.warning.setVisible(bool(warnings))
+        self.notices.post(self.warning, "⚠ " + " ".join(warnings) if warnings else "")
         numbers = sorted(n for c in cautions if c.level is Level.CAUTION for n in c.points)
         several = len(numbers) > 1
-        self.caution.setText(
+        caution = (
             f"⚠ Lung-risk zone: point{'s' if several else ''} {', '.join(map(str, numbers))} "
             f"{'lie' if several else 'lies'} over the lung, reached at about 3 cm depth. "
-            "Needle shallow and angled away from the chest wall. (Hover for the reasons.)"
+            "Needle shallow and angled away from the chest wall."
         )
-        self.caution.setToolTip("<br>".join(notes))
-        self.caution.setVisible(bool(notes))
+        self.notices.post(
+            self.caution, caution if notes else "", "<br>".join(escape(n) for n in notes)
+        )

@@ -1,21 +1,30 @@
-"""The strip above the chart: who, which session, and what must stay in sight."""
+"""The strip above the chart: who, which session, and what must stay in sight.
+
+It sits above the whole chart, so its height must never change while the doctor
+works: a banner appearing here would push the map down under the mouse (issue 14,
+finding 10). It keeps three lines whatever it shows: the patient, the session, and
+one line of fixed height for red flags and precautions (`notices.NoticeStrip`). Long
+names and complaints are cut with "…" (the whole text is the tooltip) instead of
+widening the centre column (finding 3).
+"""
 
 from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QPointF, QSize, Qt
+from PySide6.QtGui import QAction, QFont, QFontMetricsF, QGuiApplication, QPainter
+from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
 from tpchart.core.patient import Patient
 from tpchart.core.screening import REFERRAL_ADVICE
 from tpchart.core.session import Session, SessionStatus
-from tpchart.ui.style import CAUTION, WARNING, banner
+from tpchart.ui.notices import NoticeStrip, escape
+from tpchart.ui.style import CAUTION, WARNING
 
-
-def escape(text: str) -> str:
-    """Text safe to put into a rich-text label."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+# A run of text on a header line: the text, bold or not, and its size against the font.
+Run = tuple[str, bool, float]
+NAME_SIZE = 1.25  # the patient's name, a little larger than the rest
 
 
 def status_text(session: Session) -> str:
@@ -27,47 +36,158 @@ def status_text(session: Session) -> str:
     return "draft — not signed"
 
 
+class HeaderLine(QWidget):
+    """One line of runs of text (the name larger and bold, say), cut with "…" where the
+    width ends. It asks for almost no width, so a long name never widens the window;
+    the whole line is its tooltip and can be copied from its context menu."""
+
+    def __init__(self, object_name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(object_name)
+        self._runs: list[Run] = []
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        copy = QAction("Copy", self)
+        copy.triggered.connect(lambda: QGuiApplication.clipboard().setText(self.text()))
+        self.addAction(copy)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+
+    def set_runs(self, runs: list[Run]) -> None:
+        """Show ``runs`` (text, bold, relative size) one after the other."""
+        self._runs = runs
+        self.setToolTip(escape(self.text()))
+        self.setAccessibleName(self.text())
+        self.updateGeometry()
+        self.update()
+
+    def text(self) -> str:
+        """The whole line, as plain text."""
+        return "".join(text for text, _, _ in self._runs)
+
+    def _font(self, bold: bool, size: float) -> QFont:
+        font = QFont(self.font())
+        font.setBold(bold)
+        if size != 1.0:
+            if font.pointSizeF() > 0:
+                font.setPointSizeF(font.pointSizeF() * size)
+            else:
+                font.setPixelSize(round(font.pixelSize() * size))
+        return font
+
+    def sizeHint(self) -> QSize:
+        width = sum(QFontMetricsF(self._font(b, s)).horizontalAdvance(t) for t, b, s in self._runs)
+        return QSize(int(width) + 2, self.minimumSizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:
+        # The height of the tallest run this line can hold (the large name), text or not.
+        tallest = max(QFontMetricsF(self._font(True, s)).height() for s in (1.0, NAME_SIZE))
+        return QSize(0, int(tallest) + 1)
+
+    def paintEvent(self, event) -> None:
+        if not self._runs:
+            return
+        painter = QPainter(self)
+        painter.setPen(self.palette().windowText().color())
+        x, width = 0.0, float(self.width())
+        baseline = max(QFontMetricsF(self._font(b, s)).ascent() for _, b, s in self._runs)
+        for text, bold, size in self._runs:
+            font = self._font(bold, size)
+            metrics = QFontMetricsF(font)
+            painter.setFont(font)
+            advance = metrics.horizontalAdvance(text)
+            if x + advance > width:  # the rest does not fit: cut this run, end the line
+                shown = metrics.elidedText(text, Qt.TextElideMode.ElideRight, width - x)
+                painter.drawText(QPointF(x, baseline), shown)
+                return
+            painter.drawText(QPointF(x, baseline), text)
+            x += advance
+
+
+class HeaderTitle(QWidget):
+    """Who (name, age, sex, birth date, record number) and which session, two lines."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("headerTitle")
+        self.who = HeaderLine("headerWho", self)
+        self.when = HeaderLine("headerSession", self)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.who)
+        layout.addWidget(self.when)
+
+    def text(self) -> str:
+        """Both lines, as plain text."""
+        return f"{self.who.text()}\n{self.when.text()}"
+
+
 class SessionHeader(QWidget):
-    """Patient, age, session date and status; positive precautions and red flags in banners."""
+    """Patient, age, session date and status; red flags and precautions on one line."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("sessionHeader")
-        self.title = QLabel(objectName="headerTitle", textFormat=Qt.TextFormat.RichText)
-        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.precautions = banner(CAUTION, "headerPrecautions")
-        self.red_flags = banner(WARNING, "headerRedFlags")
+        self.title = HeaderTitle(self)
+        self.notices = NoticeStrip("headerNotices", self)
+        self.notices.setAccessibleName("Red flags and precautions")
+        # Red flags first: any one means referral before needling.
+        self.red_flags = self.notices.add_banner(WARNING, "headerRedFlags")
+        self.precautions = self.notices.add_banner(CAUTION, "headerPrecautions")
+        self.screening_note = self.notices.add_banner(None, "headerScreening")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
         layout.setSpacing(4)
         layout.addWidget(self.title)
-        layout.addWidget(self.precautions)
-        layout.addWidget(self.red_flags)
+        layout.addWidget(self.notices)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
 
     def show_session(self, patient: Patient, session: Session | None) -> None:
         """Fill in the header for ``patient`` and, if any, the session being charted."""
         age = patient.age_on(date.today())
-        who = (
-            f"<span style='font-size:15px'><b>{escape(patient.full_name)}</b></span> · "
-            f"{age} y · {patient.sex.value} · born {patient.date_of_birth:%d %b %Y} · "
-            f"{escape(patient.record_number)}"
+        self.title.who.set_runs(
+            [
+                (patient.full_name, True, NAME_SIZE),
+                (
+                    f" · {age} y · {patient.sex.value} · born {patient.date_of_birth:%d %b %Y}"
+                    f" · {patient.record_number}",
+                    False,
+                    1.0,
+                ),
+            ]
         )
         if session is None:
-            self.title.setText(who + " · <i>no session selected</i>")
+            self.title.when.set_runs([("No session selected", False, 1.0)])
         else:
             when = session.started_at.astimezone()
-            self.title.setText(
-                f"{who}<br>Session {when:%a %d %b %Y, %H:%M} · <b>{status_text(session)}</b>"
-                + (f" · {escape(session.chief_complaint)}" if session.chief_complaint else "")
+            complaint = f" · {session.chief_complaint}" if session.chief_complaint else ""
+            self.title.when.set_runs(
+                [
+                    (f"Session {when:%a %d %b %Y, %H:%M} · ", False, 1.0),
+                    (status_text(session), True, 1.0),
+                    (complaint, False, 1.0),
+                ]
             )
         # While charting, the screening of this session counts; otherwise the standing list.
         precautions = session.contraindications if session is not None else patient.precautions
-        self.precautions.setText(
+        self.notices.post(
+            self.precautions,
             "⚠ Precautions: " + ", ".join(p.label for p in sorted(precautions))
+            if precautions
+            else "",
         )
-        self.precautions.setVisible(bool(precautions))
         flags = session.red_flags if session is not None else frozenset()
-        self.red_flags.setText(
-            "⛔ " + ", ".join(f.label for f in sorted(flags)) + ". " + REFERRAL_ADVICE
+        self.notices.post(
+            self.red_flags,
+            # ⚠, not ⛔: common fonts lack ⛔ and would draw a box.
+            "⚠ " + ", ".join(f.label for f in sorted(flags)) + ". " + REFERRAL_ADVICE
+            if flags
+            else "",
         )
-        self.red_flags.setVisible(bool(flags))
+        quiet = ""
+        if session is not None:
+            quiet = (
+                "Screening: no precautions or red flags recorded for this session."
+                if session.screening_done
+                else "Screening not yet recorded for this session."
+            )
+        self.notices.post(self.screening_note, quiet)

@@ -1,0 +1,153 @@
+"""Messages that never move what is under the mouse: one strip of reserved height.
+
+A banner that appears above the body map pushes the map down, and the doctor's next
+click lands in another region (issue 14, finding 10). So each screen's messages
+share one strip that is always there, one line high whatever it says: the most
+important message is shown (cut with "…" if it is long; the whole text is its
+tooltip), and a "+N more" button lists the others. The strip's height never changes,
+so nothing below it moves when a message comes or goes.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, Slot
+from PySide6.QtGui import QPainter, QPalette
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QToolButton,
+    QToolTip,
+    QWidget,
+)
+
+# Less padding than a wrapped banner: one line must stay one line tall.
+_ONE_LINE = " border-radius: 4px; padding: 3px 6px; font-weight: bold;"
+
+
+def escape(text: str) -> str:
+    """Text safe to put into rich text (a tooltip, a rich label)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class OneLineBanner(QLabel):
+    """A banner that keeps to one line: what does not fit is cut with "…" where it is
+    drawn, while ``text()`` stays the whole message (and is the tooltip).
+
+    A ``kind`` of None draws a quiet line instead: no frame, text in the palette's
+    placeholder colour, so it stays readable on a dark palette.
+    """
+
+    def __init__(self, kind: str | None, object_name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent, objectName=object_name)
+        self.quiet = kind is None
+        self.setStyleSheet("padding: 3px 6px;" if kind is None else kind + _ONE_LINE)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+
+    def minimumSizeHint(self) -> QSize:
+        # Any width will do (the text is cut to fit); the height is one line.
+        return QSize(0, super().minimumSizeHint().height())
+
+    def sizeHint(self) -> QSize:
+        return QSize(super().sizeHint().width(), self.minimumSizeHint().height())
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        self.drawFrame(painter)  # the style sheet's border (its background is already there)
+        rect = self.contentsRect()
+        shown = self.fontMetrics().elidedText(
+            self.text(), Qt.TextElideMode.ElideRight, rect.width()
+        )
+        role = QPalette.ColorRole.PlaceholderText if self.quiet else self.foregroundRole()
+        painter.setPen(self.palette().color(role))
+        painter.drawText(rect, int(self.alignment() | Qt.TextFlag.TextSingleLine), shown)
+
+
+class NoticeStrip(QWidget):
+    """One line that shows the most important of its messages and keeps its height.
+
+    Banners are added most important first; ``post`` gives one a message (empty text
+    takes it away). Only the highest-ranked banner with a message is visible.
+    """
+
+    def __init__(self, object_name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(object_name)
+        self.banners: list[OneLineBanner] = []
+        self._details: dict[OneLineBanner, str] = {}
+        self.more = QToolButton(self, objectName=f"{object_name}More", autoRaise=True)
+        self.more.setToolTip("Show every message")
+        self.more.clicked.connect(self.show_all)
+        self.more.hide()
+        self._layout = QHBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(4)
+        self._layout.addWidget(self.more)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+
+    def add_banner(self, kind: str | None, object_name: str) -> OneLineBanner:
+        """A banner ranked below those added before it (``kind`` None: a quiet line)."""
+        banner = OneLineBanner(kind, object_name, self)
+        banner.hide()
+        self._layout.insertWidget(len(self.banners), banner, stretch=1)
+        self.banners.append(banner)
+        self.updateGeometry()
+        return banner
+
+    def post(self, banner: OneLineBanner, text: str, details: str = "") -> None:
+        """Give ``banner`` its message (``details``: rich text for its tooltip); an empty
+        ``text`` takes the message away."""
+        banner.setText(text)
+        self._details[banner] = details
+        banner.setToolTip(details or escape(text))
+        self._arrange()
+
+    def active(self) -> list[OneLineBanner]:
+        """The banners that have a message, most important first."""
+        return [b for b in self.banners if b.text()]
+
+    def shown(self) -> OneLineBanner | None:
+        """The banner on show: the most important one with a message."""
+        active = self.active()
+        return active[0] if active else None
+
+    def _arrange(self) -> None:
+        shown = self.shown()
+        for banner in self.banners:
+            banner.setVisible(banner is shown)
+        # A quiet line (a hint) stands in when there is nothing else: it is not news.
+        others = len([b for b in self.active() if b is not shown and not b.quiet])
+        self.more.setVisible(others > 0)
+        self.more.setText(f"+{others} more")
+        self.setAccessibleDescription("\n".join(b.text() for b in self.messages()))
+        self.setToolTip("<br><br>".join(self._rich(b) for b in self.messages()) if others else "")
+
+    def messages(self) -> list[OneLineBanner]:
+        """The banners with news to tell (a quiet line only when it is the one shown)."""
+        shown = self.shown()
+        return [b for b in self.active() if b is shown or not b.quiet]
+
+    def _rich(self, banner: OneLineBanner) -> str:
+        details = self._details.get(banner, "")
+        text = f"<b>{escape(banner.text())}</b>"
+        return f"{text}<br>{details}" if details else text
+
+    @Slot()
+    def show_all(self) -> None:
+        """Every message, in full, in a tooltip under the strip (the "+N more" button)."""
+        text = "<br><br>".join(self._rich(b) for b in self.messages())
+        QToolTip.showText(self.mapToGlobal(self.rect().bottomLeft()), text, self)
+
+    def sizeHint(self) -> QSize:
+        return QSize(super().sizeHint().width(), self._line_height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(self.more.sizeHint().width(), self._line_height())
+
+    def _line_height(self) -> int:
+        # The tallest one-line banner, whether or not it has a message now: the strip's
+        # height must not depend on what it says.
+        heights = [b.minimumSizeHint().height() for b in self.banners]
+        return max([*heights, self.more.sizeHint().height()])

@@ -1,0 +1,163 @@
+"""The session's points as a list beside the map, across all three views.
+
+One row per point in point-number order, the order of the session summary's points
+table (``report.session_summary`` sorts by number), so the list, the map and the
+printout agree. A click on a row asks the chart to select that point (and switch to
+its view); Delete asks it to remove the selected point, through the chart's undoable
+commands. The chart tells the list what is selected on the map; while it does, the
+list stays quiet, so a selection never echoes back and forth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6.QtCore import QSize, Qt, Signal, Slot
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
+
+from tpchart.core.regions import REGIONS, View
+from tpchart.core.trigger_point import TriggerPoint
+
+DASH = "–"
+VIEW_NAMES = {View.FRONT: "Front", View.BACK: "Back", View.HEAD: "Head"}
+COLUMNS = ["#", "Muscle", "Side", "View", "Twitch", "Pain"]
+MUSCLE = COLUMNS.index("Muscle")
+POINT_ID = Qt.ItemDataRole.UserRole
+
+
+def point_cells(point: TriggerPoint) -> list[str]:
+    """One row of the list, as text: number, muscle, side, view, twitch, pain."""
+    return [
+        str(point.number),
+        point.muscle or DASH,
+        point.side.value.capitalize(),
+        VIEW_NAMES[point.view],
+        point.twitch_text,
+        DASH if point.pain is None else str(point.pain),
+    ]
+
+
+def point_tooltip(point: TriggerPoint) -> str:
+    """The whole row in words, for a muscle name cut short by a narrow list."""
+    region = REGIONS[point.region_id].label if point.region_id in REGIONS else point.region_id
+    pain = "not scored" if point.pain is None else f"{point.pain}/10"
+    return (
+        f"Point {point.number}: {point.muscle or 'muscle not set'}, {region}, "
+        f"{point.kind.value}, twitch {point.twitch_text.lower()}, pain {pain}"
+    )
+
+
+class PointList(QTreeWidget):
+    """The points of the session on the chart, numbered as on the map and in print."""
+
+    point_chosen = Signal(int)  # the doctor picked the row of this point id
+    delete_requested = Signal()  # the doctor pressed Delete on the list
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("pointList")
+        self.setAccessibleName("Points of this session")
+        self.setAccessibleDescription(
+            "Every point charted in this session, in point-number order across the front, "
+            "back and head views. Choose a point to select it on the map; Delete removes it."
+        )
+        self.setColumnCount(len(COLUMNS))
+        self.setHeaderLabels(COLUMNS)
+        self.setRootIsDecorated(False)
+        self.setUniformRowHeights(True)
+        self.setAlternatingRowColors(True)
+        self.setAllColumnsShowFocus(True)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        header = self.header()
+        header.setStretchLastSection(False)
+        header.setMinimumSectionSize(12)
+        for column in range(len(COLUMNS)):
+            mode = QHeaderView.ResizeMode.ResizeToContents
+            header.setSectionResizeMode(column, mode)
+        header.setSectionResizeMode(MUSCLE, QHeaderView.ResizeMode.Stretch)
+        self._quiet = False
+        self._chosen_by_press: int | None = None
+        self.itemSelectionChanged.connect(self._chosen)
+        self.itemClicked.connect(self._clicked)
+
+    # -- what the chart tells the list -------------------------------------------------
+    def show_points(self, points: Iterable[TriggerPoint], selected: Iterable[int] = ()) -> None:
+        """List ``points`` by number, with the points ``selected`` on the map selected."""
+        self._quiet = True
+        try:
+            self.clear()
+            for point in sorted(points, key=lambda p: p.number):
+                item = QTreeWidgetItem(point_cells(point))
+                item.setData(0, POINT_ID, point.id)
+                item.setToolTip(MUSCLE, point_tooltip(point))
+                for column in (0, len(COLUMNS) - 1):
+                    item.setTextAlignment(column, Qt.AlignmentFlag.AlignRight)
+                self.addTopLevelItem(item)
+        finally:
+            self._quiet = False
+        self.show_selection(selected)
+
+    def show_selection(self, point_ids: Iterable[int]) -> None:
+        """Select the rows of ``point_ids`` (what the map has selected), without
+        telling anyone: the map already knows."""
+        wanted = set(point_ids)
+        self._quiet = True
+        try:
+            self.clearSelection()
+            current = None
+            for row in range(self.topLevelItemCount()):
+                item = self.topLevelItem(row)
+                if item.data(0, POINT_ID) in wanted:
+                    item.setSelected(True)
+                    current = current or item
+            if current is not None:
+                self.scrollToItem(current)
+        finally:
+            self._quiet = False
+
+    def point_ids(self) -> list[int]:
+        """The point ids in the order listed."""
+        return [self.topLevelItem(r).data(0, POINT_ID) for r in range(self.topLevelItemCount())]
+
+    def selected_ids(self) -> list[int]:
+        """The ids of the selected rows."""
+        return [item.data(0, POINT_ID) for item in self.selectedItems()]
+
+    # -- what the doctor does ------------------------------------------------------------
+    @Slot()
+    def _chosen(self) -> None:
+        items = self.selectedItems()
+        if not self._quiet and len(items) == 1:
+            self._chosen_by_press = items[0].data(0, POINT_ID)
+            self.point_chosen.emit(self._chosen_by_press)
+
+    @Slot(QTreeWidgetItem, int)
+    def _clicked(self, item: QTreeWidgetItem, _column: int) -> None:
+        # A click on the row already selected still means "show me this point" (the map
+        # may show another view since); a click that just selected it has said so.
+        point_id = item.data(0, POINT_ID)
+        if point_id != self._chosen_by_press:
+            self.point_chosen.emit(point_id)
+
+    def mousePressEvent(self, event) -> None:
+        self._chosen_by_press = None
+        super().mousePressEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # A key press, not a shortcut: the map owns the Delete shortcut, and one key
+        # sequence may belong to one owner in the window.
+        if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self.selectedItems():
+            self.delete_requested.emit()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def sizeHint(self) -> QSize:
+        # Narrow: beside the map in a centre column of about 650-700 px at 1366x768.
+        return QSize(300, super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(120, super().minimumSizeHint().height())
