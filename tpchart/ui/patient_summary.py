@@ -18,7 +18,9 @@ class PatientSummary(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("patientSummary")
-        self.title = QLabel(objectName="patientTitle", textFormat=Qt.TextFormat.RichText)
+        # Wraps: a long name must not widen the window past a laptop screen.
+        self.title = QLabel(objectName="patientTitle", textFormat=Qt.TextFormat.RichText,
+                            wordWrap=True)  # fmt: skip
         self.precautions = banner(CAUTION, "patientPrecautions")
         self.details = QLabel(objectName="patientDetails", wordWrap=True)
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
