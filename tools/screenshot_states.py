@@ -34,7 +34,7 @@ from tpchart.store import Store
 from tpchart.ui.main_window import MainWindow
 
 POINTS = ["back.neck.posterior.right", "back.shoulder.upper.right", "back.scapula.right",
-          "back.upper.left", "head.masseter.right"]  # noqa: E501  # fmt: skip
+          "back.upper.left", "head.masseter.right"]  # fmt: skip
 BOTH_SIDES = ["front.chest.right", "front.chest.left"]
 LONG_NAME = "Maximiliana Alexandra Konstantinopoulou-Vanderbilt-Nakamura"
 
@@ -45,7 +45,7 @@ def _session(store: Store, patient: Patient, days_ago: int, **fields) -> Session
                 started_at=datetime.now(UTC) - timedelta(days=days_ago),
                 chief_complaint="Neck and shoulder pain after desk work", pain_before=6,
                 screening_done=True, consent_given=True, consent_by="Patient", **fields)
-    )  # noqa: E501  # fmt: skip
+    )  # fmt: skip
 
 
 def _chart(app: QApplication, window: MainWindow, regions: list[str]) -> None:
@@ -54,7 +54,7 @@ def _chart(app: QApplication, window: MainWindow, regions: list[str]) -> None:
         window.chart.add_point(region_id, x, y)
         point = window.chart.selected_point()
         window.chart.edit_point(replace(point, twitch_elicited=True, pain=6,
-                                        twitch_strength=TwitchStrength.MEDIUM), "findings")  # noqa: E501  # fmt: skip
+                                        twitch_strength=TwitchStrength.MEDIUM), "findings")  # fmt: skip
     app.processEvents()
 
 
@@ -69,7 +69,7 @@ def _shoot(app: QApplication, window: MainWindow, out: Path, tag: str, state: st
     frame, available = window.frameGeometry(), screen.availableGeometry()
     fits = available.contains(frame)
     print(f"{path.name}: window {frame.width()}x{frame.height()} on "
-          f"{available.width()}x{available.height()} {'fits' if fits else 'DOES NOT FIT'}")  # noqa: E501  # fmt: skip
+          f"{available.width()}x{available.height()} {'fits' if fits else 'DOES NOT FIT'}")  # fmt: skip
 
 
 def main(out: Path, tag: str) -> None:
@@ -82,9 +82,9 @@ def main(out: Path, tag: str) -> None:
         store.clinic.save(ClinicProfile(name="Riverside Pain Clinic"))
         ana = store.patients.add(Patient(record_number="P-00001", full_name="Ana Lima",
                                          date_of_birth=date(1984, 3, 15), sex=Sex.FEMALE,
-                                         precautions=frozenset({Precaution.ANTICOAGULANTS})))  # noqa: E501  # fmt: skip
+                                         precautions=frozenset({Precaution.ANTICOAGULANTS})))  # fmt: skip
         long = store.patients.add(Patient(record_number="P-00002", full_name=LONG_NAME,
-                                          date_of_birth=date(1950, 11, 30), sex=Sex.FEMALE))  # noqa: E501  # fmt: skip
+                                          date_of_birth=date(1950, 11, 30), sex=Sex.FEMALE))  # fmt: skip
         _session(store, ana, 14)
         window = MainWindow(store)
         window.setGeometry(window.screen().availableGeometry())
@@ -110,12 +110,12 @@ def main(out: Path, tag: str) -> None:
         window.side_tabs.setCurrentWidget(window.session_panel)
         _shoot(app, window, out, tag, "signed")
         store.sessions.amend(session.id, "Added needle depth for points 5 and 6, which "
-                             "were recorded on paper during the session and not typed in")  # noqa: E501  # fmt: skip
+                             "were recorded on paper during the session and not typed in")  # fmt: skip
         window.reload_from_store()
         _shoot(app, window, out, tag, "amending")
         # Red flag, on a patient with a long name and a long complaint.
         _session(store, long, 0, red_flags=frozenset({RedFlag.NUMBNESS, RedFlag.FEVER}),
-                 contraindications=frozenset({Precaution.PREGNANCY, Precaution.LYMPHOEDEMA}))  # noqa: E501  # fmt: skip
+                 contraindications=frozenset({Precaution.PREGNANCY, Precaution.LYMPHOEDEMA}))  # fmt: skip
         window.patients.select_patient(long.id)
         window.side_tabs.setCurrentWidget(window.session_panel)
         _shoot(app, window, out, tag, "red-flag-long-name")
