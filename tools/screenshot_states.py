@@ -33,19 +33,31 @@ from tpchart.core.trigger_point import TwitchStrength
 from tpchart.store import Store
 from tpchart.ui.main_window import MainWindow
 
-POINTS = ["back.neck.posterior.right", "back.shoulder.upper.right", "back.scapula.right",
-          "back.upper.left", "head.masseter.right"]  # fmt: skip
+POINTS = [
+    "back.neck.posterior.right",
+    "back.shoulder.upper.right",
+    "back.scapula.right",
+    "back.upper.left",
+    "head.masseter.right",
+]
 BOTH_SIDES = ["front.chest.right", "front.chest.left"]
 LONG_NAME = "Maximiliana Alexandra Konstantinopoulou-Vanderbilt-Nakamura"
 
 
 def _session(store: Store, patient: Patient, days_ago: int, **fields) -> Session:
     return store.sessions.start(
-        Session(patient_id=patient.id, practitioner_id=store.practitioner_id,
-                started_at=datetime.now(UTC) - timedelta(days=days_ago),
-                chief_complaint="Neck and shoulder pain after desk work", pain_before=6,
-                screening_done=True, consent_given=True, consent_by="Patient", **fields)
-    )  # fmt: skip
+        Session(
+            patient_id=patient.id,
+            practitioner_id=store.practitioner_id,
+            started_at=datetime.now(UTC) - timedelta(days=days_ago),
+            chief_complaint="Neck and shoulder pain after desk work",
+            pain_before=6,
+            screening_done=True,
+            consent_given=True,
+            consent_by="Patient",
+            **fields,
+        )
+    )
 
 
 def _chart(app: QApplication, window: MainWindow, regions: list[str]) -> None:
@@ -53,8 +65,10 @@ def _chart(app: QApplication, window: MainWindow, regions: list[str]) -> None:
         x, y = load_body_map(REGIONS[region_id].view).interior_point(region_id)
         window.chart.add_point(region_id, x, y)
         point = window.chart.selected_point()
-        window.chart.edit_point(replace(point, twitch_elicited=True, pain=6,
-                                        twitch_strength=TwitchStrength.MEDIUM), "findings")  # fmt: skip
+        window.chart.edit_point(
+            replace(point, twitch_elicited=True, pain=6, twitch_strength=TwitchStrength.MEDIUM),
+            "findings",
+        )
     app.processEvents()
 
 
@@ -68,8 +82,10 @@ def _shoot(app: QApplication, window: MainWindow, out: Path, tag: str, state: st
     Image.open(path).convert("RGB").quantize(colors=256).save(path, optimize=True)
     frame, available = window.frameGeometry(), screen.availableGeometry()
     fits = available.contains(frame)
-    print(f"{path.name}: window {frame.width()}x{frame.height()} on "
-          f"{available.width()}x{available.height()} {'fits' if fits else 'DOES NOT FIT'}")  # fmt: skip
+    print(
+        f"{path.name}: window {frame.width()}x{frame.height()} on "
+        f"{available.width()}x{available.height()} {'fits' if fits else 'DOES NOT FIT'}"
+    )
 
 
 def main(out: Path, tag: str) -> None:
@@ -80,11 +96,23 @@ def main(out: Path, tag: str) -> None:
         store = Store.open(Path(tmp) / "states.db")
         store.practitioner_id = store.practitioners.add(Practitioner(name="Dr Ana Souza")).id
         store.clinic.save(ClinicProfile(name="Riverside Pain Clinic"))
-        ana = store.patients.add(Patient(record_number="P-00001", full_name="Ana Lima",
-                                         date_of_birth=date(1984, 3, 15), sex=Sex.FEMALE,
-                                         precautions=frozenset({Precaution.ANTICOAGULANTS})))  # fmt: skip
-        long = store.patients.add(Patient(record_number="P-00002", full_name=LONG_NAME,
-                                          date_of_birth=date(1950, 11, 30), sex=Sex.FEMALE))  # fmt: skip
+        ana = store.patients.add(
+            Patient(
+                record_number="P-00001",
+                full_name="Ana Lima",
+                date_of_birth=date(1984, 3, 15),
+                sex=Sex.FEMALE,
+                precautions=frozenset({Precaution.ANTICOAGULANTS}),
+            )
+        )
+        long = store.patients.add(
+            Patient(
+                record_number="P-00002",
+                full_name=LONG_NAME,
+                date_of_birth=date(1950, 11, 30),
+                sex=Sex.FEMALE,
+            )
+        )
         _session(store, ana, 14)
         window = MainWindow(store)
         window.setGeometry(window.screen().availableGeometry())
@@ -109,13 +137,21 @@ def main(out: Path, tag: str) -> None:
         window.reload_from_store()
         window.side_tabs.setCurrentWidget(window.session_panel)
         _shoot(app, window, out, tag, "signed")
-        store.sessions.amend(session.id, "Added needle depth for points 5 and 6, which "
-                             "were recorded on paper during the session and not typed in")  # fmt: skip
+        store.sessions.amend(
+            session.id,
+            "Added needle depth for points 5 and 6, which "
+            "were recorded on paper during the session and not typed in",
+        )
         window.reload_from_store()
         _shoot(app, window, out, tag, "amending")
         # Red flag, on a patient with a long name and a long complaint.
-        _session(store, long, 0, red_flags=frozenset({RedFlag.NUMBNESS, RedFlag.FEVER}),
-                 contraindications=frozenset({Precaution.PREGNANCY, Precaution.LYMPHOEDEMA}))  # fmt: skip
+        _session(
+            store,
+            long,
+            0,
+            red_flags=frozenset({RedFlag.NUMBNESS, RedFlag.FEVER}),
+            contraindications=frozenset({Precaution.PREGNANCY, Precaution.LYMPHOEDEMA}),
+        )
         window.patients.select_patient(long.id)
         window.side_tabs.setCurrentWidget(window.session_panel)
         _shoot(app, window, out, tag, "red-flag-long-name")
