@@ -159,6 +159,7 @@ def main(out: Path, tag: str) -> None:
         window.patients.select_patient(ana.id)
         window.tabs.setCurrentWidget(window.progress_tab)
         _shoot(app, window, out, tag, "progress")
+        window.confirm_on_close = False  # no "sessions not signed" question here
         window.close()
         store.close()
 

@@ -91,6 +91,7 @@ def main(out: Path) -> None:
         window.tabs.setCurrentWidget(window.progress_tab)
         app.processEvents()
         window.grab().save(str(out / "progress.png"))
+        window.confirm_on_close = False  # no "sessions not signed" question here
         window.close()
         store.close()
 

@@ -54,8 +54,15 @@ def window(qtbot, store, patient):
     win.resize(1366, 740)
     win.show()
     win.patients.select_patient(patient.id)
-    qtbot.waitExposed(win)
+    make_active(qtbot, win)
     return win
+
+
+def make_active(qtbot, win) -> None:
+    """Bring ``win`` to the front, as the doctor's first click would: a click on an
+    inactive window only activates it (`body_map_view.is_focus_click`)."""
+    win.activateWindow()
+    qtbot.waitUntil(win.isActiveWindow)
 
 
 def click_region(qtbot, win, region_id: str) -> None:
@@ -412,6 +419,7 @@ def test_read_only_database_shows_but_does_not_chart(qtbot, window, store, patie
         qtbot.addWidget(win)
         win.show()
         win.patients.select_patient(patient.id)
+        make_active(qtbot, win)  # refused for being read-only, not for activating
         m = win.menus
         assert not m.new_patient_action.isEnabled() and not m.new_session_action.isEnabled()
         click_region(qtbot, win, NECK)
@@ -471,7 +479,7 @@ def test_switching_sessions_changes_no_stored_score_and_charts_the_session_shown
     win = MainWindow(store)
     qtbot.addWidget(win)
     win.show()
-    qtbot.waitExposed(win)  # the window is active: a click charts, not just activates
+    make_active(qtbot, win)  # a click charts, not just activates the window
     win.patients.select_patient(patient.id)
     win.session_list.setCurrentRow(1)  # the older session
     assert win.session.id == older.id == win.chart.session.id

@@ -8,7 +8,7 @@ chart panel turns that into undoable store changes.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -191,11 +191,17 @@ class BodyMapScene(QGraphicsScene):
         self.hover(None)
 
 
-def is_focus_click(window_active: bool) -> bool:
-    """Whether a press on the map only brings the window to the front: it does when
-    the window was not the active one. The doctor's eyes were elsewhere, and a point
-    placed by that click would land wherever the pointer happened to be."""
-    return not window_active
+def is_focus_click(window_active: bool, activated_this_turn: bool) -> bool:
+    """Whether a press on the map only brings the window to the front: the doctor's eyes
+    were elsewhere, and a point placed by that click would land wherever the pointer
+    happened to be.
+
+    It does when the window is not active (with no window manager, Qt asks for the
+    focus as it delivers the press), or when the window became active in this same
+    turn of the event loop (a window manager activates the window, then hands the
+    very click that did it to the application: both arrive together; checked under
+    Xvfb with openbox)."""
+    return not window_active or activated_this_turn
 
 
 class BodyMapView(QGraphicsView):
@@ -227,6 +233,7 @@ class BodyMapView(QGraphicsView):
         self._fitted = True
         self._pan_from: QPointF | None = None
         self._focus_click = False  # swallowing a press that only activated the window
+        self._activated_this_turn = False  # until the events in hand are done
 
     def set_body_scene(self, scene: BodyMapScene) -> None:
         """Show another diagram, fitted."""
@@ -251,6 +258,17 @@ class BodyMapView(QGraphicsView):
         target = max(fitted, min(current * factor, fitted * self.MAX_ZOOM))
         self.scale(target / current, target / current)
         self._fitted = abs(target - fitted) < 1e-6
+
+    def event(self, event: QEvent) -> bool:
+        # Qt passes WindowActivate down to every widget of the window (ActivationChange
+        # only reaches the window itself).
+        if event.type() == QEvent.Type.WindowActivate:
+            self._activated_this_turn = True
+            QTimer.singleShot(0, self._settled)
+        return super().event(event)
+
+    def _settled(self) -> None:
+        self._activated_this_turn = False
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -280,7 +298,7 @@ class BodyMapView(QGraphicsView):
         return super().viewportEvent(event)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        if is_focus_click(self.window().isActiveWindow()):
+        if is_focus_click(self.window().isActiveWindow(), self._activated_this_turn):
             # Neither the scene nor the panning sees this press, nor its move or release.
             self._focus_click = True
             self.window().activateWindow()
