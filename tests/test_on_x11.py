@@ -55,8 +55,17 @@ def test_x11_suite(x_display, scale, tmp_path):
     }
     env.pop("WAYLAND_DISPLAY", None)
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-         "-o", "faulthandler_timeout=120", "tests/x11"],  # a hang prints where it is
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-o",
+            "faulthandler_timeout=120",
+            "tests/x11",
+        ],  # a hang prints where it is
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QApplication, QPushButton
 
 from tpchart.core.patient import Patient
@@ -14,6 +15,14 @@ from tpchart.ui import take_back
 from tpchart.ui.main_window import MainWindow
 
 from .test_take_back import Answers
+
+
+class SpontaneousClose(QCloseEvent):
+    """The close event the window manager sends for the title bar's close button (Qt
+    marks those spontaneous; PySide6 cannot make one any other way)."""
+
+    def spontaneous(self) -> bool:
+        return True
 
 
 def open_window(qtbot, store):
@@ -81,9 +90,17 @@ def test_quitting_with_an_unsigned_session_asks_and_go_back_keeps_the_window(
     answers = Answers(qtbot)
     monkeypatch.setattr(take_back, "ask", answers)
     answers.planned = ["Go back"]
-    window.close()
+    window.menus.quit_action.trigger()  # File › Quit
     assert window.isVisible()
     assert "1 session is not signed: Bea Back" in answers.boxes[0]["text"]
+    # The title bar's close button: a spontaneous close event, as the window manager sends.
+    answers.planned = ["Go back"]
+    QApplication.sendEvent(window, SpontaneousClose())
+    assert window.isVisible() and len(answers.boxes) == 2
     answers.planned = ["Quit anyway"]
-    window.close()
+    window.menus.quit_action.trigger()
     assert not window.isVisible()
+    # The app or the system closing it (log-out, restore) never asks.
+    window.show()
+    window.close()
+    assert not window.isVisible() and len(answers.boxes) == 3

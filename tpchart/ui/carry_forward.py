@@ -112,3 +112,12 @@ class CarryForwardDialog(QDialog):
         count = len(self.chosen())
         self.ok.setEnabled(count > 0)
         self.ok.setText(f"Carry forward {count} point{'' if count == 1 else 's'}")
+
+
+def choose_points_to_carry(
+    earlier: Iterable[TriggerPoint], parent: QWidget | None = None
+) -> list[TriggerPoint]:
+    """Ask which of ``earlier`` points to carry forward: the ticked ones, or none if
+    the doctor cancels."""
+    dialog = CarryForwardDialog(earlier, parent)
+    return dialog.chosen() if dialog.exec() else []

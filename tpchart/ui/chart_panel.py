@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
     QPushButton,
-    QSplitter,
     QTabBar,
     QToolButton,
     QVBoxLayout,
@@ -38,14 +37,14 @@ from tpchart.core.session import Session
 from tpchart.core.trigger_point import TriggerPoint
 from tpchart.store import Store
 from tpchart.ui.body_map_view import BodyMapScene, BodyMapView
-from tpchart.ui.carry_forward import CarryForwardDialog
+from tpchart.ui.carry_forward import choose_points_to_carry
 from tpchart.ui.chart_commands import Change, PointsChange, State
 from tpchart.ui.legend import Legend
 from tpchart.ui.map_keys import install_map_keys
 from tpchart.ui.markers import PointMarker
 from tpchart.ui.notices import NoticeStrip, escape
 from tpchart.ui.operations import Operations, message_box
-from tpchart.ui.point_list import PointList
+from tpchart.ui.point_list import MapAndList, PointList
 from tpchart.ui.style import CAUTION, INFO, WARNING
 
 VIEW_TABS = [(View.FRONT, "Front", "F"), (View.BACK, "Back", "B"), (View.HEAD, "Head (sides)", "H")]
@@ -79,8 +78,10 @@ class ChartPanel(QWidget):
         self.tabs.setAccessibleName("Body map view")
         self.tabs.setAccessibleDescription("Front, back or head diagram (keys F, B, H on the map)")
         for view, label, key in VIEW_TABS:
-            self.tabs.addTab(f"{label}  [{key}]")
+            # "Head", not "Head (sides)": the row must fit a 1366 px screen at 125 %.
+            self.tabs.addTab(f"{label.split(' (')[0]}  [{key}]")
             self.tabs.setTabData(self.tabs.count() - 1, view)
+            self.tabs.setTabToolTip(self.tabs.count() - 1, f"{label} (key {key} on the map)")
         self.show_previous = QCheckBox("Previous session", objectName="showPrevious", checked=True)
         self.show_previous.setToolTip("Show the last session's points faintly")
         self.carry_button = QPushButton("Carry forward", objectName="carryForward")
@@ -99,11 +100,7 @@ class ChartPanel(QWidget):
         self.readonly_note = self.notices.add_banner(INFO, "readOnlyNote")
         self.hint = self.notices.add_banner(None, "chartHint")
         self.point_list = PointList(self)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal, objectName="chartSplitter")
-        self.splitter.addWidget(self.canvas)
-        self.splitter.addWidget(self.point_list)
-        self.splitter.setStretchFactor(0, 1)
-        self.splitter.setCollapsible(0, False)
+        self.splitter = MapAndList(self.canvas, self.point_list)
 
         top = QHBoxLayout()
         top.addWidget(self.tabs)
@@ -279,9 +276,7 @@ class ChartPanel(QWidget):
         the ticked ones."""
         if not self.editable or not self.previous:
             return
-        dialog = CarryForwardDialog(self.previous, self)
-        if dialog.exec():
-            self.carry_forward_points(dialog.chosen())
+        self.carry_forward_points(choose_points_to_carry(self.previous, self))
 
     def carry_forward_points(self, chosen: list[TriggerPoint]) -> None:
         """Copy ``chosen`` earlier points into this session, numbered on after its

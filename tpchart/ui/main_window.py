@@ -302,7 +302,7 @@ class MainWindow(QMainWindow):
 
         dialog = StartSessionDialog(self.store, self.patient, self, operations=self.operations)
         if dialog.exec() and dialog.saved is not None:
-            self.chart.canvas.setFocus()
+            self.chart.focus_map()
 
     @Slot()
     def archive_patient(self) -> None:
@@ -376,6 +376,20 @@ class MainWindow(QMainWindow):
         self.backup_timer = backup_settings.install_backup_timer(self, auto)
         return self.backup_timer
 
+    def may_quit(self) -> bool:
+        """Whether the doctor, told of sessions not yet signed, still wants to quit
+        (True at once when there is nothing to sign or nothing could be signed)."""
+        if self.store.read_only or not self.store.is_open:
+            return True
+        self.operations.flush_pending()
+        return take_back.confirm_quit(self, self.store)
+
+    @Slot()
+    def quit(self) -> None:
+        """File › Quit: the reminder of unsigned sessions, then close."""
+        if self.may_quit():
+            self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:
         # Text still being typed (notes, complaint) is saved before the window goes.
         focused = self.focusWidget()
@@ -384,8 +398,11 @@ class MainWindow(QMainWindow):
         self.operations.flush_pending()
         # The doctor quitting is reminded of unsigned sessions; the app closing the window
         # itself (a restore, a switch to the demo, a log-out) asks nothing.
-        asks = self.confirm_on_close and self.store.is_open
-        if asks and not take_back.confirm_quit(self, self.store):
+        # Only the doctor's own close (the title bar's button: a spontaneous event) asks;
+        # File › Quit asked already (``quit``); the app or the system closing the window
+        # (QApplication.quit at log-out, a restore) never waits for an answer.
+        asks = event.spontaneous() and self.confirm_on_close and self.store.is_open
+        if asks and not self.may_quit():
             event.ignore()
             return
         save_layout(self, self.splitter, self.work)

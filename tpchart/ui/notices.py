@@ -41,7 +41,12 @@ class OneLineBanner(QLabel):
     def __init__(self, kind: str | None, object_name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent, objectName=object_name)
         self.quiet = kind is None
-        self.setStyleSheet("padding: 3px 6px;" if kind is None else kind + _ONE_LINE)
+        if kind is None:
+            # Margins, not a style sheet: a style sheet would freeze the palette it was
+            # polished with, and the line must follow a palette changed later (dark).
+            self.setContentsMargins(7, 4, 7, 4)
+        else:
+            self.setStyleSheet(kind + _ONE_LINE)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)

@@ -14,7 +14,14 @@ from collections.abc import Iterable
 
 from PySide6.QtCore import QSize, Qt, Signal, Slot
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QSplitter,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QWidget,
+)
 
 from tpchart.core.regions import REGIONS, View
 from tpchart.core.trigger_point import TriggerPoint
@@ -157,7 +164,33 @@ class PointList(QTreeWidget):
 
     def sizeHint(self) -> QSize:
         # Narrow: beside the map in a centre column of about 650-700 px at 1366x768.
-        return QSize(300, super().sizeHint().height())
+        return QSize(260, super().sizeHint().height())
 
     def minimumSizeHint(self) -> QSize:
         return QSize(120, super().minimumSizeHint().height())
+
+
+class MapAndList(QSplitter):
+    """The map with the point list at its right. The list takes 40 % of the width
+    (within bounds), so the map keeps the most of a centre column of 650-700 px at
+    100 % and of about 550 px at 125 %, until the doctor drags the handle."""
+
+    def __init__(self, body_map: QWidget, point_list: PointList) -> None:
+        super().__init__(Qt.Orientation.Horizontal, objectName="chartSplitter")
+        self.addWidget(body_map)
+        self.addWidget(point_list)
+        self.setStretchFactor(0, 1)
+        self.setCollapsible(0, False)
+        self.placed_by_hand = False
+        self.splitterMoved.connect(self._moved)
+
+    @Slot(int, int)
+    def _moved(self, _pos: int, _index: int) -> None:
+        self.placed_by_hand = True
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if not self.placed_by_hand:
+            width = event.size().width() - self.handleWidth()
+            listed = max(180, min(320, int(width * 0.4)))
+            self.setSizes([width - listed, listed])

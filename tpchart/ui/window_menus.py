@@ -48,7 +48,9 @@ class WindowMenus:
         self.edit_patient_action = self._action(
             "&Edit patient…", w.edit_patient, name="editPatientAction"
         )
-        quit_action = self._action("&Quit", w.close, QKeySequence.StandardKey.Quit)
+        quit_action = self.quit_action = self._action(
+            "&Quit", w.quit, QKeySequence.StandardKey.Quit, "quitAction"
+        )
         self.export_pdf_action = self._action(
             "&Export PDF…", lambda: export_summary(w), "Ctrl+E", "exportPdfAction"
         )
