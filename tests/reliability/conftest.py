@@ -108,15 +108,3 @@ def held_open(path: Path) -> Iterator[subprocess.Popen]:
         if process.poll() is None:
             process.stdin.close()
             process.wait(timeout=10)
-
-
-@pytest.fixture(autouse=True)
-def quit_without_asking(monkeypatch):
-    """Closing a window with unsigned sessions asks (``take_back.confirm_quit``); tests
-    that do not test that question answer "Quit anyway", so teardown never waits."""
-
-    def answer(box):
-        chosen = [b for b in box.buttons() if b.text() == "Quit anyway"]
-        return chosen[0] if chosen else box.escapeButton()
-
-    monkeypatch.setattr("tpchart.ui.take_back.ask", answer)

@@ -32,15 +32,3 @@ def store(empty_store):
     # As after the welcome page: documents are headed by a clinic, never asked for mid-test.
     empty_store.clinic.save(ClinicProfile(name="Test Clinic"))
     return empty_store
-
-
-@pytest.fixture(autouse=True)
-def quit_without_asking(monkeypatch):
-    """Closing a window with unsigned sessions asks (``take_back.confirm_quit``); tests
-    that do not test that question answer "Quit anyway", so teardown never waits."""
-
-    def answer(box):
-        chosen = [b for b in box.buttons() if b.text() == "Quit anyway"]
-        return chosen[0] if chosen else box.escapeButton()
-
-    monkeypatch.setattr("tpchart.ui.take_back.ask", answer)

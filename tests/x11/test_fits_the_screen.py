@@ -71,6 +71,7 @@ def assert_fits(qtbot, window, available, button):
     panel = window.session_panel
     assert on_screen(button, window), f"{button.text()} is cut or off screen"
     assert not panel.scroll.horizontalScrollBar().isVisible()
+    assert not window.session_list.horizontalScrollBar().isVisible()
     for form_scale in (panel.form.pain_before, panel.form.pain_after):
         panel.scroll.ensureWidgetVisible(form_scale)
         qtbot.wait(10)

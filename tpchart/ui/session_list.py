@@ -38,6 +38,9 @@ class SessionList(QListWidget):
             "Newest first: date, status and pain before and after. Choose one to chart it."
         )
         self.setAlternatingRowColors(True)
+        # A narrow column wraps a caption onto a second line rather than scrolling sideways.
+        self.setWordWrap(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.currentItemChanged.connect(self._current_changed)
 
     def show_sessions(self, sessions: list[Session], select_id: int | None) -> bool:
