@@ -31,6 +31,7 @@ from tpchart.core.screening import Precaution, RedFlag
 from tpchart.core.session import Session
 from tpchart.core.trigger_point import TwitchStrength
 from tpchart.store import Store
+from tpchart.app import add_shipped_fonts
 from tpchart.ui.main_window import MainWindow
 
 POINTS = [
@@ -90,6 +91,7 @@ def _shoot(app: QApplication, window: MainWindow, out: Path, tag: str, state: st
 
 def main(out: Path, tag: str) -> None:
     app = QApplication.instance() or QApplication([])
+    add_shipped_fonts()  # as the app does: CJK names in real characters
     app.setOrganizationName("tpchart-screenshots")
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:

@@ -22,6 +22,7 @@ from tpchart.core.session import Session
 from tpchart.core.trigger_point import PointKind, TwitchStrength
 from tpchart.demo import write_demo
 from tpchart.store import Store
+from tpchart.app import add_shipped_fonts
 from tpchart.ui.main_window import MainWindow
 
 # Today's points: neck and shoulder girdle on the back (two in lung-risk zones), jaw.
@@ -69,6 +70,7 @@ def chart_today(app: QApplication, window: MainWindow, store: Store, patient_id:
 
 def main(out: Path) -> None:
     app = QApplication.instance() or QApplication([])
+    add_shipped_fonts()  # as the app does: CJK names in real characters
     app.setOrganizationName("tpchart-screenshots")
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:

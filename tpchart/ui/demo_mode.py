@@ -8,7 +8,7 @@ switches to it and back (``tpchart.app``). The window only says where it is.
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QPushButton, QSizePolicy, QWidget
 
 from tpchart.ui.style import INFO, banner
 
@@ -22,9 +22,12 @@ class DemoBanner(QWidget):
         super().__init__(parent, objectName="demoBanner")
         self.label = banner(INFO, "demoBannerText")
         self.label.setText(
-            "DEMO database: made-up patients for trying tpchart. Nothing here is a clinical "
-            "record, and nothing you do here touches your clinic's records."
+            "DEMO database: made-up patients, not clinical records. Your own records are "
+            "untouched."
         )
+        # One line across the window: a word-wrapped label in a tool bar grows tall.
+        self.label.setWordWrap(False)
+        self.label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.label.show()
         self.back = QPushButton("Back to my records", objectName="leaveDemo")
         self.back.clicked.connect(self.leave_requested)

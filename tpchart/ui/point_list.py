@@ -171,9 +171,10 @@ class PointList(QTreeWidget):
 
 
 class MapAndList(QSplitter):
-    """The map with the point list at its right. The list takes 40 % of the width
-    (within bounds), so the map keeps the most of a centre column of 650-700 px at
-    100 % and of about 550 px at 125 %, until the doctor drags the handle."""
+    """The map with the point list at its right. The list takes 45 % of the width
+    (within bounds): a body diagram is twice as tall as wide, so the map needs less
+    width than height, and muscle names stay whole. Centre column: 650-700 px at
+    100 %, about 550 px at 125 %; the doctor may drag the handle."""
 
     def __init__(self, body_map: QWidget, point_list: PointList) -> None:
         super().__init__(Qt.Orientation.Horizontal, objectName="chartSplitter")
@@ -192,5 +193,5 @@ class MapAndList(QSplitter):
         super().resizeEvent(event)
         if not self.placed_by_hand:
             width = event.size().width() - self.handleWidth()
-            listed = max(180, min(320, int(width * 0.4)))
+            listed = max(180, min(360, int(width * 0.45)))
             self.setSizes([width - listed, listed])
