@@ -22,6 +22,7 @@ from pathlib import Path
 from PIL import Image
 from PySide6.QtWidgets import QApplication
 
+from tpchart.app import add_shipped_fonts
 from tpchart.bodymap import load_body_map
 from tpchart.core.clinic import ClinicProfile
 from tpchart.core.patient import Patient, Sex
@@ -31,7 +32,6 @@ from tpchart.core.screening import Precaution, RedFlag
 from tpchart.core.session import Session
 from tpchart.core.trigger_point import TwitchStrength
 from tpchart.store import Store
-from tpchart.app import add_shipped_fonts
 from tpchart.ui.main_window import MainWindow
 
 POINTS = [

@@ -16,13 +16,13 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
+from tpchart.app import add_shipped_fonts
 from tpchart.bodymap import load_body_map
 from tpchart.core.regions import REGIONS, View
 from tpchart.core.session import Session
 from tpchart.core.trigger_point import PointKind, TwitchStrength
 from tpchart.demo import write_demo
 from tpchart.store import Store
-from tpchart.app import add_shipped_fonts
 from tpchart.ui.main_window import MainWindow
 
 # Today's points: neck and shoulder girdle on the back (two in lung-risk zones), jaw.

@@ -22,8 +22,7 @@ class DemoBanner(QWidget):
         super().__init__(parent, objectName="demoBanner")
         self.label = banner(INFO, "demoBannerText")
         self.label.setText(
-            "DEMO database: made-up patients, not clinical records. Your own records are "
-            "untouched."
+            "DEMO database: made-up patients, not clinical records. Your own records are untouched."
         )
         # One line across the window: a word-wrapped label in a tool bar grows tall.
         self.label.setWordWrap(False)
