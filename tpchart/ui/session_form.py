@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from tpchart.core.errors import ValidationError
 from tpchart.core.session import COMMON_ADVERSE_EVENTS, AdverseEvent, Session, Severity
-from tpchart.ui.session_start import (
+from tpchart.ui.session_fields import (
     PainScale,
     ScreeningChecklist,
     ScrollSafeCombo,
