@@ -11,8 +11,10 @@ from PySide6.QtWidgets import QApplication, QPushButton
 
 from tpchart.core.patient import Patient
 from tpchart.core.session import Session
+from tpchart.store import StorageError
 from tpchart.ui import take_back
 from tpchart.ui.main_window import MainWindow
+from tpchart.ui.patient_dialog import PatientDialog
 
 from .test_take_back import Answers
 
@@ -104,3 +106,65 @@ def test_quitting_with_an_unsigned_session_asks_and_go_back_keeps_the_window(
     window.show()
     window.close()
     assert not window.isVisible() and len(answers.boxes) == 3
+
+
+def test_go_back_returns_the_keyboard_to_where_the_doctor_was(qtbot, store, monkeypatch):
+    window, _, _ = open_window(qtbot, store)
+    qtbot.waitExposed(window)
+    answers = Answers(qtbot)
+    monkeypatch.setattr(take_back, "ask", answers)
+    complaint = window.session_panel.form.chief_complaint
+    window.side_tabs.setCurrentWidget(window.session_panel)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    complaint.setFocus()
+    qtbot.waitUntil(complaint.hasFocus)
+    answers.planned = ["Go back"]
+    QApplication.sendEvent(window, SpontaneousClose())
+    assert window.isVisible()
+    qtbot.waitUntil(complaint.hasFocus)
+
+
+def test_records_that_cannot_be_read_never_stop_the_doctor_quitting(qtbot, store, monkeypatch):
+    window, _, _ = open_window(qtbot, store)
+    answers = Answers(qtbot)  # no answer planned: any question fails the test
+    monkeypatch.setattr(take_back, "ask", answers)
+
+    def unreadable():
+        raise StorageError("The database file cannot be read", "io")
+
+    monkeypatch.setattr(store.sessions, "unsigned", unreadable)
+    window.menus.quit_action.trigger()
+    assert not window.isVisible() and answers.boxes == []
+
+
+def test_a_new_patient_matching_an_archived_one_brings_it_back_only_when_asked(
+    qtbot, store, monkeypatch
+):
+    window, patient, _ = open_window(qtbot, store)
+    store.patients.archive(patient.id)
+    window.patients.refresh()
+    answers = Answers(qtbot)
+    monkeypatch.setattr(take_back, "ask", answers)
+
+    def fill(press_open_existing):
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, PatientDialog):
+            return QTimer.singleShot(20, lambda: fill(press_open_existing))
+        dialog.full_name.setText("Bea Back")
+        dialog.date_of_birth.setText("08.07.1990")
+        QTimer.singleShot(0, press_open_existing)
+        dialog.accept()
+
+    def open_existing():
+        question = QApplication.activeModalWidget()
+        (button,) = [b for b in question.buttons() if b.text() == "Open existing"]
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+    for answer, archived in (("Cancel", True), ("Bring back", False)):
+        answers.planned = [answer]
+        QTimer.singleShot(0, lambda: fill(open_existing))
+        window.new_patient()
+        assert store.patients.get(patient.id).archived is archived
+    assert window.patient is not None and window.patient.id == patient.id
+    assert store.patients.count(include_archived=True) == 1

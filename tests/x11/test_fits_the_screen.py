@@ -76,6 +76,11 @@ def assert_fits(qtbot, window, available, button):
         panel.scroll.ensureWidgetVisible(form_scale)
         qtbot.wait(10)
         assert all(on_screen(b, window) for b in form_scale.buttons), "a pain button is cut"
+    # Safety messages are whole: the lung warning above the map, the red flag above it.
+    for strip in (window.chart.notices, window.header.notices):
+        shown = strip.shown()
+        if shown is not None and not shown.quiet:
+            assert shown.shown_text() == shown.text(), f"cut: {shown.shown_text()}"
     canvas = window.chart.canvas
     assert canvas.width() >= 250 and canvas.height() >= 250, canvas.size()
 

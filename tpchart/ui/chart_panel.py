@@ -91,9 +91,10 @@ class ChartPanel(QWidget):
         self.list_button.setChecked(True)
         fit = QToolButton(objectName="fitButton", text="Fit", toolTip="Fit the diagram (Ctrl+0)")
         fit.clicked.connect(self.canvas.fit)
-        # Cautions, notes and the key hint share one line of fixed height, most
-        # important first: a message coming or going never moves the map.
-        self.notices = NoticeStrip("chartNotices")
+        # Cautions, notes and the key hint share three lines of fixed height, most
+        # important first: a message coming or going never moves the map, and the
+        # both-sides-of-the-thorax warning is whole at 125 % on a laptop.
+        self.notices = NoticeStrip("chartNotices", 3)
         self.notices.setAccessibleName("Chart messages")
         self.warning = self.notices.add_banner(WARNING, "lungWarning")
         self.caution = self.notices.add_banner(CAUTION, "lungCaution")

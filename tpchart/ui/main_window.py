@@ -10,6 +10,7 @@ the sessions list in ``session_list``, the Progress tab in ``progress_tab``. The
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -19,7 +20,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QSplitter,
     QStackedWidget,
     QTabWidget,
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tpchart.core.errors import TpchartError
 from tpchart.core.patient import Patient
 from tpchart.core.session import Session, SessionStatus
 from tpchart.store import Store
@@ -278,14 +279,11 @@ class MainWindow(QMainWindow):
         if not dialog.exec():
             return
         chosen = dialog.saved or dialog.existing  # added, or "Open existing" of a duplicate
-        if chosen is not None and chosen.archived and chosen.id is not None:
-            # The one on file was archived: opening it brings it back (audited).
-            chosen = self.operations.unarchive_patient(chosen.id, self._report_refusal)
+        if chosen is not None and chosen.archived:
+            # The one on file was archived: bring it back only if the doctor says so.
+            chosen = take_back.bring_back_patient(self, self.operations, chosen)
         if chosen is not None and chosen.id is not None:
             self.patients.select_patient(chosen.id)
-
-    def _report_refusal(self, message: str) -> None:
-        QMessageBox.warning(self, "Not saved", message)
 
     @Slot()
     def edit_patient(self) -> None:
@@ -379,10 +377,14 @@ class MainWindow(QMainWindow):
     def may_quit(self) -> bool:
         """Whether the doctor, told of sessions not yet signed, still wants to quit
         (True at once when there is nothing to sign or nothing could be signed)."""
-        if self.store.read_only or not self.store.is_open:
-            return True
+        store = self.store
+        if store.read_only or not store.is_open or store.damaged or store.check_pending:
+            return True  # nothing can be signed now: nothing to ask
         self.operations.flush_pending()
-        return take_back.confirm_quit(self, self.store)
+        try:
+            return take_back.confirm_quit(self, store)
+        except (TpchartError, sqlite3.DatabaseError):  # unreadable now; quitting loses nothing
+            return True
 
     @Slot()
     def quit(self) -> None:
@@ -396,14 +398,14 @@ class MainWindow(QMainWindow):
         if focused is not None:
             focused.clearFocus()
         self.operations.flush_pending()
-        # The doctor quitting is reminded of unsigned sessions; the app closing the window
-        # itself (a restore, a switch to the demo, a log-out) asks nothing.
-        # Only the doctor's own close (the title bar's button: a spontaneous event) asks;
-        # File › Quit asked already (``quit``); the app or the system closing the window
-        # (QApplication.quit at log-out, a restore) never waits for an answer.
+        # Only the doctor's own close (the title bar's button: a spontaneous event) is
+        # reminded of unsigned sessions; File › Quit asked already (``quit``); the app or
+        # the system closing the window (a log-out, a restore) never waits for an answer.
         asks = event.spontaneous() and self.confirm_on_close and self.store.is_open
         if asks and not self.may_quit():
             event.ignore()
+            if focused is not None:
+                focused.setFocus()  # "Go back": where the doctor was
             return
         save_layout(self, self.splitter, self.work)
         super().closeEvent(event)

@@ -2,16 +2,18 @@
 
 A banner that appears above the body map pushes the map down, and the doctor's next
 click lands in another region (issue 14, finding 10). So each screen's messages
-share one strip that is always there, one line high whatever it says: the most
-important message is shown (cut with "…" if it is long; the whole text is its
-tooltip), and a "+N more" button lists the others. The strip's height never changes,
-so nothing below it moves when a message comes or goes.
+share one strip that is always there, a fixed number of lines high whatever it says:
+the most important message is shown, wrapped, whole (a safety warning must not be cut;
+the lines are chosen so the longest one fits a 1366x768 laptop at 125 %, and only a
+longer one would end in "…", its whole text being the tooltip), and a "+N more"
+button lists the others. The strip's height never changes, so nothing below it moves
+when a message comes or goes.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Slot
-from PySide6.QtGui import QPainter, QPalette
+from PySide6.QtCore import QRect, QSize, Qt, Slot
+from PySide6.QtGui import QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -21,8 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-# Less padding than a wrapped banner: one line must stay one line tall.
-_ONE_LINE = " border-radius: 4px; padding: 3px 6px; font-weight: bold;"
+# Less padding than a wrapped banner: the reserved lines are the height.
+_PADDING = " border-radius: 4px; padding: 3px 6px; font-weight: bold;"
 
 
 def escape(text: str) -> str:
@@ -30,58 +32,82 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-class OneLineBanner(QLabel):
-    """A banner that keeps to one line: what does not fit is cut with "…" where it is
-    drawn, while ``text()`` stays the whole message (and is the tooltip).
+class FixedBanner(QLabel):
+    """A banner of ``lines`` lines, whatever its message: the text wraps; what would
+    not fit is cut with "…" where it is drawn, while ``text()`` stays the whole message
+    (and is the tooltip).
 
     A ``kind`` of None draws a quiet line instead: no frame, text in the palette's
     placeholder colour, so it stays readable on a dark palette.
     """
 
-    def __init__(self, kind: str | None, object_name: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, kind: str | None, object_name: str, lines: int, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent, objectName=object_name)
         self.quiet = kind is None
+        self.lines = lines
         if kind is None:
             # Margins, not a style sheet: a style sheet would freeze the palette it was
             # polished with, and the line must follow a palette changed later (dark).
             self.setContentsMargins(7, 4, 7, 4)
         else:
-            self.setStyleSheet(kind + _ONE_LINE)
+            self.setStyleSheet(kind + _PADDING)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 
     def minimumSizeHint(self) -> QSize:
-        # Any width will do (the text is cut to fit); the height is one line.
-        return QSize(0, super().minimumSizeHint().height())
+        # Any width will do (the text wraps); the height is the reserved lines.
+        one_line = super().minimumSizeHint().height() - self.fontMetrics().height()
+        return QSize(0, one_line + self.lines * self.fontMetrics().lineSpacing())
 
     def sizeHint(self) -> QSize:
         return QSize(super().sizeHint().width(), self.minimumSizeHint().height())
 
+    def shown_text(self) -> str:
+        """The text as drawn: the whole message, or as much as the lines hold, then "…"."""
+        return fitted(self.text(), self.fontMetrics(), self.contentsRect().width(), self.lines)
+
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
         self.drawFrame(painter)  # the style sheet's border (its background is already there)
-        rect = self.contentsRect()
-        shown = self.fontMetrics().elidedText(
-            self.text(), Qt.TextElideMode.ElideRight, rect.width()
-        )
         role = QPalette.ColorRole.PlaceholderText if self.quiet else self.foregroundRole()
         painter.setPen(self.palette().color(role))
-        painter.drawText(rect, int(self.alignment() | Qt.TextFlag.TextSingleLine), shown)
+        flags = self.alignment() | Qt.TextFlag.TextWordWrap
+        painter.drawText(self.contentsRect(), int(flags), self.shown_text())
+
+
+def fitted(text: str, metrics: QFontMetrics, width: int, lines: int) -> str:
+    """``text`` if it wraps into ``lines`` lines of ``width``; otherwise its first words
+    that do, ending in "…"."""
+    room = QRect(0, 0, max(width, 1), lines * metrics.lineSpacing())
+
+    def fits(candidate: str) -> bool:
+        used = metrics.boundingRect(room, int(Qt.TextFlag.TextWordWrap), candidate)
+        return used.height() <= room.height() and used.width() <= room.width()
+
+    if fits(text):
+        return text
+    words = text.split(" ")
+    while len(words) > 1 and not fits(" ".join(words) + "…"):
+        words.pop()
+    return " ".join(words) + "…"
 
 
 class NoticeStrip(QWidget):
-    """One line that shows the most important of its messages and keeps its height.
+    """``lines`` lines that show the most important of its messages and keep their height.
 
     Banners are added most important first; ``post`` gives one a message (empty text
     takes it away). Only the highest-ranked banner with a message is visible.
     """
 
-    def __init__(self, object_name: str, parent: QWidget | None = None) -> None:
+    def __init__(self, object_name: str, lines: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName(object_name)
-        self.banners: list[OneLineBanner] = []
-        self._details: dict[OneLineBanner, str] = {}
+        self.lines = lines
+        self.banners: list[FixedBanner] = []
+        self._details: dict[FixedBanner, str] = {}
         self.more = QToolButton(self, objectName=f"{object_name}More", autoRaise=True)
         self.more.setToolTip("Show every message")
         self.more.clicked.connect(self.show_all)
@@ -92,16 +118,16 @@ class NoticeStrip(QWidget):
         self._layout.addWidget(self.more)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
 
-    def add_banner(self, kind: str | None, object_name: str) -> OneLineBanner:
+    def add_banner(self, kind: str | None, object_name: str) -> FixedBanner:
         """A banner ranked below those added before it (``kind`` None: a quiet line)."""
-        banner = OneLineBanner(kind, object_name, self)
+        banner = FixedBanner(kind, object_name, self.lines, self)
         banner.hide()
         self._layout.insertWidget(len(self.banners), banner, stretch=1)
         self.banners.append(banner)
         self.updateGeometry()
         return banner
 
-    def post(self, banner: OneLineBanner, text: str, details: str = "") -> None:
+    def post(self, banner: FixedBanner, text: str, details: str = "") -> None:
         """Give ``banner`` its message (``details``: rich text for its tooltip); an empty
         ``text`` takes the message away."""
         banner.setText(text)
@@ -109,11 +135,11 @@ class NoticeStrip(QWidget):
         banner.setToolTip(details or escape(text))
         self._arrange()
 
-    def active(self) -> list[OneLineBanner]:
+    def active(self) -> list[FixedBanner]:
         """The banners that have a message, most important first."""
         return [b for b in self.banners if b.text()]
 
-    def shown(self) -> OneLineBanner | None:
+    def shown(self) -> FixedBanner | None:
         """The banner on show: the most important one with a message."""
         active = self.active()
         return active[0] if active else None
@@ -129,12 +155,12 @@ class NoticeStrip(QWidget):
         self.setAccessibleDescription("\n".join(b.text() for b in self.messages()))
         self.setToolTip("<br><br>".join(self._rich(b) for b in self.messages()) if others else "")
 
-    def messages(self) -> list[OneLineBanner]:
+    def messages(self) -> list[FixedBanner]:
         """The banners with news to tell (a quiet line only when it is the one shown)."""
         shown = self.shown()
         return [b for b in self.active() if b is shown or not b.quiet]
 
-    def _rich(self, banner: OneLineBanner) -> str:
+    def _rich(self, banner: FixedBanner) -> str:
         details = self._details.get(banner, "")
         text = f"<b>{escape(banner.text())}</b>"
         return f"{text}<br>{details}" if details else text
@@ -152,7 +178,7 @@ class NoticeStrip(QWidget):
         return QSize(self.more.sizeHint().width(), self._line_height())
 
     def _line_height(self) -> int:
-        # The tallest one-line banner, whether or not it has a message now: the strip's
+        # The tallest banner, whether or not it has a message now: the strip's
         # height must not depend on what it says.
         heights = [b.minimumSizeHint().height() for b in self.banners]
         return max([*heights, self.more.sizeHint().height()])

@@ -3,7 +3,7 @@
 It sits above the whole chart, so its height must never change while the doctor
 works: a banner appearing here would push the map down under the mouse (issue 14,
 finding 10). It keeps three lines whatever it shows: the patient, the session, and
-one line of fixed height for red flags and precautions (`notices.NoticeStrip`). Long
+two lines of fixed height for red flags and precautions (`notices.NoticeStrip`). Long
 names and complaints are cut with "…" (the whole text is the tooltip) instead of
 widening the centre column (finding 3).
 """
@@ -122,13 +122,14 @@ class HeaderTitle(QWidget):
 
 
 class SessionHeader(QWidget):
-    """Patient, age, session date and status; red flags and precautions on one line."""
+    """Patient, age, session date and status; red flags and precautions in two fixed lines."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("sessionHeader")
         self.title = HeaderTitle(self)
-        self.notices = NoticeStrip("headerNotices", self)
+        # Two lines: a red flag with the referral advice, whole, at 125 % on a laptop.
+        self.notices = NoticeStrip("headerNotices", 2, self)
         self.notices.setAccessibleName("Red flags and precautions")
         # Red flags first: any one means referral before needling.
         self.red_flags = self.notices.add_banner(WARNING, "headerRedFlags")

@@ -315,9 +315,21 @@ def archive_patient(parent: QWidget | None, operations: Operations, patient: Pat
     return operations.archive_patient(patient.id, _reporter(parent, title)) is not None
 
 
-def archived_patients(store: Store) -> list[Patient]:
-    """Every archived patient, by name."""
-    return store.patients.archived()
+def bring_back_patient(
+    parent: QWidget | None, operations: Operations, patient: Patient
+) -> Patient | None:
+    """Ask, then bring an archived ``patient`` back into the list and search (the one
+    on file that a new patient's details matched); the patient, or None if not."""
+    title = "Archived patient"
+    if patient.id is None or not _confirm(
+        parent,
+        title,
+        f"{patient.full_name} (record {patient.record_number}) is archived.",
+        "Bring them back into the list and search? Nothing of their record has changed.",
+        "Bring back",
+    ):
+        return None
+    return operations.unarchive_patient(patient.id, _reporter(parent, title))
 
 
 class ArchivedPatientsDialog(_WayBack):
@@ -340,7 +352,7 @@ class ArchivedPatientsDialog(_WayBack):
 
     def reload(self) -> None:
         """Read the archived patients again and list them."""
-        self.patients = archived_patients(self._operations.store)
+        self.patients = self._operations.store.patients.archived()
         self._show(
             [[p.full_name, p.record_number, spell_date(p.date_of_birth)] for p in self.patients],
             "Patients hidden from the list and search. Nothing of theirs was erased: "
