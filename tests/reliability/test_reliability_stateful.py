@@ -135,7 +135,7 @@ class StoreMachine(RuleBasedStateMachine):
     def delete_if_draft(self, session_id):
         if self.status[session_id] != (SessionStatus.DRAFT, 1):
             return
-        self.store.sessions.delete_draft(session_id)
+        self.store.sessions.discard_draft(session_id)
         del self.notes[session_id], self.status[session_id], self.points[session_id]
 
     @precondition(lambda self: self.history)

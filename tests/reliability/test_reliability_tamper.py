@@ -44,7 +44,7 @@ def charted(store, db_path):
     store.sessions.amend(session.id, "Wrong side recorded")
     draft = start_session(store, patient.id)
     store.points.add(make_point(draft.id, notes="to be deleted"))
-    store.sessions.delete_draft(draft.id)
+    store.sessions.discard_draft(draft.id)
     store.settings.set_many({"clinic.name": "Clínica Boa Vista"})
     store.patients.archive(patient.id)
     store.close()

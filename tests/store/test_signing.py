@@ -38,7 +38,7 @@ def test_signed_session_refuses_edits(store, session):
     with pytest.raises(SignedRecordError):
         store.points.delete(point.id)
     with pytest.raises(SignedRecordError):
-        store.sessions.delete_draft(session.id)
+        store.sessions.discard_draft(session.id)
     with pytest.raises(SignedRecordError):
         store.sessions.sign(session.id)
     assert store.points.get(point.id) == point
@@ -84,6 +84,6 @@ def test_only_signed_sessions_can_be_amended(store, session):
 
 def test_a_draft_started_by_mistake_can_be_deleted(store, session):
     store.points.add(make_point(session.id))
-    store.sessions.delete_draft(session.id)
+    store.sessions.discard_draft(session.id)
     assert store.sessions.for_patient(session.patient_id) == []
     assert store.audit_trail("sessions", session.id)[-1].action == "delete"

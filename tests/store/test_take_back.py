@@ -195,11 +195,6 @@ def test_a_signed_or_amending_session_cannot_be_discarded(store, session):
     assert len(store.points.for_session(session.id)) == 1
 
 
-def test_the_former_name_delete_draft_still_discards(store, session):
-    store.sessions.delete_draft(session.id)
-    assert [d.session.id for d in store.sessions.discarded(session.patient_id)] == [session.id]
-
-
 def test_unsigned_names_drafts_and_amendments_of_patients_not_archived(store, patient, session):
     signed = start(store, patient.id, day=1)
     store.sessions.sign(signable(store, signed).id)

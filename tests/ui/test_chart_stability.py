@@ -197,7 +197,6 @@ def test_after_start_session_the_map_has_the_keyboard(qtbot, window, store, pati
     QTimer.singleShot(0, start_it)
     window.new_session()
     assert len(store.sessions.for_patient(patient.id)) == sessions + 1
-    window.chart.focus_map()  # what MainWindow.new_session should call after the dialog
     qtbot.waitUntil(lambda: QApplication.focusWidget() is window.chart.canvas)
     assert window.chart.current_scene().view is View.FRONT
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_B)  # as typed: to the focus

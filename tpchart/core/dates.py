@@ -13,13 +13,11 @@ import re
 from datetime import date
 
 from tpchart.core.errors import ValidationError
+from tpchart.core.validation import check_birth_date
 
 # What the entry field shows as its placeholder, and the example every message gives.
 DATE_FORMAT_HINT = "dd.mm.yyyy"
 EXAMPLE = "15.03.1985"
-
-# Dates of birth: none before 1900 (as `validation.check_birth_date`, the record's rule).
-EARLIEST_BIRTH = date(1900, 1, 1)
 
 _MONTHS: dict[str, int] = {}
 for _number in range(1, 13):
@@ -67,11 +65,7 @@ def parse_date_of_birth(text: str, today: date | None = None) -> date:
     """A typed date of birth (any form `parse_date` reads), neither in the future nor
     before 1900; ValidationError starting "Date of birth" otherwise."""
     born = parse_date(text, "Date of birth")
-    today = today or date.today()
-    if born > today:
-        raise ValidationError(f"Date of birth: {spell_date(born)} is in the future")
-    if born < EARLIEST_BIRTH:
-        raise ValidationError(f"Date of birth: {spell_date(born)} is before 1900")
+    check_birth_date(born, today)  # the record's own rule and words
     return born
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
+from tpchart.core.dates import age_on
 from tpchart.core.screening import Precaution
 from tpchart.core.validation import (
     check_aware,
@@ -76,5 +77,4 @@ class Patient:
 
     def age_on(self, day: date) -> int:
         """Age in whole years on ``day``."""
-        dob = self.date_of_birth
-        return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
+        return age_on(self.date_of_birth, day)

@@ -125,15 +125,21 @@ def check_email(value: str) -> None:
         raise ValidationError(f"E-mail address looks wrong: {value!r}")
 
 
+# No date of birth before this (the date field's calendar starts there too).
+EARLIEST_BIRTH = date(1900, 1, 1)
+
+
 def check_birth_date(value: date, today: date | None = None) -> None:
     """A date of birth that is a date, not in the future and not before 1900."""
     if isinstance(value, datetime) or not isinstance(value, date):
         raise ValidationError(f"Date of birth must be a date, got {value!r}")
+    from tpchart.core.dates import spell_date  # dates reads typed text; it needs nothing here
+
     today = today or date.today()
     if value > today:
-        raise ValidationError(f"Date of birth {value.isoformat()} is in the future")
-    if value.year < 1900:
-        raise ValidationError(f"Date of birth {value.isoformat()} is before 1900")
+        raise ValidationError(f"Date of birth: {spell_date(value)} is in the future")
+    if value < EARLIEST_BIRTH:
+        raise ValidationError(f"Date of birth: {spell_date(value)} is before 1900")
 
 
 def check_aware(label: str, value: datetime | None) -> None:

@@ -27,12 +27,12 @@ from PySide6.QtWidgets import (
 
 from tpchart.core.dates import (
     DATE_FORMAT_HINT,
-    EARLIEST_BIRTH,
     describe_birth_date,
     format_date,
     parse_date_of_birth,
 )
 from tpchart.core.errors import ValidationError
+from tpchart.core.validation import EARLIEST_BIRTH
 from tpchart.ui.style import ERROR_TEXT
 
 

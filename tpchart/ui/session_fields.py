@@ -310,6 +310,3 @@ class ScreeningChecklist(QWidget):
 
     def _update_referral(self) -> None:
         self.referral.setVisible(self._show_referral and bool(self.red_flags()))
-
-
-# A draft with no complaint is a session nobody can find or follow up.

@@ -306,10 +306,6 @@ class Sessions:
             assert entry is not None  # written just above, in this transaction
             return self._discarded_draft(entry)
 
-    def delete_draft(self, session_id: int) -> None:
-        """The former name of `discard_draft` (older tests and scripts call it)."""
-        self.discard_draft(session_id)
-
     def discarded(self, patient_id: int) -> list[DiscardedDraft]:
         """The patient's discarded drafts that have not been brought back since, newest
         first, read back from the audit trail."""
