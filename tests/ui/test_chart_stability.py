@@ -12,7 +12,6 @@ from PySide6.QtCore import QPoint, QPointF, Qt, QTimer
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
-from tpchart.bodymap import load_body_map
 from tpchart.core.patient import Patient
 from tpchart.core.regions import REGIONS, View
 from tpchart.core.screening import Precaution, RedFlag
@@ -20,6 +19,8 @@ from tpchart.core.session import Session
 from tpchart.ui.body_map_view import is_focus_click
 from tpchart.ui.main_window import MainWindow
 from tpchart.ui.session_header import SessionHeader
+
+from .test_charting import click_region, start
 
 CHEST_LEFT = "front.chest.left"
 CHEST_RIGHT = "front.chest.right"
@@ -35,17 +36,7 @@ def patient(store):
 
 @pytest.fixture
 def window(qtbot, store, patient):
-    store.sessions.start(
-        Session(
-            patient_id=patient.id,
-            practitioner_id=store.practitioner_id,
-            started_at=datetime.now(UTC),
-            chief_complaint="Chest wall pain",
-            screening_done=True,
-            consent_given=True,
-            consent_by="Patient",
-        )
-    )
+    start(store, patient)
     win = MainWindow(store)
     qtbot.addWidget(win)
     win.resize(1366, 740)
@@ -55,14 +46,6 @@ def window(qtbot, store, patient):
     win.activateWindow()
     qtbot.waitUntil(win.isActiveWindow)
     return win
-
-
-def click_region(qtbot, win, region_id: str) -> None:
-    view = REGIONS[region_id].view
-    win.chart.show_view(view)
-    canvas = win.chart.canvas
-    pos = canvas.mapFromScene(QPointF(*load_body_map(view).interior_point(region_id)))
-    qtbot.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton, pos=pos)
 
 
 def where_on_screen(win) -> tuple[QPoint, QPoint]:

@@ -3,19 +3,19 @@ in step with the map."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import Qt
 
-from tpchart.bodymap import load_body_map
 from tpchart.core.patient import Patient
 from tpchart.core.regions import REGIONS, View
-from tpchart.core.session import Session
 from tpchart.core.trigger_point import TwitchStrength
 from tpchart.report.session_summary import point_row
 from tpchart.ui.main_window import MainWindow
 from tpchart.ui.point_list import PointList
+
+from .test_charting import click_region, start
 
 NECK = "back.neck.posterior.right"
 CHEST = "front.chest.left"
@@ -27,17 +27,7 @@ def window(qtbot, store):
     patient = store.patients.add(
         Patient(record_number="L-1", full_name="Lee List", date_of_birth=date(1970, 5, 6))
     )
-    store.sessions.start(
-        Session(
-            patient_id=patient.id,
-            practitioner_id=store.practitioner_id,
-            started_at=datetime.now(UTC),
-            chief_complaint="Neck pain",
-            screening_done=True,
-            consent_given=True,
-            consent_by="Patient",
-        )
-    )
+    start(store, patient)
     win = MainWindow(store)
     qtbot.addWidget(win)
     win.resize(1366, 740)
@@ -46,14 +36,6 @@ def window(qtbot, store):
     win.activateWindow()
     qtbot.waitUntil(win.isActiveWindow)
     return win
-
-
-def click_region(qtbot, win, region_id: str) -> None:
-    view = REGIONS[region_id].view
-    win.chart.show_view(view)
-    canvas = win.chart.canvas
-    pos = canvas.mapFromScene(QPointF(*load_body_map(view).interior_point(region_id)))
-    qtbot.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton, pos=pos)
 
 
 def rows(point_list: PointList) -> list[list[str]]:
