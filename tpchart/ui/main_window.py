@@ -10,7 +10,6 @@ the sessions list in ``session_list``, the Progress tab in ``progress_tab``. The
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -383,7 +382,7 @@ class MainWindow(QMainWindow):
         self.operations.flush_pending()
         try:
             return take_back.confirm_quit(self, store)
-        except (TpchartError, sqlite3.DatabaseError):  # unreadable now; quitting loses nothing
+        except TpchartError:  # the records cannot be read now; quitting loses nothing
             return True
 
     @Slot()
