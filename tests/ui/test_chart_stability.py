@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
-import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt, QTimer
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
@@ -17,35 +16,13 @@ from tpchart.core.regions import REGIONS, View
 from tpchart.core.screening import Precaution, RedFlag
 from tpchart.core.session import Session
 from tpchart.ui.body_map_view import is_focus_click
-from tpchart.ui.main_window import MainWindow
 from tpchart.ui.session_header import SessionHeader
 
-from .test_charting import click_region, start
+from .charting import click_region
 
 CHEST_LEFT = "front.chest.left"
 CHEST_RIGHT = "front.chest.right"
 ABDOMEN_POINT = QPointF(250, 480)  # a fixed place on the front diagram
-
-
-@pytest.fixture
-def patient(store):
-    return store.patients.add(
-        Patient(record_number="S-1", full_name="Sam Steady", date_of_birth=date(1979, 3, 4))
-    )
-
-
-@pytest.fixture
-def window(qtbot, store, patient):
-    start(store, patient)
-    win = MainWindow(store)
-    qtbot.addWidget(win)
-    win.resize(1366, 740)
-    win.show()
-    win.patients.select_patient(patient.id)
-    qtbot.waitExposed(win)
-    win.activateWindow()
-    qtbot.waitUntil(win.isActiveWindow)
-    return win
 
 
 def where_on_screen(win) -> tuple[QPoint, QPoint]:

@@ -3,76 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
 
-import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 
 from tpchart.bodymap import load_body_map
-from tpchart.core.patient import Patient
 from tpchart.core.regions import REGIONS, Side, View
-from tpchart.core.session import Session
 from tpchart.core.trigger_point import PointKind, TwitchStrength
 from tpchart.store import Store
 from tpchart.ui.main_window import MainWindow
 from tpchart.ui.operations import Changed, What
 
+from .charting import click_region, make_active, start
+
 NECK = "back.neck.posterior.right"
 CHEST_LEFT = "front.chest.left"
 CHEST_RIGHT = "front.chest.right"
-
-
-@pytest.fixture
-def patient(store):
-    from datetime import date
-
-    return store.patients.add(
-        Patient(record_number="C-1", full_name="Ana Chart", date_of_birth=date(1985, 6, 1))
-    )
-
-
-def start(store, patient, days_ago: int = 0) -> Session:
-    return store.sessions.start(
-        Session(
-            patient_id=patient.id,
-            practitioner_id=store.practitioner_id,
-            started_at=datetime.now(UTC) - timedelta(days=days_ago),
-            chief_complaint="Neck pain",
-            pain_before=7,
-            screening_done=True,
-            consent_given=True,
-            consent_by="Patient",
-        )
-    )
-
-
-@pytest.fixture
-def window(qtbot, store, patient):
-    start(store, patient)
-    win = MainWindow(store)
-    qtbot.addWidget(win)
-    win.resize(1366, 740)
-    win.show()
-    win.patients.select_patient(patient.id)
-    make_active(qtbot, win)
-    return win
-
-
-def make_active(qtbot, win) -> None:
-    """Bring ``win`` to the front, as the doctor's first click would: a click on an
-    inactive window only activates it (`body_map_view.is_focus_click`)."""
-    win.activateWindow()
-    qtbot.waitUntil(win.isActiveWindow)
-
-
-def click_region(qtbot, win, region_id: str) -> None:
-    """Click the canvas at a region's interior point, as the mouse would."""
-    view = REGIONS[region_id].view
-    win.chart.show_view(view)
-    x, y = load_body_map(view).interior_point(region_id)
-    canvas = win.chart.canvas
-    pos = canvas.mapFromScene(QPointF(x, y))
-    qtbot.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton, pos=pos)
 
 
 def only_point(store, win):

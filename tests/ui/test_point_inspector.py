@@ -24,6 +24,8 @@ from tpchart.core.trigger_point import Technique, TriggerPoint, TwitchStrength
 from tpchart.store import Store
 from tpchart.ui.point_inspector import PointInspector
 
+from .readability import contrast
+
 TEMPLE = "head.temporal.right"
 
 
@@ -212,18 +214,6 @@ def test_fits_the_side_panel_without_cutting(qtbot, store, point, inspector, wid
     for box in (inspector.taut_band, inspector.spot_tenderness, inspector.referred_pain,
                 inspector.recognised):  # fmt: skip
         assert box.height() >= box.heightForWidth(box.width()), box.text()
-
-
-def contrast(first: QColor, second: QColor) -> float:
-    def luminance(colour: QColor) -> float:
-        def channel(c: float) -> float:
-            return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-        return (0.2126 * channel(colour.redF()) + 0.7152 * channel(colour.greenF())
-                + 0.0722 * channel(colour.blueF()))  # fmt: skip
-
-    high, low = sorted((luminance(first), luminance(second)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
 
 
 def test_a_signed_point_reads_on_light_and_dark_palettes(qtbot, point):

@@ -3,39 +3,18 @@ in step with the map."""
 
 from __future__ import annotations
 
-from datetime import date
-
-import pytest
 from PySide6.QtCore import Qt
 
-from tpchart.core.patient import Patient
 from tpchart.core.regions import REGIONS, View
 from tpchart.core.trigger_point import TwitchStrength
 from tpchart.report.session_summary import point_row
-from tpchart.ui.main_window import MainWindow
 from tpchart.ui.point_list import PointList
 
-from .test_charting import click_region, start
+from .charting import click_region
 
 NECK = "back.neck.posterior.right"
 CHEST = "front.chest.left"
 TEMPLE = next(r for r in REGIONS if REGIONS[r].view is View.HEAD)
-
-
-@pytest.fixture
-def window(qtbot, store):
-    patient = store.patients.add(
-        Patient(record_number="L-1", full_name="Lee List", date_of_birth=date(1970, 5, 6))
-    )
-    start(store, patient)
-    win = MainWindow(store)
-    qtbot.addWidget(win)
-    win.resize(1366, 740)
-    win.show()
-    win.patients.select_patient(patient.id)
-    win.activateWindow()
-    qtbot.waitUntil(win.isActiveWindow)
-    return win
 
 
 def rows(point_list: PointList) -> list[list[str]]:

@@ -26,6 +26,8 @@ from tpchart.store import Store
 from tpchart.ui.amend_dialog import AmendDialog
 from tpchart.ui.session_panel import SessionPanel
 
+from .readability import contrast
+
 
 @pytest.fixture
 def patient(store):
@@ -393,18 +395,6 @@ def test_the_panel_fits_300_px_in_every_state(qtbot, store, panel, draft, patien
             assert box.mapTo(viewport, QPoint(box.width(), 0)).x() <= viewport.width()
         for box in (f.consent_given, f.skin_prepared, f.aftercare_given):
             assert box.width() >= box.sizeHint().width(), box.text()
-
-
-def contrast(first: QColor, second: QColor) -> float:
-    def luminance(colour: QColor) -> float:
-        def channel(c: float) -> float:
-            return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-        return (0.2126 * channel(colour.redF()) + 0.7152 * channel(colour.greenF())
-                + 0.0722 * channel(colour.blueF()))  # fmt: skip
-
-    high, low = sorted((luminance(first), luminance(second)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
 
 
 def dark_palette() -> QPalette:
