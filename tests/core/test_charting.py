@@ -17,6 +17,7 @@ from tpchart.core.charting import (
     with_twitch,
     with_twitch_count,
 )
+from tpchart.core.muscles import MUSCLES
 from tpchart.core.regions import REGIONS, Region, Side, View
 from tpchart.core.trigger_point import PointKind, TriggerPoint, TwitchStrength
 
@@ -101,7 +102,8 @@ def test_a_click_places_the_point_on_the_regions_view_and_side_with_its_likely_m
     where = REGIONS[region_id]
     placed = place_point(SESSION, region_id, 250, 400, [])
     assert (placed.view, placed.region_id, placed.side) == (where.view, region_id, where.side)
-    assert placed.muscle == where.muscles[0]  # the catalogue lists the likeliest first
+    # the catalogue lists the likeliest first; the point reads its preferred name
+    assert (placed.muscle_id, placed.muscle) == (where.muscles[0], MUSCLES[where.muscles[0]].name)
 
 
 def test_the_side_is_the_patients_side_of_the_region_clicked() -> None:

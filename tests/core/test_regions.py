@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tpchart.core.muscles import MUSCLES
 from tpchart.core.regions import (
-    CLINICAL_MUSCLES,
-    KNOWN_MUSCLES,
     REGION_ID_PATTERN,
     REGIONS,
     Region,
@@ -27,6 +26,7 @@ EXPECTED_LUNG_RISK = {
         "front.shoulder.upper",
         "front.chest",
         "front.chest.lateral",
+        "front.axilla",  # subscapularis is needled through it along the chest wall
         "back.shoulder.upper",
         "back.scapula",
         "back.upper",
@@ -71,9 +71,10 @@ def test_labels_are_unique_within_a_view() -> None:
 
 
 def test_region_counts_stay_close_to_the_published_maps() -> None:
-    # CHOIR has 74 regions, Michigan 35; front and back aim for 30-45 each.
-    assert 30 <= len(regions_for_view(View.FRONT)) <= 45
-    assert 30 <= len(regions_for_view(View.BACK)) <= 45
+    # CHOIR has 74 regions, Michigan 35; front and back aim for 30-50 each (the
+    # thumb, first web space, armpit and outer thigh were added for needling).
+    assert 30 <= len(regions_for_view(View.FRONT)) <= 50
+    assert 30 <= len(regions_for_view(View.BACK)) <= 50
     assert len(regions_for_view(View.HEAD)) >= 12
     assert len(REGIONS) == sum(len(regions_for_view(v)) for v in View)
 
@@ -111,17 +112,22 @@ def test_muscles_come_from_the_vocabulary_most_likely_first() -> None:
     for r in REGIONS.values():
         assert r.muscles, r.id
         assert len(set(r.muscles)) == len(r.muscles), r.id
-        assert set(r.muscles) <= KNOWN_MUSCLES, r.id
+        assert set(r.muscles) <= set(MUSCLES), r.id
     assert region("back.upper.left").muscles[0] == "rhomboids"
-    assert region("back.shoulder.upper.right").muscles[0] == "upper trapezius"
+    assert region("back.shoulder.upper.right").muscles[0] == "upper_trapezius"
     assert region("head.temporal.left").muscles[0] == "temporalis"
     assert region("head.masseter.right").muscles[0] == "masseter"
-    assert region("back.lower.right").muscles[0] == "quadratus lumborum"
+    assert region("back.lower.right").muscles[0] == "quadratus_lumborum"
 
 
-def test_every_clinical_muscle_can_be_picked_somewhere() -> None:
-    assert set(CLINICAL_MUSCLES) <= set(all_muscles())
-    assert set(all_muscles()) == KNOWN_MUSCLES
+def test_every_catalogue_muscle_can_be_picked_somewhere() -> None:
+    assert set(all_muscles()) == set(MUSCLES)
+
+
+def test_medial_pterygoid_is_not_offered_at_the_jaw_joint() -> None:
+    # It lies inside the ramus and is needled below the angle of the jaw.
+    assert "medial_pterygoid" not in region("head.tmj.right").muscles
+    assert "medial_pterygoid" in region("head.masseter.right").muscles
 
 
 def test_all_muscles_is_sorted_and_unique() -> None:

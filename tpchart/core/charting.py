@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
+from tpchart.core.muscles import MUSCLES
 from tpchart.core.regions import Region, region
 from tpchart.core.trigger_point import TriggerPoint, TwitchStrength
 
@@ -41,8 +42,9 @@ def next_point_number(points: Iterable[TriggerPoint]) -> int:
 
 def likely_muscle(where: Region) -> str:
     """The muscle a point in ``where`` is pre-set to: the catalogue lists a region's
-    muscles most likely first. Empty when it lists none (the doctor types one)."""
-    return where.muscles[0] if where.muscles else ""
+    muscles most likely first. Its preferred name, or empty when the region lists
+    none (the doctor types one)."""
+    return MUSCLES[where.muscles[0]].name if where.muscles else ""
 
 
 def place_point(
@@ -77,17 +79,16 @@ def moved(point: TriggerPoint, region_id: str, x: float, y: float) -> TriggerPoi
     Otherwise the new region's likely muscle replaces it; a region listing no muscle
     keeps it. Findings, number and needling are the point's and do not change."""
     where = region(region_id)
-    muscle = point.muscle
-    if where.id != point.region_id and muscle not in where.muscles and where.muscles:
-        muscle = likely_muscle(where)
-    return replace(
+    placed = replace(
         point,
         x=round(x, _POSITION_DECIMALS),
         y=round(y, _POSITION_DECIMALS),
         region_id=where.id,
         side=where.side,
-        muscle=muscle,
     )
+    if where.id != point.region_id and point.muscle_id not in where.muscles and where.muscles:
+        return placed.with_muscle(likely_muscle(where))
+    return placed
 
 
 def carried_forward(

@@ -67,103 +67,6 @@ VIEW_BOXES: Mapping[View, tuple[float, float, float, float]] = MappingProxyType(
 # <view>.<area>[.<part>].<side>
 REGION_ID_PATTERN = re.compile(r"^(front|back|head)\.[a-z]+(\.[a-z]+)?\.(left|right|midline)$")
 
-# The starting vocabulary of needled muscles from the clinical brief
-# (docs: /work/shared/clinical.md, "Common needled muscles by region").
-CLINICAL_MUSCLES: tuple[str, ...] = (
-    # neck
-    "upper trapezius",
-    "levator scapulae",
-    "splenius capitis",
-    "semispinalis",
-    "sternocleidomastoid",
-    "scalenes",
-    "suboccipitals",
-    # head / jaw
-    "temporalis",
-    "masseter",
-    # shoulder
-    "supraspinatus",
-    "infraspinatus",
-    "teres minor",
-    "teres major",
-    "deltoid",
-    "subscapularis",
-    # chest
-    "pectoralis major",
-    "pectoralis minor",
-    "serratus anterior",
-    # upper and mid back
-    "rhomboids",
-    "middle trapezius",
-    "lower trapezius",
-    "thoracic erector spinae",
-    # lower back
-    "quadratus lumborum",
-    "lumbar erector spinae",
-    "multifidus",
-    # hip
-    "gluteus maximus",
-    "gluteus medius",
-    "gluteus minimus",
-    "piriformis",
-    "tensor fasciae latae",
-    "iliopsoas",
-    # arm and forearm
-    "biceps",
-    "triceps",
-    "brachioradialis",
-    "wrist extensors",
-    "wrist flexors",
-    # thigh
-    "quadriceps",
-    "hamstrings",
-    "adductors",
-    # lower leg
-    "gastrocnemius",
-    "soleus",
-    "tibialis anterior",
-    "peroneals",
-)
-
-# Muscles added so that every region offers a sensible choice (face, jaw,
-# abdomen, hand, foot and the smaller arm muscles the brief does not name).
-EXTRA_MUSCLES: tuple[str, ...] = (
-    "frontalis",
-    "occipitalis",
-    "zygomaticus major",
-    "buccinator",
-    "lateral pterygoid",
-    "medial pterygoid",
-    "digastric",
-    "platysma",
-    "intercostals",
-    "latissimus dorsi",
-    "rectus abdominis",
-    "external oblique",
-    "internal oblique",
-    "coracobrachialis",
-    "brachialis",
-    "pronator teres",
-    "supinator",
-    "anconeus",
-    "finger flexors",
-    "finger extensors",
-    "first dorsal interosseous",
-    "adductor pollicis",
-    "opponens pollicis",
-    "sartorius",
-    "gracilis",
-    "pectineus",
-    "popliteus",
-    "extensor digitorum longus",
-    "extensor digitorum brevis",
-    "abductor hallucis",
-    "quadratus plantae",
-    "flexor digitorum brevis",
-)
-
-KNOWN_MUSCLES: frozenset[str] = frozenset(CLINICAL_MUSCLES + EXTRA_MUSCLES)
-
 # Lung risk [clinical brief, "Safety": pneumothorax is rare but the most
 # serious complication; risk over the thorax; lung reached at about 3 cm].
 # The dome of the pleura rises 2-3 cm above the medial clavicle, just behind the
@@ -190,6 +93,11 @@ _CHEST_WALL = (
     "under the ribs; it has been reached at about 3 cm depth (pneumothorax risk)."
 )
 
+_AXILLA = (
+    "Through the armpit (subscapularis, serratus anterior) the needle runs along the "
+    "chest wall; lung has been reached at about 3 cm depth (pneumothorax risk)."
+)
+
 
 @dataclass(frozen=True)
 class Region:
@@ -199,7 +107,7 @@ class Region:
     label: str
     view: View
     side: Side
-    muscles: tuple[str, ...]  # usual needled muscles there, most likely first
+    muscles: tuple[str, ...]  # ids (core.muscles) usually needled there, most likely first
     lung_risk: bool
     lung_risk_reason: str = ""
 
@@ -210,7 +118,7 @@ _Spec = tuple[str, str, tuple[str, ...], str]
 
 _FRONT: tuple[_Spec, ...] = (
     ("front.head", "{Side} forehead and temple", ("temporalis", "frontalis"), ""),
-    ("front.jaw", "{Side} jaw and cheek", ("masseter", "lateral pterygoid", "digastric"), ""),
+    ("front.jaw", "{Side} jaw and cheek", ("masseter", "lateral_pterygoid", "digastric"), ""),
     (
         "front.neck.anterior",
         "{Side} anterior neck",
@@ -220,7 +128,7 @@ _FRONT: tuple[_Spec, ...] = (
     (
         "front.shoulder.upper",
         "{Side} top of shoulder (front)",
-        ("upper trapezius", "scalenes", "levator scapulae"),
+        ("upper_trapezius", "scalenes", "levator_scapulae"),
         _NECK_ANGLE,
     ),
     (
@@ -232,31 +140,37 @@ _FRONT: tuple[_Spec, ...] = (
     (
         "front.chest",
         "{Side} chest",
-        ("pectoralis major", "pectoralis minor", "intercostals"),
+        ("pectoralis_major", "pectoralis_minor", "intercostals"),
         _THORAX,
+    ),
+    (
+        "front.axilla",
+        "{Side} armpit (axilla)",
+        ("subscapularis", "latissimus_dorsi", "teres_major", "serratus_anterior"),
+        _AXILLA,
     ),
     (
         "front.chest.lateral",
         "{Side} side of chest",
-        ("serratus anterior", "latissimus dorsi", "intercostals"),
+        ("serratus_anterior", "latissimus_dorsi", "intercostals"),
         _CHEST_WALL,
     ),
     (
         "front.abdomen.upper",
         "{Side} upper abdomen",
-        ("rectus abdominis", "external oblique", "internal oblique"),
+        ("rectus_abdominis", "external_oblique", "internal_oblique"),
         "",
     ),
     (
         "front.abdomen.lower",
         "{Side} lower abdomen",
-        ("rectus abdominis", "internal oblique", "external oblique", "iliopsoas"),
+        ("rectus_abdominis", "internal_oblique", "external_oblique", "iliopsoas"),
         "",
     ),
     (
         "front.hip",
         "{Side} hip (front)",
-        ("tensor fasciae latae", "gluteus medius", "gluteus minimus", "sartorius"),
+        ("tensor_fasciae_latae", "gluteus_medius", "gluteus_minimus", "sartorius"),
         "",
     ),
     ("front.groin", "{Side} groin", ("iliopsoas", "adductors", "pectineus", "sartorius"), ""),
@@ -269,34 +183,56 @@ _FRONT: tuple[_Spec, ...] = (
     (
         "front.elbow",
         "{Side} elbow (front)",
-        ("brachioradialis", "pronator teres", "brachialis"),
+        ("brachioradialis", "pronator_teres", "brachialis"),
         "",
     ),
     (
         "front.forearm",
         "{Side} forearm (front)",
-        ("wrist flexors", "brachioradialis", "pronator teres", "finger flexors"),
+        ("wrist_flexors", "brachioradialis", "pronator_teres", "finger_flexors"),
         "",
     ),
     (
         "front.hand",
         "{Side} palm",
-        ("opponens pollicis", "adductor pollicis", "first dorsal interosseous"),
+        ("adductor_pollicis", "first_dorsal_interosseous", "finger_flexors"),
+        "",
+    ),
+    (
+        "front.hand.thumb",
+        "{Side} thumb and its base (thenar)",
+        (
+            "opponens_pollicis",
+            "abductor_pollicis_brevis",
+            "flexor_pollicis_brevis",
+            "adductor_pollicis",
+        ),
         "",
     ),
     ("front.thigh", "{Side} thigh (front)", ("quadriceps", "sartorius"), ""),
+    (
+        "front.thigh.lateral",
+        "{Side} outer thigh",
+        ("vastus_lateralis", "tensor_fasciae_latae", "quadriceps"),
+        "",
+    ),
     ("front.thigh.inner", "{Side} inner thigh", ("adductors", "gracilis", "sartorius"), ""),
     ("front.knee", "{Side} knee (front)", ("quadriceps", "sartorius", "gracilis"), ""),
     (
         "front.shin",
         "{Side} shin",
-        ("tibialis anterior", "peroneals", "extensor digitorum longus"),
+        (
+            "tibialis_anterior",
+            "peroneals",
+            "extensor_digitorum_longus",
+            "extensor_hallucis_longus",
+        ),
         "",
     ),
     (
         "front.foot",
         "{Side} foot (top)",
-        ("extensor digitorum brevis", "abductor hallucis"),
+        ("extensor_digitorum_brevis", "abductor_hallucis"),
         "",
     ),
 )
@@ -312,79 +248,87 @@ _BACK: tuple[_Spec, ...] = (
         "back.neck.posterior",
         "{Side} posterior neck",
         (
-            "splenius capitis",
+            "splenius_capitis",
+            "splenius_cervicis",
             "semispinalis",
-            "levator scapulae",
+            "levator_scapulae",
             "suboccipitals",
-            "upper trapezius",
+            "upper_trapezius",
+            "cervical_multifidus",
         ),
         "",
     ),
     (
         "back.shoulder.upper",
         "{Side} upper trapezius (neck angle)",
-        ("upper trapezius", "levator scapulae", "supraspinatus"),
+        ("upper_trapezius", "levator_scapulae", "supraspinatus"),
         _NECK_ANGLE,
     ),
     (
         "back.shoulder",
         "{Side} shoulder (back)",
-        ("deltoid", "teres minor", "infraspinatus"),
+        ("deltoid", "teres_minor", "infraspinatus"),
         "",
     ),
     (
         "back.scapula",
         "{Side} shoulder blade",
-        ("infraspinatus", "teres minor", "teres major", "supraspinatus", "latissimus dorsi"),
+        ("infraspinatus", "teres_minor", "teres_major", "supraspinatus", "latissimus_dorsi"),
         _SCAPULA,
     ),
     (
         "back.upper",
         "{Side} upper back (between the shoulder blades)",
-        ("rhomboids", "middle trapezius", "thoracic erector spinae", "levator scapulae"),
+        ("rhomboids", "middle_trapezius", "thoracic_erector_spinae", "levator_scapulae"),
         _BETWEEN_BLADES,
     ),
     (
         "back.mid",
         "{Side} mid back",
-        ("lower trapezius", "thoracic erector spinae", "latissimus dorsi", "intercostals"),
+        ("lower_trapezius", "thoracic_erector_spinae", "latissimus_dorsi", "intercostals"),
         _THORAX,
     ),
     (
         "back.lower",
         "{Side} lower back",
-        ("quadratus lumborum", "lumbar erector spinae", "multifidus"),
+        ("quadratus_lumborum", "lumbar_erector_spinae", "multifidus"),
         "",
     ),
     (
         "back.hip",
         "{Side} hip (side)",
-        ("gluteus medius", "gluteus minimus", "tensor fasciae latae", "piriformis"),
+        ("gluteus_medius", "gluteus_minimus", "tensor_fasciae_latae", "piriformis"),
         "",
     ),
     (
         "back.buttock",
         "{Side} buttock",
-        ("gluteus maximus", "piriformis", "gluteus medius"),
+        ("gluteus_maximus", "piriformis", "gluteus_medius", "deep_hip_rotators"),
         "",
     ),
     ("back.arm.upper", "{Side} upper arm (back)", ("triceps", "deltoid"), ""),
     (
         "back.elbow",
         "{Side} elbow (back)",
-        ("wrist extensors", "supinator", "anconeus", "triceps"),
+        ("wrist_extensors", "supinator", "anconeus", "triceps"),
         "",
     ),
     (
         "back.forearm",
         "{Side} forearm (back)",
-        ("wrist extensors", "brachioradialis", "finger extensors", "supinator"),
+        ("wrist_extensors", "brachioradialis", "finger_extensors", "supinator"),
         "",
     ),
     (
         "back.hand",
         "{Side} back of hand",
-        ("first dorsal interosseous", "adductor pollicis"),
+        ("finger_extensors", "first_dorsal_interosseous"),
+        "",
+    ),
+    (
+        "back.hand.webspace",
+        "{Side} first web space (thumb to index)",
+        ("first_dorsal_interosseous", "adductor_pollicis"),
         "",
     ),
     ("back.thigh", "{Side} thigh (back)", ("hamstrings", "adductors"), ""),
@@ -394,11 +338,16 @@ _BACK: tuple[_Spec, ...] = (
         ("popliteus", "gastrocnemius", "hamstrings"),
         "",
     ),
-    ("back.calf", "{Side} calf", ("gastrocnemius", "soleus", "peroneals"), ""),
+    (
+        "back.calf",
+        "{Side} calf",
+        ("gastrocnemius", "soleus", "tibialis_posterior", "peroneals"),
+        "",
+    ),
     (
         "back.foot",
         "{Side} heel and sole",
-        ("abductor hallucis", "quadratus plantae", "flexor digitorum brevis"),
+        ("abductor_hallucis", "quadratus_plantae", "flexor_digitorum_brevis"),
         "",
     ),
 )
@@ -410,28 +359,36 @@ _HEAD: tuple[_Spec, ...] = (
     (
         "head.occiput",
         "{Side} back of head",
-        ("occipitalis", "semispinalis", "splenius capitis"),
+        ("occipitalis", "semispinalis", "splenius_capitis"),
         "",
     ),
-    ("head.face", "{Side} face (cheek)", ("zygomaticus major", "buccinator"), ""),
+    ("head.face", "{Side} face (cheek)", ("zygomaticus_major", "buccinator"), ""),
     (
         "head.tmj",
         "{Side} jaw joint (TMJ)",
-        ("lateral pterygoid", "masseter", "medial pterygoid"),
+        # Not medial pterygoid: it lies inside the ramus, needled below the angle of
+        # the jaw (head.masseter), not at the joint.
+        ("lateral_pterygoid", "masseter"),
         "",
     ),
-    ("head.masseter", "{Side} jaw (masseter)", ("masseter", "medial pterygoid"), ""),
+    ("head.masseter", "{Side} jaw (masseter)", ("masseter", "medial_pterygoid"), ""),
     ("head.chin", "{Side} chin and under the jaw", ("digastric", "platysma"), ""),
     (
         "head.suboccipital",
         "{Side} suboccipital (base of skull)",
-        ("suboccipitals", "semispinalis", "splenius capitis"),
+        ("suboccipitals", "semispinalis", "splenius_capitis"),
         "",
     ),
     (
         "head.neck.posterior",
         "{Side} posterior neck",
-        ("splenius capitis", "semispinalis", "levator scapulae", "upper trapezius"),
+        (
+            "splenius_capitis",
+            "semispinalis",
+            "levator_scapulae",
+            "upper_trapezius",
+            "cervical_multifidus",
+        ),
         "",
     ),
     (
@@ -488,5 +445,10 @@ def regions_for_view(view: View) -> list[Region]:
 
 
 def all_muscles() -> list[str]:
-    """Every muscle any region offers, sorted, each once."""
+    """The id of every muscle any region offers, sorted, each once."""
     return sorted({m for r in REGIONS.values() for m in r.muscles})
+
+
+def regions_for_muscle(muscle_id: str) -> list[Region]:
+    """The regions where a muscle is usually needled, in catalogue order."""
+    return [r for r in REGIONS.values() if muscle_id in r.muscles]
