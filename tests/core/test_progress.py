@@ -219,6 +219,66 @@ def test_muscle_missing_falls_back_to_the_region():
     assert row.side is Side.LEFT and "left" not in row.muscle.lower()
 
 
+def test_synonyms_of_one_muscle_are_one_row_with_the_preferred_name():
+    # Issue 15: "upper traps" at the first session and "upper trapezius" at the second
+    # were two muscles, so progress matching failed. One catalogue id, one row.
+    points = {
+        1: [pt(1, "upper traps", pain=8)],
+        2: [pt(2, "Upper Trapezius", pain=6)],
+        3: [pt(3, "UT", pain=4), pt(3, "QL", number=2, pain=5)],
+    }
+    rows = muscle_progress(history([7, 6, 5]), points)
+    trap, ql = rows
+    assert trap.muscle == "upper trapezius" and trap.label == "Right upper trapezius"
+    assert trap.session_ids == (1, 2, 3) and (trap.pain_first, trap.pain_last) == (8, 4)
+    assert trap.trend is Trend.BETTER
+    assert ql.muscle == "quadratus lumborum"  # the preferred name, not "QL"
+
+
+def test_each_other_wording_is_its_own_row_in_the_doctors_words():
+    points = {
+        1: [pt(1, "the knot under the blade", pain=7), pt(1, "deep lateral rotator", number=2)],
+        2: [pt(2, "The knot  under the blade", pain=4)],  # the same words, typed again
+    }
+    rows = muscle_progress(history([6, 6]), points)
+    assert [(r.muscle, r.times_treated) for r in rows] == [
+        ("the knot under the blade", 2),
+        ("deep lateral rotator", 1),
+    ]
+    assert all(r.muscle != "other" for r in rows)
+
+
+def test_an_other_wording_never_joins_a_catalogue_muscle_or_a_region():
+    points = {
+        1: [pt(1, "soleus-ish", pain=7)],
+        2: [pt(2, "soleus", pain=4), pt(2, "", number=2, region_id="back.calf.right")],
+    }
+    rows = muscle_progress(history([6, 6]), points)
+    assert sorted(r.muscle for r in rows) == ["calf", "soleus", "soleus-ish"]
+    assert all(r.times_treated == 1 for r in rows)
+
+
+def test_names_on_summaries_tracks_and_heat_use_the_preferred_name():
+    sessions = history([6, 6])
+    points = {1: [pt(1, "upper traps")], 2: [pt(2, "upper trapezius", x=305)]}
+    assert session_summaries(sessions, points)[0].muscles == ("Right upper trapezius",)
+    (track,) = point_tracks(sessions, points)
+    assert (track.name, track.sessions) == ("Right upper trapezius", 2)
+    (spot,) = heat_spots(points, [1, 2], View.BACK)
+    assert spot.names == ("Right upper trapezius",)
+
+
+def test_compare_matches_synonyms_as_one_muscle_wherever_they_are():
+    # Far apart on the diagram (beyond the place-matching distance): only the muscle
+    # can pair them, and "lev scap" is levator scapulae.
+    earlier = [pt(1, "lev scap", x=100, y=100, pain=7)]
+    later = [pt(2, "levator scapulae", x=400, y=400, pain=3)]
+    (match,) = compare_points(earlier, later).persisting
+    assert match.by_muscle and match.pain_change == -4
+    other = compare_points([pt(1, "my knot", x=100, y=100)], [pt(2, "your knot", x=400, y=400)])
+    assert not other.persisting
+
+
 # --- comparing two sessions ---------------------------------------------------------------
 
 

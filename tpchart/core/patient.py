@@ -7,6 +7,8 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from tpchart.core.dates import age_on
+from tpchart.core.lung import Build
+from tpchart.core.precaution_sites import PrecautionSite, check_sites_ticked
 from tpchart.core.screening import Precaution
 from tpchart.core.validation import (
     check_aware,
@@ -47,6 +49,8 @@ class Patient:
     email: str = ""
     medical_history: str = ""
     precautions: frozenset[Precaution] = field(default_factory=frozenset)
+    precaution_sites: tuple[PrecautionSite, ...] = ()
+    build: Build | None = None  # sets how deep the pleura may lie (core.lung)
     archived: bool = False
     id: int | None = None
     created_at: datetime | None = None
@@ -62,6 +66,9 @@ class Patient:
         check_email(self.email)
         check_text("Medical history", self.medical_history, max_len=100_000)
         object.__setattr__(self, "precautions", frozenset(Precaution(p) for p in self.precautions))
+        object.__setattr__(self, "precaution_sites", tuple(self.precaution_sites))
+        if self.build is not None:
+            object.__setattr__(self, "build", Build(self.build))
         check_aware("Created", self.created_at)
         check_aware("Updated", self.updated_at)
 
@@ -74,6 +81,11 @@ class Patient:
             value = getattr(self, name)
             if before is None or getattr(before, name) != value:
                 check_text_for_saving(label, value, required=required)
+        if before is None or (before.precaution_sites, before.precautions) != (
+            self.precaution_sites,
+            self.precautions,
+        ):
+            check_sites_ticked(self.precaution_sites, self.precautions)
 
     def age_on(self, day: date) -> int:
         """Age in whole years on ``day``."""

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from tpchart.core.muscles import matching_key
 from tpchart.core.regions import REGIONS, Side, View
 from tpchart.core.session import Session, SessionStatus
 from tpchart.core.trigger_point import TriggerPoint, TwitchStrength
@@ -157,12 +158,13 @@ def session_summaries(sessions: Sequence[Session], points: PointsBySession) -> l
 
 
 def point_name(point: TriggerPoint) -> str:
-    """The point's muscle with the patient's side, e.g. "Right upper trapezius"; the
-    region's label when no muscle was recorded."""
-    if not point.muscle:
+    """The point's muscle with the patient's side, e.g. "Right upper trapezius" (the
+    catalogue's preferred name, however it was typed); the region's label when no
+    muscle was recorded."""
+    if not point.muscle_name:
         region = REGIONS.get(point.region_id)
         return region.label if region else point.region_id
-    return muscle_label(point.muscle, point.side)
+    return muscle_label(point.muscle_name, point.side)
 
 
 def muscle_label(muscle: str, side: Side) -> str:
@@ -361,7 +363,7 @@ class MuscleProgress:
     strongest twitch) when the muscle was needled at more than one point.
     """
 
-    muscle: str
+    muscle: str  # as shown: the catalogue's preferred name, or the doctor's words
     side: Side
     session_ids: tuple[int, ...]  # sessions where it was treated, oldest first
     points: int  # points in total (a session may needle a muscle twice)
@@ -393,11 +395,15 @@ def muscle_progress(sessions: Sequence[Session], points: PointsBySession) -> lis
     separate rows: a muscle treated on alternating sides is two muscles here."""
     order = [s.id for s in in_session_order(sessions)]
     by_key: dict[tuple[str, Side], dict[int, list[TriggerPoint]]] = {}
+    names: dict[tuple[str, Side], str] = {}
     for sid in order:
         for p in points.get(sid or -1, ()):
-            key = (_muscle_or_region(p), p.side)
+            # One row per catalogue muscle however it was typed ("upper traps" at one
+            # session, "upper trapezius" at the next); each "other" wording its own row.
+            key = (matching_key(p.muscle_id, p.muscle) or f"region:{_region_name(p)}", p.side)
+            names.setdefault(key, p.muscle_name or _region_name(p))
             by_key.setdefault(key, {}).setdefault(sid or 0, []).append(p)
-    rows = [_muscle_row(m, side, by_session) for (m, side), by_session in by_key.items()]
+    rows = [_muscle_row(names[key], key[1], by_session) for key, by_session in by_key.items()]
     rows.sort(key=lambda r: (-r.times_treated, r.muscle, r.side.value))
     return rows
 
@@ -407,9 +413,8 @@ def most_treated(rows: Sequence[MuscleProgress], limit: int = 5) -> list[MuscleP
     return sorted(rows, key=lambda r: (-r.times_treated, r.muscle, r.side.value))[:limit]
 
 
-def _muscle_or_region(p: TriggerPoint) -> str:
-    if p.muscle:
-        return p.muscle
+def _region_name(p: TriggerPoint) -> str:
+    """What a row without a muscle is called: its region, without the side."""
     region = REGIONS.get(p.region_id)
     # The region label carries its side ("Left calf"); drop it, the side is its own column.
     label = region.label if region else p.region_id
@@ -556,7 +561,7 @@ def compare_points(
             (_distance(a, b), i, j)
             for i, a in enumerate(left)
             for j, b in enumerate(right)
-            if a.muscle and a.muscle.lower() == b.muscle.lower() and a.side is b.side
+            if _same_muscle(a, b) and a.side is b.side
         ],
         by_muscle=True,
     )
@@ -577,6 +582,12 @@ def compare_points(
 def compare_sessions(points: PointsBySession, earlier_id: int, later_id: int) -> Comparison:
     """``compare_points`` for two session ids."""
     return compare_points(points.get(earlier_id, ()), points.get(later_id, ()))
+
+
+def _same_muscle(a: TriggerPoint, b: TriggerPoint) -> bool:
+    """Both points name one muscle: the same catalogue id, or the same "other" words."""
+    key = matching_key(a.muscle_id, a.muscle)
+    return bool(key) and key == matching_key(b.muscle_id, b.muscle)
 
 
 def _distance(a: TriggerPoint, b: TriggerPoint) -> float:

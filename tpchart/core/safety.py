@@ -1,10 +1,16 @@
-"""Needling cautions while charting: lung-risk sites and both sides of the thorax.
+"""Needling cautions while charting: lung risk and precautions tied to a body site.
 
-Pneumothorax is rare but the most serious complication of dry needling; the risk
-is over the thorax (upper trapezius near the neck angle, between the shoulder
-blades, intercostals, serratus anterior, pectorals), and lung has been reached
-at about 3 cm depth (shared/clinical.md, "Lung risk"). Needling both sides of the
-thorax in one session risks a bilateral pneumothorax, hence the stronger caution.
+Each caution names its point and says why, so a doctor does not learn to ignore
+them (shared/clinical.md, "Lung risk" and "Precautions can have a site"):
+
+- a point over the lung (by region or muscle, `core.lung`) gets a caution, which
+  becomes a warning when its depth reaches where the pleura may lie for this
+  patient's build, and a plain line of what was done once a precaution is recorded
+  for that point;
+- points over the lung on both sides of the thorax risk a bilateral pneumothorax:
+  a warning the doctor acknowledges once per session, after which it is a line;
+- a point on the site of a sited precaution (lymphoedema in the left arm, an
+  implant, a local infection) names that precaution.
 """
 
 from __future__ import annotations
@@ -13,62 +19,129 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum
 
+from tpchart.core.lung import Build, lung_risk_reason, pleural_depth_mm
+from tpchart.core.precaution_sites import PrecautionSite, sites_at
 from tpchart.core.regions import REGIONS, Side
+from tpchart.core.screening import Precaution
 from tpchart.core.trigger_point import TriggerPoint
-
-LUNG_DEPTH_MM = 30.0
 
 
 class Level(IntEnum):
-    """How loudly a caution speaks; higher is stronger."""
+    """How loudly a caution speaks; higher is stronger. DONE is a line of what was
+    done about a risk, shown calmly."""
 
+    DONE = 0
     CAUTION = 1
     WARNING = 2
 
 
 @dataclass(frozen=True)
 class Caution:
-    """A non-blocking message for the doctor, with the point numbers it is about."""
+    """A message for the doctor, with the point numbers it is about."""
 
     level: Level
     message: str
     points: tuple[int, ...]
 
 
+BOTH_SIDES_WARNING = (
+    "Points over the lung on both sides of the thorax in one session: a bilateral "
+    "pneumothorax would be an emergency. Needle shallow and angled away from the chest "
+    "wall, or treat one side today."
+)
+BOTH_SIDES_ACKNOWLEDGED = (
+    "Points over the lung on both sides of the thorax: risk acknowledged for this session."
+)
+
+# What to do at a sited precaution, in a few words.
+_SITE_ADVICE = {
+    Precaution.LYMPHOEDEMA: "avoid needling this limb where you can",
+    Precaution.LOCAL_INFECTION: "never needle through infected or broken skin",
+    Precaution.IMPLANTS: "keep the needle clear of the implant",
+}
+
+
 def lung_risk_points(points: Iterable[TriggerPoint]) -> list[TriggerPoint]:
-    """The points that lie in a lung-risk region."""
-    return [p for p in points if p.region_id in REGIONS and REGIONS[p.region_id].lung_risk]
+    """The points that lie over the lung, by their region or their muscle."""
+    return [p for p in points if lung_risk_reason(p.region_id, p.muscle_id)]
 
 
-def lung_cautions(points: Iterable[TriggerPoint]) -> list[Caution]:
-    """Cautions for a session's points: one per lung-risk point, and a stronger one
-    when lung-risk points lie on both the left and the right of the thorax."""
+def _label(point: TriggerPoint) -> str:
+    region = REGIONS.get(point.region_id)
+    where = region.label if region is not None else point.region_id
+    return f"Point {point.number}, {where}" + (
+        f", {point.muscle_name}" if point.muscle_name else ""
+    )
+
+
+def _depth_note(point: TriggerPoint, build: Build | None) -> tuple[str, bool]:
+    """A sentence about the point's depth, and whether it reaches the pleura's depth."""
+    if point.depth_mm is None:
+        return "", False
+    pleura = pleural_depth_mm(build)
+    if point.depth_mm < pleura:
+        return "", False
+    who = {
+        Build.SLIM: "in this slim patient",
+        None: "in a slim patient (build not recorded)",
+    }.get(build, "")
+    return (
+        f" Depth {point.depth_mm:g} mm: the pleura can lie within {pleura / 10:g} cm"
+        + (f" {who}" if who else "")
+        + ".",
+        True,
+    )
+
+
+def lung_cautions(
+    points: Iterable[TriggerPoint],
+    build: Build | None = None,
+    both_sides_acknowledged: bool = False,
+) -> list[Caution]:
+    """The session's lung cautions: one per point over the lung, and one for both
+    sides of the thorax, strongest first."""
     risky = lung_risk_points(points)
     cautions = []
     for p in risky:
-        region = REGIONS[p.region_id]
-        reason = region.lung_risk_reason or "Over the thorax: pneumothorax risk."
-        depth = ""
-        if p.depth_mm is not None and p.depth_mm >= LUNG_DEPTH_MM:
-            depth = f" Depth {p.depth_mm:g} mm: lung has been reached at about 3 cm."
-        cautions.append(
-            Caution(
-                Level.CAUTION, f"Point {p.number}, {region.label}: {reason}{depth}", (p.number,)
-            )
-        )
+        depth, deep = _depth_note(p, build)
+        if p.lung_precautions:
+            taken = ", ".join(sorted(x.label for x in p.lung_precautions))
+            message = f"{_label(p)}: over the lung; {taken}.{depth}"
+            cautions.append(Caution(Level.DONE, message, (p.number,)))
+            continue
+        reason = lung_risk_reason(p.region_id, p.muscle_id)
+        level = Level.WARNING if deep else Level.CAUTION
+        cautions.append(Caution(level, f"{_label(p)}: {reason}{depth}", (p.number,)))
     # The region's side, not the point's: the inspector lets a point be set to midline,
     # but a lung-risk region lies on one side of the chest.
-    sides = {REGIONS[p.region_id].side for p in risky}
+    sides = {REGIONS[p.region_id].side for p in risky if p.region_id in REGIONS}
     if Side.LEFT in sides and Side.RIGHT in sides:
         numbers = tuple(sorted(p.number for p in risky))
-        cautions.insert(
-            0,
-            Caution(
-                Level.WARNING,
-                "Points on both sides of the thorax in one session: a bilateral pneumothorax "
-                "would be an emergency. Needle shallow and angled away from the chest wall, "
-                "or treat one side today.",
-                numbers,
-            ),
-        )
+        if both_sides_acknowledged:
+            cautions.insert(0, Caution(Level.DONE, BOTH_SIDES_ACKNOWLEDGED, numbers))
+        else:
+            cautions.insert(0, Caution(Level.WARNING, BOTH_SIDES_WARNING, numbers))
+    return sorted(cautions, key=lambda c: -c.level)  # stable: both sides first of its level
+
+
+def needs_both_sides_acknowledgement(
+    points: Iterable[TriggerPoint], acknowledged: bool = False
+) -> bool:
+    """Points over the lung lie on both sides and the doctor has not acknowledged it."""
+    if acknowledged:
+        return False
+    sides = {REGIONS[p.region_id].side for p in lung_risk_points(points) if p.region_id in REGIONS}
+    return Side.LEFT in sides and Side.RIGHT in sides
+
+
+def site_cautions(points: Iterable[TriggerPoint], sites: Iterable[PrecautionSite]) -> list[Caution]:
+    """One caution per point that lies on the site of a sited precaution, naming it."""
+    sites = tuple(sites)
+    cautions = []
+    for p in points:
+        for site in sites_at(p.region_id, sites):
+            advice = _SITE_ADVICE[site.precaution]
+            cautions.append(
+                Caution(Level.CAUTION, f"{_label(p)}: {site.text}; {advice}.", (p.number,))
+            )
     return cautions

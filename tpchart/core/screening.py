@@ -1,4 +1,4 @@
-"""What is screened before needling: contraindications, precautions and neck red flags.
+"""What is screened before needling: contraindications, precautions and red flags.
 
 Source: the clinic's patient information on dry needling, summarised in
 shared/clinical.md ("Safety the app should help with").
@@ -52,26 +52,134 @@ _PRECAUTION_LABELS = {
 }
 
 
-class RedFlag(StrEnum):
-    """Neck-pain red flags: any one means referral for medical assessment."""
+class ComplaintArea(StrEnum):
+    """Where the complaint is: it decides which red flags are asked."""
 
+    NECK = "neck"
+    LOW_BACK = "low_back"
+
+    @property
+    def label(self) -> str:
+        """The wording shown on screen and in print."""
+        return {ComplaintArea.NECK: "Neck", ComplaintArea.LOW_BACK: "Low back"}[self]
+
+
+class RedFlag(StrEnum):
+    """A sign of serious pathology: any one needs a recorded decision (refer, or
+    assessed and safe to proceed, with the reason) before needling.
+
+    Sources: neck, the IFOMPT international framework for examination of the cervical
+    region (Rushton et al., JOSPT 2023;53:7) for cervical arterial dysfunction and
+    myelopathy; low back and any region, the international framework for red flags for
+    serious spinal pathology (Finucane et al., JOSPT 2020;50:350). The values of the
+    first version (fever, severe headache, numbness) are kept: stored sessions use them.
+    """
+
+    # Any region [Finucane 2020]
+    CANCER_HISTORY = "cancer_history"
+    WEIGHT_LOSS = "weight_loss"
+    TRAUMA = "trauma"
+    NIGHT_PAIN = "night_pain"
     FEVER = "fever"
+    # Neck [Rushton 2023]
+    ARTERIAL_SIGNS = "arterial_signs"
+    MYELOPATHY = "myelopathy"
     SEVERE_HEADACHE = "severe_headache"
     NUMBNESS = "numbness"
+    # Low back: cauda equina [Finucane 2020]
+    SADDLE_NUMBNESS = "saddle_numbness"
+    BLADDER_BOWEL = "bladder_bowel"
+    LEG_WEAKNESS = "leg_weakness"
 
     @property
     def label(self) -> str:
         """The wording shown on screen and in print."""
         return _RED_FLAG_LABELS[self]
 
+    @property
+    def short(self) -> str:
+        """A few words for a header line or a table cell."""
+        return _RED_FLAG_SHORT[self]
+
+    @property
+    def area(self) -> ComplaintArea | None:
+        """The complaint it is asked for, or None when asked for every complaint."""
+        return _RED_FLAG_AREAS.get(self)
+
 
 _RED_FLAG_LABELS = {
-    RedFlag.FEVER: "Fever",
-    RedFlag.SEVERE_HEADACHE: "Severe headache",
-    RedFlag.NUMBNESS: "Numbness",
+    RedFlag.CANCER_HISTORY: "History of cancer",
+    RedFlag.WEIGHT_LOSS: "Unexplained weight loss",
+    RedFlag.TRAUMA: "Significant recent trauma (fall, accident)",
+    RedFlag.NIGHT_PAIN: "Constant pain at night, not eased by rest",
+    RedFlag.FEVER: "Fever or feeling unwell",
+    RedFlag.ARTERIAL_SIGNS: (
+        "Dizziness, double vision, slurred speech, difficulty swallowing, drop attacks, "
+        "nausea or nystagmus (cervical arterial signs)"
+    ),
+    RedFlag.MYELOPATHY: "Clumsy hands, unsteady walking or tingling in both arms (myelopathy)",
+    RedFlag.SEVERE_HEADACHE: "Severe or worst-ever headache",
+    RedFlag.NUMBNESS: "Numbness in the face or arms",
+    RedFlag.SADDLE_NUMBNESS: "Numbness around the back passage or genitals (saddle area)",
+    RedFlag.BLADDER_BOWEL: "New difficulty passing or holding urine or stools",
+    RedFlag.LEG_WEAKNESS: "Weakness in both legs, getting worse",
 }
 
-REFERRAL_ADVICE = "Red flag with neck pain: refer for medical assessment before needling."
+_RED_FLAG_SHORT = {
+    RedFlag.CANCER_HISTORY: "History of cancer",
+    RedFlag.WEIGHT_LOSS: "Unexplained weight loss",
+    RedFlag.TRAUMA: "Recent trauma",
+    RedFlag.NIGHT_PAIN: "Constant night pain",
+    RedFlag.FEVER: "Fever",
+    RedFlag.ARTERIAL_SIGNS: "Cervical arterial signs",
+    RedFlag.MYELOPATHY: "Myelopathy",
+    RedFlag.SEVERE_HEADACHE: "Worst-ever headache",
+    RedFlag.NUMBNESS: "Numbness in face or arms",
+    RedFlag.SADDLE_NUMBNESS: "Saddle numbness",
+    RedFlag.BLADDER_BOWEL: "Bladder or bowel change",
+    RedFlag.LEG_WEAKNESS: "Weakness in both legs",
+}
+
+_RED_FLAG_AREAS = {
+    RedFlag.ARTERIAL_SIGNS: ComplaintArea.NECK,
+    RedFlag.MYELOPATHY: ComplaintArea.NECK,
+    RedFlag.SEVERE_HEADACHE: ComplaintArea.NECK,
+    RedFlag.NUMBNESS: ComplaintArea.NECK,
+    RedFlag.SADDLE_NUMBNESS: ComplaintArea.LOW_BACK,
+    RedFlag.BLADDER_BOWEL: ComplaintArea.LOW_BACK,
+    RedFlag.LEG_WEAKNESS: ComplaintArea.LOW_BACK,
+}
+
+
+def red_flags_for(
+    areas: Iterable[ComplaintArea], recorded: Iterable[RedFlag] = ()
+) -> list[RedFlag]:
+    """The red flags to ask for this complaint: those of every region, then those of
+    each complaint area, then any already recorded for another area (never hidden)."""
+    wanted = set(areas)
+    kept = set(recorded)
+    return [f for f in RedFlag if f.area is None or f.area in wanted or f in kept]
+
+
+class RedFlagDecision(StrEnum):
+    """What the doctor decided about a positive red flag."""
+
+    REFERRED = "referred"
+    SAFE_TO_PROCEED = "safe_to_proceed"
+
+    @property
+    def label(self) -> str:
+        """The wording shown on screen and in print."""
+        return {
+            RedFlagDecision.REFERRED: "Referred for medical assessment",
+            RedFlagDecision.SAFE_TO_PROCEED: "Assessed: safe to proceed",
+        }[self]
+
+
+REFERRAL_ADVICE = (
+    "Red flag: decide before needling. Refer for medical assessment, or record why "
+    "it is safe to proceed."
+)
 
 
 def precautions_for(sex: Sex | None) -> list[Precaution]:
@@ -80,11 +188,6 @@ def precautions_for(sex: Sex | None) -> list[Precaution]:
     doctor never ticks an impossible item. Kept on the record if already recorded."""
     male = sex is not None and sex.value == "male"
     return [p for p in Precaution if not (male and p is Precaution.PREGNANCY)]
-
-
-def referral_needed(red_flags: frozenset[RedFlag] | set[RedFlag]) -> bool:
-    """Any neck red flag present means the patient is referred, not needled."""
-    return bool(red_flags)
 
 
 def parse_precautions(values: Iterable[str] | None) -> frozenset[Precaution]:

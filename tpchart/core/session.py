@@ -6,8 +6,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
+from tpchart.core.adverse_events import AdverseEvent
 from tpchart.core.errors import SignedRecordError, ValidationError
-from tpchart.core.screening import Precaution, RedFlag, referral_needed
+from tpchart.core.precaution_sites import PrecautionSite, check_sites_ticked
+from tpchart.core.screening import ComplaintArea, Precaution, RedFlag, RedFlagDecision
 from tpchart.core.validation import (
     check_aware,
     check_range,
@@ -33,15 +35,6 @@ class LikelyCause(StrEnum):
         return self.value.replace("_", " ").capitalize()
 
 
-class Severity(StrEnum):
-    """Adverse event grades: mild (short, reversible), significant (needs care or
-    limits activity), serious (admission, lasting harm)."""
-
-    MILD = "mild"
-    SIGNIFICANT = "significant"
-    SERIOUS = "serious"
-
-
 class SessionStatus(StrEnum):
     """Draft while charting; signed is read-only; amending reopens a signed session
     for a recorded reason until it is signed again as a new version."""
@@ -51,42 +44,12 @@ class SessionStatus(StrEnum):
     AMENDING = "amending"
 
 
-COMMON_ADVERSE_EVENTS = (
-    "Bruising",
-    "Bleeding",
-    "Pain during needling",
-    "Pain after needling",
-    "Aggravation of symptoms",
-    "Fatigue",
-    "Fainting",
-)
-
 DEFAULT_AFTERCARE = (
     "Light stretching of the treated muscles. Drink plenty of water. Avoid strenuous "
     "exercise and heavy lifting for 24 hours. Mild soreness, heaviness or fatigue for a "
     "day or two is expected; bruising can occur. Relief may start within hours and build "
     "over 1 to 3 days. Contact the clinic if pain is severe or you feel short of breath."
 )
-
-
-@dataclass(frozen=True)
-class AdverseEvent:
-    """Something unwanted during or after needling, with its grade."""
-
-    kind: str
-    severity: Severity = Severity.MILD
-    note: str = ""
-
-    def __post_init__(self) -> None:
-        check_text("Adverse event", self.kind, required=True, max_len=200)
-        try:
-            object.__setattr__(self, "severity", Severity(self.severity))
-        except ValueError:
-            raise ValidationError(
-                "Adverse event severity must be mild, significant or serious, "
-                f"got {self.severity!r}"
-            ) from None
-        check_text("Adverse event note", self.note, max_len=2000)
 
 
 @dataclass(frozen=True)
@@ -106,8 +69,14 @@ class Session:
     screening_done: bool = False
     contraindications: frozenset[Precaution] = field(default_factory=frozenset)
     red_flags: frozenset[RedFlag] = field(default_factory=frozenset)
+    complaint_areas: frozenset[ComplaintArea] = field(default_factory=frozenset)
+    red_flag_decision: RedFlagDecision | None = None
+    red_flag_reason: str = ""
+    precaution_sites: tuple[PrecautionSite, ...] = ()
     skin_prepared: bool = False
     adverse_events: tuple[AdverseEvent, ...] = ()
+    adverse_events_asked: bool = False
+    both_sides_acknowledged: bool = False
     aftercare_given: bool = False
     aftercare_text: str = ""
     follow_up: str = ""
@@ -136,6 +105,13 @@ class Session:
             self, "contraindications", frozenset(Precaution(p) for p in self.contraindications)
         )
         object.__setattr__(self, "red_flags", frozenset(RedFlag(f) for f in self.red_flags))
+        object.__setattr__(
+            self, "complaint_areas", frozenset(ComplaintArea(a) for a in self.complaint_areas)
+        )
+        if self.red_flag_decision is not None:
+            object.__setattr__(self, "red_flag_decision", RedFlagDecision(self.red_flag_decision))
+        check_text("Red flag decision", self.red_flag_reason, max_len=2000)
+        object.__setattr__(self, "precaution_sites", tuple(self.precaution_sites))
         object.__setattr__(self, "adverse_events", tuple(self.adverse_events))
         check_text("Aftercare advice", self.aftercare_text, max_len=20_000)
         check_text("Follow-up plan", self.follow_up, max_len=20_000)
@@ -172,14 +148,29 @@ class Session:
             ("Aftercare advice", "aftercare_text"),
             ("Follow-up plan", "follow_up"),
             ("Notes", "notes"),
+            ("Red flag decision", "red_flag_reason"),
         ):
             if changed(name):
                 check_text_for_saving(label, getattr(self, name))
+        if changed("precaution_sites") or changed("contraindications"):
+            check_sites_ticked(self.precaution_sites, self.contraindications)
+        if changed("red_flag_decision") or changed("red_flag_reason") or changed("red_flags"):
+            problem = self.red_flag_decision_problem
+            if problem:
+                raise ValidationError(problem)
+            if (
+                before is not None
+                and self.red_flag_decision is not None
+                and self.red_flags - before.red_flags
+                and (self.red_flag_decision, self.red_flag_reason)
+                == (before.red_flag_decision, before.red_flag_reason)
+            ):
+                # The decision was made on the flags ticked then, not on the new one.
+                raise ValidationError("A red flag was added after the decision: decide again")
         kept = set(before.adverse_events) if before is not None else set()
         for event in self.adverse_events:
             if event not in kept:
-                check_text_for_saving("Adverse event", event.kind, required=True)
-                check_text_for_saving("Adverse event note", event.note)
+                event.check_for_saving()
 
     @property
     def editable(self) -> bool:
@@ -187,9 +178,49 @@ class Session:
         return self.status is not SessionStatus.SIGNED
 
     @property
-    def referral_needed(self) -> bool:
-        """A neck red flag was found: refer for medical assessment."""
-        return referral_needed(self.red_flags)
+    def red_flag_decision_problem(self) -> str:
+        """Why the recorded red-flag decision cannot stand, or "": a decision needs a
+        red flag, and "safe to proceed" needs its reason."""
+        if self.red_flag_decision is None:
+            return ""
+        if not self.red_flags:
+            return "A red-flag decision needs a red flag ticked"
+        if self.red_flag_decision is RedFlagDecision.SAFE_TO_PROCEED and not (
+            self.red_flag_reason.strip()
+        ):
+            return "Say why it is safe to proceed despite the red flag"
+        return ""
+
+    @property
+    def red_flag_undecided(self) -> bool:
+        """A red flag is ticked and no decision is recorded yet."""
+        return bool(self.red_flags) and self.red_flag_decision is None
+
+    @property
+    def referred(self) -> bool:
+        """The doctor referred the patient for a red flag: no needling this session."""
+        return bool(self.red_flags) and self.red_flag_decision is RedFlagDecision.REFERRED
+
+    def needling_refused(self) -> str:
+        """Why no point may be needled (marked) now, or "" when needling may go on. A
+        positive red flag needs a recorded decision first [Finucane et al., JOSPT
+        2020;50:350; shared/clinical.md, "Red flags depend on the complaint"]."""
+        if self.red_flag_undecided:
+            return (
+                "A red flag is ticked: record a decision first (referred, or safe to "
+                "proceed with the reason)."
+            )
+        if self.referred:
+            return "The patient was referred for a red flag: no needling this session."
+        return ""
+
+    @property
+    def adverse_events_answer(self) -> str:
+        """The adverse-event question's answer in words: the events, "asked, none" or
+        "not asked"."""
+        if self.adverse_events:
+            return "; ".join(e.text for e in self.adverse_events)
+        return "Asked, none" if self.adverse_events_asked else "Not asked"
 
     def ensure_editable(self) -> None:
         """Raise SignedRecordError for a signed session."""
@@ -205,6 +236,12 @@ class Session:
             missing.append("screening")
         if point_count and not self.consent_given:
             missing.append("consent")
+        if self.red_flag_undecided:
+            missing.append("a decision on the red flag (referred, or safe to proceed and why)")
+        elif self.red_flag_decision_problem:
+            missing.append(
+                self.red_flag_decision_problem[0].lower() + self.red_flag_decision_problem[1:]
+            )
         return missing
 
     def sign(self, practitioner_id: int, at: datetime, point_count: int) -> Session:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from tpchart.core.errors import ValidationError
+from tpchart.core.lung import LungPrecaution
+from tpchart.core.muscles import MUSCLE_ID_PATTERN, OTHER, display_name, muscle_id_for
 from tpchart.core.regions import REGIONS, VIEW_BOXES, Side, View
 from tpchart.core.validation import (
     check_count,
@@ -60,7 +62,11 @@ _TECHNIQUE_LABELS = {
 
 @dataclass(frozen=True)
 class TriggerPoint:
-    """One marked point: where, what was found, and how it was needled."""
+    """One marked point: where, what was found, and how it was needled.
+
+    ``muscle_id`` is the catalogue muscle (`core.muscles`), or ``"other"`` with the
+    doctor's words in ``muscle``; left empty, it is found from ``muscle``, so "upper
+    traps" is stored as upper_trapezius. ``muscle`` keeps the words as written."""
 
     session_id: int
     number: int
@@ -88,6 +94,8 @@ class TriggerPoint:
     minutes: int | None = None
     needles: int = 1
     notes: str = ""
+    muscle_id: str = ""
+    lung_precautions: frozenset[LungPrecaution] = frozenset()
     id: int | None = None
 
     def __post_init__(self) -> None:
@@ -98,6 +106,23 @@ class TriggerPoint:
         check_range("Diagram x", self.x, 0, DIAGRAM_MAX)
         check_range("Diagram y", self.y, 0, DIAGRAM_MAX)
         check_text("Muscle", self.muscle, max_len=200)
+        # The words decide, except that words the catalogue does not know keep the id
+        # they were stored with ("other", or a catalogue id a later catalogue might
+        # give them): a record never changes meaning on reading. Change a muscle with
+        # `with_muscle`, which sets both.
+        named = muscle_id_for(self.muscle)
+        if named != OTHER or not self.muscle_id:
+            object.__setattr__(self, "muscle_id", named)
+        elif not MUSCLE_ID_PATTERN.match(self.muscle_id) or len(self.muscle_id) > 60:
+            raise ValidationError(f"Unknown muscle id {self.muscle_id!r}")
+        try:
+            object.__setattr__(
+                self,
+                "lung_precautions",
+                frozenset(LungPrecaution(v) for v in self.lung_precautions),
+            )
+        except ValueError as exc:
+            raise ValidationError(f"Unknown lung precaution: {exc}") from None
         object.__setattr__(self, "kind", PointKind(self.kind))
         check_count("Twitch count", self.twitch_count, 0, 100)
         if self.twitch_strength is not None:
@@ -124,6 +149,17 @@ class TriggerPoint:
         check_count("Minutes", self.minutes, 0, 120)
         check_count("Number of needles", self.needles, 1, 50)
         check_text("Notes", self.notes, max_len=100_000)
+
+    @property
+    def muscle_name(self) -> str:
+        """The muscle as it reads on screen and in print: the catalogue's preferred
+        name, or the doctor's words for a muscle the catalogue lacks."""
+        return display_name(self.muscle_id, self.muscle)
+
+    def with_muscle(self, words: str) -> TriggerPoint:
+        """This point with its muscle changed to ``words`` (a catalogue name or
+        synonym, or the doctor's own words for a muscle the catalogue lacks)."""
+        return replace(self, muscle=words.strip(), muscle_id=muscle_id_for(words))
 
     @property
     def placement(self) -> tuple[View, str, Side, float, float]:
@@ -160,6 +196,7 @@ class TriggerPoint:
             x=self.x,
             y=self.y,
             muscle=self.muscle,
+            muscle_id=self.muscle_id,
             kind=self.kind,
             needle_gauge_mm=self.needle_gauge_mm,
             needle_length_mm=self.needle_length_mm,
