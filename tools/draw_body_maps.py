@@ -11,10 +11,12 @@ silhouette is flattened to a polygon and cut, one cut curve at a time, into
 pieces; a cut splits a piece it crosses exactly twice, so neighbouring pieces
 share the very same boundary points and the pieces tile the silhouette with no
 gap and no overlap. Each final piece must contain exactly one named seed point,
-which gives it its region id. Front and back are drawn as the viewer's left
-half and mirrored, so the two sides are symmetric and meet exactly on the
-midline. The head profile is drawn once (patient's right side, face to the
-viewer's right) and mirrored below for the left side.
+which gives it its region id; a region may be more than one piece (the back of
+the hand: the dorsum, and the thumb beyond the first web space). Front and back
+are drawn as the viewer's left half and mirrored, so the two sides are
+symmetric and meet exactly on the midline. The head profile is drawn once
+(patient's right side, face to the viewer's right) and mirrored below for the
+left side.
 
 Pure Python: no Qt, no numpy. ``--debug DIR`` also writes each view with every
 region in its own colour and its id printed inside, for checking the tiling.
@@ -38,6 +40,7 @@ from tpchart.core.regions import REGIONS, View  # noqa: E402
 
 Pt = tuple[float, float]
 Bez = tuple[Pt, Pt, Pt, Pt]
+Seeds = dict[str, Pt | list[Pt]]  # region id -> a point inside it (one per piece)
 
 # Colours: light neutral fills that print well in greyscale; saturated colour is
 # left free for the markers drawn on top.
@@ -284,8 +287,27 @@ class Tiling:
     pieces: list[list[Pt]]
     cut_points: set[Pt] = field(default_factory=set)
 
-    def cut(self, runs: Sequence[Run] | Run, name: str = "") -> None:
+    def piece_at(self, pt: Pt) -> list[Pt]:
+        """The piece holding this point."""
+        return next(piece for piece in self.pieces if point_in_polygon(pt, piece))
+
+    def cut(
+        self, runs: Sequence[Run] | Run, name: str = "", ending_in: list[Pt] | None = None
+    ) -> None:
+        """Cut every piece the curve crosses twice.
+
+        ``ending_in``: a piece the curve runs into at either end; the curve
+        stops just inside it instead, so it ends on that piece's edge without
+        cutting it, and keeps exactly the course it had before that piece was
+        cut out (the cuts that met at the armpit corner, now ending in the
+        armpit).
+        """
         line = polyline([runs] if isinstance(runs, Run) else runs)
+        if ending_in is not None:
+            inside = [point_in_polygon(p, ending_in) for p in line]
+            first = max(0, next(i for i, v in enumerate(inside) if not v) - 1)
+            last = min(len(line) - 1, max(i for i, v in enumerate(inside) if not v) + 1)
+            line = line[first : last + 1]
         new: list[list[Pt]] = []
         split_any = False
         for piece in self.pieces:
@@ -311,10 +333,16 @@ class Tiling:
             raise ValueError(f"cut {name!r} split nothing")
         self.pieces = new
 
-    def name(self, seeds: dict[str, Pt]) -> dict[str, list[Pt]]:
-        named: dict[str, list[Pt]] = {}
+    def name(self, seeds: Seeds) -> dict[str, list[list[Pt]]]:
+        """Each piece's region id: the one seed inside it names it.
+
+        A region may have several seeds, one per piece (the back of the hand is
+        the dorsum and, apart from it, the thumb beyond the first web space).
+        """
+        flat = [(rid, s) for rid, v in seeds.items() for s in (v if isinstance(v, list) else [v])]
+        named: dict[str, list[list[Pt]]] = {}
         for piece in self.pieces:
-            inside = [rid for rid, s in seeds.items() if point_in_polygon(s, piece)]
+            inside = [rid for rid, s in flat if point_in_polygon(s, piece)]
             if len(inside) != 1:
                 xs = [p[0] for p in piece]
                 ys = [p[1] for p in piece]
@@ -322,10 +350,11 @@ class Tiling:
                     f"piece at x {min(xs):.0f}..{max(xs):.0f}, y {min(ys):.0f}..{max(ys):.0f} "
                     f"holds seeds {inside}"
                 )
-            named[inside[0]] = piece
-        missing = set(seeds) - set(named)
-        if missing:
-            raise ValueError(f"seeds with no piece: {sorted(missing)}")
+            named.setdefault(inside[0], []).append(piece)
+        placed = sum(len(pieces) for pieces in named.values())
+        if placed != len(flat):
+            missing = sorted({rid for rid, _ in flat} - set(named)) or "a second seed"
+            raise ValueError(f"seeds with no piece: {missing}")
         return named
 
     def conform(self) -> None:
@@ -417,7 +446,7 @@ class Drawing:
     view: View
     width: int
     height: int
-    regions: dict[str, list[Pt]]  # id -> polygon, in paint order
+    regions: dict[str, list[list[Pt]]]  # id -> its polygons (most have one), in paint order
     silhouettes: list[list[Bez]]  # closed outlines
     decor: list[tuple[list[Bez], bool, float | None]]
     texts: list[tuple[float, float, str, float, str, str]]  # x, y, text, size, weight, anchor
@@ -439,16 +468,15 @@ def write_svg(d: Drawing, path: Path, debug: bool = False) -> None:
         f'<g id="regions" fill="{REGION_FILL}" stroke="{REGION_STROKE}" '
         f'stroke-width="0.8" stroke-linejoin="round">',
     ]
-    for k, (rid, poly) in enumerate(d.regions.items()):
+    for k, (rid, polys) in enumerate(d.regions.items()):
         label = REGIONS[rid].label
         extra = ""
         if debug:
             hue = (k * 0.61803398875) % 1.0
             r, g, b = colorsys.hsv_to_rgb(hue, 0.45, 0.95)
             extra = f' fill="#{int(r * 255):02x}{int(g * 255):02x}{int(b * 255):02x}"'
-        lines.append(
-            f'<path id="{rid}"{extra} d="{poly_d(poly)}"><title>{escape(label)}</title></path>'
-        )
+        d_attr = "".join(poly_d(poly) for poly in polys)
+        lines.append(f'<path id="{rid}"{extra} d="{d_attr}"><title>{escape(label)}</title></path>')
     lines.append("</g>")
     lines.append(
         f'<g id="decor" fill="none" stroke="{DECOR_STROKE}" stroke-width="1" '
@@ -470,8 +498,8 @@ def write_svg(d: Drawing, path: Path, debug: bool = False) -> None:
             f'text-anchor="{anchor}">{escape(text)}</text>'
         )
     if debug:
-        for rid, poly in d.regions.items():
-            cx, cy = _label_point(poly)
+        for rid, polys in d.regions.items():
+            cx, cy = _label_point(max(polys, key=len))
             short = rid.split(".", 1)[1]
             lines.append(
                 f'<text x="{fmt(cx)}" y="{fmt(cy)}" font-size="6" text-anchor="middle" '
@@ -524,6 +552,11 @@ MID = W / 2
 CROTCH: Pt = (MID, 540.0)
 ARMPIT: Pt = (167.0, 276.0)
 NECK_JAW: Pt = (217.0, 166.0)
+# The deepest point of the first web space, between thumb and index finger: a
+# corner of the outline, so that the cuts along the thenar crease (front) and
+# the index metacarpal (back) can end exactly on it.
+WEB: Pt = (96.5, 584.5)
+AXILLA_SEED: Pt = (167.0, 266.0)  # just above the armpit corner
 
 
 def body_half(view: View) -> list[Run]:
@@ -540,13 +573,22 @@ def body_half(view: View) -> list[Run]:
         (119, 335), (114, 368), (110, 395), (106, 420), (103, 455), (100.5, 495),
         (99, 531),
     )  # fmt: skip
-    hand = S(
-        (99, 531), (95, 542), (92, 555), (90.5, 567), (91, 577.5), (93.5, 582.5),
-        (97, 580.5), (98.5, 574),
+    # Palm forward, fingers together, the thumb a little away from the index
+    # (about 20 degrees): the thenar eminence swells out of the wrist into the
+    # thumb, whose tip reaches about the index's first finger joint. The web is
+    # a rounded U (both runs leave WEB along one tangent), deep enough that the
+    # mitten thumb drawn before lies inside the new thumb or palm: no point
+    # charted on it falls into the gap.
+    thumb = S(
+        (99, 531), (95.5, 539.5), (90, 549), (85, 558), (81.5, 567), (79, 576),
+        (76.5, 586), (74.5, 596), (74.8, 603), (78, 607), (82.3, 606), (84.7, 601.5),
+        (86.5, 595.5), (88.5, 590.3), (91.5, 586.3), WEB,
+        post=(100.5, 585.9),
     )  # fmt: skip
     fingers = S(
-        (98.5, 574), (97.2, 589), (97.5, 605), (100, 619), (106, 628.5), (114.5, 627.5),
-        (120, 615), (124, 591), (126, 562), (125, 533),
+        WEB, (96.6, 594), (97, 606), (99.3, 619), (105, 629.5), (114, 629.5),
+        (121, 617), (126, 593), (128, 565), (125, 533),
+        pre=(92.5, 583.1),
     )  # fmt: skip
     inner_arm = S(
         (125, 533), (130, 492), (136.5, 452), (141.5, 420), (143.5, 396), (148, 362),
@@ -572,7 +614,7 @@ def body_half(view: View) -> list[Run]:
         (236.5, 948), (235.5, 925), (236, 880), (240, 830), (243, 790), (241.5, 752),
         (242, 716), (244, 690), (245.5, 650), (247.5, 600), (249, 562), CROTCH,
     )  # fmt: skip
-    return [head, ear, jaw, trunk_arm, hand, fingers, inner_arm, side_leg, foot, inner_leg]
+    return [head, ear, jaw, trunk_arm, thumb, fingers, inner_arm, side_leg, foot, inner_leg]
 
 
 def body_silhouette(view: View) -> list[Bez]:
@@ -606,10 +648,20 @@ def front_drawing() -> Drawing:
         "clavicle",
     )
     t.cut(S((215, 186), (225, 204), (230, 222), (232, 238)), "neck/shoulder")
-    t.cut(S((193, 222), (190, 236), (183, 254), (174, 268), ARMPIT), "deltopectoral")
-    t.cut(S(ARMPIT, (148, 291), (117, 305)), "deltoid insertion")
+    # The armpit: an arch over the corner between arm and chest wall, from the
+    # gap between them across the inner upper arm, over the anterior axillary
+    # fold and down the side of the chest back into the gap. The cuts that met
+    # at the corner before now end inside the arch.
+    t.cut(
+        S((162, 312), (153, 306), (149.5, 290), (153, 270), (166, 256), (180, 261),
+          (186.5, 279), (185, 300), (168, 316)),
+        "axilla",
+    )  # fmt: skip
+    axilla = t.piece_at(AXILLA_SEED)
+    t.cut(S((193, 222), (190, 236), (183, 254), (174, 268), ARMPIT), "deltopectoral", axilla)
+    t.cut(S(ARMPIT, (148, 291), (117, 305)), "deltoid insertion", axilla)
     t.cut(S((256, 336), (MID, 338), (225, 345), (200, 360), (183, 376), (172, 384)), "costal")
-    t.cut(S(ARMPIT, (187, 298), (195, 335), (199, 370), (200, 385)), "anterior axillary")
+    t.cut(S(ARMPIT, (187, 298), (195, 335), (199, 370), (200, 385)), "anterior axillary", axilla)
     t.cut(S((172, 418), (182, 418), (215, 422), (MID, 425), (256, 425)), "navel")
     t.cut(
         S((166, 452), (180, 456), (198, 470), (225, 495), (MID, 516), (256, 520)),
@@ -619,6 +671,11 @@ def front_drawing() -> Drawing:
     t.cut(S((201, 462), (199, 490), (196, 520), (194, 556)), "hip/groin")
     arm_and_leg_cuts(t)
     t.cut(S((227, 538), (227, 560), (230, 610), (236, 660), (238, 695)), "inner thigh")
+    # Vastus lateralis and the iliotibial band: the outer third of the thigh.
+    t.cut(S((187, 549), (186, 575), (187, 600), (190, 640), (196, 693)), "outer thigh")
+    # The thenar crease, from the middle of the wrist round the ball of the thumb
+    # to the web: thumb and thenar eminence on one side, the palm on the other.
+    t.cut(S((109, 527), (109.5, 540), (108.2, 552), (105, 565), (100.5, 577), WEB), "thenar crease")
     t.cut(S((190, 932), (215, 934), (241, 932)), "ankle")
     seeds = {
         "front.head": (225, 95),
@@ -636,7 +693,10 @@ def front_drawing() -> Drawing:
         "front.elbow": (130, 392),
         "front.forearm": (120, 470),
         "front.hand": (110, 580),
+        "front.hand.thumb": (90, 558),
+        "front.axilla": AXILLA_SEED,
         "front.thigh": (200, 620),
+        "front.thigh.lateral": (176, 600),
         "front.thigh.inner": (238, 620),
         "front.knee": (210, 720),
         "front.shin": (212, 840),
@@ -663,6 +723,12 @@ def back_drawing() -> Drawing:
     t.cut(S((194, 436), (190, 460), (178, 492), (165, 515), (155, 524)), "hip")
     t.cut(S(CROTCH, (235, 556), (210, 566), (185, 566), (165, 562), (155, 560)), "gluteal fold")
     arm_and_leg_cuts(t)
+    # The first dorsal interosseous fills the space between the thumb's and the
+    # index's metacarpals: along the index metacarpal from the wrist to the web,
+    # and across the thumb where it leaves the web (its knuckle). The thumb
+    # beyond stays the back of the hand, a second piece of that region.
+    t.cut(S((108.5, 527), (108.5, 541), (106.5, 556), (102.5, 572), WEB), "index metacarpal")
+    t.cut(S((76, 572), (83, 580), (90, 592)), "thumb knuckle")
     t.cut(S((190, 928), (215, 930), (241, 928)), "ankle")
     seeds = {
         "back.head": (225, 100),
@@ -678,7 +744,8 @@ def back_drawing() -> Drawing:
         "back.arm.upper": (140, 335),
         "back.elbow": (130, 392),
         "back.forearm": (120, 470),
-        "back.hand": (110, 580),
+        "back.hand": [(110, 580), (80, 598)],
+        "back.hand.webspace": (94, 558),
         "back.thigh": (210, 620),
         "back.knee": (210, 720),
         "back.calf": (212, 840),
@@ -690,7 +757,7 @@ def back_drawing() -> Drawing:
 def body_drawing(
     view: View,
     t: Tiling,
-    seeds: dict[str, Pt],
+    seeds: Seeds,
     viewer_left_side: str,
     viewer_right_side: str,
     decor: list[Decor],
@@ -699,11 +766,11 @@ def body_drawing(
     named = t.name({f"{k}.{viewer_left_side}": v for k, v in seeds.items()})
     t.conform()
     named = t.name({f"{k}.{viewer_left_side}": v for k, v in seeds.items()})
-    regions: dict[str, list[Pt]] = {}
-    for rid, poly in named.items():
+    regions: dict[str, list[list[Pt]]] = {}
+    for rid, polys in named.items():
         other = rid.rsplit(".", 1)[0] + "." + viewer_right_side
-        regions[rid] = round_poly(poly)
-        regions[other] = round_poly([mirror_pt(p, MID) for p in reversed(poly)])
+        regions[rid] = [round_poly(poly) for poly in polys]
+        regions[other] = [round_poly([mirror_pt(p, MID) for p in reversed(poly)]) for poly in polys]
     # Catalogue order (patient's right first) reads well in the file.
     regions = {r.id: regions[r.id] for r in REGIONS.values() if r.id in regions}
     missing = {r.id for r in REGIONS.values() if r.view is view} - set(regions)
@@ -839,11 +906,13 @@ def head_drawing() -> Drawing:
     t.name({f"{k}.right": v for k, v in seeds.items()})
     t.conform()
     named = t.name({f"{k}.right": v for k, v in seeds.items()})
-    regions: dict[str, list[Pt]] = {}
-    for rid, poly in named.items():
+    regions: dict[str, list[list[Pt]]] = {}
+    for rid, polys in named.items():
         left = rid.rsplit(".", 1)[0] + ".left"
-        regions[rid] = round_poly(poly)
-        regions[left] = round_poly([(W - x, y + HEAD_PANEL) for x, y in reversed(poly)])
+        regions[rid] = [round_poly(poly) for poly in polys]
+        regions[left] = [
+            round_poly([(W - x, y + HEAD_PANEL) for x, y in reversed(poly)]) for poly in polys
+        ]
     regions = {r.id: regions[r.id] for r in REGIONS.values() if r.id in regions}
     sil = path_beziers(outline)
     sil_left = [mirror_bez(b, MID, HEAD_PANEL) for b in reverse_bez(sil)]
