@@ -18,6 +18,7 @@ from typing import Any
 from bench.names import random_name
 from bench.store_internals import to_json, to_text
 from tpchart.bodymap import load_body_map
+from tpchart.core.muscles import MUSCLES
 from tpchart.core.patient import Sex
 from tpchart.core.regions import REGIONS, View
 from tpchart.core.screening import Precaution
@@ -45,15 +46,16 @@ class Complaint:
     text: str
     cause: str
     regions: tuple[str, ...]
+    areas: tuple[str, ...]  # complaint areas (core.screening.ComplaintArea values)
 
 
 @cache
 def complaints() -> tuple[Complaint, ...]:
     """The demo's complaints with their region ids resolved."""
     out = []
-    for text, cause, fragments in COMPLAINTS:
-        regions = tuple(r for r in sorted(REGIONS) if any(r.startswith(f) for f in fragments))
-        out.append(Complaint(text, cause.value, regions))
+    for c in COMPLAINTS:
+        regions = tuple(r for r in sorted(REGIONS) if any(r.startswith(f) for f in c.fragments))
+        out.append(Complaint(c.text, c.cause.value, regions, tuple(sorted(c.areas))))
     return tuple(out)
 
 
@@ -102,6 +104,8 @@ def patient_row(
         "email": f"patient{patient_id}@example.org" if rng.random() < 0.6 else "",
         "medical_history": rng.choice(_HISTORY),
         "precautions": to_json(sorted(precautions)),
+        "precaution_sites": "[]",
+        "build": rng.choice(("slim", "average", "large", None)),
         "archived": int(name is None and rng.random() < 0.03),
         "created_at": stamp,
         "updated_at": stamp,
@@ -122,7 +126,10 @@ def session_row(
     stamp = to_text(started)
     neck = "Neck" in complaint.text or "headache" in complaint.text
     back = "back" in complaint.text
-    events = '[{"kind": "Bruising", "note": "small", "severity": "mild"}]'
+    events = (
+        '[{"action": "", "description": "", "kind": "bruising", "note": "small", '
+        '"onset": "during", "resolved": true, "severity": "mild"}]'
+    )
     return {
         "id": session_id,
         "patient_id": patient_id,
@@ -138,8 +145,14 @@ def session_row(
         "screening_done": 1,
         "contraindications": "[]",
         "red_flags": "[]",
+        "complaint_areas": to_json(list(complaint.areas)),
+        "red_flag_decision": None,
+        "red_flag_reason": "",
+        "precaution_sites": "[]",
         "skin_prepared": 1,
         "adverse_events": events if rng.random() < 0.1 else "[]",
+        "adverse_events_asked": 1,
+        "both_sides_acknowledged": 0,
         "aftercare_given": 1,
         "aftercare_text": DEFAULT_AFTERCARE,
         "follow_up": "Review in one week",
@@ -177,6 +190,7 @@ def point_row(
     region = REGIONS[region_id]
     x, y = rng.choice(spots(region_id))
     twitch = rng.random() < 0.7
+    muscle_id = rng.choice(region.muscles) if region.muscles else ""
     return {
         "id": point_id,
         "session_id": session_id,
@@ -186,7 +200,8 @@ def point_row(
         "side": region.side.value,
         "x": x,
         "y": y,
-        "muscle": rng.choice(region.muscles) if region.muscles else "",
+        "muscle": MUSCLES[muscle_id].name if muscle_id else "",
+        "muscle_id": muscle_id,
         "kind": "active" if rng.random() < 0.6 else "latent",
         "taut_band": 1,
         "spot_tenderness": 1,
@@ -205,4 +220,5 @@ def point_row(
         "minutes": None,
         "needles": 1,
         "notes": "",
+        "lung_precautions": "[]",
     }

@@ -21,6 +21,7 @@ TABLES = {
     "amendments",
     "audit_log",
     "settings",
+    "adverse_events_later",
 }
 
 

@@ -7,13 +7,14 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
+from tpchart.core.adverse_events import AdverseEvent, Severity
 from tpchart.core.errors import NotFoundError, ValidationError
 from tpchart.core.patient import Patient, Sex
 from tpchart.core.regions import Side, View
 from tpchart.core.screening import Precaution, RedFlag
-from tpchart.core.session import AdverseEvent, LikelyCause, Session, Severity
+from tpchart.core.session import LikelyCause, Session
 from tpchart.core.trigger_point import PointKind, Technique, TwitchStrength
-from tpchart.store import Store
+from tpchart.store import DemoRefused, Store
 
 from .conftest import make_point
 
@@ -192,3 +193,9 @@ def test_undone_delete_restores_the_same_point(store, session):
     point = store.points.add(make_point(session.id))
     gone = store.points.delete(point.id)
     assert store.points.add(gone) == point
+
+
+def test_only_a_demo_database_takes_made_up_times(store, session):
+    with pytest.raises(DemoRefused), store.clock_at(datetime(2020, 1, 6, 9, tzinfo=UTC)):
+        pass
+    assert store.sessions.get(session.id).started_at == session.started_at

@@ -17,8 +17,9 @@ Every public method that changes data is one transaction with its audit rows.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from datetime import datetime
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -37,6 +38,7 @@ from tpchart.store.records import (
     Clinic,
     Context,
     Disclosures,
+    LaterEvents,
     Patients,
     Practitioners,
     Sessions,
@@ -45,6 +47,7 @@ from tpchart.store.records import (
     WriteGate,
     audit,
 )
+from tpchart.store.records.rows import clock_at
 
 __all__ = [
     "DEMO_KEY",
@@ -72,6 +75,7 @@ class Store:
         self.patients = Patients(ctx)
         self.sessions = Sessions(ctx)
         self.points = TriggerPoints(ctx)
+        self.later_events = LaterEvents(ctx)
         self.settings = Settings(ctx)
         self.clinic = Clinic(self.settings)
         self.disclosures = Disclosures(ctx)
@@ -128,6 +132,16 @@ class Store:
         """A demo database: made-up patients for trying tpchart, never clinical records.
         Marked inside the file (``settings.demo``), so the mark travels with it."""
         return self.settings.get(DEMO_KEY) == "yes"
+
+    @contextmanager
+    def clock_at(self, moment: datetime) -> Iterator[None]:
+        """Stamp ``moment`` on everything written in the block (created, signed, audit
+        times): the demo's made-up sessions are signed on their own day. Refused
+        (DemoRefused) outside a demo database: a clinical record is never backdated."""
+        if not self.is_demo:
+            raise DemoRefused("Only a demo database can be written with made-up times")
+        with clock_at(moment):
+            yield
 
     def mark_as_demo(self) -> None:
         """Make this database a demo database. Refused (DemoRefused) when it already

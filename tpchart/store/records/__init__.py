@@ -10,6 +10,7 @@ from tpchart.store.records import audit
 from tpchart.store.records.clinic import Clinic
 from tpchart.store.records.context import Context, WriteGate
 from tpchart.store.records.exports import Disclosure, Disclosures
+from tpchart.store.records.later_events import LaterEvents
 from tpchart.store.records.patients import Patients, parse_birth_date
 from tpchart.store.records.points import TriggerPoints
 from tpchart.store.records.practitioners import Practitioners
@@ -24,6 +25,7 @@ __all__ = [
     "Context",
     "Disclosure",
     "Disclosures",
+    "LaterEvents",
     "Patients",
     "Practitioners",
     "Sessions",

@@ -12,7 +12,9 @@ from sqlite_utils import Database
 
 from tpchart.core.dates import parse_date
 from tpchart.core.errors import ValidationError
+from tpchart.core.lung import Build
 from tpchart.core.patient import Patient, Sex
+from tpchart.core.precaution_sites import parse_sites
 from tpchart.core.screening import parse_precautions
 from tpchart.store.records import audit
 from tpchart.store.records.context import Context
@@ -140,6 +142,8 @@ def _to_row(p: Patient) -> dict[str, Any]:
         "email": p.email,
         "medical_history": p.medical_history,
         "precautions": to_json(p.precautions),
+        "precaution_sites": to_json([site.as_stored() for site in p.precaution_sites]),
+        "build": p.build.value if p.build is not None else None,
         "archived": int(p.archived),
     }
 
@@ -155,6 +159,8 @@ def _from_row(row: dict[str, Any]) -> Patient:
         email=row["email"],
         medical_history=row["medical_history"],
         precautions=parse_precautions(from_json(row["precautions"])),
+        precaution_sites=parse_sites(from_json(row.get("precaution_sites"))),
+        build=Build(row["build"]) if row.get("build") else None,
         archived=bool(row["archived"]),
         created_at=to_datetime(row["created_at"]),
         updated_at=to_datetime(row["updated_at"]),

@@ -10,7 +10,7 @@ from tpchart.core.regions import Side, View
 from tpchart.core.trigger_point import PointKind, Technique, TriggerPoint, TwitchStrength
 from tpchart.store.records import audit
 from tpchart.store.records.context import Context
-from tpchart.store.records.rows import from_json
+from tpchart.store.records.rows import from_json, to_json
 
 _COLUMNS = (
     "session_id",
@@ -40,6 +40,8 @@ _COLUMNS = (
     "needles",
     "notes",
 )
+# Added by schema 4; a signed snapshot taken before it has neither.
+_COLUMNS_SINCE_4 = ("muscle_id", "lung_precautions")
 
 
 def _to_row(p: TriggerPoint) -> dict[str, Any]:
@@ -48,6 +50,8 @@ def _to_row(p: TriggerPoint) -> dict[str, Any]:
         row[key] = row[key].value if row[key] is not None else None
     for key in ("taut_band", "spot_tenderness", "referred_pain", "recognised", "twitch_elicited"):
         row[key] = int(row[key])
+    row["muscle_id"] = p.muscle_id
+    row["lung_precautions"] = to_json(p.lung_precautions)
     return row
 
 
@@ -63,6 +67,8 @@ def point_from_row(row: dict[str, Any]) -> TriggerPoint:
         values["technique"] = Technique(values["technique"])
     for key in ("taut_band", "spot_tenderness", "referred_pain", "recognised", "twitch_elicited"):
         values[key] = bool(values[key])
+    values["muscle_id"] = row.get("muscle_id", "")
+    values["lung_precautions"] = frozenset(from_json(row.get("lung_precautions")) or ())
     return TriggerPoint(id=row["id"], **values)
 
 
@@ -77,6 +83,8 @@ class TriggerPoints:
         db, who = self._ctx.db, self._ctx.who()
         with self._ctx.transaction():
             self._ensure_editable(point.session_id)
+            if point.id is None:  # an undone delete brings back a point already needled
+                self._ensure_needling_allowed(point.session_id)
             self._check_for_saving(point, None)
             row = _to_row(point)
             if point.id is not None:
@@ -170,6 +178,16 @@ class TriggerPoints:
                 except (ValueError, KeyError, TypeError):
                     continue  # an image an older version wrote in another shape
         return versions
+
+    def _ensure_needling_allowed(self, session_id: int) -> None:
+        """Refuse a new point while a red flag waits for a decision or after a referral
+        (`Session.needling_refused`), whoever calls: the chart, carry-forward, a script."""
+        from tpchart.store.records.sessions import session_from_row  # it imports us
+
+        session = session_from_row(self._ctx.row("sessions", session_id, "Session"))
+        reason = session.needling_refused()
+        if reason:
+            raise ValidationError(reason)
 
     def _ensure_editable(self, session_id: int) -> None:
         status = self._ctx.db.execute(

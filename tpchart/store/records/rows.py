@@ -3,14 +3,31 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any, overload
 
+# Set only while a demo database is written (`Store.clock_at`): made-up sessions are
+# stamped on the made-up days they happened, signed the same day.
+_demo_clock: ContextVar[datetime | None] = ContextVar("demo_clock", default=None)
+
 
 def now() -> datetime:
     """The current time in UTC (what every stored timestamp uses)."""
-    return datetime.now(UTC)
+    return _demo_clock.get() or datetime.now(UTC)
+
+
+@contextmanager
+def clock_at(moment: datetime) -> Iterator[None]:
+    """Stamp ``moment`` instead of the current time until the block ends."""
+    token = _demo_clock.set(moment.astimezone(UTC))
+    try:
+        yield
+    finally:
+        _demo_clock.reset(token)
 
 
 def to_text(value: datetime | None) -> str | None:

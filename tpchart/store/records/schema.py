@@ -11,10 +11,17 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from enum import StrEnum
+from typing import Any
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from tpchart.core.adverse_events import AdverseEventType, Onset, Severity
+from tpchart.core.lung import Build
+from tpchart.core.muscles import muscle_id_for
+from tpchart.core.screening import RedFlagDecision
+from tpchart.store.records import audit
 from tpchart.store.records.audit import GENESIS, HASHED_COLUMNS, link_hash
 from tpchart.store.records.patients import rebuild_name_index
 
@@ -22,7 +29,7 @@ from tpchart.store.records.patients import rebuild_name_index
 APPLICATION_ID = 0x54504348
 
 # The schema version this app writes; bump it with every migration added below.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 migrations = Migrations("tpchart")
 
@@ -285,6 +292,97 @@ def m003_romanised_name_words(db: Database) -> None:
     """Index names anew so that Chinese names are found by their pinyin too ("chen"
     finds 陈美玲). Only the search index changes: no clinical row, so no audit entry."""
     rebuild_name_index(db)
+
+
+def _values(enum: type[StrEnum]) -> str:
+    return ", ".join(f"'{member.value}'" for member in enum)
+
+
+@_migration(4)
+def m004_safety_records(db: Database) -> None:
+    """Safety that follows the patient: the muscle vocabulary, red flags by complaint
+    with a decision, precautions with a site, lung precautions per point, the patient's
+    build, adverse events as records and events reported at a later session.
+
+    Each point's muscle words stay as written; its catalogue id is added beside them
+    (unknown words become "other"). Sessions of the first version asked only neck red
+    flags, so those with a flag get the neck as complaint area. Every row changed gets
+    an audit entry with its after-image, so the tamper check covers the new values;
+    the guards on signed records are lifted for that only, inside this transaction."""
+    _execute_script(
+        db,
+        f"""
+    ALTER TABLE trigger_points ADD COLUMN muscle_id TEXT NOT NULL DEFAULT ''
+        CHECK (length(muscle_id) <= 60 AND muscle_id NOT GLOB '*[^a-z0-9_]*');
+    ALTER TABLE trigger_points ADD COLUMN {_j("lung_precautions")};
+    ALTER TABLE sessions ADD COLUMN {_j("complaint_areas")};
+    ALTER TABLE sessions ADD COLUMN red_flag_decision TEXT
+        CHECK (red_flag_decision IN ({_values(RedFlagDecision)}));
+    ALTER TABLE sessions ADD COLUMN red_flag_reason TEXT NOT NULL DEFAULT '';
+    ALTER TABLE sessions ADD COLUMN {_j("precaution_sites")};
+    ALTER TABLE sessions ADD COLUMN {_b("adverse_events_asked")};
+    ALTER TABLE sessions ADD COLUMN {_b("both_sides_acknowledged")};
+    ALTER TABLE patients ADD COLUMN {_j("precaution_sites")};
+    ALTER TABLE patients ADD COLUMN build TEXT CHECK (build IN ({_values(Build)}));
+
+    -- An adverse event reported at a later session, recorded against the session it
+    -- followed without amending it. Append-only, like the audit trail.
+    CREATE TABLE adverse_events_later (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE RESTRICT,
+        kind TEXT NOT NULL CHECK (kind IN ({_values(AdverseEventType)})),
+        description TEXT NOT NULL DEFAULT '',
+        severity TEXT NOT NULL CHECK (severity IN ({_values(Severity)})),
+        onset TEXT CHECK (onset IN ({_values(Onset)})),
+        action TEXT NOT NULL DEFAULT '',
+        resolved INTEGER CHECK (resolved IN (0, 1)),
+        note TEXT NOT NULL DEFAULT '',
+        recorded_at TEXT NOT NULL,
+        recorded_by INTEGER NOT NULL REFERENCES practitioners (id) ON DELETE RESTRICT
+    ) STRICT;
+    CREATE INDEX adverse_events_later_session ON adverse_events_later (session_id);
+    CREATE TRIGGER adverse_events_later_no_update BEFORE UPDATE ON adverse_events_later
+    BEGIN SELECT RAISE(ABORT, 'reported events are permanent'); END;
+    CREATE TRIGGER adverse_events_later_no_delete BEFORE DELETE ON adverse_events_later
+    BEGIN SELECT RAISE(ABORT, 'reported events are permanent'); END;
+
+    DROP TRIGGER trigger_points_update_signed;
+    DROP TRIGGER sessions_update_signed;
+    """,
+    )
+    reason = "Schema 4: muscle vocabulary and safety records"
+    for point_id, words in db.execute(
+        "SELECT id, muscle FROM trigger_points WHERE muscle <> '' ORDER BY id"
+    ).fetchall():
+        _migrate_row(db, "trigger_points", point_id, {"muscle_id": muscle_id_for(words)}, reason)
+    for (session_id,) in db.execute(
+        "SELECT id FROM sessions WHERE red_flags <> '[]' ORDER BY id"
+    ).fetchall():
+        _migrate_row(db, "sessions", session_id, {"complaint_areas": '["neck"]'}, reason)
+    _execute_script(
+        db,
+        f"""
+    {_signed_guard("trigger_points", "UPDATE", "OLD")}
+    CREATE TRIGGER sessions_update_signed BEFORE UPDATE ON sessions
+    WHEN OLD.status = 'signed'
+        AND NOT (NEW.status = 'amending' AND NEW.version = OLD.version + 1)
+    BEGIN SELECT RAISE(ABORT, 'session is signed: amend it instead'); END;
+    """,
+    )
+
+
+def _migrate_row(
+    db: Database, table: str, row_id: int, values: dict[str, Any], reason: str
+) -> None:
+    """Set new columns of one row and audit it, before and after, as a migration."""
+    select = f"SELECT * FROM [{table}] WHERE id = ?"
+    cursor = db.execute(select, [row_id])
+    names = [c[0] for c in cursor.description]
+    before = dict(zip(names, cursor.fetchone(), strict=True))
+    assignments = ", ".join(f"[{column}] = ?" for column in values)
+    db.execute(f"UPDATE [{table}] SET {assignments} WHERE id = ?", [*values.values(), row_id])
+    after = dict(zip(names, db.execute(select, [row_id]).fetchone(), strict=True))
+    audit.record(db, None, "migrate", table, row_id, before, after, reason)
 
 
 def migrate(db: Database) -> None:

@@ -10,11 +10,13 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from tpchart.core.adverse_events import AdverseEvent
 from tpchart.core.audit import Amendment, SignedVersion
 from tpchart.core.discarded import DiscardedDraft
 from tpchart.core.errors import NotFoundError, SignedRecordError, ValidationError
-from tpchart.core.screening import parse_precautions, parse_red_flags
-from tpchart.core.session import AdverseEvent, LikelyCause, Session, SessionStatus
+from tpchart.core.precaution_sites import parse_sites
+from tpchart.core.screening import ComplaintArea, parse_precautions, parse_red_flags
+from tpchart.core.session import LikelyCause, Session, SessionStatus
 from tpchart.core.validation import check_text_for_saving
 from tpchart.store.records import audit
 from tpchart.store.records.context import Context
@@ -46,8 +48,14 @@ def _to_row(s: Session) -> dict[str, Any]:
         "screening_done": int(s.screening_done),
         "contraindications": to_json(s.contraindications),
         "red_flags": to_json(s.red_flags),
+        "complaint_areas": to_json(s.complaint_areas),
+        "red_flag_decision": s.red_flag_decision.value if s.red_flag_decision else None,
+        "red_flag_reason": s.red_flag_reason,
+        "precaution_sites": to_json([site.as_stored() for site in s.precaution_sites]),
         "skin_prepared": int(s.skin_prepared),
-        "adverse_events": to_json([vars(e) for e in s.adverse_events]),
+        "adverse_events": to_json([e.as_stored() for e in s.adverse_events]),
+        "adverse_events_asked": int(s.adverse_events_asked),
+        "both_sides_acknowledged": int(s.both_sides_acknowledged),
         "aftercare_given": int(s.aftercare_given),
         "aftercare_text": s.aftercare_text,
         "follow_up": s.follow_up,
@@ -79,8 +87,17 @@ def session_from_row(row: dict[str, Any]) -> Session:
         screening_done=bool(row["screening_done"]),
         contraindications=parse_precautions(from_json(row["contraindications"])),
         red_flags=parse_red_flags(from_json(row["red_flags"])),
+        # Columns of schema 4: a signed snapshot taken before it has none of them.
+        complaint_areas=frozenset(
+            ComplaintArea(a) for a in from_json(row.get("complaint_areas")) or ()
+        ),
+        red_flag_decision=row.get("red_flag_decision"),
+        red_flag_reason=row.get("red_flag_reason", ""),
+        precaution_sites=parse_sites(from_json(row.get("precaution_sites"))),
         skin_prepared=bool(row["skin_prepared"]),
-        adverse_events=tuple(AdverseEvent(**e) for e in from_json(row["adverse_events"])),
+        adverse_events=tuple(AdverseEvent.from_stored(e) for e in from_json(row["adverse_events"])),
+        adverse_events_asked=bool(row.get("adverse_events_asked", 0)),
+        both_sides_acknowledged=bool(row.get("both_sides_acknowledged", 0)),
         aftercare_given=bool(row["aftercare_given"]),
         aftercare_text=row["aftercare_text"],
         follow_up=row["follow_up"],

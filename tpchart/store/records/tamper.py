@@ -20,7 +20,9 @@ from typing import Any
 from tpchart.store.records.audit import GENESIS, HASHED_COLUMNS, link_hash
 
 # Tables whose every change the app audits with a full after-image.
-CLINICAL_TABLES = ("practitioners", "patients", "sessions", "trigger_points")
+CLINICAL_TABLES = (
+    "practitioners", "patients", "sessions", "trigger_points", "adverse_events_later",
+)  # fmt: skip
 
 # Enough to act on; a heavily altered file would otherwise print thousands of lines.
 MAX_FINDINGS = 20
@@ -51,7 +53,8 @@ def audit_findings(conn: sqlite3.Connection) -> list[str]:
         if image is not None:
             last_image[image[0]] = image[1]
     for table in CLINICAL_TABLES:
-        findings += _table_findings(conn, table, last_image)
+        if table in _tables(conn):
+            findings += _table_findings(conn, table, last_image)
     findings += _settings_findings(conn, last_image)
     if len(findings) > MAX_FINDINGS:
         findings = [*findings[:MAX_FINDINGS], f"... and {len(findings) - MAX_FINDINGS} more"]
@@ -66,6 +69,12 @@ REQUIRED_TABLES = (
     "practitioners", "patients", "sessions", "trigger_points", "session_versions",
     "amendments", "audit_log", "settings",
 )  # fmt: skip
+# Tables added by a later migration, with the schema version that added them.
+TABLES_SINCE = {"adverse_events_later": 4}
+
+
+def _tables(conn: sqlite3.Connection) -> set[str]:
+    return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
 
 
 def _missing_schema(conn: sqlite3.Connection) -> list[str]:
@@ -74,8 +83,9 @@ def _missing_schema(conn: sqlite3.Connection) -> list[str]:
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version == 0:
         return []  # no schema yet: a first start cut short holds no records
-    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    findings = [f"table {t} is missing: it was dropped outside tpchart" for t in REQUIRED_TABLES
+    tables = _tables(conn)
+    required = [*REQUIRED_TABLES, *(t for t, since in TABLES_SINCE.items() if version >= since)]
+    findings = [f"table {t} is missing: it was dropped outside tpchart" for t in required
                 if t not in tables]  # fmt: skip
     if "audit_log" in tables and version >= CHAINED_SINCE:
         columns = {row[1] for row in conn.execute("PRAGMA table_info(audit_log)")}
