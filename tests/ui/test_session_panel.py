@@ -6,26 +6,26 @@ from dataclasses import replace
 from datetime import date, datetime
 
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt, QTimer
+from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QAccessible, QColor, QPalette, QWheelEvent
 from PySide6.QtWidgets import QApplication, QCheckBox, QMessageBox, QWidget
 
+from tpchart.core.adverse_events import AdverseEvent, AdverseEventType, Severity
 from tpchart.core.patient import Patient, Sex
+from tpchart.core.precaution_sites import BodyArea, PrecautionSite, SiteSide
 from tpchart.core.regions import Side, View
-from tpchart.core.screening import REFERRAL_ADVICE, Precaution, RedFlag
+from tpchart.core.screening import ComplaintArea, Precaution, RedFlag
 from tpchart.core.session import (
     DEFAULT_AFTERCARE,
-    AdverseEvent,
     LikelyCause,
     Session,
     SessionStatus,
-    Severity,
 )
 from tpchart.core.trigger_point import TriggerPoint
-from tpchart.store import Store
 from tpchart.ui.amend_dialog import AmendDialog
 from tpchart.ui.session_panel import SessionPanel
 
+from .dialogs import on_next_modal, stored
 from .readability import contrast
 
 
@@ -68,12 +68,6 @@ def changes(panel):
     return emitted
 
 
-def stored(store, session_id) -> Session:
-    """The session as another connection reads it from the file."""
-    with Store.open(store.path, read_only=True) as reopened:
-        return reopened.sessions.get(session_id)
-
-
 def tick(qtbot, box: QCheckBox) -> None:
     qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(8, box.height() // 2))
 
@@ -92,22 +86,6 @@ def type_and_leave(qtbot, box, text: str, next_widget: QWidget) -> None:
     next_widget.setFocus()  # leaving a multi-line box saves it
 
 
-def on_next_modal(qtbot, handle) -> list[BaseException]:
-    """Run ``handle(dialog)`` on the modal dialog the next click opens; never leave it hanging."""
-    failures: list[BaseException] = []
-
-    def run() -> None:
-        dialog = QApplication.activeModalWidget()
-        try:
-            handle(dialog)
-        except BaseException as exc:  # reported by the test after exec() returns
-            failures.append(exc)
-            dialog.reject()
-
-    QTimer.singleShot(0, run)
-    return failures
-
-
 def test_every_field_is_saved_as_it_is_edited(qtbot, store, panel, draft, changes):
     f = panel.form
     type_and_enter(qtbot, f.chief_complaint, "Low back pain radiating to the buttock")
@@ -120,10 +98,18 @@ def test_every_field_is_saved_as_it_is_edited(qtbot, store, panel, draft, change
     tick(qtbot, f.skin_prepared)
     f.pain_after.setFocus()
     qtbot.keyClick(f.pain_after, Qt.Key.Key_3)
-    f.adverse.kind.setCurrentText("Bruising")
-    f.adverse.severity.setCurrentIndex(f.adverse.severity.findData(Severity.SIGNIFICANT))
-    qtbot.keyClicks(f.adverse.note, "left gluteus medius")
+
+    def record_bruise(dialog) -> None:
+        dialog.kind.setCurrentIndex(dialog.kind.findData(AdverseEventType.BRUISING))
+        dialog.severity.setCurrentIndex(dialog.severity.findData(Severity.SIGNIFICANT))
+        qtbot.keyClicks(dialog.note, "left gluteus medius")
+        qtbot.keyClick(dialog.note, Qt.Key.Key_Return)
+
+    failures = on_next_modal(qtbot, record_bruise)
     qtbot.mouseClick(f.adverse.add_button, Qt.MouseButton.LeftButton)
+    assert not failures
+    panel.activateWindow()  # back from the dialog, as the doctor's next click would
+    qtbot.waitUntil(panel.isActiveWindow)
     tick(qtbot, f.aftercare_given)
     assert f.aftercare_text.toPlainText() == DEFAULT_AFTERCARE  # the default fills in
     f.aftercare_text.moveCursor(f.aftercare_text.textCursor().MoveOperation.End)
@@ -142,8 +128,9 @@ def test_every_field_is_saved_as_it_is_edited(qtbot, store, panel, draft, change
     assert s.screening_done and s.skin_prepared
     assert s.consent_given and s.consent_by == "Mother (guardian)" and s.consent_at is not None
     assert s.adverse_events == (
-        AdverseEvent("Bruising", Severity.SIGNIFICANT, "left gluteus medius"),
+        AdverseEvent(AdverseEventType.BRUISING, Severity.SIGNIFICANT, "left gluteus medius"),
     )
+    assert f.adverse.list.item(0).text() == "Bruising (significant). left gluteus medius"
     assert s.aftercare_given and s.aftercare_text == DEFAULT_AFTERCARE + " Heat pack tonight."
     assert s.follow_up == "Review in one week" and s.notes == "Strong twitch in QL"
     assert (s.ndi, s.odi, s.psfs) == (24.0, 30.5, 6.5)
@@ -158,21 +145,35 @@ def test_every_field_is_saved_as_it_is_edited(qtbot, store, panel, draft, change
     qtbot.mouseClick(f.pain_before.buttons[7], Qt.MouseButton.LeftButton)  # click again: clear
     s = stored(store, draft.id)
     assert s.psfs is None and s.adverse_events == () and s.pain_before is None
-    assert f.adverse.none_label.isVisible()
+    assert f.adverse.asked_none.isVisible() and not f.adverse.asked_none.isChecked()
 
 
-def test_red_flag_shows_referral_and_is_saved(qtbot, store, panel, draft):
+def test_red_flag_asks_for_a_decision_above_the_form_and_is_saved(qtbot, store, panel, draft):
     screening = panel.form.screening
-    assert not panel.referral.isVisible()
+    bar = panel.red_flag_bar
+    assert not bar.isVisible()
+    tick(qtbot, screening.area_boxes[ComplaintArea.NECK])
     tick(qtbot, screening.red_flag_boxes[RedFlag.SEVERE_HEADACHE])
-    assert stored(store, draft.id).red_flags == {RedFlag.SEVERE_HEADACHE}
+    s = stored(store, draft.id)
+    assert s.red_flags == {RedFlag.SEVERE_HEADACHE} and s.complaint_areas == {ComplaintArea.NECK}
     # Above the scrolling form, where it cannot scroll out of sight.
-    assert panel.referral.isVisible()
-    expected = "⚠ Red flag with neck pain (Severe headache): refer for medical assessment"
-    assert panel.referral.text().startswith(expected)
-    assert REFERRAL_ADVICE.endswith(panel.referral.text().split("): ")[1])
+    assert bar.isVisible() and bar.parent() is panel
+    assert bar.text() == (
+        "⚠ Red flag (Worst-ever headache): decision needed before needling: refer, or record "
+        "why it is safe to proceed."
+    )
+    assert "neck pain" not in bar.text()
     tick(qtbot, screening.red_flag_boxes[RedFlag.SEVERE_HEADACHE])
-    assert not panel.referral.isVisible()
+    assert not bar.isVisible()
+
+
+def test_an_edit_keeps_what_another_view_saved_meanwhile(qtbot, store, panel, draft):
+    # The chart records the both-sides acknowledgement on the same session; the panel's
+    # next save is built on the stored session, not on its older copy.
+    store.sessions.update(replace(store.sessions.get(draft.id), both_sides_acknowledged=True))
+    type_and_enter(qtbot, panel.form.chief_complaint, "Low back and left hip pain")
+    s = stored(store, draft.id)
+    assert s.chief_complaint == "Low back and left hip pain" and s.both_sides_acknowledged
 
 
 def test_invalid_value_is_refused_and_the_widget_reverts(qtbot, store, panel, draft, changes):
@@ -317,17 +318,18 @@ def test_long_refusal_fits_the_room_kept_for_it(qtbot, store, panel, draft):
 
 def test_ticking_a_red_flag_keeps_the_checklist_under_the_mouse(qtbot, store, panel, draft):
     boxes = panel.form.screening.red_flag_boxes
+    tick(qtbot, panel.form.screening.area_boxes[ComplaintArea.NECK])
     panel.scroll.ensureWidgetVisible(boxes[RedFlag.NUMBNESS], 50, 50)
     fever, numbness = boxes[RedFlag.FEVER], boxes[RedFlag.NUMBNESS]
     at = top_of(numbness, panel)
     tick(qtbot, fever)
-    assert panel.referral.isVisible()  # the banner above the form took its place...
+    assert panel.red_flag_bar.isVisible()  # the banner above the form took its place...
     assert top_of(numbness, panel) == at  # ...and the next box is where it was
     tick(qtbot, numbness)
     assert stored(store, draft.id).red_flags == {RedFlag.FEVER, RedFlag.NUMBNESS}
     tick(qtbot, fever)
     tick(qtbot, numbness)
-    assert not panel.referral.isVisible()
+    assert not panel.red_flag_bar.isVisible()
     assert top_of(numbness, panel) == at
     assert stored(store, draft.id).red_flags == frozenset()
 
@@ -377,9 +379,20 @@ def test_the_panel_fits_300_px_in_every_state(qtbot, store, panel, draft, patien
     to_amend = store.sessions.start(replace(draft, id=None, screening_done=True))
     store.sessions.sign(to_amend.id)
     amending = store.sessions.amend(to_amend.id, "Pain after was recorded on the wrong session")
+    # Every red flag asked and one ticked, a sited precaution with its site.
+    flagged = store.sessions.update(
+        replace(
+            draft,
+            complaint_areas=frozenset(ComplaintArea),
+            red_flags=frozenset({RedFlag.ARTERIAL_SIGNS}),
+            contraindications=frozenset({Precaution.LYMPHOEDEMA}),
+            precaution_sites=(PrecautionSite(Precaution.LYMPHOEDEMA, BodyArea.ARM, SiteSide.BOTH),),
+        )
+    )
     panel.resize(300, 700)
-    for session in (draft, signed, amending):
+    for session in (signed, amending, flagged):
         panel.set_session(session, patient)
+        QApplication.processEvents()  # the scroll area fits the form to its new height
         panel.layout().activate()
         f, viewport = panel.form, panel.scroll.viewport()
         assert f.minimumSizeHint().width() <= viewport.width(), session.status
@@ -395,6 +408,15 @@ def test_the_panel_fits_300_px_in_every_state(qtbot, store, panel, draft, patien
             assert box.mapTo(viewport, QPoint(box.width(), 0)).x() <= viewport.width()
         for box in (f.consent_given, f.skin_prepared, f.aftercare_given):
             assert box.width() >= box.sizeHint().width(), box.text()
+    assert len([b for b in f.screening.red_flag_boxes.values() if b.isVisible()]) == len(RedFlag)
+    chooser = f.screening.site_choosers[Precaution.LYMPHOEDEMA]
+    assert chooser.isVisible() and chooser.sites()[0].side is SiteSide.BOTH
+    for combo in (chooser.side, chooser.area):
+        assert combo.mapTo(viewport, QPoint(combo.width(), 0)).x() <= viewport.width()
+    bar = panel.red_flag_bar
+    assert bar.isVisible() and bar.width() <= panel.width()
+    assert bar.label.height() >= bar.label.heightForWidth(bar.label.width())  # said whole
+    assert bar.button.mapTo(panel, QPoint(bar.button.width(), 0)).x() <= panel.width()
 
 
 def dark_palette() -> QPalette:
@@ -462,4 +484,7 @@ def test_scales_and_checklist_have_accessible_names(qtbot, panel):
     assert name(panel.form.pain_before) == "Pain before (0-10)"
     assert name(panel.form.pain_after) == "Pain after (0-10)"
     assert name(panel.form.screening).startswith("Screening")
-    assert name(panel.form.screening.red_flag_boxes[RedFlag.FEVER]) == "Fever"
+    assert name(panel.form.screening.red_flag_boxes[RedFlag.FEVER]) == RedFlag.FEVER.label
+    assert name(panel.form.screening.area_boxes[ComplaintArea.NECK]) == "Complaint area: Neck"
+    chooser = panel.form.screening.site_choosers[Precaution.IMPLANTS]
+    assert chooser.area.accessibleName() == "Implants in the area: where"

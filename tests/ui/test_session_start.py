@@ -7,15 +7,19 @@ from datetime import date
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAccessible
-from PySide6.QtWidgets import QApplication, QCheckBox
+from PySide6.QtWidgets import QApplication, QCheckBox, QLabel
 
 from tpchart.core.errors import ValidationError
 from tpchart.core.patient import Patient, Sex
-from tpchart.core.screening import REFERRAL_ADVICE, Precaution, RedFlag
+from tpchart.core.precaution_sites import BodyArea, PrecautionSite, SiteSide
+from tpchart.core.screening import ComplaintArea, Precaution, RedFlag, RedFlagDecision
 from tpchart.core.session import DEFAULT_AFTERCARE, LikelyCause
 from tpchart.core.validation import check_score
 from tpchart.store import Store
+from tpchart.ui.red_flag_decision import RedFlagDecisionDialog
 from tpchart.ui.session_start import NO_COMPLAINT, StartSessionDialog
+
+from .dialogs import on_next_modal
 
 STANDING = frozenset({Precaution.ANTICOAGULANTS, Precaution.PREGNANCY})
 
@@ -98,18 +102,116 @@ def test_pain_scale_keys_set_ten_and_clear(qtbot, dialog):
     assert scale.value() is None
 
 
-def test_red_flag_shows_the_referral_banner(qtbot, store, dialog):
-    banner = dialog.screening.referral
-    assert not banner.isVisible()
+def test_a_red_flag_asks_for_a_decision_kept_with_the_session(qtbot, store, dialog):
+    bar = dialog.red_flag_bar
+    assert not bar.isVisible()
     tick(qtbot, dialog.screening.red_flag_boxes[RedFlag.FEVER])
-    assert banner.isVisible()
-    assert REFERRAL_ADVICE in banner.text()
+    assert bar.isVisible() and "decision needed" in bar.text()
+    assert "(Fever)" in bar.text()
     tick(qtbot, dialog.screening.red_flag_boxes[RedFlag.FEVER])
-    assert not banner.isVisible()
-    tick(qtbot, dialog.screening.red_flag_boxes[RedFlag.NUMBNESS])
-    qtbot.keyClicks(dialog.chief_complaint, "Neck pain and fever")
-    dialog.accept()
-    assert store.sessions.get(dialog.saved.id).red_flags == {RedFlag.NUMBNESS}
+    assert not bar.isVisible()  # no flag, nothing to decide
+
+    tick(qtbot, dialog.screening.red_flag_boxes[RedFlag.WEIGHT_LOSS])
+
+    def decide(decision: RedFlagDecisionDialog) -> None:
+        assert isinstance(decision, RedFlagDecisionDialog)
+        tick(qtbot, decision.safe)
+        decision.ok_button.click()  # safe, and no reason: refused, the dialog stays
+        assert decision.isVisible()
+        assert decision.error.text() == "Say why it is safe to proceed despite the red flag"
+        qtbot.keyClicks(decision.reason_edit, "Weight loss intended: diet since January")
+        qtbot.keyClick(decision.reason_edit, Qt.Key.Key_Return)
+
+    failures = on_next_modal(qtbot, decide)
+    qtbot.mouseClick(bar.button, Qt.MouseButton.LeftButton)
+    assert not failures
+    assert bar.text() == (
+        "Red flag (Unexplained weight loss): assessed, safe to proceed: "
+        "Weight loss intended: diet since January"
+    )
+    assert store.sessions.for_patient(dialog._patient.id) == []  # kept until Start
+
+    qtbot.keyClicks(dialog.chief_complaint, "Low back pain")
+    qtbot.keyClick(dialog.chief_complaint, Qt.Key.Key_Return)
+    stored = store.sessions.get(dialog.saved.id)
+    assert stored.red_flags == {RedFlag.WEIGHT_LOSS}
+    assert stored.red_flag_decision is RedFlagDecision.SAFE_TO_PROCEED
+    assert stored.red_flag_reason == "Weight loss intended: diet since January"
+
+
+def test_a_flag_added_after_the_decision_needs_a_new_one(qtbot, store, dialog):
+    boxes = dialog.screening.red_flag_boxes
+    tick(qtbot, boxes[RedFlag.TRAUMA])
+    failures = on_next_modal(qtbot, lambda d: (d.referred.click(), d.ok_button.click()))
+    qtbot.mouseClick(dialog.red_flag_bar.button, Qt.MouseButton.LeftButton)
+    assert not failures
+    assert "referred for medical assessment" in dialog.red_flag_bar.text()
+    assert "no needling this session" in dialog.red_flag_bar.text()
+    tick(qtbot, boxes[RedFlag.NIGHT_PAIN])  # a new flag: decided on the other only
+    assert "decision needed" in dialog.red_flag_bar.text()
+    qtbot.keyClicks(dialog.chief_complaint, "Back pain after a fall")
+    qtbot.keyClick(dialog.chief_complaint, Qt.Key.Key_Return)
+    stored = store.sessions.get(dialog.saved.id)
+    assert stored.red_flags == {RedFlag.TRAUMA, RedFlag.NIGHT_PAIN}
+    assert stored.red_flag_undecided
+
+
+def test_red_flags_follow_the_complaint_areas(qtbot, store, dialog):
+    screening = dialog.screening
+    general = [f for f in RedFlag if f.area is None]
+    neck = [f for f in RedFlag if f.area is ComplaintArea.NECK]
+    low_back = [f for f in RedFlag if f.area is ComplaintArea.LOW_BACK]
+
+    def asked() -> list[RedFlag]:
+        return [f for f, box in screening.red_flag_boxes.items() if box.isVisible()]
+
+    assert asked() == general  # no area: another complaint, the general ones only
+    tick(qtbot, screening.area_boxes[ComplaintArea.NECK])
+    assert asked() == general + neck
+    tick(qtbot, screening.area_boxes[ComplaintArea.LOW_BACK])
+    assert asked() == general + neck + low_back
+    tick(qtbot, screening.area_boxes[ComplaintArea.NECK])
+    assert asked() == general + low_back
+    tick(qtbot, screening.red_flag_boxes[RedFlag.SADDLE_NUMBNESS])
+    tick(qtbot, screening.area_boxes[ComplaintArea.LOW_BACK])
+    # A ticked flag is never hidden, though its area is no longer ticked.
+    assert asked() == [*general, RedFlag.SADDLE_NUMBNESS]
+    assert not any("neck pain" in box.text() for box in screening.red_flag_boxes.values())
+
+    qtbot.keyClicks(dialog.chief_complaint, "Low back pain")
+    tick(qtbot, screening.area_boxes[ComplaintArea.LOW_BACK])
+    qtbot.keyClick(dialog.chief_complaint, Qt.Key.Key_Return)
+    stored = store.sessions.get(dialog.saved.id)
+    assert stored.complaint_areas == {ComplaintArea.LOW_BACK}
+    assert stored.red_flags == {RedFlag.SADDLE_NUMBNESS}
+
+
+def test_a_sited_precaution_asks_where_and_starts_from_the_patients_site(qtbot, store):
+    arm = PrecautionSite(Precaution.LYMPHOEDEMA, BodyArea.ARM, SiteSide.LEFT)
+    patient = store.patients.add(
+        Patient(record_number="P-00020", full_name="Ana Lima", date_of_birth=date(1960, 4, 2),
+                sex=Sex.FEMALE, precautions=frozenset({Precaution.LYMPHOEDEMA}),
+                precaution_sites=(arm,))
+    )  # fmt: skip
+    dialog = open_dialog(qtbot, store, patient)
+    screening = dialog.screening
+    lymph, implant = (screening.site_choosers[p] for p in (Precaution.LYMPHOEDEMA,
+                                                            Precaution.IMPLANTS))  # fmt: skip
+    assert lymph.isVisible() and lymph.sites() == [arm]  # from the standing list
+    assert not implant.isVisible()  # shown only while its precaution is ticked
+    tick(qtbot, screening.precaution_boxes[Precaution.IMPLANTS])
+    assert implant.isVisible() and implant.sites() == []
+    implant.side.setCurrentIndex(implant.side.findData(SiteSide.RIGHT))
+    implant.area.setCurrentIndex(implant.area.findData(BodyArea.KNEE))
+
+    qtbot.keyClicks(dialog.chief_complaint, "Knee pain")
+    qtbot.keyClick(dialog.chief_complaint, Qt.Key.Key_Return)
+    stored = store.sessions.get(dialog.saved.id)
+    assert stored.contraindications == {Precaution.LYMPHOEDEMA, Precaution.IMPLANTS}
+    assert set(stored.precaution_sites) == {
+        arm,
+        PrecautionSite(Precaution.IMPLANTS, BodyArea.KNEE, SiteSide.RIGHT),
+    }
 
 
 def test_bad_input_is_explained_and_nothing_typed_is_lost(qtbot, store, patient, dialog):
@@ -256,8 +358,35 @@ def test_scales_and_checklist_have_accessible_names(qtbot, dialog):
 
 
 def test_every_screening_answer_is_shown_whole(qtbot, dialog):
-    # A dialog's height does not follow wrapped text: no answer may need a second line.
+    # Long answers wrap, whole: the list scrolls where the screen is short instead.
+    for area in ComplaintArea:
+        tick(qtbot, dialog.screening.area_boxes[area])
+    dialog.screening_scroll.widget().layout().activate()
     for box in [*dialog.screening.checkboxes(), dialog.screening_done]:
         if box.isVisible():
             assert box.height() >= box.heightForWidth(box.width()), box.text()
-            assert box.width() >= box.sizeHint().width(), box.text()
+            assert box.width() >= box.minimumSizeHint().width(), box.text()
+    right = dialog.screening_scroll.viewport().width()
+    for box in dialog.screening.checkboxes():
+        if box.isVisible():
+            assert box.mapTo(dialog.screening, QPoint(box.width(), 0)).x() <= right, box.text()
+
+
+def test_the_dialog_fits_a_laptop_screen_and_keeps_its_buttons(qtbot, dialog):
+    available = dialog.screen().availableGeometry()
+    assert dialog.width() <= available.width()
+    assert dialog.height() <= available.height()
+    for area in ComplaintArea:
+        tick(qtbot, dialog.screening.area_boxes[area])
+    tick(qtbot, dialog.screening.red_flag_boxes[RedFlag.FEVER])
+    dialog.layout().activate()
+    bottom = dialog.save_button.mapTo(dialog, QPoint(0, dialog.save_button.height())).y()
+    assert bottom <= dialog.height()
+    assert dialog.red_flag_bar.button.mapTo(dialog, QPoint(0, 0)).y() >= 0
+
+
+def test_every_mnemonic_label_has_a_buddy_so_no_ampersand_shows(dialog):
+    for label in dialog.findChildren(QLabel):
+        text = label.text().replace("&&", "")
+        if "&" in text and label.textFormat() != Qt.TextFormat.RichText:
+            assert label.buddy() is not None, f"{label.text()!r} would show its '&'"

@@ -29,6 +29,7 @@ from typing import TypeVar
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from tpchart.core.adverse_events import AdverseEvent, ReportedLater
 from tpchart.core.clinic import ClinicProfile
 from tpchart.core.discarded import DiscardedDraft
 from tpchart.core.errors import TpchartError
@@ -55,6 +56,9 @@ class What(Enum):
     PATIENT = "patient"  # added, edited, archived or brought back; ``record`` is the Patient
     NEW_SESSION = "new session"  # a session started; ``record`` is its Session
     SESSION = "session"  # a session's fields saved, signed or amended; ``record`` is the Session
+    # An adverse event reported at a later session against an earlier one, which is
+    # not amended; ``record`` is the ReportedLater.
+    LATER_EVENT = "later event"
     POINTS = "points"  # trigger points added, moved, edited or removed
     # A draft discarded or brought back: the patient's list of sessions changed.
     # ``record`` is the DiscardedDraft (discarded) or the Session (brought back).
@@ -189,6 +193,17 @@ class Operations(QObject):
         return self.run(
             lambda: self.store.sessions.amend(session_id, reason),
             lambda s: Changed(What.SESSION, s),
+            report,
+        )
+
+    def report_later_event(
+        self, session_id: int, event: AdverseEvent, report: Report
+    ) -> ReportedLater | None:
+        """Record an adverse event the patient reports now against an earlier session
+        (``session_id``, signed or not), without amending that session."""
+        return self.run(
+            lambda: self.store.later_events.report(session_id, event),
+            lambda r: Changed(What.LATER_EVENT, r),
             report,
         )
 

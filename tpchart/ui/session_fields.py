@@ -1,38 +1,24 @@
 """The session's fields that the start dialog and the session panel share: the 0-10
-pain scale, the screening checklist with its referral banner, and the combos that a
-scrolling form must not change by the wheel."""
+pain scale and the combos that a scrolling form must not change by the wheel. The
+screening checklist they share is in ``screening_checklist``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-from PySide6.QtCore import QElapsedTimer, Qt, Signal, Slot
+from PySide6.QtCore import QElapsedTimer, Qt, Signal
 from PySide6.QtGui import QFocusEvent, QKeyEvent, QWheelEvent
 from PySide6.QtWidgets import (
     QApplication,
-    QCheckBox,
     QComboBox,
     QFrame,
-    QGridLayout,
-    QGroupBox,
     QHBoxLayout,
+    QSizePolicy,
     QToolButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from tpchart.core.errors import ValidationError
-from tpchart.core.patient import Sex
-from tpchart.core.screening import REFERRAL_ADVICE, Precaution, RedFlag, precautions_for
 from tpchart.core.session import LikelyCause
 from tpchart.core.validation import check_score
-from tpchart.ui.style import (
-    WARNING,
-    WrappingCheckBox,
-    banner,
-    caution_text_colour,
-    warning_text_colour,
-)
 
 # The checked score must read at a glance and stay readable when the session is signed
 # (disabled); white on these blues/greys is above 7:1. The scale sets its own background
@@ -188,125 +174,9 @@ class PainScale(QFrame):
         self.setStyleSheet(_SCALE_STYLE + _FOCUS.format(name=self.objectName(), colour=colour))
 
 
-class ScreeningChecklist(QWidget):
-    """Contraindications and precautions plus the neck red flags, as checkboxes.
-
-    A ticked red flag shows the referral banner at once (clinical.md: "refer for
-    medical assessment"); ticked items are coloured so a positive answer stands out.
-    Only the precautions worth asking this patient are offered (`offer`): no
-    "Pregnancy" for a male patient, unless it is already on the record.
-    """
-
-    changed = Signal()  # the user ticked or unticked something
-
-    def __init__(
-        self, columns: int = 2, show_referral: bool = True, parent: QWidget | None = None
-    ) -> None:
-        super().__init__(parent)
-        self.setObjectName("screeningChecklist")
-        self.setAccessibleName("Screening: contraindications, precautions and red flags")
-        self._show_referral = show_referral  # off where the owner shows its own banner
-        self._columns = columns
-        self.precaution_boxes: dict[Precaution, QCheckBox] = {}
-        self.red_flag_boxes: dict[RedFlag, QCheckBox] = {}
-        self._offered: set[Precaution] = set(Precaution)
-
-        precautions = QGroupBox("Contraindications and precautions", objectName="precautions")
-        self._grid = QGridLayout(precautions)
-        for precaution in Precaution:
-            box = WrappingCheckBox(
-                precaution.label, f"precaution_{precaution.value}", emphasis=caution_text_colour
-            )
-            box.toggled.connect(self._toggled)
-            self.precaution_boxes[precaution] = box
-
-        red_flags = QGroupBox("Neck red flags", objectName="redFlags")
-        flags = QGridLayout(red_flags)
-        # Three in a row where there is room; two and one in a narrow panel.
-        per_row = 3 if columns > 1 else 2
-        for i, flag in enumerate(RedFlag):
-            box = WrappingCheckBox(
-                flag.label, f"redFlag_{flag.value}", emphasis=warning_text_colour
-            )
-            box.toggled.connect(self._toggled)
-            self.red_flag_boxes[flag] = box
-            flags.addWidget(box, i // per_row, i % per_row)
-        flags.setColumnStretch(per_row, 1)
-        if columns == 1:  # the side panel: every pixel of width counts
-            for grid in (self._grid, flags):
-                grid.setContentsMargins(6, 6, 6, 6)
-        else:
-            # A dialog has the room, and a dialog's height does not follow wrapped text
-            # (Qt sizes a window without height-for-width): one line per answer.
-            for box in self.checkboxes():
-                box.setMinimumWidth(box.sizeHint().width())
-
-        self.referral = banner(WARNING, "referralBanner")
-        self.referral.setText("⚠ " + REFERRAL_ADVICE)
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(precautions)
-        layout.addWidget(red_flags)
-        layout.addWidget(self.referral)
-        self._arrange()
-
-    def offer(self, sex: Sex | None, recorded: Iterable[Precaution] = ()) -> None:
-        """Show the precautions worth asking a patient of this ``sex`` (all when
-        unknown) and every precaution in ``recorded``, so a recorded answer never
-        disappears from the screen."""
-        offered = set(precautions_for(sex)) | set(recorded)
-        if offered != self._offered:
-            self._offered = offered
-            self._arrange()
-
-    def _arrange(self) -> None:
-        # Fill column by column so Tab reads down the list, as on a paper form.
-        shown = [p for p in Precaution if p in self._offered]
-        rows = max(1, (len(shown) + self._columns - 1) // self._columns)
-        for box in self.precaution_boxes.values():
-            self._grid.removeWidget(box)
-        for i, precaution in enumerate(shown):
-            self._grid.addWidget(self.precaution_boxes[precaution], i % rows, i // rows)
-        for precaution, box in self.precaution_boxes.items():
-            box.setVisible(precaution in self._offered)
-
-    def checkboxes(self) -> list[QCheckBox]:
-        """Every box in reading order (precautions column by column, then red flags)."""
-        return [*self.precaution_boxes.values(), *self.red_flag_boxes.values()]
-
-    def offered(self) -> list[Precaution]:
-        """The precautions on screen, in order."""
-        return [p for p in Precaution if p in self._offered]
-
-    def set_values(
-        self, contraindications: Iterable[Precaution], red_flags: Iterable[RedFlag]
-    ) -> None:
-        """Tick exactly these, without emitting ``changed``."""
-        ticked = {*contraindications, *red_flags}
-        for item, box in [*self.precaution_boxes.items(), *self.red_flag_boxes.items()]:
-            box.blockSignals(True)
-            box.setChecked(item in ticked)
-            box.blockSignals(False)
-        self._update_referral()
-
-    def contraindications(self) -> frozenset[Precaution]:
-        """The ticked contraindications and precautions."""
-        return frozenset(p for p, box in self.precaution_boxes.items() if box.isChecked())
-
-    def red_flags(self) -> frozenset[RedFlag]:
-        """The ticked red flags."""
-        return frozenset(f for f, box in self.red_flag_boxes.items() if box.isChecked())
-
-    def set_editable(self, editable: bool) -> None:
-        """Enable or disable every box (a signed session is read-only)."""
-        for box in self.checkboxes():
-            box.setEnabled(editable)
-
-    @Slot(bool)
-    def _toggled(self, _checked: bool) -> None:
-        self._update_referral()
-        self.changed.emit()
-
-    def _update_referral(self) -> None:
-        self.referral.setVisible(self._show_referral and bool(self.red_flags()))
+def narrow(combo: QComboBox, characters: int = 8) -> None:
+    """Let a combo be narrower than its longest entry (the list still shows it whole),
+    so the side panel never needs a horizontal scroll bar."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(characters)
+    combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)

@@ -5,17 +5,17 @@ The form only shows; ``SessionPanel`` saves what the doctor changes.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSignalBlocker, Qt, Signal, Slot
-from PySide6.QtGui import QFocusEvent
+from PySide6.QtCore import QRect, QSignalBlocker, QSize, Qt, Signal, Slot
+from PySide6.QtGui import QFocusEvent, QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
+    QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
     QSizePolicy,
@@ -23,14 +23,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tpchart.core.adverse_events import AdverseEvent, Severity
 from tpchart.core.errors import ValidationError
-from tpchart.core.session import COMMON_ADVERSE_EVENTS, AdverseEvent, Session, Severity
-from tpchart.ui.session_fields import (
-    PainScale,
-    ScreeningChecklist,
-    ScrollSafeCombo,
-    likely_cause_combo,
-)
+from tpchart.core.session import Session
+from tpchart.ui.later_events import LaterEventsView
+from tpchart.ui.screening_checklist import ScreeningChecklist
+from tpchart.ui.session_fields import PainScale, likely_cause_combo, narrow
 from tpchart.ui.style import WrappingCheckBox, readable_when_disabled, warning_text_colour
 
 # Outcome measures: field, label, upper limit, and the minimal clinically important
@@ -61,94 +59,99 @@ class TextBox(QPlainTextEdit):
 
 
 class AdverseEventsEditor(QWidget):
-    """The session's adverse events as a list, with a row to add one and a Remove button.
+    """The session's adverse-event answer: "Asked: none", or the events recorded (each
+    as its one line, `AdverseEvent.text`), with buttons to add one (a small record,
+    `AdverseEventDialog`) and remove one; under them the events reported since the
+    last session and about this one at later sessions (`LaterEventsView`).
 
-    It only asks; the panel saves: ``add_requested`` and ``remove_requested(index)``.
+    It only asks; the panel saves: ``asked_changed(bool)``, ``add_requested``,
+    ``remove_requested(index)`` and the view's ``report_requested``.
     """
 
+    asked_changed = Signal(bool)
     add_requested = Signal()
     remove_requested = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("adverseEvents")
-        self.none_label = QLabel("None recorded.", objectName="noAdverseEvents")
-        self.list = QListWidget(objectName="adverseEventList")
-        self.list.setMaximumHeight(84)
-        self.list.setAccessibleName("Adverse events recorded")
-        self.kind = ScrollSafeCombo(objectName="adverseEventKind", editable=True)
-        self.kind.addItems(COMMON_ADVERSE_EVENTS)
-        self.kind.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.kind.setCurrentIndex(-1)
-        self.kind.lineEdit().setPlaceholderText("What happened")
-        self.kind.setAccessibleName("Adverse event: what happened")
-        _narrow(self.kind)
-        self.severity = ScrollSafeCombo(objectName="adverseEventSeverity")
-        self.severity.setAccessibleName("Adverse event severity")
-        for severity in Severity:
-            self.severity.addItem(severity.value.capitalize(), severity)
-        self.severity.setToolTip(
-            "Mild: short, reversible. Significant: needs care or limits activity. "
-            "Serious: admission or lasting harm."
+        # "Asked, none" is an answer; an unticked box with no event is "not asked".
+        self.asked_none = QCheckBox("Asked: none", objectName="adverseEventsNone")
+        self.asked_none.setToolTip(
+            "Tick once the patient was asked and reported no adverse event. Unticked "
+            "with no event listed, the record says: not asked."
         )
-        self.note = QLineEdit(objectName="adverseEventNote", placeholderText="Note (optional)")
-        self.note.setAccessibleName("Adverse event note")
-        self.add_button = QPushButton("Add", objectName="addAdverseEvent")
+        self.asked_none.toggled.connect(self.asked_changed)
+        self.list = QListWidget(objectName="adverseEventList")
+        self.list.setAccessibleName("Adverse events recorded")
+        self.list.setWordWrap(True)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.add_button = QPushButton("Add event…", objectName="addAdverseEvent")
         self.remove_button = QPushButton("Remove selected", objectName="removeAdverseEvent")
         self.add_button.clicked.connect(self.add_requested)
-        self.note.returnPressed.connect(self.add_requested)
-        self.kind.lineEdit().returnPressed.connect(self.add_requested)
         self.remove_button.clicked.connect(self._remove)
+        self.later = LaterEventsView()
 
-        first = QHBoxLayout()
-        first.addWidget(self.kind, stretch=1)
-        first.addWidget(self.severity)
-        second = QHBoxLayout()
-        second.addWidget(self.note, stretch=1)
-        second.addWidget(self.add_button)
-        # The entry rows come first: the list growing under them when an event is
-        # added never moves the Add button from under the mouse.
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.asked_none)
+        buttons.addStretch()
+        buttons.addWidget(self.add_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(first)
-        layout.addLayout(second)
-        layout.addWidget(self.none_label)
+        layout.addLayout(buttons)
         layout.addWidget(self.list)
         layout.addWidget(self.remove_button, alignment=Qt.AlignmentFlag.AlignRight)
+        layout.addWidget(self.later)
+        self._events: tuple[AdverseEvent, ...] = ()
 
-    def set_events(self, events: tuple[AdverseEvent, ...]) -> None:
-        """Show these events."""
+    def set_events(self, events: tuple[AdverseEvent, ...], asked: bool = False) -> None:
+        """Show these events, or the "Asked: none" answer, without emitting a change."""
+        self._events = events
         self.list.clear()
         for event in events:
-            text = f"{event.kind} — {event.severity.value}"
-            self.list.addItem(f"{text}: {event.note}" if event.note else text)
+            item = QListWidgetItem(event.text)
+            item.setToolTip(event.text)
             if event.severity is not Severity.MILD:
-                item = self.list.item(self.list.count() - 1)
                 item.setForeground(warning_text_colour(self.list.palette()))
                 font = item.font()
                 font.setBold(True)
                 item.setFont(font)
-        self.none_label.setVisible(not events)
+            self.list.addItem(item)
+        with QSignalBlocker(self.asked_none):
+            self.asked_none.setChecked(asked and not events)
+        # With events recorded the question was answered by them.
+        self.asked_none.setVisible(not events)
         self.list.setVisible(bool(events))
         self.remove_button.setVisible(bool(events))
+        self._fit_list()
 
-    def entered_event(self) -> AdverseEvent:
-        """The event typed in the add row; ValidationError if it has no kind."""
-        kind = self.kind.currentText().strip()
-        if not kind:
-            raise ValidationError("Adverse event: choose or type what happened, then Add")
-        return AdverseEvent(kind=kind, severity=self.severity.currentData(), note=self.note.text())
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_list()  # wrapped lines change with the width
 
-    def clear_entry(self) -> None:
-        """Empty the add row after the event was saved."""
-        self.kind.setCurrentIndex(-1)
-        self.kind.setEditText("")
-        self.severity.setCurrentIndex(0)
-        self.note.clear()
+    def _fit_list(self) -> None:
+        # Every event whole, wrapped, up to about eight lines; more scrolls inside the
+        # list. Heights are measured here: a list view's own guess is one line a row.
+        if not self._events:
+            return
+        width = max(40, self.list.viewport().width() - 8)
+        rows = 0
+        for i in range(self.list.count()):
+            item = self.list.item(i)
+            metrics = QFontMetrics(item.font())
+            text = metrics.boundingRect(
+                QRect(0, 0, width, 100_000), Qt.TextFlag.TextWordWrap.value, item.text()
+            )
+            item.setSizeHint(QSize(width, text.height() + 4))
+            rows += text.height() + 4
+        frame = 2 * self.list.frameWidth()
+        limit = 8 * self.fontMetrics().lineSpacing() + frame
+        self.list.setFixedHeight(min(rows + frame + 2, limit))
 
     def set_editable(self, editable: bool) -> None:
-        """Enable or disable adding and removing."""
-        for widget in (self.kind, self.severity, self.note, self.add_button, self.remove_button):
+        """Enable or disable answering, adding and removing."""
+        for widget in (self.asked_none, self.add_button, self.remove_button):
             widget.setEnabled(editable)
 
     @Slot()
@@ -168,10 +171,10 @@ class SessionForm(QWidget):
         readable_when_disabled(self)
         self.chief_complaint = QLineEdit(objectName="chiefComplaint")
         self.likely_cause = likely_cause_combo()
-        _narrow(self.likely_cause)
+        narrow(self.likely_cause)
         self.pain_before = PainScale("painBefore", "Pain before")
-        # The panel shows the referral banner above the scrolling form instead.
-        self.screening = ScreeningChecklist(columns=1, show_referral=False)
+        # The panel shows the red flags' decision above the scrolling form.
+        self.screening = ScreeningChecklist(columns=1)
         self.screening_done = WrappingCheckBox(
             "Screening &done: all of the above asked today", "screeningDone"
         )
@@ -187,15 +190,17 @@ class SessionForm(QWidget):
         by = QHBoxLayout()
         by.addWidget(QLabel("by", buddy=self.consent_by))
         by.addWidget(self.consent_by, stretch=1)
-        before = _form_box("Before needling", self)
-        before.addRow("&Chief complaint", self.chief_complaint)
-        before.addRow("Likely ca&use", self.likely_cause)
-        before.addRow("&Pain before (0-10)", self.pain_before)
-        before.addRow(self.screening)
-        before.addRow(self.screening_done)
-        before.addRow(consent)
-        before.addRow(by)
-        before.addRow(self.skin_prepared)
+        before, forms = _section("Before needling", self, 2)
+        forms[0].addRow("&Chief complaint", self.chief_complaint)
+        forms[0].addRow("Likely ca&use", self.likely_cause)
+        forms[0].addRow("&Pain before (0-10)", self.pain_before)
+        # Between the forms, not a form row: a form sizes a row by a stale width when
+        # the checklist's wrapped answers change (red flags added by a complaint area).
+        before.insertWidget(1, self.screening)
+        forms[1].addRow(self.screening_done)
+        forms[1].addRow(consent)
+        forms[1].addRow(by)
+        forms[1].addRow(self.skin_prepared)
 
         self.pain_after = PainScale("painAfter", "Pain after")
         self.adverse = AdverseEventsEditor()
@@ -206,13 +211,14 @@ class SessionForm(QWidget):
         )
         self.follow_up = TextBox("followUp")
         self.notes = TextBox("notes")
-        after = _form_box("After needling", self)
-        after.addRow("Pain af&ter (0-10)", self.pain_after)
-        after.addRow("Adverse &events", self.adverse)
-        after.addRow(self.aftercare_given)
-        after.addRow("Aftercare advice", self.aftercare_text)
-        after.addRow("&Follow-up plan", self.follow_up)
-        after.addRow("N&otes", self.notes)
+        after, forms = _section("After needling", self, 2)
+        forms[0].addRow("Pain af&ter (0-10)", self.pain_after)
+        forms[0].addRow(QLabel("Adverse &events", buddy=self.adverse.add_button))
+        after.insertWidget(1, self.adverse)  # wrapped lines of events: as the checklist
+        forms[1].addRow(self.aftercare_given)
+        forms[1].addRow("Aftercare advice", self.aftercare_text)
+        forms[1].addRow("&Follow-up plan", self.follow_up)
+        forms[1].addRow("N&otes", self.notes)
 
         outcomes = _form_box("Outcome measures", self)
         self.outcome_edits: dict[str, QLineEdit] = {}
@@ -225,8 +231,8 @@ class SessionForm(QWidget):
 
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
-        for form_layout in (before, after, outcomes):
-            column.addWidget(form_layout.parentWidget())
+        for layout in (before, after, outcomes):
+            column.addWidget(layout.parentWidget())
         column.addStretch()
 
         self._line_edits = [self.chief_complaint, self.consent_by, *self.outcome_edits.values()]
@@ -236,15 +242,23 @@ class SessionForm(QWidget):
             self.skin_prepared, self.pain_after, self.aftercare_given,
         ]  # fmt: skip
 
-    def fill(self, s: Session) -> None:
-        """Put the stored values on screen without echoing them back as saves."""
+    def fill(self, s: Session, reload: bool = False) -> None:
+        """Put the stored values on screen without echoing them back as saves.
+        ``reload``: the same session again (after a save), so nothing on screen that
+        the doctor may reach for disappears."""
         widgets = [*self._line_edits, *self.text_boxes, *self._switches]
         blockers = [QSignalBlocker(w) for w in widgets]
         try:
             _set_text(self.chief_complaint, s.chief_complaint)
             self.likely_cause.setCurrentIndex(self.likely_cause.findData(s.likely_cause))
             self.pain_before.set_value(s.pain_before)
-            self.screening.set_values(s.contraindications, s.red_flags)
+            self.screening.set_values(
+                s.contraindications,
+                s.red_flags,
+                s.complaint_areas,
+                s.precaution_sites,
+                keep_shown=reload,
+            )
             self.screening_done.setChecked(s.screening_done)
             self.consent_given.setChecked(s.consent_given)
             _set_text(self.consent_by, s.consent_by)
@@ -253,7 +267,7 @@ class SessionForm(QWidget):
             self.consent_time.setToolTip(f"{when:%d %b %Y %H:%M}" if when else "")
             self.skin_prepared.setChecked(s.skin_prepared)
             self.pain_after.set_value(s.pain_after)
-            self.adverse.set_events(s.adverse_events)
+            self.adverse.set_events(s.adverse_events, s.adverse_events_asked)
             self.aftercare_given.setChecked(s.aftercare_given)
             for box, text in zip(self.text_boxes, (s.aftercare_text, s.follow_up, s.notes),
                                  strict=True):  # fmt: skip
@@ -287,6 +301,22 @@ class SessionForm(QWidget):
         self.adverse.set_editable(editable)
 
 
+def _section(title: str, parent: QWidget, forms: int) -> tuple[QVBoxLayout, list[QFormLayout]]:
+    """A titled group of ``forms`` forms one under the other (labels above fields), for
+    widgets that wrap to go between them."""
+    box = QGroupBox(title, parent, objectName=title.title().replace(" ", ""))
+    column = QVBoxLayout(box)
+    column.setContentsMargins(6, 6, 6, 6)  # the side panel is 300 px: width goes to fields
+    made = []
+    for _ in range(forms):
+        form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
+        form.setContentsMargins(0, 0, 0, 0)
+        column.addLayout(form)
+        made.append(form)
+    return column, made
+
+
 def _form_box(title: str, parent: QWidget) -> QFormLayout:
     """A titled group whose form puts labels above fields, to fit a narrow side panel."""
     box = QGroupBox(title, parent, objectName=title.title().replace(" ", ""))
@@ -294,14 +324,6 @@ def _form_box(title: str, parent: QWidget) -> QFormLayout:
     form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
     form.setContentsMargins(6, 6, 6, 6)  # the side panel is 300 px: width goes to fields
     return form
-
-
-def _narrow(combo: QComboBox) -> None:
-    """Let a combo be narrower than its longest entry (the list still shows it whole),
-    so the side panel never needs a horizontal scroll bar."""
-    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-    combo.setMinimumContentsLength(8)
-    combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
 
 def _set_text(edit: QLineEdit, text: str) -> None:

@@ -10,6 +10,7 @@ widening the centre column (finding 3).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from PySide6.QtCore import QPointF, QSize, Qt
@@ -17,14 +18,29 @@ from PySide6.QtGui import QAction, QFont, QFontMetricsF, QGuiApplication, QPaint
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
 from tpchart.core.patient import Patient
-from tpchart.core.screening import REFERRAL_ADVICE
+from tpchart.core.precaution_sites import PrecautionSite
+from tpchart.core.screening import Precaution, RedFlagDecision
 from tpchart.core.session import Session, SessionStatus
 from tpchart.ui.notices import NoticeStrip, escape
-from tpchart.ui.style import CAUTION, WARNING
+from tpchart.ui.red_flag_decision import red_flag_line
+from tpchart.ui.style import CAUTION, INFO, WARNING
 
 # A run of text on a header line: the text, bold or not, and its size against the font.
 Run = tuple[str, bool, float]
 NAME_SIZE = 1.25  # the patient's name, a little larger than the rest
+
+
+def precautions_text(
+    precautions: Iterable[Precaution], sites: Iterable[PrecautionSite] = ()
+) -> str:
+    """The precautions in one line, each with its site where one is recorded
+    (`PrecautionSite.text`), so the header names the arm not to needle."""
+    sites = tuple(sites)
+    parts = []
+    for precaution in sorted(precautions):
+        mine = [s for s in sites if s.precaution is precaution]
+        parts += [s.text for s in mine] if mine else [precaution.label]
+    return ", ".join(parts)
 
 
 def status_text(session: Session) -> str:
@@ -131,9 +147,12 @@ class SessionHeader(QWidget):
         # Two lines: a red flag with the referral advice, whole, at 125 % on a laptop.
         self.notices = NoticeStrip("headerNotices", 2, self)
         self.notices.setAccessibleName("Red flags and precautions")
-        # Red flags first: any one means referral before needling.
+        # Red flags first while they wait for a decision or after a referral: no
+        # needling then. Once assessed as safe to proceed the decision is a calm line
+        # of what was done, after the precautions that matter while needling.
         self.red_flags = self.notices.add_banner(WARNING, "headerRedFlags")
         self.precautions = self.notices.add_banner(CAUTION, "headerPrecautions")
+        self.red_flag_decided = self.notices.add_banner(INFO, "headerRedFlagDecided")
         self.screening_note = self.notices.add_banner(None, "headerScreening")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
@@ -169,21 +188,23 @@ class SessionHeader(QWidget):
                 ]
             )
         # While charting, the screening of this session counts; otherwise the standing list.
-        precautions = session.contraindications if session is not None else patient.precautions
+        if session is not None:
+            precautions, sites = session.contraindications, session.precaution_sites
+        else:
+            precautions, sites = patient.precautions, patient.precaution_sites
         self.notices.post(
             self.precautions,
-            "⚠ Precautions: " + ", ".join(p.label for p in sorted(precautions))
-            if precautions
-            else "",
+            "⚠ Precautions: " + precautions_text(precautions, sites) if precautions else "",
         )
-        flags = session.red_flags if session is not None else frozenset()
-        self.notices.post(
-            self.red_flags,
-            # ⚠, not ⛔: common fonts lack ⛔ and would draw a box.
-            "⚠ " + ", ".join(f.label for f in sorted(flags)) + ". " + REFERRAL_ADVICE
-            if flags
-            else "",
-        )
+        # ⚠, not ⛔: common fonts lack ⛔ and would draw a box.
+        line, safe = "", False
+        if session is not None:
+            line = red_flag_line(
+                session.red_flags, session.red_flag_decision, session.red_flag_reason
+            )
+            safe = session.red_flag_decision is RedFlagDecision.SAFE_TO_PROCEED
+        self.notices.post(self.red_flags, "" if safe else line)
+        self.notices.post(self.red_flag_decided, line if safe else "")
         quiet = ""
         if session is not None:
             quiet = (

@@ -25,15 +25,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tpchart.core.adverse_events import AdverseEvent, Onset
 from tpchart.core.errors import TpchartError, ValidationError
 from tpchart.core.patient import Patient
-from tpchart.core.screening import REFERRAL_ADVICE
+from tpchart.core.screening import RedFlagDecision
 from tpchart.core.session import DEFAULT_AFTERCARE, Session, SessionStatus
 from tpchart.store import Store
+from tpchart.ui.adverse_event_dialog import AdverseEventDialog
 from tpchart.ui.amend_dialog import AmendDialog
-from tpchart.ui.operations import Operations
+from tpchart.ui.later_events import previous_session, session_name
+from tpchart.ui.operations import Changed, Operations, Report, What
+from tpchart.ui.red_flag_decision import RedFlagBar, RedFlagDecisionDialog, decision_after
 from tpchart.ui.session_form import SessionForm
-from tpchart.ui.style import CAUTION, INFO, WARNING, MessageArea, banner
+from tpchart.ui.style import CAUTION, INFO, MessageArea
 
 _STATUS = " border-radius: 4px; padding: 6px;"
 
@@ -54,14 +58,16 @@ class SessionPanel(QWidget):
         self._operations = operations or Operations(store, self)
         self._session: Session | None = None
         self._patient: Patient | None = None
+        self._previous: Session | None = None  # the patient's session before this one
         self._build()
         self._connect()
         self.set_session(None, None)
 
     def _build(self) -> None:
         self.status = QLabel(objectName="sessionStatus", wordWrap=True)
-        # Stays above the scrolling form: a red flag must not scroll out of sight.
-        self.referral = banner(WARNING, "sessionReferral")
+        # Stays above the scrolling form: a red flag and its decision must not scroll
+        # out of sight.
+        self.red_flag_bar = RedFlagBar("sessionRedFlag")
         self.empty = QLabel("No session open. Choose a session, or start one with New session.",
                             objectName="noSession", wordWrap=True)  # fmt: skip
         self.form = SessionForm()
@@ -81,7 +87,7 @@ class SessionPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.status)
-        layout.addWidget(self.referral)
+        layout.addWidget(self.red_flag_bar)
         layout.addWidget(self.empty)
         layout.addWidget(self.scroll, stretch=1)
         layout.addWidget(self.error)
@@ -100,8 +106,11 @@ class SessionPanel(QWidget):
         f.consent_given.toggled.connect(self._consent_toggled)
         f.consent_by.editingFinished.connect(self._consent_by_edited)
         f.skin_prepared.toggled.connect(lambda on: self._save_if_changed(skin_prepared=on))
-        f.adverse.add_requested.connect(self._add_adverse_event)
+        f.adverse.asked_changed.connect(lambda on: self._save_if_changed(adverse_events_asked=on))
+        f.adverse.add_requested.connect(self.add_adverse_event)
         f.adverse.remove_requested.connect(self._remove_adverse_event)
+        f.adverse.later.report_requested.connect(self.report_since_last_session)
+        self.red_flag_bar.decide_requested.connect(self.decide_red_flag)
         f.aftercare_given.toggled.connect(self._aftercare_toggled)
         for box in f.text_boxes:
             box.editing_finished.connect(self._texts_edited)
@@ -109,6 +118,7 @@ class SessionPanel(QWidget):
             edit.editingFinished.connect(self._outcomes_edited)
         self.sign_button.clicked.connect(self.sign)
         self.amend_button.clicked.connect(self.amend)
+        self._operations.records_changed.connect(self._records_changed)
 
     # -- showing --------------------------------------------------------------------
 
@@ -135,15 +145,32 @@ class SessionPanel(QWidget):
             sex = patient.sex if patient is not None else None
             shown = set(self.form.screening.offered()) if same else set()
             self.form.screening.offer(sex, shown | session.contraindications)
+            standing = patient.precaution_sites if patient is not None else ()
+            self.form.screening.set_standing_sites(standing)
         self.empty.setVisible(session is None)
         self.scroll.setVisible(session is not None)
         if session is not None:
-            self.form.fill(session)
+            self.form.fill(session, reload=same)
         self._show_status()
+        self._show_later_events()
         if same:  # a reload under the doctor's hands: keep the form where it is
-            self._keep_form_still(self._show_referral)
+            self._keep_form_still(self._show_red_flags)
         else:
-            self._show_referral()
+            self._show_red_flags()
+
+    @Slot(object)
+    def _records_changed(self, changed: Changed) -> None:
+        """Another view saved this session (the chart's both-sides acknowledgement):
+        keep the copy this panel judges by, and the lines above the form, up to date.
+        The form is left alone: it shows no field the others save, and refilling it
+        could undo text being typed."""
+        record, s = changed.record, self._session
+        if changed.what is not What.SESSION or not isinstance(record, Session) or s is None:
+            return
+        if record.id == s.id and record != s:
+            self._session = record
+            self._show_status()
+            self._keep_form_still(self._show_red_flags)
 
     def _show_status(self) -> None:
         s = self._session
@@ -169,13 +196,26 @@ class SessionPanel(QWidget):
         self.status.setStyleSheet(style + _STATUS)
         self.sign_button.setText(f"Sign version {s.version}…" if s.version > 1 else "Sign session…")
 
-    def _show_referral(self) -> None:
+    def _show_red_flags(self) -> None:
         s = self._session
-        if s is not None and s.referral_needed:
-            flags = ", ".join(flag.label for flag in sorted(s.red_flags))
-            flag_line, _, advice = REFERRAL_ADVICE.partition(": ")
-            self.referral.setText(f"⚠ {flag_line} ({flags}): {advice}")
-        self.referral.setVisible(s is not None and s.referral_needed)
+        if s is None:
+            self.red_flag_bar.hide()
+            return
+        self.red_flag_bar.show_state(
+            s.red_flags, s.red_flag_decision, s.red_flag_reason, s.editable
+        )
+
+    def _show_later_events(self) -> None:
+        """The events reported since the previous session, and about this one later."""
+        s = self._session
+        if s is None or s.id is None:
+            self._previous = None
+            return
+        later = self._store.later_events
+        previous = previous_session(self._store.sessions.for_patient(s.patient_id), s)
+        since = later.for_session(previous.id) if previous and previous.id is not None else []
+        self._previous = previous
+        self.form.adverse.later.show_events(previous, since, later.for_session(s.id), s.editable)
 
     def _practitioner_name(self, practitioner_id: int | None) -> str:
         if practitioner_id is None:
@@ -212,23 +252,33 @@ class SessionPanel(QWidget):
 
     def _save(self, **changes: Any) -> bool:
         """One user action, one update; on refusal explain and show the stored values."""
+        return self._save_with(self._refused, **changes)
+
+    def _save_with(self, report: Report, **changes: Any) -> bool:
+        """`_save`, with a refusal told to ``report`` (a dialog's own message area)."""
         session = self._session
         if session is None:
             return False
-        saved = self._operations.save_session(lambda: replace(session, **changes), self._refused)
+
+        def change() -> Session:
+            # On the session as stored: other views save it too (the chart's
+            # acknowledgement of both sides), and this copy may predate their save.
+            return replace(self._store.sessions.get(session.id), **changes)  # type: ignore[arg-type]
+
+        saved = self._operations.save_session(change, report)
         if saved is None:
             return False
         self._session = saved
         self._hide_error()
-        self.form.fill(saved)
-        self._keep_form_still(self._show_referral)
+        self.form.fill(saved, reload=True)
+        self._keep_form_still(self._show_red_flags)
         self.session_changed.emit(saved)
         return True
 
     def _refused(self, message: str) -> None:
         self._show_error(message)
         if self._session is not None:
-            self.form.fill(self._session)
+            self.form.fill(self._session, reload=True)
 
     def _save_if_changed(self, **changes: Any) -> None:
         s = self._session
@@ -254,10 +304,38 @@ class SessionPanel(QWidget):
 
     @Slot()
     def _screening_ticked(self) -> None:
-        self._save_if_changed(
-            contraindications=self.form.screening.contraindications(),
-            red_flags=self.form.screening.red_flags(),
+        s = self._session
+        if s is None:
+            return
+        screening = self.form.screening
+        flags = screening.red_flags()
+        # No flag left: no decision; a flag added: the decision was on the others.
+        decision, reason = decision_after(
+            s.red_flags, flags, s.red_flag_decision, s.red_flag_reason
         )
+        self._save_if_changed(
+            contraindications=screening.contraindications(),
+            precaution_sites=screening.precaution_sites(),
+            complaint_areas=screening.complaint_areas(),
+            red_flags=flags,
+            red_flag_decision=decision,
+            red_flag_reason=reason,
+        )
+
+    @Slot()
+    def decide_red_flag(self) -> None:
+        """Ask for the decision on the ticked red flags; saved as one update."""
+        s = self._session
+        if s is None or not s.red_flags or not s.editable:
+            return
+
+        def save(decision: RedFlagDecision, reason: str, report: Report) -> bool:
+            return self._save_with(report, red_flag_decision=decision, red_flag_reason=reason)
+
+        dialog = RedFlagDecisionDialog(
+            s.red_flags, s.red_flag_decision, s.red_flag_reason, save, self
+        )
+        dialog.exec()
 
     @Slot(bool)
     def _consent_toggled(self, given: bool) -> None:
@@ -301,16 +379,41 @@ class SessionPanel(QWidget):
         self._save_if_changed(**values)
 
     @Slot()
-    def _add_adverse_event(self) -> None:
-        if self._session is None:
+    def add_adverse_event(self) -> None:
+        """Ask for one adverse event of this session; saved as one update."""
+        if self._session is None or not self._session.editable:
             return
-        try:
-            event = self.form.adverse.entered_event()
-        except TpchartError as exc:
-            self._show_error(str(exc))
+
+        def save(event: AdverseEvent, report: Report) -> bool:
+            events = self._session.adverse_events if self._session else ()
+            return self._save_with(report, adverse_events=(*events, event))
+
+        AdverseEventDialog("Adverse event", save, self).exec()
+
+    @Slot()
+    def report_since_last_session(self) -> None:
+        """Record an event the patient reports today against the previous session, as
+        one store call; that session is not amended, signed or not."""
+        previous = self._previous
+        if self._session is None or previous is None or previous.id is None:
             return
-        if self._save(adverse_events=(*self._session.adverse_events, event)):
-            self.form.adverse.clear_entry()
+        previous_id = previous.id
+
+        def save(event: AdverseEvent, report: Report) -> bool:
+            reported = self._operations.report_later_event(previous_id, event, report)
+            if reported is None:
+                return False
+            self._show_later_events()
+            return True
+
+        where = session_name(previous)
+        AdverseEventDialog(
+            "Reported since last session",
+            save,
+            self,
+            intro=f"Reported today, recorded against {where}. That session is not changed.",
+            onset=Onset.DELAYED,
+        ).exec()
 
     @Slot(int)
     def _remove_adverse_event(self, index: int) -> None:
@@ -333,9 +436,14 @@ class SessionPanel(QWidget):
         missing = s.missing_for_signature(point_count)
         if missing:
             self._show_error(_missing_message(missing, point_count))
-            first = self.form.screening_done if "screening" in missing else self.form.consent_given
-            self.scroll.ensureWidgetVisible(first)
-            first.setFocus()
+            if "screening" in missing:
+                self.scroll.ensureWidgetVisible(self.form.screening_done)
+                self.form.screening_done.setFocus()
+            elif "consent" in missing:
+                self.scroll.ensureWidgetVisible(self.form.consent_given)
+                self.form.consent_given.setFocus()
+            elif self.red_flag_bar.button.isVisible():
+                self.red_flag_bar.button.setFocus()  # the decision it waits for
             return
         name = self._practitioner_name(self._store.practitioner_id)
         patient = f" for {self._patient.full_name}" if self._patient else ""
@@ -378,4 +486,10 @@ def _missing_message(missing: list[str], point_count: int) -> str:
         "screening": 'ask the screening questions and tick "Screening done"',
         "consent": f'tick "Consent given" ({points} charted)',
     }
-    return "Cannot sign yet: " + "; ".join(reasons.get(m, m) for m in missing) + "."
+
+    def reason(item: str) -> str:
+        if item.startswith("a decision on the red flag"):
+            return 'decide on the red flag ("Record decision…" above)'
+        return reasons.get(item, item)
+
+    return "Cannot sign yet: " + "; ".join(reason(m) for m in missing) + "."
