@@ -11,9 +11,10 @@ from PySide6.QtCore import QPoint, QPointF, Qt, QTimer
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
+from tpchart.core.lung import lung_risk_reason
 from tpchart.core.patient import Patient
-from tpchart.core.regions import REGIONS, View
-from tpchart.core.screening import Precaution, RedFlag
+from tpchart.core.regions import View
+from tpchart.core.screening import Precaution, RedFlag, RedFlagDecision
 from tpchart.core.session import Session
 from tpchart.ui.body_map_view import is_focus_click
 from tpchart.ui.session_header import SessionHeader
@@ -60,6 +61,19 @@ def test_the_map_stays_put_as_cautions_notes_and_red_flags_come_and_go(qtbot, wi
     QApplication.processEvents()
     assert window.header.red_flags.isVisible() and "Fever" in window.header.red_flags.text()
     assert window.header.height() == header_height
+    assert chart.notices.shown() is chart.refusal  # no needling until it is decided
+    assert where_on_screen(window) == before
+
+    session = store.sessions.update(
+        replace(
+            session,
+            red_flag_decision=RedFlagDecision.SAFE_TO_PROCEED,
+            red_flag_reason="Fever two weeks ago, well since",
+        )
+    )
+    window.session_saved(session)
+    QApplication.processEvents()
+    assert chart.notices.shown() is chart.warning
     assert where_on_screen(window) == before
 
     window.session_saved(store.sessions.sign(session.id))  # signed: a note, points locked
@@ -85,8 +99,8 @@ def test_more_shows_every_message_in_full(qtbot, window):
     qtbot.mouseClick(notices.more, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(QToolTip.isVisible)
     shown = QToolTip.text()
-    assert "both sides of the thorax" in shown and "Lung-risk zone: points 1, 2" in shown
-    assert REGIONS[CHEST_LEFT].lung_risk_reason in shown  # the reasons, point by point
+    assert "both sides of the thorax" in shown and "Over the lung: points 1, 2" in shown
+    assert lung_risk_reason(CHEST_LEFT, "pectoralis_major") in shown  # point by point
     assert "Click: add" not in shown  # the key hint is no news
 
 

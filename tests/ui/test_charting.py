@@ -7,6 +7,7 @@ from dataclasses import replace
 from PySide6.QtCore import QPoint, QPointF, Qt
 
 from tpchart.bodymap import load_body_map
+from tpchart.core.lung import lung_risk_reason
 from tpchart.core.regions import REGIONS, Side, View
 from tpchart.core.trigger_point import PointKind, TwitchStrength
 from tpchart.store import Store
@@ -29,7 +30,9 @@ def test_click_adds_a_point_with_region_side_and_muscle(qtbot, window, store, tm
     click_region(qtbot, window, NECK)
     point = only_point(store, window)
     assert (point.region_id, point.side, point.view) == (NECK, Side.RIGHT, View.BACK)
-    assert point.muscle == REGIONS[NECK].muscles[0] and point.number == 1
+    # The region's likely muscle, from the catalogue: its id, and its name as the words.
+    assert point.muscle_id == REGIONS[NECK].muscles[0] and point.number == 1
+    assert point.muscle == point.muscle_name == "splenius capitis"
     x, y = load_body_map(View.BACK).interior_point(NECK)
     assert abs(point.x - x) < 2 and abs(point.y - y) < 2  # one screen pixel at this zoom
     marker = window.chart.scenes[View.BACK].markers[point.id]
@@ -99,6 +102,7 @@ def test_inspector_edits_persist(qtbot, window, store):
     assert (saved.pain, saved.pressure_threshold, saved.needle_gauge_mm) == (6, 2.5, 0.25)
     assert (saved.needle_length_mm, saved.depth_mm, saved.passes) == (30.0, 12.0, 8)
     assert saved.muscle == "Semispinalis cervicis" and saved.notes == "Referred to the temple"
+    assert saved.muscle_id == "semispinalis"  # a synonym: the catalogue's muscle
 
 
 def test_refused_value_shows_why_and_reverts(qtbot, window, store):
@@ -150,8 +154,9 @@ def test_undo_redo_restore_screen_and_database(qtbot, window, store):
 def test_lung_risk_click_shows_caution_and_both_sides_a_warning(qtbot, window):
     click_region(qtbot, window, CHEST_LEFT)
     caution = window.chart.caution
-    assert caution.isVisible() and "Lung-risk zone: point 1 lies over the lung" in caution.text()
-    assert REGIONS[CHEST_LEFT].lung_risk_reason in caution.toolTip()
+    assert caution.isVisible() and caution.text().startswith("⚠ Over the lung: point 1;")
+    # Each point's reason, by its muscle here (pectoralis major) and region.
+    assert lung_risk_reason(CHEST_LEFT, "pectoralis_major") in caution.toolTip()
     assert not window.chart.warning.isVisible()
     click_region(qtbot, window, CHEST_RIGHT)
     assert (

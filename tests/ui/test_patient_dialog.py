@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -280,10 +281,14 @@ def test_shorter_list_leaves_no_hole_in_the_grid(qtbot, store):
     dialog.sex.setCurrentIndex(dialog.sex.findData(Sex.MALE))
     QApplication.processEvents()
     shown = [box for box in dialog.precaution_boxes.values() if box.isVisible()]
-    # Ten items in two full columns: five rows, none empty where Pregnancy was.
-    assert len(shown) == len(Precaution) - 1 == 10
-    assert len({box.y() for box in shown}) == 5
-    assert len({box.x() for box in shown}) == 2
+    sited = [dialog.precaution_boxes[p] for p in dialog.site_choices]
+    whole = [box for box in shown if box not in sited]
+    # Seven items in two columns: four rows, none empty where Pregnancy was; then the
+    # three with a site, each on its own row (the site beside it).
+    assert len(shown) == len(Precaution) - 1 == 10 and len(whole) == 7
+    assert len({box.y() for box in whole}) == 4
+    assert len({box.x() for box in whole}) == 2
+    assert len({box.y() for box in shown}) == 4 + 3
 
 
 # -- the patient search --------------------------------------------------------------------
@@ -320,3 +325,100 @@ def test_typing_pinyin_in_the_search_box_finds_the_chinese_name(qtbot, store):
     panel.search_box.clear()
     type_into(qtbot, panel.search_box, "16 Mar 1985")
     qtbot.waitUntil(lambda: model.rowCount() == 1 and "Ana Lima" in model.index(0).data())
+
+
+# -- build and sited precautions -----------------------------------------------------------
+
+
+def new_patient_typed(qtbot, store):
+    dialog = open_dialog(qtbot, store)
+    type_into(qtbot, dialog.full_name, "Lena Site")
+    type_into(qtbot, dialog.date_of_birth.edit, "02.02.1968")
+    return dialog
+
+
+def choose(qtbot, combo, data) -> None:
+    """Pick an item with the keyboard, as a doctor tabbing through the form would."""
+    combo.setFocus()
+    qtbot.keyClick(combo, Qt.Key.Key_Home)
+    while combo.currentData() != data:
+        qtbot.keyClick(combo, Qt.Key.Key_Down)
+
+
+def test_build_is_asked_with_why_and_saved(qtbot, store):
+    from tpchart.core.lung import Build
+
+    dialog = new_patient_typed(qtbot, store)
+    assert dialog.build.currentText() == "Not recorded"
+    assert dialog.build_why.isVisible()
+    assert dialog.build_why.text() == "Not recorded: taken as slim, lung warning from 2 cm deep."
+    choose(qtbot, dialog.build, Build.AVERAGE)
+    assert dialog.build_why.text() == "Average: a point over the lung is a warning from 3 cm deep."
+    choose(qtbot, dialog.build, Build.SLIM)
+    press_enter(qtbot, dialog.full_name)
+    (saved,) = store.patients.find("lena")
+    assert saved.build is Build.SLIM
+    again = open_dialog(qtbot, store, saved)
+    assert again.build.currentData() == Build.SLIM
+
+
+def test_a_sited_precaution_takes_its_area_and_side(qtbot, store):
+    from tpchart.core.precaution_sites import BodyArea, PrecautionSite, SiteSide
+
+    dialog = new_patient_typed(qtbot, store)
+    site = dialog.site_choices[Precaution.LYMPHOEDEMA]
+    assert not site.isVisible()  # asked only once the precaution is ticked
+    assert Precaution.ANTICOAGULANTS not in dialog.site_choices  # the whole patient's
+    box = dialog.precaution_boxes[Precaution.LYMPHOEDEMA]
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(8, box.height() // 2))
+    assert site.isVisible()
+    choose(qtbot, site.area, BodyArea.ARM)
+    press_enter(qtbot, dialog.full_name)
+    # An area without its side: one plain message, nothing saved.
+    assert dialog.isVisible()
+    assert dialog.error.text() == (
+        "Lymphoedema in the limb: choose the side of its site (or both sides)"
+    )
+    assert QApplication.focusWidget() is site.side
+    assert store.patients.count(include_archived=True) == 0
+    choose(qtbot, site.side, SiteSide.LEFT)
+    press_enter(qtbot, dialog.full_name)
+    (saved,) = store.patients.find("lena")
+    assert saved.precautions == {Precaution.LYMPHOEDEMA}
+    assert saved.precaution_sites == (
+        PrecautionSite(Precaution.LYMPHOEDEMA, BodyArea.ARM, SiteSide.LEFT),
+    )
+
+    again = open_dialog(qtbot, store, saved)
+    site = again.site_choices[Precaution.LYMPHOEDEMA]
+    assert site.isVisible() and site.area.currentData() == BodyArea.ARM
+    box = again.precaution_boxes[Precaution.LYMPHOEDEMA]
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(8, box.height() // 2))
+    press_enter(qtbot, again.full_name)  # unticked: its site goes with it
+    assert store.patients.get(saved.id).precaution_sites == ()
+
+
+def test_the_patient_tab_shows_build_and_sites(qtbot, store):
+    from tpchart.core.lung import Build
+    from tpchart.core.precaution_sites import BodyArea, PrecautionSite, SiteSide
+    from tpchart.ui.patient_summary import PatientSummary
+
+    patient = Patient(
+        record_number="L-2",
+        full_name="Lena Site",
+        date_of_birth=date(1968, 2, 2),
+        precautions=frozenset({Precaution.LYMPHOEDEMA, Precaution.ANTICOAGULANTS}),
+        precaution_sites=(PrecautionSite(Precaution.LYMPHOEDEMA, BodyArea.ARM, SiteSide.LEFT),),
+        build=Build.SLIM,
+    )
+    summary = PatientSummary()
+    qtbot.addWidget(summary)
+    summary.show_patient(patient)
+    assert summary.precautions.text() == (
+        "⚠ Standing precautions: Anticoagulants or bleeding disorder, "
+        f"{patient.precaution_sites[0].text}"
+    )
+    assert "left arm" in summary.precautions.text()
+    assert "Build: slim (lung warning from 2 cm deep)." in summary.details.text()
+    summary.show_patient(replace(patient, build=None))
+    assert "Build: not recorded (taken as slim" in summary.details.text()

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QScrollArea, QWidg
 
 from tpchart.bodymap import load_body_map
 from tpchart.core.errors import ValidationError
+from tpchart.core.muscles import MUSCLES
 from tpchart.core.patient import Patient
 from tpchart.core.regions import REGIONS
 from tpchart.core.session import Session
@@ -199,8 +200,15 @@ def test_every_field_has_an_accessible_name(inspector):
 
 @pytest.mark.parametrize("width", [300, 340])
 @pytest.mark.parametrize("editable", [True, False])
-def test_fits_the_side_panel_without_cutting(qtbot, store, point, inspector, width, editable):
-    inspector.set_point(point, editable=editable)
+@pytest.mark.parametrize("where", [TEMPLE, "back.shoulder.upper.left"])  # the lung box too
+def test_fits_the_side_panel_without_cutting(
+    qtbot, store, point, inspector, width, editable, where
+):
+    region = REGIONS[where]
+    x, y = load_body_map(region.view).interior_point(where)
+    point = replace(point, view=region.view, region_id=where, side=region.side, x=x, y=y)
+    inspector.set_point(point.with_muscle(MUSCLES[region.muscles[0]].name), editable=editable)
+    assert inspector.lung.isVisible() is bool(region.lung_risk)
     inspector.resize(width, 700)
     inspector.layout().activate()
     scroll = inspector.findChild(QScrollArea)
@@ -245,3 +253,139 @@ def test_the_message_stays_when_the_doctor_clicks_away(qtbot, store, point, insp
     inspector.notes.setFocus()  # leaving the box sends editingFinished once more
     qtbot.wait(1)
     assert inspector.error.text() == "Pain at point must be 0-10, got 12"
+
+
+# -- one muscle vocabulary -------------------------------------------------------------------
+
+
+def type_muscle(qtbot, inspector: PointInspector, text: str) -> None:
+    """Click into the muscle field, select what is there and type, as a doctor does."""
+    line = inspector.muscle.lineEdit()
+    line.setFocus()
+    qtbot.keyClick(line, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(line, text)
+
+
+def offered(inspector: PointInspector) -> list[str]:
+    popup = inspector.muscle.completer_.popup()
+    model = popup.model()
+    return [model.index(row, 0).data() for row in range(model.rowCount())]
+
+
+def test_the_list_offers_the_regions_muscles_by_name(inspector):
+    muscle = inspector.muscle
+    assert [muscle.itemText(i) for i in range(muscle.count())] == ["temporalis"]
+    assert muscle.currentText() == "temporalis"
+
+
+def test_upper_traps_is_stored_as_upper_trapezius_and_shown_so(qtbot, store, point, inspector):
+    type_muscle(qtbot, inspector, "upper traps")
+    assert offered(inspector)[0] == "upper trapezius (upper traps)"
+    assert inspector.muscle.completer_.popup().isVisible()
+    qtbot.keyClick(inspector.muscle.lineEdit(), Qt.Key.Key_Return)
+    saved = stored(store, point.id)
+    assert (saved.muscle_id, saved.muscle_name) == ("upper_trapezius", "upper trapezius")
+    assert inspector.muscle.currentText() == "upper trapezius"
+
+
+def test_a_synonym_is_offered_and_picked_with_the_keys(qtbot, store, point, inspector):
+    type_muscle(qtbot, inspector, "QL")
+    assert offered(inspector) == ["quadratus lumborum (QL)"]
+    popup = inspector.muscle.completer_.popup()
+    qtbot.keyClick(popup, Qt.Key.Key_Down)
+    qtbot.keyClick(popup, Qt.Key.Key_Return)
+    saved = stored(store, point.id)
+    assert (saved.muscle, saved.muscle_id) == ("quadratus lumborum", "quadratus_lumborum")
+
+
+def test_a_suggestion_is_picked_with_the_mouse(qtbot, store, point, inspector, edits):
+    type_muscle(qtbot, inspector, "traps")
+    # The muscle the words name exactly first.
+    assert offered(inspector)[0] == "upper trapezius (traps)"
+    popup = inspector.muscle.completer_.popup()
+    row = popup.visualRect(popup.model().index(1, 0))
+    qtbot.mouseClick(popup.viewport(), Qt.MouseButton.LeftButton, pos=row.center())
+    assert stored(store, point.id).muscle_id == offered_id(offered(inspector)[1])
+    assert edits == ["muscle"]
+
+
+def offered_id(label: str) -> str:
+    return label.split(" (")[0].replace(" ", "_")
+
+
+def test_words_the_catalogue_lacks_are_kept_as_other(qtbot, store, point, inspector):
+    type_muscle(qtbot, inspector, "anterior temporalis fibres near the hairline")
+    qtbot.keyClick(inspector.muscle.lineEdit(), Qt.Key.Key_Return)
+    saved = stored(store, point.id)
+    assert saved.muscle == "anterior temporalis fibres near the hairline"
+    assert saved.muscle_id == "other"  # never mapped onto temporalis
+    assert inspector.muscle.currentText() == "(other) anterior temporalis fibres near the hairline"
+    # Leaving the field as shown changes nothing: the mark is not taken for words.
+    inspector.notes.setFocus()
+    assert stored(store, point.id) == saved
+
+
+def test_leaving_the_field_keeps_the_doctors_words(qtbot, store, point, inspector, edits):
+    words = store.points.update(point.with_muscle("Temporal"))  # a synonym, as written
+    inspector.set_point(words, editable=True)
+    assert inspector.muscle.currentText() == "temporalis"  # the preferred name
+    inspector.muscle.lineEdit().setFocus()
+    inspector.notes.setFocus()
+    assert stored(store, point.id).muscle == "Temporal" and edits == []
+
+
+# -- lung precautions --------------------------------------------------------------------------
+
+
+def test_no_lung_box_for_a_point_away_from_the_lung(inspector):
+    assert not inspector.lung.isVisible()
+
+
+def test_a_point_over_the_lung_records_the_precautions_taken(qtbot, store, point, inspector):
+    from tpchart.core.lung import LungPrecaution, lung_risk_reason
+
+    chest = "front.chest.left"
+    region = REGIONS[chest]
+    x, y = load_body_map(region.view).interior_point(chest)
+    over = store.points.update(
+        replace(point, view=region.view, region_id=chest, side=region.side, x=x, y=y).with_muscle(
+            "pec major"
+        )
+    )
+    inspector.set_point(over, editable=True)
+    lung = inspector.lung
+    assert lung.isVisible()
+    assert lung.reason.text() == lung_risk_reason(chest, "pectoralis_major")
+    box = lung.boxes[LungPrecaution.PINCER_GRIP]
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(8, box.height() // 2))
+    rib = lung.boxes[LungPrecaution.ONTO_RIB]
+    qtbot.mouseClick(rib, Qt.MouseButton.LeftButton, pos=QPoint(8, rib.height() // 2))
+    assert stored(store, point.id).lung_precautions == {
+        LungPrecaution.PINCER_GRIP,
+        LungPrecaution.ONTO_RIB,
+    }
+    # The muscle, not only the region: subscapularis at the front of the shoulder.
+    shoulder = "front.shoulder.left"
+    region = REGIONS[shoulder]
+    x, y = load_body_map(region.view).interior_point(shoulder)
+    deltoid = store.points.update(
+        replace(over, region_id=shoulder, x=x, y=y, lung_precautions=frozenset()).with_muscle(
+            "deltoid"
+        )
+    )
+    inspector.set_point(deltoid, editable=True)
+    assert not lung.isVisible()
+    type_muscle(qtbot, inspector, "subscap")
+    qtbot.keyClick(inspector.muscle.lineEdit(), Qt.Key.Key_Return)
+    assert stored(store, point.id).muscle_id == "subscapularis"
+    assert lung.isVisible() and "armpit" in lung.reason.text()
+
+
+def test_a_signed_points_lung_box_is_read_only(qtbot, store, point, inspector):
+    chest = "front.chest.right"
+    region = REGIONS[chest]
+    x, y = load_body_map(region.view).interior_point(chest)
+    over = replace(point, view=region.view, region_id=chest, side=region.side, x=x, y=y)
+    inspector.set_point(over.with_muscle("intercostals"), editable=False)
+    assert inspector.lung.isVisible()
+    assert not any(box.isEnabled() for box in inspector.lung.boxes.values())

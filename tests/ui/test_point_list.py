@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
+from tpchart.core.muscles import MUSCLES
 from tpchart.core.regions import REGIONS, View
 from tpchart.core.trigger_point import TwitchStrength
 from tpchart.report.session_summary import point_row
@@ -40,7 +41,7 @@ def test_lists_every_view_in_point_number_order_as_the_pdf_does(qtbot, window, s
     assert [r[0] for r in listed] == [r[0] for r in pdf] == ["1", "2", "3"]
     assert [(r[1], r[2]) for r in listed] == [(r[2], r[3]) for r in pdf]  # muscle, side
     assert [r[3] for r in listed] == ["Front", "Back", "Head"]
-    assert listed[1] == ["2", REGIONS[NECK].muscles[0], "Right", "Back", "None", "–"]
+    assert listed[1] == ["2", MUSCLES[REGIONS[NECK].muscles[0]].name, "Right", "Back", "None", "–"]
 
 
 def test_a_row_click_selects_the_point_and_shows_its_view(qtbot, window, store):
@@ -121,3 +122,24 @@ def test_the_list_can_be_hidden_and_fits_beside_the_map(qtbot, window):
     assert not chart.point_list.isVisible()
     qtbot.mouseClick(chart.list_button, Qt.MouseButton.LeftButton)
     assert chart.point_list.isVisible()
+
+
+def test_muscles_read_by_their_preferred_name_and_other_words_are_marked(qtbot, window, store):
+    click_region(qtbot, window, NECK)
+    click_region(qtbot, window, CHEST)
+    inspector = window.inspector
+    for row, words in ((0, "lev scap"), (1, "sternalis")):  # a synonym; words it lacks
+        click_row(qtbot, window.chart.point_list, row)
+        line = inspector.muscle.lineEdit()
+        line.setFocus()
+        qtbot.keyClick(line, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+        qtbot.keyClicks(line, words)
+        qtbot.keyClick(line, Qt.Key.Key_Return)
+    neck, chest = store.points.for_session(window.session.id)
+    assert (neck.muscle, neck.muscle_id) == ("lev scap", "levator_scapulae")
+    assert (chest.muscle, chest.muscle_id) == ("sternalis", "other")
+    listed = rows(window.chart.point_list)
+    assert [r[1] for r in listed] == ["levator scapulae", "(other) sternalis"]
+    markers = window.chart.scenes
+    assert "levator scapulae (right)" in markers[View.BACK].markers[neck.id].toolTip()
+    assert "(other) sternalis (left)" in markers[View.FRONT].markers[chest.id].toolTip()

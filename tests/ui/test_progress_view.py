@@ -52,7 +52,7 @@ def test_shows_a_demo_patients_sessions(view, store, demo):
     tip = scatter.opts["tip"](x=first.started_at.timestamp(), y=first.pain_before, data=None)
     assert tip.startswith("Before needling, ") and tip.endswith(f": {first.pain_before}")
     assert "MCID" in view.headline.text()
-    muscles = {(p.muscle, p.side) for pts in points.values() for p in pts}
+    muscles = {(p.muscle_name, p.side) for pts in points.values() for p in pts}
     shown = {(r.muscle, r.side) for r in view.muscle_table.model_.rows}
     assert shown == muscles
     table = view.muscle_table.model_

@@ -109,3 +109,30 @@ def test_a_red_flag_and_a_long_name_fit(qtbot, store):
         contraindications=frozenset({Precaution.LYMPHOEDEMA, Precaution.IMPLANTS}),
     )  # fmt: skip
     assert_fits(qtbot, window, available, window.session_panel.sign_button)
+
+
+def test_the_lung_warning_and_a_site_caution_fit(qtbot, store):
+    """The both-sides warning beside its Acknowledge button, then the caution naming a
+    sited precaution at the point just marked, each whole (issue 15)."""
+    from tpchart.core.lung import Build
+    from tpchart.core.precaution_sites import BodyArea, PrecautionSite, SiteSide
+
+    window, _session, available = setup(qtbot, store)
+    lymphoedema = PrecautionSite(Precaution.LYMPHOEDEMA, BodyArea.ARM, SiteSide.LEFT)
+    window.operations.save_patient(
+        lambda: replace(
+            window.patient,
+            build=Build.SLIM,
+            precautions=window.patient.precautions | {Precaution.LYMPHOEDEMA},
+            precaution_sites=(lymphoedema,),
+        ),
+        pytest.fail,
+    )
+    chart(window, ["front.chest.right", "front.axilla.left"])
+    assert window.chart.notices.shown() is window.chart.warning
+    assert on_screen(window.chart.acknowledge_button, window)
+    assert_fits(qtbot, window, available, window.session_panel.sign_button)
+    window.chart.acknowledge_both_sides()
+    chart(window, ["front.forearm.left"])
+    assert window.chart.notices.shown() is window.chart.site
+    assert_fits(qtbot, window, available, window.session_panel.sign_button)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from tpchart.core.trigger_point import TriggerPoint
+from tpchart.ui.muscle_field import muscle_label
 from tpchart.ui.point_list import DASH, VIEW_NAMES
 
 COLUMNS = ["#", "Muscle", "Side", "View"]
@@ -59,7 +60,7 @@ class CarryForwardDialog(QDialog):
             item = QTreeWidgetItem(
                 [
                     str(point.number),
-                    point.muscle or DASH,
+                    muscle_label(point) or DASH,
                     point.side.value.capitalize(),
                     VIEW_NAMES[point.view],
                 ]

@@ -7,6 +7,14 @@ and the cautions are then updated from what the store returned.
 Nothing here may move the map under the mouse: cautions and notes share one strip
 of fixed height (`notices`), and the point list beside the map has its own width.
 
+The strip warns at the moment it matters (issue 15): a red flag still to be decided
+(no point can be marked until then), a point over the lung (`core.safety`: by region
+and muscle, a warning once its depth reaches where the pleura may lie for this
+patient's build, a calm line once a precaution is recorded), both sides of the thorax
+(a warning with "Acknowledge", asked once per session) and a point marked on the site
+of a sited precaution (named, as soon as the point lands there); `chart_cautions`
+words them.
+
 What a click, a drop or a key makes of a point is decided in
 `tpchart.core.charting`, not here. ``points`` is the one copy of the session's
 points that the widgets read: it is fed from the store, markers only draw the
@@ -16,6 +24,7 @@ point they were last given, and the inspector shows the one selected here.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QUndoStack
@@ -30,20 +39,21 @@ from PySide6.QtWidgets import (
 )
 
 from tpchart.core.charting import carried_forward, moved, place_point
+from tpchart.core.muscles import MUSCLES
 from tpchart.core.patient import Patient
 from tpchart.core.regions import REGIONS, View
-from tpchart.core.safety import Level, lung_cautions
 from tpchart.core.session import Session
 from tpchart.core.trigger_point import TriggerPoint
 from tpchart.store import Store
 from tpchart.ui.body_map_view import BodyMapScene, BodyMapView
 from tpchart.ui.carry_forward import choose_points_to_carry
+from tpchart.ui.chart_cautions import chart_notices
 from tpchart.ui.chart_commands import Change, PointsChange, State
 from tpchart.ui.legend import Legend
 from tpchart.ui.map_keys import install_map_keys
 from tpchart.ui.markers import PointMarker
-from tpchart.ui.notices import NoticeStrip, escape
-from tpchart.ui.operations import Operations, message_box
+from tpchart.ui.notices import DONE, NoticeStrip
+from tpchart.ui.operations import Changed, Operations, What, message_box
 from tpchart.ui.point_list import MapAndList, PointList
 from tpchart.ui.style import CAUTION, INFO, WARNING
 
@@ -96,9 +106,20 @@ class ChartPanel(QWidget):
         # both-sides-of-the-thorax warning is whole at 125 % on a laptop.
         self.notices = NoticeStrip("chartNotices", 3)
         self.notices.setAccessibleName("Chart messages")
-        self.warning = self.notices.add_banner(WARNING, "lungWarning")
+        self.acknowledge_button = QPushButton("Acknowledge", objectName="acknowledgeBothSides")
+        self.acknowledge_button.setToolTip(
+            "Record that you know points over the lung lie on both sides of the thorax; "
+            "asked once per session"
+        )
+        self.acknowledge_button.clicked.connect(self.acknowledge_both_sides)
+        # Most important first: no needling at all, then the lung, then a precaution at
+        # the point just marked, then what was done.
+        self.refusal = self.notices.add_banner(WARNING, "needlingRefused")
+        self.warning = self.notices.add_banner(WARNING, "lungWarning", self.acknowledge_button)
+        self.site = self.notices.add_banner(CAUTION, "siteCaution")
         self.caution = self.notices.add_banner(CAUTION, "lungCaution")
         self.readonly_note = self.notices.add_banner(INFO, "readOnlyNote")
+        self.done = self.notices.add_banner(DONE, "lungDone")
         self.hint = self.notices.add_banner(None, "chartHint")
         self.point_list = PointList(self)
         self.splitter = MapAndList(self.canvas, self.point_list)
@@ -120,6 +141,9 @@ class ChartPanel(QWidget):
         self.tabs.currentChanged.connect(self._tab_changed)
         self.show_previous.toggled.connect(lambda _on: self._show_all())
         self.carry_button.clicked.connect(self.carry_forward)
+        # A patient's build or standing sites, or the session's acknowledgement, may be
+        # saved elsewhere (the patient dialog, the session panel): the cautions follow.
+        self.operations.records_changed.connect(self._record_changed)
         self.list_button.toggled.connect(self.point_list.setVisible)
         self.point_list.point_chosen.connect(self.select_point)
         self.point_list.delete_requested.connect(self.delete_selected)
@@ -159,9 +183,21 @@ class ChartPanel(QWidget):
         self._show_all()
 
     def refresh_session(self, session: Session) -> None:
-        """The session's fields changed (signed, amended): update what depends on status."""
+        """The session's fields changed (signed, amended, a red flag decided, a site
+        recorded): update what depends on them."""
         self.session = session
         self._refresh_session_state()
+        self._update_cautions()
+
+    @Slot(object)
+    def _record_changed(self, changed: Changed) -> None:
+        record = changed.record
+        patient, session = self.patient, self.session
+        if changed.what is What.PATIENT and _same(record, patient):
+            self.patient = record  # type: ignore[assignment]
+            self._update_cautions()
+        elif changed.what is What.SESSION and _same(record, session):
+            self.refresh_session(record)  # type: ignore[arg-type]
 
     @property
     def editable(self) -> bool:
@@ -225,7 +261,7 @@ class ChartPanel(QWidget):
     @Slot(str, float, float)
     def add_point(self, region_id: str, x: float, y: float) -> None:
         """A click in a region: a new point there (`core.charting.place_point`)."""
-        if not self.editable:
+        if not self.editable or self._needling_refused():
             return
         point = place_point(self.session.id, region_id, x, y, self.points.values())  # type: ignore[union-attr, arg-type]
         self._temp_key -= 1
@@ -282,7 +318,7 @@ class ChartPanel(QWidget):
     def carry_forward_points(self, chosen: list[TriggerPoint]) -> None:
         """Copy ``chosen`` earlier points into this session, numbered on after its
         points, as one undo step."""
-        if not self.editable or not chosen:
+        if not self.editable or not chosen or self._needling_refused():
             return
         before: State = {}
         after: State = {}
@@ -291,6 +327,30 @@ class ChartPanel(QWidget):
             before[self._temp_key] = None
             after[self._temp_key] = copy
         self._push(f"Carry forward {len(chosen)} point(s)", before, after)
+
+    def _needling_refused(self) -> bool:
+        """Say why no point may be marked now (an undecided red flag, a referral) and
+        return True; the store refuses such a point too, this says it without a box."""
+        reason = self.session.needling_refused() if self.session is not None else ""
+        if reason:  # the strip says it already; the status bar answers the click
+            self.status_message.emit(reason)
+        return bool(reason)
+
+    @Slot()
+    def acknowledge_both_sides(self) -> None:
+        """Record, once for this session, that the doctor knows points over the lung lie
+        on both sides of the thorax: the warning becomes a line of what was done."""
+        if not self.editable or self.session.both_sides_acknowledged:  # type: ignore[union-attr]
+            return
+        session_id = self.session.id  # type: ignore[union-attr]
+        # Text still being typed in the session form is saved first; then the stored
+        # session, not this panel's copy, takes the one change. The saved session comes
+        # back through ``records_changed`` (`_record_changed`).
+        self.operations.flush_pending()
+        self.operations.save_session(
+            lambda: replace(self.store.sessions.get(session_id), both_sides_acknowledged=True),  # type: ignore[arg-type]
+            message_box(self, "Not saved"),
+        )
 
     def _applied(self, changes: list[Change]) -> None:
         for old, new in changes:
@@ -392,7 +452,7 @@ class ChartPanel(QWidget):
             self.status_message.emit("")
             return
         region = REGIONS[region_id]
-        muscles = ", ".join(region.muscles[:4])
+        muscles = ", ".join(MUSCLES[m].name for m in region.muscles[:4])
         lung = " · lung-risk zone" if region.lung_risk else ""
         self.status_message.emit(f"{region.label} — {muscles}{lung}")
 
@@ -403,17 +463,17 @@ class ChartPanel(QWidget):
 
     # -- cautions ----------------------------------------------------------------------
     def _update_cautions(self) -> None:
-        cautions = lung_cautions(self.points.values())
-        warnings = [c.message for c in cautions if c.level is Level.WARNING]
-        notes = [c.message for c in cautions if c.level is Level.CAUTION]
-        self.notices.post(self.warning, "⚠ " + " ".join(warnings) if warnings else "")
-        numbers = sorted(n for c in cautions if c.level is Level.CAUTION for n in c.points)
-        several = len(numbers) > 1
-        caution = (
-            f"⚠ Lung-risk zone: point{'s' if several else ''} {', '.join(map(str, numbers))} "
-            f"{'lie' if several else 'lies'} over the lung, reached at about 3 cm depth. "
-            "Needle shallow and angled away from the chest wall."
-        )
-        self.notices.post(
-            self.caution, caution if notes else "", "<br>".join(escape(n) for n in notes)
-        )
+        notices = chart_notices(self.points.values(), self.session, self.patient, self.editable)
+        for banner, notice in (
+            (self.refusal, notices.refusal),
+            (self.warning, notices.warning),
+            (self.site, notices.site),
+            (self.caution, notices.caution),
+            (self.done, notices.done),
+        ):
+            self.notices.post(banner, notice.text, notice.details, ask=notice.ask)
+
+
+def _same(record: object, shown: Patient | Session | None) -> bool:
+    """``record`` is a newer copy of the patient or session on screen."""
+    return shown is not None and type(record) is type(shown) and record.id == shown.id  # type: ignore[attr-defined]

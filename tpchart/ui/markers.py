@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QStyleOptionGraphi
 
 from tpchart.bodymap.markers import MARKER_DIAMETER, SELECTED, MarkerShape, diamond, marker_style
 from tpchart.core.trigger_point import TriggerPoint
+from tpchart.ui.muscle_field import muscle_label
 
 RADIUS = MARKER_DIAMETER / 2
 
@@ -52,7 +53,7 @@ class PointMarker(QGraphicsObject):
         self.setPos(point.x, point.y)
         self.setToolTip(
             f"{'Previous session, point' if self.ghost else 'Point'} {point.number}: "
-            f"{point.muscle or 'muscle not set'} ({point.side.value}), {point.kind.value}, "
+            f"{muscle_label(point) or 'muscle not set'} ({point.side.value}), {point.kind.value}, "
             f"twitch {point.twitch_text.lower()}"
         )
         self.update()

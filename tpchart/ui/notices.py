@@ -8,6 +8,12 @@ the lines are chosen so the longest one fits a 1366x768 laptop at 125 %, and onl
 longer one would end in "…", its whole text being the tooltip), and a "+N more"
 button lists the others. The strip's height never changes, so nothing below it moves
 when a message comes or goes.
+
+A banner may bring a button that acts on its message (the lung warning's
+"Acknowledge"): it sits at the strip's right, beside the banner, only while that
+banner is the one shown and its message asks for it. A ``DONE`` banner is calm: a
+line of what was done about a risk, in plain weight on a quiet green, so it never
+reads as one more alarm (issue 15, alarm fatigue).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from __future__ import annotations
 from PySide6.QtCore import QRect, QSize, Qt, Slot
 from PySide6.QtGui import QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QHBoxLayout,
     QLabel,
     QSizePolicy,
@@ -24,7 +31,11 @@ from PySide6.QtWidgets import (
 )
 
 # Less padding than a wrapped banner: the reserved lines are the height.
-_PADDING = " border-radius: 4px; padding: 3px 6px; font-weight: bold;"
+_PADDING = " border-radius: 4px; padding: 3px 6px;"
+# What was done about a risk: calm, not amber or red. Text on background above 7:1, like
+# the other banners (style.py); a banner sets its own background, so one pair does for
+# light and dark palettes.
+DONE = "background: #edf5ef; color: #1b3d24; border: 1px solid #a8c8b0;"
 
 
 def escape(text: str) -> str:
@@ -52,7 +63,9 @@ class FixedBanner(QLabel):
             # polished with, and the line must follow a palette changed later (dark).
             self.setContentsMargins(7, 4, 7, 4)
         else:
-            self.setStyleSheet(kind + _PADDING)
+            # Alarms in bold; a line of what was done in plain weight.
+            weight = "normal" if kind == DONE else "bold"
+            self.setStyleSheet(f"{kind}{_PADDING} font-weight: {weight};")
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
@@ -108,6 +121,8 @@ class NoticeStrip(QWidget):
         self.lines = lines
         self.banners: list[FixedBanner] = []
         self._details: dict[FixedBanner, str] = {}
+        self._actions: dict[FixedBanner, QAbstractButton] = {}
+        self._asking: set[FixedBanner] = set()  # banners whose message wants its button
         self.more = QToolButton(self, objectName=f"{object_name}More", autoRaise=True)
         self.more.setToolTip("Show every message")
         self.more.clicked.connect(self.show_all)
@@ -118,21 +133,34 @@ class NoticeStrip(QWidget):
         self._layout.addWidget(self.more)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
 
-    def add_banner(self, kind: str | None, object_name: str) -> FixedBanner:
-        """A banner ranked below those added before it (``kind`` None: a quiet line)."""
+    def add_banner(
+        self, kind: str | None, object_name: str, action: QAbstractButton | None = None
+    ) -> FixedBanner:
+        """A banner ranked below those added before it (``kind`` None: a quiet line;
+        ``DONE``: a calm one), with ``action`` beside it when its message asks."""
         banner = FixedBanner(kind, object_name, self.lines, self)
         banner.hide()
         self._layout.insertWidget(len(self.banners), banner, stretch=1)
         self.banners.append(banner)
+        if action is not None:
+            action.setParent(self)
+            action.hide()
+            # Between the banners and "+N more": the button belongs to the message.
+            self._layout.insertWidget(self._layout.indexOf(self.more), action)
+            self._actions[banner] = action
         self.updateGeometry()
         return banner
 
-    def post(self, banner: FixedBanner, text: str, details: str = "") -> None:
+    def post(self, banner: FixedBanner, text: str, details: str = "", ask: bool = False) -> None:
         """Give ``banner`` its message (``details``: rich text for its tooltip); an empty
-        ``text`` takes the message away."""
+        ``text`` takes the message away. ``ask``: show the banner's action button with it."""
         banner.setText(text)
         self._details[banner] = details
         banner.setToolTip(details or escape(text))
+        if ask and text:
+            self._asking.add(banner)
+        else:
+            self._asking.discard(banner)
         self._arrange()
 
     def active(self) -> list[FixedBanner]:
@@ -148,6 +176,8 @@ class NoticeStrip(QWidget):
         shown = self.shown()
         for banner in self.banners:
             banner.setVisible(banner is shown)
+        for banner, action in self._actions.items():
+            action.setVisible(banner is shown and banner in self._asking)
         # A quiet line (a hint) stands in when there is nothing else: it is not news.
         others = len([b for b in self.active() if b is not shown and not b.quiet])
         self.more.setVisible(others > 0)
@@ -181,4 +211,5 @@ class NoticeStrip(QWidget):
         # The tallest banner, whether or not it has a message now: the strip's
         # height must not depend on what it says.
         heights = [b.minimumSizeHint().height() for b in self.banners]
-        return max([*heights, self.more.sizeHint().height()])
+        buttons = [a.sizeHint().height() for a in self._actions.values()]
+        return max([*heights, *buttons, self.more.sizeHint().height()])

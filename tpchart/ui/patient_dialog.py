@@ -2,6 +2,11 @@
 
 A new patient whose name and date of birth match a patient already on file is not added
 without asking: the doctor may open the existing record instead (``existing``).
+
+The patient's build is asked once, with why: it sets the depth from which a point
+over the lung is a warning (`core.lung.pleural_depth_mm`). A standing precaution that
+belongs to a place on the body (lymphoedema, a local infection, an implant) takes its
+site, an area and a side, so that marking a point there names it (issue 15).
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGridLayout,
     QGroupBox,
+    QHBoxLayout,
+    QLabel,
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
@@ -24,14 +31,75 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tpchart.core.errors import TpchartError
+from tpchart.core.errors import TpchartError, ValidationError
+from tpchart.core.lung import Build, pleural_depth_mm
 from tpchart.core.patient import Patient, Sex
+from tpchart.core.precaution_sites import SITED_PRECAUTIONS, BodyArea, PrecautionSite, SiteSide
 from tpchart.core.screening import Precaution, precautions_for
 from tpchart.core.validation import check_text
 from tpchart.store import Store
 from tpchart.ui.date_entry import DateOfBirthEntry
 from tpchart.ui.operations import Operations
 from tpchart.ui.style import error_label
+
+NOT_RECORDED = "Not recorded"
+
+
+def build_why(build: Build | None) -> str:
+    """Why the build is asked, in one line: the depth from which a point over the lung
+    is a warning for this build."""
+    depth = f"{pleural_depth_mm(build) / 10:g} cm"
+    if build is None:
+        return f"Not recorded: taken as slim, lung warning from {depth} deep."
+    return f"{build.label}: a point over the lung is a warning from {depth} deep."
+
+
+class SiteChoice(QWidget):
+    """Where a sited precaution applies: a body area and the patient's side."""
+
+    def __init__(self, precaution: Precaution, parent: QWidget | None = None) -> None:
+        super().__init__(parent, objectName=f"site_{precaution.value}")
+        self.precaution = precaution
+        self.area = QComboBox(objectName=f"siteArea_{precaution.value}")
+        self.area.addItem("Where? (not recorded)", None)
+        for area in BodyArea:
+            self.area.addItem(area.label.capitalize(), area)
+        self.side = QComboBox(objectName=f"siteSide_{precaution.value}")
+        self.side.addItem("Side?", None)
+        for side in SiteSide:
+            self.side.addItem(
+                "Both sides" if side is SiteSide.BOTH else side.value.capitalize(), side
+            )
+        for combo, what in ((self.area, "body area"), (self.side, "side")):
+            combo.setAccessibleName(f"{precaution.label}: {what}")
+            # "Hip, buttock and groin" must not widen the dialog past a laptop screen.
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+        self.area.setMinimumContentsLength(14)
+        self.side.setMinimumContentsLength(6)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.area, stretch=2)
+        row.addWidget(self.side, stretch=1)
+
+    def show_site(self, site: PrecautionSite | None) -> None:
+        """Show ``site`` (None: not recorded)."""
+        self.area.setCurrentIndex(self.area.findData(site.area if site else None))
+        self.side.setCurrentIndex(self.side.findData(site.side if site else None))
+
+    def site(self) -> PrecautionSite | None:
+        """The site as chosen; None when no area is chosen. An area without its side is
+        refused in plain words: a lymphoedema site is on one side, and guessing "both"
+        would warn on the wrong arm too."""
+        area, side = self.area.currentData(), self.side.currentData()
+        if area is None:
+            return None
+        if side is None:
+            raise ValidationError(
+                f"{self.precaution.label}: choose the side of its site (or both sides)"
+            )
+        return PrecautionSite(self.precaution, BodyArea(area), SiteSide(side))
 
 
 class PatientDialog(QDialog):
@@ -71,25 +139,62 @@ class PatientDialog(QDialog):
         self.email = QLineEdit(objectName="email")
         self.history = QPlainTextEdit(objectName="medicalHistory")
         self.history.setTabChangesFocus(True)
-        self.history.setFixedHeight(70)
+        # Three lines and a scroll bar: room for the build and the sites below, in a
+        # dialog that must fit a 1366x768 laptop at 125 % with its title bar.
+        self.history.setFixedHeight(56)
+        self.build = QComboBox(objectName="build")
+        self.build.addItem(NOT_RECORDED, None)
+        for build in Build:
+            self.build.addItem(build.label, build)
+        self.build.setAccessibleName("Build")
+        # The why, in one line under the row, says what the choice does to the lung
+        # warning (`core.lung.pleural_depth_mm`).
+        self.build_why = QLabel(build_why(None), objectName="buildWhy")
+        note = self.build_why.font()
+        note.setPointSizeF(note.pointSizeF() * 0.9)
+        self.build_why.setFont(note)
+        self.build.currentIndexChanged.connect(self._explain_build)
+        self._explain_build()
+        # Sex and build share a row: a row less in a dialog that has grown sites.
+        sex_and_build = QHBoxLayout()
+        sex_and_build.addWidget(self.sex, stretch=1)
+        sex_and_build.addSpacing(12)
+        sex_and_build.addWidget(QLabel("Build", buddy=self.build))
+        sex_and_build.addWidget(self.build, stretch=1)
 
         form = QFormLayout()
         form.addRow("Full name", self.full_name)
         form.addRow("Record number", self.record_number)
         form.addRow("Date of birth", self.date_of_birth)
-        form.addRow("Sex", self.sex)
+        form.addRow("Sex", sex_and_build)
+        form.addRow("", self.build_why)
         form.addRow("Phone", self.phone)
         form.addRow("E-mail", self.email)
         form.addRow("Medical history", self.history)
 
         precautions = QGroupBox("Standing precautions (shown while charting)")
         self._precaution_grid = QGridLayout(precautions)
+        self._precaution_grid.setVerticalSpacing(3)  # seven rows in a dialog that must fit
         self.precaution_boxes: dict[Precaution, QCheckBox] = {}
         for precaution in Precaution:
             box = QCheckBox(
                 precaution.label, precautions, objectName=f"precaution_{precaution.value}"
             )
             self.precaution_boxes[precaution] = box
+        # Where each sited precaution applies: beside its box, while it is ticked (a row
+        # of its own, so ticking it never makes the dialog taller than a laptop screen).
+        self.site_choices: dict[Precaution, SiteChoice] = {}
+        for precaution in Precaution:
+            if precaution in SITED_PRECAUTIONS:
+                choice = SiteChoice(precaution, precautions)
+                # Its room is kept while hidden: ticking the box moves nothing below it.
+                policy = choice.sizePolicy()
+                policy.setRetainSizeWhenHidden(True)
+                choice.setSizePolicy(policy)
+                self.site_choices[precaution] = choice
+                self.precaution_boxes[precaution].toggled.connect(self._show_sites)
+        # Sites beyond the first of a precaution, recorded elsewhere: kept as they are.
+        self._further_sites: tuple[PrecautionSite, ...] = ()
 
         self.error = error_label()
         buttons = QDialogButtonBox(
@@ -111,7 +216,21 @@ class PatientDialog(QDialog):
         else:
             self.record_number.setText(self._suggest_record_number())
         self._offer_precautions()
+        self._show_sites()
         self.sex.currentIndexChanged.connect(self._offer_precautions)
+
+    @Slot()
+    def _explain_build(self) -> None:
+        chosen = self.build.currentData()  # Qt hands the Build back as a plain str
+        why = build_why(Build(chosen) if chosen else None)
+        self.build_why.setText(why)
+        self.build.setAccessibleDescription(why)
+
+    @Slot()
+    def _show_sites(self) -> None:
+        """A site is asked only for a sited precaution that is ticked."""
+        for precaution, choice in self.site_choices.items():
+            choice.setVisible(self.precaution_boxes[precaution].isChecked())
 
     @Slot()
     def _offer_precautions(self) -> None:
@@ -122,9 +241,16 @@ class PatientDialog(QDialog):
         shown = [p for p, box in self.precaution_boxes.items() if p in offered or box.isChecked()]
         for box in self.precaution_boxes.values():
             self._precaution_grid.removeWidget(box)
+        whole = [p for p in shown if p not in self.site_choices]
         # Packed into two columns again, so a hidden item leaves no hole in the grid.
-        for i, precaution in enumerate(shown):
+        for i, precaution in enumerate(whole):
             self._precaution_grid.addWidget(self.precaution_boxes[precaution], i // 2, i % 2)
+        # Then each sited one on its own row, its site beside it.
+        for row, (precaution, choice) in enumerate(
+            self.site_choices.items(), (len(whole) + 1) // 2
+        ):
+            self._precaution_grid.addWidget(self.precaution_boxes[precaution], row, 0)
+            self._precaution_grid.addWidget(choice, row, 1)
         for precaution, box in self.precaution_boxes.items():
             box.setVisible(precaution in shown)
 
@@ -142,6 +268,13 @@ class PatientDialog(QDialog):
         self.history.setPlainText(p.medical_history)
         for precaution, box in self.precaution_boxes.items():
             box.setChecked(precaution in p.precautions)
+        self.build.setCurrentIndex(self.build.findData(p.build))
+        further = []
+        for precaution, choice in self.site_choices.items():
+            sites = [s for s in p.precaution_sites if s.precaution is precaution]
+            choice.show_site(sites[0] if sites else None)
+            further += sites[1:]
+        self._further_sites = tuple(further)
 
     def _suggest_record_number(self) -> str:
         return f"P-{self._store.patients.count(include_archived=True) + 1:05d}"
@@ -162,10 +295,19 @@ class PatientDialog(QDialog):
             email=self.email.text().strip(),
             medical_history=self.history.toPlainText(),
             precautions=frozenset(p for p, box in self.precaution_boxes.items() if box.isChecked()),
+            precaution_sites=self._sites(),
+            build=self.build.currentData(),
         )
         if self._original:
             return replace(self._original, **values)
         return Patient(**values)
+
+    def _sites(self) -> tuple[PrecautionSite, ...]:
+        """The sites of the ticked precautions (an unticked one takes its site with it)."""
+        ticked = {p for p, box in self.precaution_boxes.items() if box.isChecked()}
+        chosen = [c.site() for p, c in self.site_choices.items() if p in ticked]
+        kept = [s for s in self._further_sites if s.precaution in ticked]
+        return tuple(s for s in chosen if s is not None) + tuple(kept)
 
     def accept(self) -> None:
         """Save, or show what is wrong and keep everything typed. A new patient who
@@ -232,6 +374,7 @@ class PatientDialog(QDialog):
             ("Phone", self.phone),
             ("E-mail", self.email),
             ("Medical history", self.history),
+            *((p.label, choice.side) for p, choice in self.site_choices.items()),
         ]
 
     def keyPressEvent(self, event) -> None:

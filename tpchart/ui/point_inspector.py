@@ -3,7 +3,9 @@
 Each widget edits one field. A change builds the new point (core validation
 runs) and is handed to the chart as an undoable edit; a refused value shows the
 reason and the widget goes back to the stored value. Tab order follows the
-consultation: where, what was found, twitch, pain, needling, notes.
+consultation: where (for a point over the lung, the precautions taken), what was
+found, twitch, pain, needling, notes. The muscle comes from the catalogue, or is
+kept as the doctor's own words marked "other" (`muscle_field`).
 
 Number boxes take whatever number is typed and leave the judging to the record, so
 "12" for pain is refused with the record's own words instead of being cut to "1"
@@ -39,6 +41,8 @@ from tpchart.core.charting import with_twitch, with_twitch_count
 from tpchart.core.errors import ValidationError
 from tpchart.core.regions import REGIONS, Side
 from tpchart.core.trigger_point import PointKind, Technique, TriggerPoint, TwitchStrength
+from tpchart.ui.lung_precautions import LungPrecautionsBox
+from tpchart.ui.muscle_field import MuscleField, with_muscle_words
 from tpchart.ui.style import MessageArea, WrappingCheckBox, readable_when_disabled
 
 GAUGES = [0.16, 0.18, 0.20, 0.25, 0.30]
@@ -122,8 +126,8 @@ class PointInspector(QWidget):
 
         self.title = QLabel(objectName="pointTitle", wordWrap=True)
         self.title.setStyleSheet("font-weight: bold; font-size: 13px;")
-        self.muscle = QComboBox(objectName="muscle", editable=True)
-        self.muscle.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.muscle = MuscleField()
+        self.lung = LungPrecautionsBox()
         self.side = QComboBox(objectName="side")
         for side in Side:
             self.side.addItem(side.value.capitalize(), side)
@@ -261,7 +265,9 @@ class PointInspector(QWidget):
         self.form = QWidget(objectName="inspectorForm")
         fields = QVBoxLayout(self.form)
         fields.setContentsMargins(0, 0, 0, 0)
-        for widget in (where, found, response, needling, QLabel("Notes"), self.notes):
+        # The lung box right under where the point is: a point over the lung says so
+        # before anything is found or needled, and the precaution is ticked where it is read.
+        for widget in (where, self.lung, found, response, needling, QLabel("Notes"), self.notes):
             fields.addWidget(widget)
         column.addWidget(self.form)
         column.addStretch()
@@ -278,6 +284,8 @@ class PointInspector(QWidget):
     def _connect(self) -> None:
         self.muscle.activated.connect(lambda _i: self._commit("muscle"))
         self.muscle.lineEdit().editingFinished.connect(lambda: self._commit("muscle"))
+        self.muscle.chosen.connect(lambda: self._commit("muscle"))
+        self.lung.changed.connect(lambda: self._commit("lung_precautions"))
         self.side.activated.connect(lambda _i: self._commit("side"))
         self.kind.buttonClicked.connect(lambda _b: self._commit("kind"))
         for name in ("taut_band", "spot_tenderness", "referred_pain", "recognised"):
@@ -304,6 +312,7 @@ class PointInspector(QWidget):
                 self.title.setText("Select a point on the map, or click a region to add one.")
             else:
                 self._fill(point)
+            self.lung.show_point(point)
         finally:
             self._filling = False
         self.form.setVisible(point is not None)
@@ -328,6 +337,7 @@ class PointInspector(QWidget):
         return [
             self.muscle,
             self.side,
+            *self.lung.editors(),
             self.kind_active,
             self.kind_latent,
             self.taut_band,
@@ -352,12 +362,7 @@ class PointInspector(QWidget):
         region = REGIONS.get(p.region_id)
         label = region.label if region else p.region_id
         self.title.setText(f"Point {p.number} · {label} · {p.view.value} view")
-        self.muscle.clear()
-        muscles = list(region.muscles) if region else []
-        if p.muscle and p.muscle not in muscles:
-            muscles.insert(0, p.muscle)
-        self.muscle.addItems(muscles)
-        self.muscle.setCurrentText(p.muscle)
+        self.muscle.show_point(p, region)
         self.side.setCurrentIndex(self.side.findData(p.side))
         (self.kind_active if p.kind is PointKind.ACTIVE else self.kind_latent).setChecked(True)
         for name in ("taut_band", "spot_tenderness", "referred_pain", "recognised"):
@@ -409,12 +414,15 @@ class PointInspector(QWidget):
             return with_twitch(point, self.twitch.currentData(), self.twitch_count.value())
         if field == "twitch_count":
             return with_twitch_count(point, self.twitch.currentData(), self.twitch_count.value())
+        # The muscle's words and its catalogue id change together (`with_muscle`).
+        if field == "muscle":
+            return with_muscle_words(point, self.muscle.currentText())
+        if field == "lung_precautions":
+            return replace(point, lung_precautions=self.lung.chosen())
         return replace(point, **self._values(field))
 
     def _values(self, field: str) -> dict[str, Any]:
         """The fields one widget sets, read from the widgets."""
-        if field == "muscle":
-            return {"muscle": self.muscle.currentText().strip()}
         if field == "side":
             return {"side": self.side.currentData()}
         if field == "kind":

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from tpchart.core.regions import REGIONS, View
 from tpchart.core.trigger_point import TriggerPoint
+from tpchart.ui.muscle_field import muscle_label
 
 DASH = "–"
 VIEW_NAMES = {View.FRONT: "Front", View.BACK: "Back", View.HEAD: "Head"}
@@ -37,7 +38,7 @@ def point_cells(point: TriggerPoint) -> list[str]:
     """One row of the list, as text: number, muscle, side, view, twitch, pain."""
     return [
         str(point.number),
-        point.muscle or DASH,
+        muscle_label(point) or DASH,
         point.side.value.capitalize(),
         VIEW_NAMES[point.view],
         point.twitch_text,
@@ -50,7 +51,7 @@ def point_tooltip(point: TriggerPoint) -> str:
     region = REGIONS[point.region_id].label if point.region_id in REGIONS else point.region_id
     pain = "not scored" if point.pain is None else f"{point.pain}/10"
     return (
-        f"Point {point.number}: {point.muscle or 'muscle not set'}, {region}, "
+        f"Point {point.number}: {muscle_label(point) or 'muscle not set'}, {region}, "
         f"{point.kind.value}, twitch {point.twitch_text.lower()}, pain {pain}"
     )
 
