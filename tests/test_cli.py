@@ -1,4 +1,5 @@
-"""The command line: demo, check and backup, and clear one-line errors."""
+"""The command line: demo, check and backup, and clear one-line errors; the demo data
+follows the clinic's rules."""
 
 from __future__ import annotations
 
@@ -6,12 +7,24 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
+from datetime import UTC, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlite_utils
 
 from tpchart.cli import main
+from tpchart.core.adverse_events import AdverseEventType, Onset
+from tpchart.core.lung import lung_risk_reason
+from tpchart.core.muscles import MUSCLES
+from tpchart.core.precaution_sites import SITED_PRECAUTIONS, sites_at
+from tpchart.core.safety import needs_both_sides_acknowledgement
+from tpchart.core.screening import Precaution, RedFlagDecision, red_flags_for
+from tpchart.core.session import SessionStatus
+from tpchart.demo import write_demo
 from tpchart.store import Store
 from tpchart.store.records.schema import SCHEMA_VERSION
 
@@ -30,9 +43,153 @@ def test_demo_writes_patients_in_several_scripts_with_sessions(tmp_path, capsys)
             sessions = store.sessions.for_patient(patient.id)
             assert 3 <= len(sessions) <= 8
             assert sessions[-1].pain_before <= sessions[0].pain_before
-            assert all(store.points.for_session(s.id) for s in sessions)
+            # Every session needled, except one ending in a referral for a red flag.
+            assert all(store.points.for_session(s.id) or s.referred for s in sessions)
     tables = sqlite_utils.Database(db).table_names()
     assert {"patients", "sessions", "trigger_points", "audit_log"} <= set(tables)
+
+
+# --- the demo follows the clinic's rules (issue 15) ----------------------------------------
+
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+@pytest.fixture(scope="module")
+def demo_records(tmp_path_factory):
+    """Eight demo patients written on a machine in Berlin (an hour or two from UTC, with
+    summer time), each with their sessions, points and events reported later."""
+    zone = os.environ.get("TZ")
+    os.environ["TZ"] = "Europe/Berlin"
+    time.tzset()
+    try:
+        with Store.open(tmp_path_factory.mktemp("demo") / "demo.db") as store:
+            patients = write_demo(store, patients=8)
+            return [
+                (
+                    patient,
+                    [
+                        (s, store.points.for_session(s.id), store.later_events.for_session(s.id))
+                        for s in store.sessions.for_patient(patient.id)
+                    ],
+                )
+                for patient in patients
+            ]
+    finally:
+        if zone is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = zone
+        time.tzset()
+
+
+def all_sessions(demo_records):
+    return [session for _, sessions in demo_records for session in sessions]
+
+
+def test_demo_muscles_come_from_the_catalogue(demo_records):
+    points = [p for _, pts, _ in all_sessions(demo_records) for p in pts]
+    assert len(points) > 100
+    for p in points:
+        assert p.muscle_id in MUSCLES, p.muscle
+        assert p.muscle == p.muscle_name == MUSCLES[p.muscle_id].name
+
+
+def test_demo_screening_reflects_the_standing_precautions_and_their_sites(demo_records):
+    lymphoedema = [
+        patient for patient, _ in demo_records if Precaution.LYMPHOEDEMA in patient.precautions
+    ]
+    assert lymphoedema, "no demo patient has lymphoedema"
+    for patient in lymphoedema:
+        assert any(s.precaution is Precaution.LYMPHOEDEMA for s in patient.precaution_sites)
+    for patient, sessions in demo_records:
+        # A sited precaution always has its site, and a site its precaution.
+        sited = {s.precaution for s in patient.precaution_sites}
+        assert sited == patient.precautions & SITED_PRECAUTIONS
+        for session, points, _ in sessions:
+            assert session.screening_done
+            assert patient.precautions <= session.contraindications
+            assert set(patient.precaution_sites) <= set(session.precaution_sites)
+            # The doctor kept the needle off the lymphoedematous arm and the implant.
+            assert not [p.number for p in points if sites_at(p.region_id, patient.precaution_sites)]
+
+
+def test_demo_red_flags_always_have_a_decision(demo_records):
+    decided = {}
+    for _, sessions in demo_records:
+        for session, points, _ in sessions:
+            assert set(session.red_flags) <= set(red_flags_for(session.complaint_areas))
+            if not session.red_flags:
+                assert session.red_flag_decision is None
+                continue
+            assert session.red_flag_decision is not None
+            assert session.red_flag_decision_problem == ""
+            decided.setdefault(session.red_flag_decision, []).append((session, points))
+            if session.referred:
+                assert points == [] and "Referred" in session.follow_up
+    assert set(decided) == set(RedFlagDecision)
+    (safe, points), *_ = decided[RedFlagDecision.SAFE_TO_PROCEED]
+    assert safe.red_flag_reason.strip() and points
+
+
+def test_demo_sessions_start_in_clinic_hours_local_time(demo_records):
+    # Weekdays 08:00 to the last start at 18:30, Saturdays 08:00-12:00, no Sundays.
+    for _, sessions in demo_records:
+        for session, _, _ in sessions:
+            local = session.started_at.astimezone(BERLIN)
+            start = local.time()
+            assert local.weekday() != 6, local
+            last = dtime(12, 0) if local.weekday() == 5 else dtime(18, 30)
+            assert dtime(8, 0) <= start <= last, local
+            assert local.minute % 15 == 0 and local.second == 0
+            assert session.started_at < datetime.now(UTC) - timedelta(hours=12)
+
+
+def test_demo_sessions_are_signed_the_same_day(demo_records):
+    for _, sessions in demo_records:
+        for session, _, _ in sessions:
+            assert session.status is SessionStatus.SIGNED
+            started = session.started_at.astimezone(BERLIN)
+            signed = session.signed_at.astimezone(BERLIN)
+            assert started < signed <= started + timedelta(minutes=45)
+            assert signed.date() == started.date()
+
+
+def test_demo_lung_risk_points_mostly_record_a_precaution(demo_records):
+    over_lung = [
+        p
+        for _, points, _ in all_sessions(demo_records)
+        for p in points
+        if lung_risk_reason(p.region_id, p.muscle_id)
+    ]
+    assert len(over_lung) >= 10
+    share = sum(bool(p.lung_precautions) for p in over_lung) / len(over_lung)
+    assert 0.7 <= share < 1  # most of the time, not always: the chart must show both
+    # Both sides of the thorax in one session: acknowledged, as the chart asks.
+    for session, points, _ in all_sessions(demo_records):
+        if needs_both_sides_acknowledgement(points):
+            assert session.both_sides_acknowledged
+
+
+def test_demo_adverse_events_are_records_and_mostly_asked(demo_records):
+    needled = [(s, later) for s, points, later in all_sessions(demo_records) if points]
+    asked = [s for s, _ in needled if s.adverse_events_answer == "Asked, none"]
+    with_events = [s for s, _ in needled if s.adverse_events]
+    assert len(asked) >= 0.7 * len(needled)
+    assert with_events and any(s.adverse_events_answer == "Not asked" for s, _ in needled)
+    for session in with_events:
+        assert session.adverse_events_asked
+        for event in session.adverse_events:
+            assert event.kind is not AdverseEventType.OTHER
+            assert event.onset is not None and event.action and event.resolved is not None
+    reported = [r for _, later in needled for r in later]
+    assert reported and all(r.event.onset is Onset.DELAYED for r in reported)
+
+
+def test_demo_records_the_build_of_most_patients(demo_records):
+    builds = [patient.build for patient, _ in demo_records]
+    assert sum(b is not None for b in builds) >= 0.6 * len(builds)
+    assert len({b for b in builds if b is not None}) >= 2
 
 
 def test_check_reports_ok_and_problems(tmp_path, capsys):

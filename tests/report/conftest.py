@@ -8,12 +8,14 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from tpchart.bodymap import load_body_map
+from tpchart.core.adverse_events import AdverseEvent, AdverseEventType, Onset, Severity
 from tpchart.core.clinic import ClinicProfile
+from tpchart.core.muscles import MUSCLES
 from tpchart.core.patient import Patient, Sex
 from tpchart.core.practitioner import Practitioner
 from tpchart.core.regions import REGIONS, View
-from tpchart.core.screening import Precaution, RedFlag
-from tpchart.core.session import AdverseEvent, LikelyCause, Session, Severity
+from tpchart.core.screening import ComplaintArea, Precaution, RedFlag, RedFlagDecision
+from tpchart.core.session import LikelyCause, Session
 from tpchart.core.trigger_point import PointKind, Technique, TriggerPoint, TwitchStrength
 from tpchart.store import Store
 
@@ -24,6 +26,7 @@ CLINIC = ClinicProfile(
     email="praxis@example.org",
 )
 START = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
+SAFE_REASON = "Numbness in both hands since carpal tunnel surgery 2019, unchanged; no new signs."
 
 
 def spot(region_id: str, rng: random.Random) -> tuple[float, float]:
@@ -52,7 +55,7 @@ def add_points(store: Store, session_id: int, count: int, seed: int = 3) -> list
         points.append(store.points.add(TriggerPoint(
             session_id=session_id, number=number, view=region.view, region_id=region_id,
             side=region.side, x=x, y=y,
-            muscle=region.muscles[number % len(region.muscles)] if region.muscles else "",
+            muscle=MUSCLES[region.muscles[number % len(region.muscles)]].name,
             kind=PointKind.ACTIVE if number % 3 else PointKind.LATENT,
             twitch_elicited=strength is not None, twitch_strength=strength,
             twitch_count=number % 5 + 1 if strength else None,
@@ -88,8 +91,10 @@ def start_session(store: Store, patient: Patient, when: datetime = START, **kw) 
         chief_complaint="Nackenschmerzen nach Büroarbeit; Ирина says it is worse in the evening",
         likely_cause=LikelyCause.POSTURAL_STRAIN, pain_before=7, pain_after=3,
         screening_done=True, consent_given=True, consent_by="Patient", consent_at=when,
-        skin_prepared=True, aftercare_given=True,
-        adverse_events=(AdverseEvent("Bruising", Severity.MILD, "small, point 4"),),
+        skin_prepared=True, aftercare_given=True, adverse_events_asked=True,
+        adverse_events=(AdverseEvent(AdverseEventType.BRUISING, Severity.MILD, "small, point 4",
+                                     onset=Onset.DURING, action="pressure applied",
+                                     resolved=True),),
         follow_up="Review in one week; home stretches for the upper trapezius.",
     )  # fmt: skip
     values.update(kw)
@@ -103,7 +108,10 @@ def long_draft(store, patient):
         store,
         patient,
         contraindications=frozenset({Precaution.ANTICOAGULANTS}),
+        complaint_areas=frozenset({ComplaintArea.NECK}),
         red_flags=frozenset({RedFlag.NUMBNESS}),
+        red_flag_decision=RedFlagDecision.SAFE_TO_PROCEED,
+        red_flag_reason=SAFE_REASON,
     )
     add_points(store, session.id, 40)
     return session
@@ -139,4 +147,4 @@ def history(store: Store, patient: Patient, count: int = 6) -> list[Session]:
     return out
 
 
-__all__ = ["CLINIC", "START", "View", "add_points", "history", "start_session"]
+__all__ = ["CLINIC", "SAFE_REASON", "START", "View", "add_points", "history", "start_session"]

@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC
 
 import pytest
 
+from tests.report.conftest import SAFE_REASON, start_session
 from tests.report.pdf_reading import page_texts, shapes, words
 from tpchart.bodymap import load_body_map
 from tpchart.bodymap.markers import MARKER_DIAMETER
+from tpchart.core.adverse_events import AdverseEvent, AdverseEventType, Onset, Severity
+from tpchart.core.lung import Build, LungPrecaution
+from tpchart.core.precaution_sites import BodyArea, PrecautionSite, SiteSide
 from tpchart.core.regions import REGIONS
-from tpchart.core.screening import REFERRAL_ADVICE
-from tpchart.core.trigger_point import PointKind
+from tpchart.core.safety import lung_cautions
+from tpchart.core.screening import (
+    REFERRAL_ADVICE,
+    ComplaintArea,
+    Precaution,
+    RedFlag,
+    RedFlagDecision,
+)
+from tpchart.core.trigger_point import PointKind, TriggerPoint
 from tpchart.report.diagrams import DIAMOND_SCALE, views_with_points
 from tpchart.report.records import load_session_record
-from tpchart.report.session_summary import point_row, session_summary_pdf
+from tpchart.report.session_summary import caution_box, point_row, session_summary_pdf
+from tpchart.report.styles import CAUTION_FILL, SHADE, WARNING_FILL
 
 
 def summary(store, session) -> tuple[bytes, list[str]]:
@@ -44,7 +57,7 @@ def test_every_point_is_in_the_table(store, long_draft):
     for p in points:
         region = REGIONS[p.region_id].label
         assert region in text, region
-        assert p.muscle in text
+        assert p.muscle_name in text
         assert f"{p.pain}/10" in text
         assert p.technique_text in text
 
@@ -54,12 +67,16 @@ def test_pain_scores_and_safety_statements(store, long_draft):
     text = " ".join(pages)
     assert "7/10 (NRS 0–10)" in text
     assert "3/10 (change -4)" in text
+    assert "Complaint area Neck" in text
     assert "Anticoagulants or bleeding disorder" in text
-    assert "Red flags with neck pain: Numbness." in text
-    assert REFERRAL_ADVICE in text
+    # The red flag with its decision and reason, never "decide before needling" above
+    # 40 needled points.
+    assert "Red flags: Numbness in the face or arms." in text
+    assert f"Decision: Assessed: safe to proceed. Reason: {SAFE_REASON}" in text
+    assert REFERRAL_ADVICE not in text
     assert "Consent given by Patient on 24 Nov 2026, 09:30" in text
     assert "both sides of the thorax" in text  # lung-risk points left and right
-    assert "Bruising" in text and "Mild" in text
+    assert "Bruising (mild, during needling; pressure applied; resolved). small, point 4" in text
     assert "Review in one week" in text
 
 
@@ -159,8 +176,9 @@ def test_session_without_points_still_prints(store, patient):
     _, pages = summary(store, session)
     text = " ".join(pages)
     assert "No trigger points were charted in this session." in text
-    assert "None recorded." in text
+    assert "Adverse events Asked, none." in text
     assert "7/10 (NRS 0–10)" in text
+    assert "Red flags: none found." in text
 
 
 @pytest.mark.parametrize(
@@ -176,3 +194,149 @@ def test_names_in_any_script_come_back_out(store, patient, name):
     session = start_session(store, patient)
     _, pages = summary(store, session)
     assert name in pages[0]
+
+
+# --- what the safety rules record (issue 15) ----------------------------------------------
+
+
+def place(store, session, number, region_id, muscle="", **kw) -> TriggerPoint:
+    """A point charted in the middle of ``region_id`` (the store checks the place)."""
+    region = REGIONS[region_id]
+    x, y = load_body_map(region.view).interior_point(region_id)
+    return store.points.add(TriggerPoint(
+        session_id=session.id, number=number, view=region.view, region_id=region_id,
+        side=region.side, x=x, y=y, muscle=muscle, **kw,
+    ))  # fmt: skip
+
+
+def text_of(store, session) -> str:
+    return " ".join(summary(store, session)[1])
+
+
+def test_muscles_print_by_their_preferred_name_or_the_doctors_words(store, patient):
+    session = start_session(store, patient)
+    place(store, session, 1, "back.shoulder.upper.right", "upper traps")
+    place(store, session, 2, "back.calf.left", "the knot above the heel")
+    text = text_of(store, session)
+    assert "upper trapezius" in text and "upper traps" not in text
+    assert "the knot above the heel" in text
+
+
+def test_a_referral_is_printed_with_its_decision_and_nothing_needled(store, patient):
+    session = start_session(
+        store, patient, complaint_areas=frozenset({ComplaintArea.LOW_BACK}),
+        red_flags=frozenset({RedFlag.SADDLE_NUMBNESS}),
+        red_flag_decision=RedFlagDecision.REFERRED, consent_given=False, consent_by="",
+        adverse_events=(), adverse_events_asked=False, aftercare_given=False, pain_after=None,
+    )  # fmt: skip
+    text = text_of(store, session)
+    assert "Complaint area Low back" in text
+    assert "Red flags: Numbness around the back passage or genitals (saddle area)." in text
+    assert "Decision: Referred for medical assessment. No needling after the referral." in text
+    assert REFERRAL_ADVICE not in text
+    assert "No trigger points were charted in this session." in text
+    assert "Adverse events Not asked." in text
+    # Nothing needled: neither missing consent nor needling aftercare is printed.
+    assert "Nothing was needled; no consent to needling was recorded." in text
+    assert "no aftercare advice for needling" in text
+    assert "Consent was not recorded." not in text and "Light stretching" not in text
+
+
+def test_an_undecided_red_flag_on_a_draft_asks_for_the_decision(store, patient):
+    session = start_session(store, patient, red_flags=frozenset({RedFlag.FEVER}))
+    text = text_of(store, session)
+    assert "Red flags: Fever or feeling unwell." in text and REFERRAL_ADVICE in text
+
+
+def test_an_older_session_needled_without_a_decision_says_so_plainly(store, long_draft):
+    # The first version let a doctor needle and sign under a red flag; its record must
+    # not print "decide before needling" above the needled points as if still to come.
+    record = load_session_record(store, long_draft.id)
+    older = replace(record.session, red_flag_decision=None, red_flag_reason="")
+    pages = page_texts(session_summary_pdf(replace(record, session=older), tz=UTC))
+    text = " ".join(pages)
+    assert "Red flags: Numbness in the face or arms." in text
+    assert "No decision on the red flags was recorded." in text
+    assert REFERRAL_ADVICE not in text
+
+
+def test_a_sited_precaution_prints_with_its_site_and_the_points_on_it(store, patient):
+    arm = PrecautionSite(Precaution.LYMPHOEDEMA, BodyArea.ARM, SiteSide.LEFT)
+    store.patients.update(replace(
+        store.patients.get(patient.id), precautions=frozenset({Precaution.LYMPHOEDEMA}),
+        precaution_sites=(arm,),
+    ))  # fmt: skip
+    session = start_session(
+        store, patient, contraindications=frozenset({Precaution.LYMPHOEDEMA}),
+        precaution_sites=(arm,),
+    )  # fmt: skip
+    place(store, session, 1, "front.forearm.left", "wrist flexors")
+    place(store, session, 2, "front.forearm.right", "wrist flexors")
+    text = text_of(store, session)
+    assert f"Contraindications and precautions found: {arm.text}." in text
+    assert "Points on the site of a precaution" in text
+    assert "Point 1: Left forearm (front), wrist flexors: " in text
+    assert "avoid needling this limb where you can" in text
+    assert "Point 2:" not in text
+    # A site added to the patient later does not change what this session recorded.
+    knee = PrecautionSite(Precaution.IMPLANTS, BodyArea.KNEE, SiteSide.RIGHT)
+    current = store.patients.get(patient.id)
+    store.patients.update(replace(current, precautions=current.precautions | {knee.precaution},
+                                  precaution_sites=(arm, knee)))  # fmt: skip
+    assert knee.text not in text_of(store, session)
+
+
+def test_lung_precautions_print_per_point_as_what_was_done(store, patient):
+    store.patients.update(replace(store.patients.get(patient.id), build=Build.SLIM))
+    session = start_session(store, patient, both_sides_acknowledged=True)
+    place(store, session, 1, "back.shoulder.upper.left", "upper trapezius",
+          lung_precautions=frozenset({LungPrecaution.PINCER_GRIP}))  # fmt: skip
+    place(store, session, 2, "back.shoulder.upper.right", "upper trapezius",
+          lung_precautions=frozenset({LungPrecaution.PINCER_GRIP}))  # fmt: skip
+    place(store, session, 3, "back.upper.right", "rhomboids", depth_mm=22.0,
+          needle_length_mm=30.0)  # fmt: skip
+    text = text_of(store, session)
+    assert "risk acknowledged for this session" in text
+    assert "pincer grip, muscle lifted off the chest wall" in text
+    # Point 3 has no precaution and reaches where the pleura may lie in this slim patient.
+    assert "Point 3: Right upper back" in text
+    assert "Depth 22 mm: the pleura can lie within 2 cm in this slim patient." in text
+
+
+def test_the_lung_box_is_grey_once_every_line_says_what_was_done(store, patient):
+    session = start_session(store, patient)
+    taken = frozenset({LungPrecaution.PINCER_GRIP})
+    done = place(store, session, 1, "front.chest.left", "pectoralis major", lung_precautions=taken)
+    open_risk = place(store, session, 2, "front.chest.left", "intercostals")
+    deep = place(store, session, 3, "front.chest.left", "intercostals", depth_mm=25.0,
+                 needle_length_mm=30.0)  # fmt: skip
+    assert fill(caution_box("Lung risk", lung_cautions([done]))) == SHADE
+    assert fill(caution_box("Lung risk", lung_cautions([done, open_risk]))) == CAUTION_FILL
+    assert fill(caution_box("Lung risk", lung_cautions([done, deep]))) == WARNING_FILL
+
+
+def fill(table):
+    """The background colour of a one-cell box."""
+    (colour,) = [c[3] for c in table._bkgrndcmds if c[0] == "BACKGROUND"]
+    return colour
+
+
+def test_adverse_events_print_as_records_and_later_reports_with_them(store, patient, signed):
+    delayed = AdverseEvent(
+        AdverseEventType.PAIN_AFTER, Severity.MILD, onset=Onset.DELAYED,
+        action="advised heat", resolved=True, note="Sore for two days.",
+    )  # fmt: skip
+    store.later_events.report(signed.id, delayed)
+    text = text_of(store, signed)
+    assert "Bruising (mild, during needling; pressure applied; resolved). small, point 4" in text
+    assert "Reported later, recorded on" in text and "by Dr Ana Souza" in text
+    assert delayed.text in text
+    # Recorded against the signed session without amending it.
+    assert store.sessions.get(signed.id).version == 1 and "Amended" not in text
+
+
+def test_not_asked_differs_from_asked_none(store, patient):
+    asked = start_session(store, patient, adverse_events=())
+    not_asked = start_session(store, patient, adverse_events=(), adverse_events_asked=False)
+    assert "Adverse events Asked, none." in text_of(store, asked)
+    assert "Adverse events Not asked." in text_of(store, not_asked)

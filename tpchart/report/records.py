@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tpchart.core.adverse_events import ReportedLater
 from tpchart.core.audit import Amendment
 from tpchart.core.clinic import ClinicProfile
 from tpchart.core.errors import NotFoundError
@@ -27,8 +28,17 @@ class AmendmentNote:
 
 
 @dataclass(frozen=True)
+class LaterReport:
+    """An adverse event reported after the session, with the name of who recorded it."""
+
+    reported: ReportedLater
+    by: str
+
+
+@dataclass(frozen=True)
 class SessionRecord:
-    """One session with its patient, practitioner, signer, points and amendment history."""
+    """One session with its patient, practitioner, signer, points, amendment history and
+    the adverse events reported after it (recorded against it without amending it)."""
 
     clinic: ClinicProfile
     patient: Patient
@@ -37,6 +47,7 @@ class SessionRecord:
     signer: Practitioner | None
     points: tuple[TriggerPoint, ...]
     amendments: tuple[AmendmentNote, ...] = ()
+    reported_later: tuple[LaterReport, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,6 +90,9 @@ def load_session_record(store: Store, session_id: int) -> SessionRecord:
         amendments=tuple(
             AmendmentNote(a, name(a.practitioner_id)) for a in store.sessions.amendments(session_id)
         ),
+        reported_later=tuple(
+            LaterReport(r, name(r.recorded_by)) for r in store.later_events.for_session(session_id)
+        ),
     )
 
 
@@ -87,7 +101,7 @@ def load_progress_record(store: Store, patient_id: int) -> ProgressRecord:
     patient = store.patients.get(patient_id)
     points = store.points.for_patient(patient_id)
     sessions = tuple(
-        (s, tuple(points.get(s.id, ()))) for s in store.sessions.for_patient(patient_id)
+        (s, tuple(points.get(s.id or 0, ()))) for s in store.sessions.for_patient(patient_id)
     )  # fmt: skip
     return ProgressRecord(
         clinic=store.clinic.load(),

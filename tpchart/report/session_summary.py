@@ -3,6 +3,11 @@
 Order follows the consultation (shared/clinical.md): who and when, status,
 assessment and pain, screening and consent, what was found and needled (body
 maps and a table of points), adverse events, aftercare and follow-up.
+
+What the safety rules record is printed as recorded (issue 15): the complaint area,
+red flags with the decision taken and its reason, precautions with their site, the
+lung precautions taken per point, adverse events with "asked, none" told apart from
+"not asked", and events the patient reported at a later session.
 """
 
 from __future__ import annotations
@@ -12,10 +17,11 @@ from datetime import datetime, tzinfo
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, Spacer, Table
 
+from tpchart.core.precaution_sites import PrecautionSite
 from tpchart.core.regions import REGIONS
-from tpchart.core.safety import Caution, Level, lung_cautions
-from tpchart.core.screening import REFERRAL_ADVICE
-from tpchart.core.session import DEFAULT_AFTERCARE, SessionStatus
+from tpchart.core.safety import Caution, Level, lung_cautions, site_cautions
+from tpchart.core.screening import REFERRAL_ADVICE, ComplaintArea, RedFlagDecision
+from tpchart.core.session import DEFAULT_AFTERCARE, Session, SessionStatus
 from tpchart.core.trigger_point import TriggerPoint
 from tpchart.report.blocks import (
     DASH,
@@ -84,7 +90,7 @@ def session_story(record: SessionRecord, tz: tzinfo | None = None) -> list[Flowa
     story += _assessment(record)
     story += _screening(record, tz)
     story += _points(record)
-    story += _after(record)
+    story += _after(record, tz)
     story += _attestation(record, tz)
     return story
 
@@ -140,8 +146,10 @@ def _assessment(record: SessionRecord) -> list[Flowable]:
     change = ""
     if s.pain_before is not None and s.pain_after is not None:
         change = f" (change {s.pain_after - s.pain_before:+d})"
+    areas = ", ".join(a.label for a in ComplaintArea if a in s.complaint_areas)
     pairs = [
         ("Chief complaint", s.chief_complaint),
+        ("Complaint area", areas or "Neither neck nor low back"),
         ("Likely cause", s.likely_cause.label if s.likely_cause else ""),
         ("Pain before", f"{score(s.pain_before)} (NRS 0–10)"),
         ("Pain after", f"{score(s.pain_after)}{change}"),
@@ -155,29 +163,60 @@ def _assessment(record: SessionRecord) -> list[Flowable]:
     return [heading("Assessment"), key_values(pairs)]
 
 
+def sites_of(record: SessionRecord) -> list[PrecautionSite]:
+    """The sited precautions screened at this session, each once. The session's own,
+    not the patient's standing list as it is today: a reprint of a signed session must
+    say what was recorded then (the session form copies the standing sites in)."""
+    return list(dict.fromkeys(record.session.precaution_sites))
+
+
+def precautions_text(record: SessionRecord) -> str:
+    """The screening result in a sentence, a sited precaution with its site."""
+    s = record.session
+    sites = sites_of(record)
+    sited = {site.precaution for site in sites}
+    found = [site.text for site in sites]
+    found += sorted(p.label for p in s.contraindications if p not in sited)
+    if not found:
+        return "Screened for contraindications and precautions: none found."
+    return "Contraindications and precautions found: " + "; ".join(found) + "."
+
+
+def red_flag_lines(session: Session, needled: bool) -> list[tuple[str, bool]]:
+    """The red flags and the decision taken, as (text, bold) lines; empty without a flag.
+
+    Never the advice to decide "before needling" above points already needled: a
+    session recorded before decisions were asked for says plainly that none was."""
+    if not session.red_flags:
+        return []
+    flags = "; ".join(sorted(f.label for f in session.red_flags))
+    lines = [(f"Red flags: {flags}.", True)]
+    decision = session.red_flag_decision
+    if decision is RedFlagDecision.REFERRED:
+        lines.append((f"Decision: {decision.label}. No needling after the referral.", True))
+    elif decision is RedFlagDecision.SAFE_TO_PROCEED:
+        reason = session.red_flag_reason.strip() or "no reason recorded"
+        lines.append((f"Decision: {decision.label}. Reason: {reason}", False))
+    elif needled:
+        lines.append(("No decision on the red flags was recorded.", True))
+    else:
+        lines.append((REFERRAL_ADVICE, False))
+    return lines
+
+
 def _screening(record: SessionRecord, tz: tzinfo | None) -> list[Flowable]:
     s = record.session
     out: list[Flowable] = [heading("Screening and consent")]
     if s.screening_done:
-        found = sorted(p.label for p in s.contraindications)
-        text = (
-            "Contraindications and precautions found: " + "; ".join(found) + "."
-            if found
-            else "Screened for contraindications and precautions: none found."
-        )
-        out.append(para(text))
+        out.append(para(precautions_text(record)))
     else:
         out.append(para("Screening for contraindications was not recorded.", bold=True))
-    if s.red_flags:
-        flags = ", ".join(sorted(f.label for f in s.red_flags))
-        out.append(
-            box(
-                [para(f"Red flags with neck pain: {flags}.", bold=True), para(REFERRAL_ADVICE)],
-                "warning",
-            )
-        )
+    flags = red_flag_lines(s, needled=bool(record.points))
+    if flags:
+        kind = "warning" if s.red_flag_undecided or s.referred else "caution"
+        out.append(box([para(text, bold=bold) for text, bold in flags], kind))
     elif s.screening_done:
-        out.append(para("No neck red flags (fever, severe headache, numbness)."))
+        out.append(para("Red flags: none found."))
     if s.consent_given:
         at = f" on {when(s.consent_at, tz)}" if s.consent_at else ""
         out.append(
@@ -186,19 +225,29 @@ def _screening(record: SessionRecord, tz: tzinfo | None) -> list[Flowable]:
                 "needle sites were explained."
             )
         )
-    else:
+    elif record.points:
         out.append(para("Consent was not recorded.", bold=True))
+    else:
+        out.append(para("Nothing was needled; no consent to needling was recorded."))
     if s.skin_prepared:
         out.append(para("Skin was cleaned at each needle site. No anaesthetic was used."))
-    cautions = lung_cautions(record.points)
-    if cautions:
-        lines = [para("Lung-risk cautions", bold=True)]
-        lines += [
-            para(text, bold=level is Level.WARNING) for level, text in caution_lines(cautions)
-        ]
-        warning = any(c.level is Level.WARNING for c in cautions)
-        out += [Spacer(0, 4), box(lines, "warning" if warning else "caution")]
+    lung = lung_cautions(record.points, record.patient.build, s.both_sides_acknowledged)
+    if lung:
+        out += [Spacer(0, 4), caution_box("Lung risk", lung)]
+    at_sites = site_cautions(record.points, sites_of(record))
+    if at_sites:
+        out += [Spacer(0, 4), caution_box("Points on the site of a precaution", at_sites)]
     return out
+
+
+def caution_box(title: str, cautions: list[Caution]) -> Table:
+    """A titled box of cautions: red with a warning among them, yellow with a caution,
+    grey when every line says what was done."""
+    strongest = max(c.level for c in cautions)
+    lines = [para(title, bold=True)]
+    lines += [para(text, bold=level is Level.WARNING) for level, text in caution_lines(cautions)]
+    kind = {Level.WARNING: "warning", Level.CAUTION: "caution", Level.DONE: "note"}[strongest]
+    return box(lines, kind)
 
 
 def caution_lines(cautions: list[Caution]) -> list[tuple[Level, str]]:
@@ -236,7 +285,7 @@ def point_row(p: TriggerPoint) -> list[str]:
     return [
         str(p.number),
         region,
-        p.muscle or DASH,
+        p.muscle_name or DASH,
         p.side.value.capitalize(),
         p.kind.value.capitalize(),
         p.twitch_text,
@@ -256,19 +305,30 @@ def points_table(points: list[TriggerPoint]) -> Table:
     )
 
 
-def _after(record: SessionRecord) -> list[Flowable]:
+def _after(record: SessionRecord, tz: tzinfo | None) -> list[Flowable]:
     s = record.session
     out: list[Flowable] = [heading("Adverse events")]
     if s.adverse_events:
-        rows = [[e.kind, e.severity.value.capitalize(), e.note or DASH] for e in s.adverse_events]
-        out.append(grid(["Event", "Severity", "Note"], rows, [55 * mm, 25 * mm, 100 * mm]))
+        out += [para(e.text) for e in s.adverse_events]
     else:
-        out.append(para("None recorded."))
+        out.append(para(f"{s.adverse_events_answer}."))
+    for later in record.reported_later:
+        r = later.reported
+        out.append(
+            para(
+                f"Reported later, recorded on {when(r.recorded_at, tz)} by {later.by}: "
+                f"{r.event.text}"
+            )
+        )
     out.append(heading("Aftercare advice"))
     text = s.aftercare_text.strip()
-    out.append(para(text or DEFAULT_AFTERCARE))
-    if not s.aftercare_given:
-        out.append(para("Aftercare advice was not recorded as given at the session.", "small"))
+    if not (text or s.aftercare_given or record.points):
+        # A session with nothing needled (a referral) gets no needling aftercare.
+        out.append(para("Nothing was needled: no aftercare advice for needling was given."))
+    else:
+        out.append(para(text or DEFAULT_AFTERCARE))
+        if not s.aftercare_given:
+            out.append(para("Aftercare advice was not recorded as given at the session.", "small"))
     out.append(heading("Follow-up plan"))
     out.append(para(s.follow_up.strip() or "No follow-up plan recorded."))
     return out
