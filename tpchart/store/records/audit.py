@@ -58,6 +58,9 @@ def record(
     )
 
 
+# The table name of an audit entry about the schema itself (a migration's record).
+SCHEMA_ENTRY = "schema"
+
 # The previous hash of the very first row.
 GENESIS = "0" * 64
 

@@ -51,7 +51,14 @@ def to_date(text: str) -> date:
 
 def to_json(values: Any) -> str:
     """Sets become sorted lists so the stored text is stable and diffable."""
-    return json.dumps(_plain(values), ensure_ascii=False, sort_keys=True)
+    if isinstance(values, dict) and all(type(v) in _SCALARS for v in values.values()):
+        plain = values  # a row as SQLite returns it: the audit trail's common case
+    else:
+        plain = _plain(values)
+    return json.dumps(plain, ensure_ascii=False, sort_keys=True)
+
+
+_SCALARS = (str, int, float, type(None))
 
 
 def from_json(text: str | None) -> Any:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Any
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
@@ -22,6 +21,7 @@ from tpchart.core.lung import Build
 from tpchart.core.muscles import muscle_id_for
 from tpchart.core.screening import RedFlagDecision
 from tpchart.store.records import audit
+from tpchart.store.records.added_columns import NECK_ONLY
 from tpchart.store.records.audit import GENESIS, HASHED_COLUMNS, link_hash
 from tpchart.store.records.patients import rebuild_name_index
 
@@ -306,9 +306,10 @@ def m004_safety_records(db: Database) -> None:
 
     Each point's muscle words stay as written; its catalogue id is added beside them
     (unknown words become "other"). Sessions of the first version asked only neck red
-    flags, so those with a flag get the neck as complaint area. Every row changed gets
-    an audit entry with its after-image, so the tamper check covers the new values;
-    the guards on signed records are lifted for that only, inside this transaction."""
+    flags, so those with a flag get the neck as complaint area. One audit entry records
+    what was set (the words-to-id mapping), against which the tamper check judges every
+    row written before; the guards on signed records are lifted for that only, inside
+    this transaction."""
     _execute_script(
         db,
         f"""
@@ -350,15 +351,28 @@ def m004_safety_records(db: Database) -> None:
     DROP TRIGGER sessions_update_signed;
     """,
     )
-    reason = "Schema 4: muscle vocabulary and safety records"
-    for point_id, words in db.execute(
-        "SELECT id, muscle FROM trigger_points WHERE muscle <> '' ORDER BY id"
-    ).fetchall():
-        _migrate_row(db, "trigger_points", point_id, {"muscle_id": muscle_id_for(words)}, reason)
-    for (session_id,) in db.execute(
-        "SELECT id FROM sessions WHERE red_flags <> '[]' ORDER BY id"
-    ).fetchall():
-        _migrate_row(db, "sessions", session_id, {"complaint_areas": '["neck"]'}, reason)
+    # One UPDATE per distinct wording (a clinic types the same few words thousands of
+    # times) and one audit entry holding the mapping: the tamper check expects each
+    # point written before schema 4 to hold the id given here (`added_columns`).
+    words = [
+        w for (w,) in db.execute("SELECT DISTINCT muscle FROM trigger_points WHERE muscle <> ''")
+    ]
+    muscle_ids = {w: muscle_id_for(w) for w in words}
+    db.conn.executemany(
+        "UPDATE trigger_points SET muscle_id = ? WHERE muscle = ?",
+        [(muscle_id, w) for w, muscle_id in muscle_ids.items()],
+    )
+    db.execute("UPDATE sessions SET complaint_areas = ? WHERE red_flags <> '[]'", [NECK_ONLY])
+    audit.record(
+        db,
+        None,
+        "migrate",
+        audit.SCHEMA_ENTRY,
+        4,
+        after={"schema": 4, "muscle_ids": muscle_ids, "complaint_areas": NECK_ONLY},
+        reason="Schema 4: muscle ids from the words as typed; neck as the complaint area "
+        "of first-version red flags",
+    )
     _execute_script(
         db,
         f"""
@@ -369,20 +383,6 @@ def m004_safety_records(db: Database) -> None:
     BEGIN SELECT RAISE(ABORT, 'session is signed: amend it instead'); END;
     """,
     )
-
-
-def _migrate_row(
-    db: Database, table: str, row_id: int, values: dict[str, Any], reason: str
-) -> None:
-    """Set new columns of one row and audit it, before and after, as a migration."""
-    select = f"SELECT * FROM [{table}] WHERE id = ?"
-    cursor = db.execute(select, [row_id])
-    names = [c[0] for c in cursor.description]
-    before = dict(zip(names, cursor.fetchone(), strict=True))
-    assignments = ", ".join(f"[{column}] = ?" for column in values)
-    db.execute(f"UPDATE [{table}] SET {assignments} WHERE id = ?", [*values.values(), row_id])
-    after = dict(zip(names, db.execute(select, [row_id]).fetchone(), strict=True))
-    audit.record(db, None, "migrate", table, row_id, before, after, reason)
 
 
 def migrate(db: Database) -> None:

@@ -19,6 +19,7 @@ from tpchart.core.screening import ComplaintArea, parse_precautions, parse_red_f
 from tpchart.core.session import LikelyCause, Session, SessionStatus
 from tpchart.core.validation import check_text_for_saving
 from tpchart.store.records import audit
+from tpchart.store.records.added_columns import added_values
 from tpchart.store.records.context import Context
 from tpchart.store.records.points import point_from_row
 from tpchart.store.records.rows import from_json, now, to_datetime, to_json, to_text
@@ -454,10 +455,11 @@ class Sessions:
         return self._index
 
     def _stored_columns(self, table: str, image: dict[str, Any]) -> dict[str, Any]:
-        """A before-image limited to the columns ``table`` has today: a column a later
-        migration added takes its default."""
+        """A before-image limited to the columns ``table`` has today; a column a later
+        migration added takes the value that migration gave such a row."""
         columns = {r[1] for r in self._ctx.db.execute(f"PRAGMA table_info([{table}])")}
-        return {k: v for k, v in image.items() if k in columns}
+        added = {k: v for k, v in added_values(table, image).items() if k not in image}
+        return {k: v for k, v in {**image, **added}.items() if k in columns}
 
     def _free_id(self, table: str, row: dict[str, Any]) -> dict[str, Any]:
         """``row`` with its id kept when no row has it now, or without one (a new id)."""

@@ -17,7 +17,8 @@ import json
 import sqlite3
 from typing import Any
 
-from tpchart.store.records.audit import GENESIS, HASHED_COLUMNS, link_hash
+from tpchart.store.records.added_columns import added_values
+from tpchart.store.records.audit import GENESIS, HASHED_COLUMNS, SCHEMA_ENTRY, link_hash
 
 # Tables whose every change the app audits with a full after-image.
 CLINICAL_TABLES = (
@@ -38,6 +39,7 @@ def audit_findings(conn: sqlite3.Connection) -> list[str]:
         return []  # a database from before the chain existed: nothing to verify
     findings: list[str] = []
     last_image: dict[tuple[str, Any], tuple[str, str | None]] = {}
+    muscle_ids: dict[str, str] = {}  # what the schema-4 migration recorded
     chain_broken = False
     previous_hash, previous_id = GENESIS, 0
     select = ", ".join((*HASHED_COLUMNS, "prev_hash", "hash"))
@@ -49,12 +51,14 @@ def audit_findings(conn: sqlite3.Connection) -> list[str]:
                 findings.append(problem)
                 chain_broken = True
         previous_hash, previous_id = row["hash"], row["id"]
+        if row["table_name"] == SCHEMA_ENTRY and row["action"] == "migrate" and row["after"]:
+            muscle_ids.update(json.loads(row["after"]).get("muscle_ids", {}))
         image = _row_image(row)
         if image is not None:
             last_image[image[0]] = image[1]
     for table in CLINICAL_TABLES:
         if table in _tables(conn):
-            findings += _table_findings(conn, table, last_image)
+            findings += _table_findings(conn, table, last_image, muscle_ids)
     findings += _settings_findings(conn, last_image)
     if len(findings) > MAX_FINDINGS:
         findings = [*findings[:MAX_FINDINGS], f"... and {len(findings) - MAX_FINDINGS} more"]
@@ -126,7 +130,10 @@ def _link_problem(row: dict[str, Any], previous_id: int, previous_hash: str) -> 
 
 
 def _table_findings(
-    conn: sqlite3.Connection, table: str, last_image: dict[tuple[str, Any], tuple[str, str | None]]
+    conn: sqlite3.Connection,
+    table: str,
+    last_image: dict[tuple[str, Any], tuple[str, str | None]],
+    muscle_ids: dict[str, str],
 ) -> list[str]:
     findings = []
     cursor = conn.execute(f"SELECT * FROM [{table}] ORDER BY id")
@@ -142,9 +149,10 @@ def _table_findings(
             findings.append(f"{table} row {row['id']} was deleted in tpchart but is back")
         else:
             audited = json.loads(after)
-            # Only the columns audited then: a column added by a later migration is not
-            # evidence of tampering until the row's next audited change.
-            changed = sorted(k for k, v in audited.items() if k in row and row[k] != v)
+            # A column added by a later migration must still hold what the migration
+            # gave this row, until the row's next audited change records it.
+            expected = {**added_values(table, audited, muscle_ids), **audited}
+            changed = sorted(k for k, v in expected.items() if k in row and row[k] != v)
             if changed:
                 findings.append(
                     f"{table} row {row['id']} differs from its last audited version "
