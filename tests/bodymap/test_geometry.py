@@ -11,6 +11,7 @@ from functools import cache
 import pytest
 
 from tpchart.bodymap import BodyMap, load_body_map, svg_path
+from tpchart.core.lung import UPPER_LOW_BACK_Y
 from tpchart.core.regions import REGION_ID_PATTERN, REGIONS, Side, View, regions_for_view
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
@@ -260,3 +261,12 @@ def test_region_paths_use_only_plain_svg(view: View) -> None:
                       "<use", "<image", "<symbol", "<defs"):  # fmt: skip
         assert forbidden not in text, forbidden
     assert re.search(r'viewBox="0 0 \d+ \d+"', text)
+
+
+def test_the_upper_quadratus_lumborum_band_lies_in_the_top_third_of_the_lower_back():
+    # core.lung judges a QL point over the lung above this line (the 12th rib): it must
+    # stay in the lower back's top third whatever the drawing becomes.
+    body = load_body_map(View.BACK)
+    for side in ("left", "right"):
+        _x, top, _width, height = body.bounds(f"back.lower.{side}")
+        assert top < UPPER_LOW_BACK_Y <= top + height / 3

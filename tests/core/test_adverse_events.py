@@ -56,8 +56,24 @@ def test_every_type_has_words_and_other_is_last():
 def test_the_first_versions_kinds_read_as_their_type(kind, expected):
     stored = {"kind": kind, "severity": "mild", "note": "small"}  # the first version's JSON
     event = AdverseEvent.from_stored(stored)
-    assert event.kind is expected and event.description == ""
+    assert event.kind is expected
+    # The words as recorded stay readable: the label, or the label and the words.
+    assert event.description == ("" if kind == expected.label else kind)
+    assert kind in event.text
     assert event.note == "small" and event.onset is None and event.resolved is None
+
+
+@pytest.mark.parametrize("words", ["needle", "nerve", "infection", "pneumothorax"])
+def test_first_version_words_that_spell_a_type_today_stay_the_doctors_words(words):
+    # The first version never offered these: an old record must not read as more.
+    event = AdverseEvent.from_stored({"kind": words, "severity": "mild"})
+    assert (event.kind, event.name) == (AdverseEventType.OTHER, words)
+
+
+def test_a_suspected_pneumothorax_is_at_least_significant():
+    with pytest.raises(ValidationError, match="at least significant"):
+        AdverseEvent(AdverseEventType.PNEUMOTHORAX, Severity.MILD)
+    assert AdverseEvent(AdverseEventType.PNEUMOTHORAX, Severity.SERIOUS).kind.label
 
 
 def test_the_first_versions_free_text_reads_as_other_with_its_words():

@@ -201,8 +201,8 @@ def test_a_move_changes_only_where_the_point_is() -> None:
     after = moved(found, SCAPULA, 150.456, 300.004)
     assert (after.x, after.y) == (150.46, 300.0)
     assert after == replace(
-        found, region_id=SCAPULA, side=Side.RIGHT, x=150.46, y=300.0, muscle="infraspinatus"
-    )
+        found, region_id=SCAPULA, side=Side.RIGHT, x=150.46, y=300.0
+    ).with_muscle("infraspinatus")
 
 
 def test_moving_into_an_unknown_region_is_refused() -> None:
@@ -299,3 +299,9 @@ def test_a_typed_count_without_a_twitch_is_dropped() -> None:
     assert replace(
         after, twitch_elicited=True, twitch_strength=TwitchStrength.WEAK, twitch_count=2
     ) == (counted)
+
+
+def test_moving_keeps_the_doctors_own_words_in_any_region() -> None:
+    # Words the catalogue lacks are the doctor's choice: a drag never swaps them for a guess.
+    own = moved(point(muscle="the sore bit by the scar"), SCAPULA, 150, 300)
+    assert (own.muscle, own.muscle_id) == ("the sore bit by the scar", "other")

@@ -17,6 +17,7 @@ from tpchart.core.muscles import (
     MUSCLE_ID_PATTERN,
     MUSCLES,
     OTHER,
+    catalogue_name,
     display_name,
     find,
     matching_key,
@@ -77,7 +78,7 @@ def test_names_are_unique_and_no_word_names_two_muscles():
     owners: dict[str, set[str]] = defaultdict(set)
     for name, synonyms in muscles._CATALOGUE:
         for words in (name, name.replace(" ", "_"), *synonyms):
-            owners[muscles._key(words)].add(name)
+            owners[muscles.words_key(words)].add(name)
     shared = {words: names for words, names in owners.items() if len(names) > 1}
     assert shared == {}
     names = [name for name, _ in muscles._CATALOGUE]
@@ -87,8 +88,11 @@ def test_names_are_unique_and_no_word_names_two_muscles():
 def test_no_synonym_is_empty_or_repeats_its_own_name():
     for muscle in MUSCLES.values():
         for synonym in muscle.synonyms:
-            assert muscles._key(synonym), muscle.id
-            assert muscles._key(synonym) != muscles._key(muscle.name), (muscle.id, synonym)
+            assert muscles.words_key(synonym), muscle.id
+            assert muscles.words_key(synonym) != muscles.words_key(muscle.name), (
+                muscle.id,
+                synonym,
+            )
 
 
 @pytest.mark.parametrize("name", CLINICAL_BRIEF_MUSCLES + FOUND_MISSING)
@@ -175,10 +179,17 @@ def test_suggestions_offer_the_catalogue_for_what_was_typed():
     assert len(ids) == len(set(ids)) and "gluteus_maximus" in ids
 
 
-def test_display_name_is_the_preferred_name_or_the_doctors_words():
-    assert display_name("upper_trapezius", "upper traps") == "upper trapezius"
+def test_display_name_is_the_preferred_name_and_keeps_what_the_words_add():
+    assert display_name("upper_trapezius", "Upper Trapezius") == "upper trapezius"
+    assert display_name("upper_trapezius", "") == "upper trapezius"
+    # A record never reads as less specific than it was written.
+    assert display_name("quadriceps", "VMO") == "quadriceps (VMO)"
+    assert display_name("upper_trapezius", "upper traps") == "upper trapezius (upper traps)"
     assert display_name(OTHER, "  the sore bit ") == "the sore bit"
     assert display_name("", "") == ""
+    # Progress gathers every wording under the catalogue's name alone.
+    assert catalogue_name("quadriceps", "VMO") == "quadriceps"
+    assert catalogue_name(OTHER, " the sore bit") == "the sore bit"
 
 
 def test_matching_key_joins_synonyms_and_keeps_each_other_wording_apart():

@@ -1,11 +1,12 @@
 """Red flags by complaint, and the decision a positive flag needs before needling.
 
-Sources: neck, the IFOMPT international framework for examination of the cervical
-region (Rushton et al., JOSPT 2023;53:7): cervical arterial dysfunction, myelopathy,
-worst-ever headache. Low back (cauda equina) and any region, the international
-framework for red flags for serious spinal pathology (Finucane et al., JOSPT
-2020;50:350). A positive flag calls for a recorded decision, refer or assessed as safe
-to proceed with the reason (shared/clinical.md, "Red flags depend on the complaint").
+Sources: head and neck, the IFOMPT international framework for examination of the
+cervical region (Rushton et al., JOSPT 2023;53:7): cervical arterial dysfunction,
+worst-ever headache; myelopathy from the clinician's review (shared/clinical.md). Low
+back (cauda equina) and any region, the international framework for red flags for
+serious spinal pathology (Finucane et al., JOSPT 2020;50:350). A positive flag calls
+for a recorded decision, refer or assessed as safe to proceed with the reason
+(shared/clinical.md, "Red flags depend on the complaint").
 """
 
 from __future__ import annotations
@@ -36,9 +37,10 @@ ANY_REGION = {
     RedFlag.NIGHT_PAIN,
     RedFlag.FEVER,
 }
-# Rushton 2023 (cervical arterial dysfunction, myelopathy) and the clinic's first
-# version (severe headache, numbness).
-NECK = {RedFlag.ARTERIAL_SIGNS, RedFlag.MYELOPATHY, RedFlag.SEVERE_HEADACHE, RedFlag.NUMBNESS}
+# Rushton 2023 (cervical arterial dysfunction, worst-ever headache) and myelopathy.
+NECK = {RedFlag.ARTERIAL_SIGNS, RedFlag.MYELOPATHY, RedFlag.WORST_HEADACHE}
+# Asked by the first version "with neck pain": kept so its records read as written.
+FIRST_VERSION = {RedFlag.SEVERE_HEADACHE, RedFlag.NUMBNESS}
 # Finucane 2020: cauda equina syndrome.
 LOW_BACK = {RedFlag.SADDLE_NUMBNESS, RedFlag.BLADDER_BOWEL, RedFlag.LEG_WEAKNESS}
 
@@ -53,8 +55,21 @@ def session(**kw) -> Session:
 
 
 def test_the_three_groups_cover_every_flag_once():
-    assert set(RedFlag) == ANY_REGION | NECK | LOW_BACK
+    assert set(RedFlag) == ANY_REGION | NECK | LOW_BACK | FIRST_VERSION
     assert not (ANY_REGION & NECK or ANY_REGION & LOW_BACK or NECK & LOW_BACK)
+    assert {f for f in RedFlag if f.legacy} == FIRST_VERSION
+
+
+def test_first_version_flags_read_as_recorded_and_are_no_longer_asked():
+    # A signed record of the first version must not change its words on reading.
+    assert (RedFlag.FEVER.label, RedFlag.SEVERE_HEADACHE.label, RedFlag.NUMBNESS.label) == (
+        "Fever",
+        "Severe headache",
+        "Numbness",
+    )
+    every_area = [ComplaintArea.NECK, ComplaintArea.LOW_BACK]
+    assert not FIRST_VERSION & set(red_flags_for(every_area))
+    assert RedFlag.NUMBNESS in red_flags_for([], recorded=[RedFlag.NUMBNESS])
 
 
 @pytest.mark.parametrize(
@@ -63,7 +78,7 @@ def test_the_three_groups_cover_every_flag_once():
         ((), ANY_REGION),
         ((ComplaintArea.NECK,), ANY_REGION | NECK),
         ((ComplaintArea.LOW_BACK,), ANY_REGION | LOW_BACK),
-        ((ComplaintArea.NECK, ComplaintArea.LOW_BACK), set(RedFlag)),
+        ((ComplaintArea.NECK, ComplaintArea.LOW_BACK), ANY_REGION | NECK | LOW_BACK),
     ],
 )
 def test_red_flags_are_asked_by_complaint_area(areas, expected):

@@ -21,8 +21,7 @@ from tpchart.core.regions import (
 EXPECTED_LUNG_RISK = {
     f"{stem}.{side}"
     for stem in (
-        "front.neck.anterior",  # scalenes over the lung apex
-        "head.neck.anterior",
+        # Not the anterior neck: the scalenes carry the lung apex's risk (core.lung).
         "front.shoulder.upper",
         "front.chest",
         "front.chest.lateral",

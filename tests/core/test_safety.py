@@ -3,6 +3,8 @@ places")."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from tpchart.core import lung
@@ -37,7 +39,7 @@ def test_one_caution_per_lung_risk_point_with_its_reason():
     assert REGIONS["back.upper.right"].lung_risk_reason in caution.message
 
 
-def test_depth_at_or_past_three_cm_is_named():
+def test_a_depth_past_the_pleura_is_named():  # build not recorded: 2 cm
     (caution,) = lung_cautions([point(1, "front.chest.left", depth_mm=32.0, needle_length_mm=40.0)])
     assert "Depth 32 mm" in caution.message
 
@@ -57,8 +59,36 @@ def test_a_point_set_to_midline_still_counts_on_its_regions_side():
 
 
 def test_scalenes_on_the_head_view_are_a_lung_risk_too():
-    (caution,) = lung_cautions([point(1, "head.neck.anterior.left", view=View.HEAD)])
+    scalenes = point(1, "head.neck.anterior.left", view=View.HEAD, muscle="scalenes")
+    (caution,) = lung_cautions([scalenes])
     assert "apex of the lung" in caution.message
+
+
+def test_sternocleidomastoid_for_a_headache_raises_no_lung_caution():
+    # Bilateral SCM work (headache, jaw) would otherwise warn of a bilateral
+    # pneumothorax: the lung apex lies behind the lower scalenes, not the SCM.
+    both = [
+        point(1, "head.neck.anterior.left", view=View.HEAD, muscle="sternocleidomastoid"),
+        point(2, "head.neck.anterior.right", view=View.HEAD, muscle="sternocleidomastoid"),
+    ]
+    assert lung_cautions(both) == []
+
+
+def test_quadratus_lumborum_is_a_lung_risk_only_near_the_twelfth_rib():
+    # Upper QL at the 12th rib lies near the base of the pleura; at L3, where it is
+    # usually needled, it does not: bilateral low-back work raises no both-sides warning.
+    low = [point(n, f"back.lower.{side}", muscle="quadratus lumborum", y=440.0)
+           for n, side in ((1, "left"), (2, "right"))]  # fmt: skip
+    assert lung_cautions(low) == []
+    (caution,) = lung_cautions([point(3, "back.lower.left", muscle="QL", y=405.0)])
+    assert "12th rib" in caution.message and caution.level is Level.CAUTION
+
+
+def test_a_muscle_over_the_ribs_only_in_flagged_regions_is_not_flagged_elsewhere():
+    # Latissimus and thoracic erector spinae are over the lung where their regions are
+    # flagged (shoulder blade, mid back), not in the lower back or the upper arm.
+    assert lung_cautions([point(1, "back.lower.left", muscle="lumbar erector spinae")]) == []
+    assert lung_cautions([point(2, "back.arm.upper.left", muscle="latissimus dorsi")]) == []
 
 
 # --- lung risk by muscle, depth against build, precautions (issue 15) ------------------
@@ -201,3 +231,14 @@ def test_one_side_needs_no_acknowledgement():
 def test_a_muscle_over_the_lung_counts_for_both_sides():
     pts = [point(1, "back.lower.left", muscle="QL"), point(2, "front.chest.right")]
     assert needs_both_sides_acknowledgement(pts)
+
+
+def test_past_the_pleura_only_a_precaution_that_controls_depth_calms_the_point():
+    # 40 mm between the shoulder blades of a patient whose build is not recorded.
+    deep = point(1, "back.upper.left", depth_mm=40.0, needle_length_mm=50.0)
+    fewer = replace(deep, lung_precautions=frozenset({LungPrecaution.FEWER_NEEDLES}))
+    (caution,) = lung_cautions([fewer])
+    assert caution.level is Level.WARNING and "40 mm" in caution.message
+    onto_rib = replace(deep, lung_precautions=frozenset({LungPrecaution.ONTO_RIB}))
+    (calm,) = lung_cautions([onto_rib])
+    assert calm.level is Level.DONE and "40 mm" in calm.message  # the depth still shown

@@ -137,6 +137,11 @@ class AdverseEvent:
                 raise ValidationError(f"Unknown adverse event onset {self.onset!r}") from None
         check_text("Adverse event note", self.note, max_len=2000)
         check_text("Action taken", self.action, max_len=2000)
+        if self.kind is AdverseEventType.PNEUMOTHORAX and self.severity is Severity.MILD:
+            # It needs medical assessment at least: significant by the grading's own terms.
+            raise ValidationError(
+                "A suspected pneumothorax is at least significant: it needs medical care"
+            )
 
     @property
     def name(self) -> str:
@@ -180,15 +185,20 @@ class AdverseEvent:
     @classmethod
     def from_stored(cls, value: Mapping[str, Any]) -> AdverseEvent:
         """An event from its stored JSON object (the first version's too)."""
-        description = value.get("description")
+        kind, description = value["kind"], value.get("description")
         if description is None:
-            # The first version stored only words as the kind: words that happen to
-            # spell "other" are the description of an OTHER event, or the record
-            # would not load for want of one.
-            words = str(value["kind"]).strip()
-            description = words if words == AdverseEventType.OTHER.value else ""
+            # The first version stored only the doctor's words as the kind. Only the
+            # words it offered map to a type ("Fainting" is vasovagal); any other
+            # words, even one that spells a type today ("needle"), stay an OTHER event
+            # in those words, so an old record never reads as more than was written.
+            words = str(kind).strip()
+            kind = _LEGACY_KINDS.get(words.casefold(), AdverseEventType.OTHER)
+            # Words that differ from today's label are kept beside it ("Fainting" beside
+            # "Fainting or near-fainting"); an OTHER event is named by them.
+            same = kind is not AdverseEventType.OTHER and words.casefold() == kind.label.casefold()
+            description = "" if same else words
         return cls(
-            kind=value["kind"],
+            kind=kind,
             severity=value.get("severity", Severity.MILD),
             note=value.get("note", ""),
             description=description,

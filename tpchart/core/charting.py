@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
-from tpchart.core.muscles import MUSCLES
+from tpchart.core.muscles import MUSCLES, OTHER
 from tpchart.core.regions import Region, region
 from tpchart.core.trigger_point import TriggerPoint, TwitchStrength
 
@@ -75,9 +75,10 @@ def moved(point: TriggerPoint, region_id: str, x: float, y: float) -> TriggerPoi
     The side always follows the region, even within the same region (a point set to
     the midline in the inspector takes the region's side again). The muscle is the
     doctor's choice and stays while it is still plausible: within the same region
-    always (even one typed by hand), in another region when that region lists it.
-    Otherwise the new region's likely muscle replaces it; a region listing no muscle
-    keeps it. Findings, number and needling are the point's and do not change."""
+    always, in another region when that region lists it, and always when it is the
+    doctor's own words (an "other" muscle). Otherwise the new region's likely muscle
+    replaces it; a region listing no muscle keeps it. Findings, number and needling
+    are the point's and do not change."""
     where = region(region_id)
     placed = replace(
         point,
@@ -86,8 +87,9 @@ def moved(point: TriggerPoint, region_id: str, x: float, y: float) -> TriggerPoi
         region_id=where.id,
         side=where.side,
     )
-    if where.id != point.region_id and point.muscle_id not in where.muscles and where.muscles:
-        return placed.with_muscle(likely_muscle(where))
+    own_words = point.muscle_id == OTHER  # the doctor's own words stay theirs
+    if where.id != point.region_id and not own_words and point.muscle_id not in where.muscles:
+        return placed.with_muscle(likely_muscle(where)) if where.muscles else placed
     return placed
 
 

@@ -44,6 +44,12 @@ def pleural_depth_mm(build: Build | None) -> float:
     return 30.0 if build in (Build.AVERAGE, Build.LARGE) else 20.0
 
 
+def pleura_text(build: Build | None) -> str:
+    """How deep the pleura may lie for this build, in words."""
+    who = {Build.SLIM: " in this slim patient", None: " (build not recorded: taken as slim)"}
+    return f"the pleura can lie within {pleural_depth_mm(build) / 10:g} cm{who.get(build, '')}"
+
+
 class LungPrecaution(StrEnum):
     """A precaution taken when needling over the lung [AIS position statement]."""
 
@@ -59,6 +65,13 @@ class LungPrecaution(StrEnum):
         return _PRECAUTION_LABELS[self]
 
 
+# The precautions that keep the needle off the pleura whatever its depth: onto a rib
+# (the rib stops it), a pincer grip (the muscle lifted off the chest wall), ultrasound
+# (the pleura seen). The others lower the risk without controlling the depth.
+DEPTH_CONTROLS = frozenset(
+    {LungPrecaution.ONTO_RIB, LungPrecaution.PINCER_GRIP, LungPrecaution.ULTRASOUND}
+)
+
 _PRECAUTION_LABELS = {
     LungPrecaution.PINCER_GRIP: "pincer grip, muscle lifted off the chest wall",
     LungPrecaution.ONTO_RIB: "needle directed onto a rib",
@@ -69,14 +82,18 @@ _PRECAUTION_LABELS = {
 
 _REACHED = "lung has been reached at about 3 cm depth (pneumothorax risk)."
 
-# Muscles over the lung wherever they are charted. Not the upper trapezius: only its
-# part at the neck angle is (those regions are flagged); on the posterior neck it is
-# not, and a caution on every neck point would teach the doctor to ignore them.
+# Muscles over the lung wherever they are charted. Not those whose risky part lies in
+# flagged regions only (upper trapezius at the neck angle, latissimus and thoracic
+# erector spinae over the ribs): on the posterior neck or the low back they are not
+# over the lung, and a caution on every such point would teach the doctor to ignore
+# them all.
 _MUSCLE_RISK: Mapping[str, str] = MappingProxyType(
     {
         "scalenes": "Lower scalenes lie over the apex of the lung, which rises above the "
         "clavicle; " + _REACHED,
         "rhomboids": "Rhomboids lie on the ribs over the lung; " + _REACHED,
+        "serratus_posterior_superior": "Serratus posterior superior lies on ribs 2-5 "
+        "under the shoulder blade; " + _REACHED,
         "middle_trapezius": "Middle trapezius lies on the ribs over the lung; " + _REACHED,
         "lower_trapezius": "Lower trapezius lies on the ribs over the lung; " + _REACHED,
         "intercostals": "Intercostals lie directly on the pleura; " + _REACHED,
@@ -86,12 +103,16 @@ _MUSCLE_RISK: Mapping[str, str] = MappingProxyType(
         "pectoralis_minor": "Pectoralis minor lies on the ribs; " + _REACHED,
         "subscapularis": "Subscapularis is needled through the armpit along the chest "
         "wall; " + _REACHED,
-        "latissimus_dorsi": "Latissimus dorsi crosses the lower ribs; " + _REACHED,
-        "quadratus_lumborum": "Upper quadratus lumborum lies at the 12th rib, near the "
-        "base of the pleura; " + _REACHED,
-        "thoracic_erector_spinae": "Lateral thoracic erector spinae (iliocostalis) lies on "
-        "the ribs; " + _REACHED,
     }
+)
+
+# Quadratus lumborum only in the upper third of the lower back, at the 12th rib where
+# the base of the pleura lies; at the usual L3 level it is not over the lung. The
+# band is in the back view's diagram units: back.lower spans y 398-455 and
+# tests/bodymap keeps this inside its upper third.
+UPPER_LOW_BACK_Y = 417.0
+_UPPER_QL = (
+    "Upper quadratus lumborum lies at the 12th rib, near the base of the pleura; " + _REACHED
 )
 
 # Muscles over the lung only in some regions: the obliques of the lateral upper
@@ -105,12 +126,16 @@ _REGION_MUSCLE_RISK: Mapping[tuple[str, str], str] = MappingProxyType(
 )
 
 
-def lung_risk_reason(region_id: str, muscle_id: str) -> str:
+def lung_risk_reason(region_id: str, muscle_id: str, y: float | None = None) -> str:
     """Why a point here risks the lung, or "" when it does not. The muscle's reason is
-    the most specific, then the region's."""
+    the most specific, then the region's. ``y`` is the point's place on its diagram
+    (quadratus lumborum is over the lung only near the 12th rib); without it the
+    upper band is assumed, the safe side."""
     stem = region_id.rsplit(".", 1)[0]
     reason = _MUSCLE_RISK.get(muscle_id) or _REGION_MUSCLE_RISK.get((stem, muscle_id))
     if reason:
         return reason
+    if muscle_id == "quadratus_lumborum" and stem == "back.lower":
+        return _UPPER_QL if y is None or y < UPPER_LOW_BACK_Y else ""
     region = REGIONS.get(region_id)
     return region.lung_risk_reason if region is not None else ""

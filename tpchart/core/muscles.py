@@ -46,7 +46,7 @@ _CATALOGUE: tuple[tuple[str, tuple[str, ...]], ...] = (
     # neck
     ("upper trapezius", ("upper traps", "upper trap", "traps", "UT")),
     ("levator scapulae", ("levator", "lev scap")),
-    ("splenius capitis", ("splenius",)),
+    ("splenius capitis", ()),
     ("splenius cervicis", ()),
     ("semispinalis", ("semispinalis capitis", "semispinalis cervicis")),
     ("sternocleidomastoid", ("SCM", "sternomastoid")),
@@ -72,9 +72,9 @@ _CATALOGUE: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("deltoid", ("delt", "anterior deltoid", "posterior deltoid", "middle deltoid")),
     ("subscapularis", ("subscap",)),
     # chest and abdomen
-    ("pectoralis major", ("pec major", "pecs", "pectoral")),
+    ("pectoralis major", ("pec major",)),
     ("pectoralis minor", ("pec minor",)),
-    ("serratus anterior", ("serratus",)),
+    ("serratus anterior", ()),
     ("intercostals", ("intercostal",)),
     ("rectus abdominis", ("rectus abdominus", "abs")),
     ("external oblique", ()),
@@ -88,6 +88,7 @@ _CATALOGUE: tuple[tuple[str, tuple[str, ...]], ...] = (
         ("thoracic paraspinals", "iliocostalis thoracis", "longissimus thoracis"),
     ),
     ("latissimus dorsi", ("lats", "lat")),
+    ("serratus posterior superior", ("SPS",)),
     ("quadratus lumborum", ("QL",)),
     ("lumbar erector spinae", ("lumbar paraspinals", "lumbar erectors")),
     ("multifidus", ("lumbar multifidus", "lumbar multifidi")),
@@ -133,7 +134,7 @@ _CATALOGUE: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("gastrocnemius", ("gastroc", "gastrocs")),
     ("soleus", ()),
     ("popliteus", ()),
-    ("tibialis anterior", ("tib ant", "TA")),
+    ("tibialis anterior", ("tib ant",)),
     ("tibialis posterior", ("tib post",)),
     ("peroneals", ("peroneus longus", "peroneus brevis", "fibularis", "fibularis longus")),
     ("extensor digitorum longus", ("EDL",)),
@@ -154,7 +155,7 @@ MUSCLES: Mapping[str, Muscle] = MappingProxyType(
 )
 
 
-def _key(text: str) -> str:
+def words_key(text: str) -> str:
     """Casefolded, accents and punctuation dropped, spaces collapsed: what a match compares."""
     text = unicodedata.normalize("NFKD", text).casefold()
     text = "".join(c for c in text if not unicodedata.combining(c))
@@ -165,7 +166,11 @@ _BY_WORDS: Mapping[str, str] = MappingProxyType(
     {
         key: muscle.id
         for muscle in MUSCLES.values()
-        for key in (_key(muscle.name), _key(muscle.id), *(_key(s) for s in muscle.synonyms))
+        for key in (
+            words_key(muscle.name),
+            words_key(muscle.id),
+            *(words_key(s) for s in muscle.synonyms),
+        )
     }
 )
 
@@ -181,14 +186,14 @@ def muscle(muscle_id: str) -> Muscle:
 def find(text: str) -> Muscle | None:
     """The catalogue muscle a doctor's words name, by its name, id or a synonym
     ("upper traps", "Upper Trapezius", "QL"), or None."""
-    found = _BY_WORDS.get(_key(text))
+    found = _BY_WORDS.get(words_key(text))
     return MUSCLES[found] if found else None
 
 
 def suggestions(text: str, limit: int = 12) -> list[Muscle]:
     """Catalogue muscles whose name or a synonym starts with, or has a word starting
     with, what was typed: "traps" offers the three trapezius parts."""
-    typed = _key(text)
+    typed = words_key(text)
     if not typed:
         return []
     ranked: dict[str, int] = {}
@@ -213,11 +218,27 @@ def muscle_id_for(text: str) -> str:
     return found.id if found else OTHER
 
 
-def display_name(muscle_id: str, text: str) -> str:
-    """How a point's muscle reads on screen and in print: the catalogue's preferred
-    name, or the doctor's own words for an ``OTHER`` muscle."""
+def catalogue_name(muscle_id: str, text: str) -> str:
+    """The muscle's preferred name, or the doctor's words for an ``OTHER`` muscle: what
+    progress names a row that gathers every wording of one muscle."""
     found = MUSCLES.get(muscle_id)
     return found.name if found else text.strip()
+
+
+def display_name(muscle_id: str, text: str) -> str:
+    """How a point's muscle reads on screen and in print: the catalogue's preferred
+    name, followed by the doctor's words when they say something else ("quadriceps
+    (VMO)", "upper trapezius (upper traps)"): a record never reads as less specific
+    than it was written. For an ``OTHER`` muscle, the doctor's words."""
+    found = MUSCLES.get(muscle_id)
+    words = text.strip()
+    if found is None:
+        return words
+    return (
+        found.name
+        if not words or words_key(words) == words_key(found.name)
+        else f"{found.name} ({words})"
+    )
 
 
 def matching_key(muscle_id: str, text: str) -> str:
@@ -225,4 +246,4 @@ def matching_key(muscle_id: str, text: str) -> str:
     muscle the doctor's words (casefolded), each wording a muscle of its own."""
     if muscle_id in MUSCLES:
         return muscle_id
-    return f"{OTHER}:{_key(text)}" if text.strip() else ""
+    return f"{OTHER}:{words_key(text)}" if text.strip() else ""

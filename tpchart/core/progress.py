@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from tpchart.core.muscles import matching_key
+from tpchart.core.muscles import catalogue_name, matching_key
 from tpchart.core.regions import REGIONS, Side, View
 from tpchart.core.session import Session, SessionStatus
 from tpchart.core.trigger_point import TriggerPoint, TwitchStrength
@@ -161,10 +161,11 @@ def point_name(point: TriggerPoint) -> str:
     """The point's muscle with the patient's side, e.g. "Right upper trapezius" (the
     catalogue's preferred name, however it was typed); the region's label when no
     muscle was recorded."""
-    if not point.muscle_name:
+    name = catalogue_name(point.muscle_id, point.muscle)
+    if not name:
         region = REGIONS.get(point.region_id)
         return region.label if region else point.region_id
-    return muscle_label(point.muscle_name, point.side)
+    return muscle_label(name, point.side)
 
 
 def muscle_label(muscle: str, side: Side) -> str:
@@ -401,7 +402,7 @@ def muscle_progress(sessions: Sequence[Session], points: PointsBySession) -> lis
             # One row per catalogue muscle however it was typed ("upper traps" at one
             # session, "upper trapezius" at the next); each "other" wording its own row.
             key = (matching_key(p.muscle_id, p.muscle) or f"region:{_region_name(p)}", p.side)
-            names.setdefault(key, p.muscle_name or _region_name(p))
+            names.setdefault(key, catalogue_name(p.muscle_id, p.muscle) or _region_name(p))
             by_key.setdefault(key, {}).setdefault(sid or 0, []).append(p)
     rows = [_muscle_row(names[key], key[1], by_session) for key, by_session in by_key.items()]
     rows.sort(key=lambda r: (-r.times_treated, r.muscle, r.side.value))

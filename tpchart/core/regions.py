@@ -68,13 +68,10 @@ VIEW_BOXES: Mapping[View, tuple[float, float, float, float]] = MappingProxyType(
 REGION_ID_PATTERN = re.compile(r"^(front|back|head)\.[a-z]+(\.[a-z]+)?\.(left|right|midline)$")
 
 # Lung risk [clinical brief, "Safety": pneumothorax is rare but the most
-# serious complication; risk over the thorax; lung reached at about 3 cm].
-# The dome of the pleura rises 2-3 cm above the medial clavicle, just behind the
-# lower scalenes: pneumothorax has been reported after scalene needling.
-_LUNG_APEX = (
-    "Lower scalenes lie over the apex of the lung, which rises above the clavicle; "
-    "lung has been reached at about 3 cm depth (pneumothorax risk)."
-)
+# serious complication; risk over the thorax; lung reached at about 3 cm]. The
+# anterior neck is not flagged as a region: the dome of the pleura lies behind the
+# lower scalenes only, so the scalenes carry that risk wherever they are charted
+# (core.lung), and an SCM point for a headache raises no lung caution.
 _THORAX = "Over the thorax: lung has been reached at about 3 cm depth (pneumothorax risk)."
 _NECK_ANGLE = (
     "Upper trapezius near the neck angle lies over the apex of the lung; "
@@ -123,7 +120,7 @@ _FRONT: tuple[_Spec, ...] = (
         "front.neck.anterior",
         "{Side} anterior neck",
         ("sternocleidomastoid", "scalenes", "platysma"),
-        _LUNG_APEX,
+        "",  # the lung apex lies behind the lower scalenes: judged by muscle (core.lung)
     ),
     (
         "front.shoulder.upper",
@@ -279,7 +276,13 @@ _BACK: tuple[_Spec, ...] = (
     (
         "back.upper",
         "{Side} upper back (between the shoulder blades)",
-        ("rhomboids", "middle_trapezius", "thoracic_erector_spinae", "levator_scapulae"),
+        (
+            "rhomboids",
+            "middle_trapezius",
+            "thoracic_erector_spinae",
+            "levator_scapulae",
+            "serratus_posterior_superior",
+        ),
         _BETWEEN_BLADES,
     ),
     (
@@ -395,7 +398,7 @@ _HEAD: tuple[_Spec, ...] = (
         "head.neck.anterior",
         "{Side} sternocleidomastoid and anterior neck",
         ("sternocleidomastoid", "scalenes", "platysma"),
-        _LUNG_APEX,
+        "",  # the lung apex lies behind the lower scalenes: judged by muscle (core.lung)
     ),
 )
 

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 
-from tpchart.core.lung import Build, lung_risk_reason, pleural_depth_mm
+from tpchart.core.lung import DEPTH_CONTROLS, Build, pleura_text, pleural_depth_mm
 from tpchart.core.precaution_sites import PrecautionSite, sites_at
 from tpchart.core.regions import REGIONS, Side
 from tpchart.core.screening import Precaution
@@ -35,6 +35,14 @@ class Level(IntEnum):
     WARNING = 2
 
 
+class Concern(StrEnum):
+    """What a caution is about."""
+
+    LUNG = "lung"  # one point over the lung
+    BOTH_SIDES = "both_sides"  # points over the lung on both sides of the thorax
+    SITE = "site"  # a point on the site of a sited precaution
+
+
 @dataclass(frozen=True)
 class Caution:
     """A message for the doctor, with the point numbers it is about."""
@@ -42,6 +50,7 @@ class Caution:
     level: Level
     message: str
     points: tuple[int, ...]
+    concern: Concern = Concern.LUNG
 
 
 BOTH_SIDES_WARNING = (
@@ -63,7 +72,7 @@ _SITE_ADVICE = {
 
 def lung_risk_points(points: Iterable[TriggerPoint]) -> list[TriggerPoint]:
     """The points that lie over the lung, by their region or their muscle."""
-    return [p for p in points if lung_risk_reason(p.region_id, p.muscle_id)]
+    return [p for p in points if p.lung_risk_reason]
 
 
 def _label(point: TriggerPoint) -> str:
@@ -76,21 +85,9 @@ def _label(point: TriggerPoint) -> str:
 
 def _depth_note(point: TriggerPoint, build: Build | None) -> tuple[str, bool]:
     """A sentence about the point's depth, and whether it reaches the pleura's depth."""
-    if point.depth_mm is None:
+    if point.depth_mm is None or point.depth_mm < pleural_depth_mm(build):
         return "", False
-    pleura = pleural_depth_mm(build)
-    if point.depth_mm < pleura:
-        return "", False
-    who = {
-        Build.SLIM: "in this slim patient",
-        None: "in a slim patient (build not recorded)",
-    }.get(build, "")
-    return (
-        f" Depth {point.depth_mm:g} mm: the pleura can lie within {pleura / 10:g} cm"
-        + (f" {who}" if who else "")
-        + ".",
-        True,
-    )
+    return f" Depth {point.depth_mm:g} mm: {pleura_text(build)}.", True
 
 
 def lung_cautions(
@@ -104,23 +101,24 @@ def lung_cautions(
     cautions = []
     for p in risky:
         depth, deep = _depth_note(p, build)
-        if p.lung_precautions:
+        # Past the pleura's depth only a precaution that keeps the needle off the lung
+        # (onto a rib, pincer grip, ultrasound) calms the point; "fewer needles" does not.
+        if p.lung_precautions and not (deep and not p.lung_precautions & DEPTH_CONTROLS):
             taken = ", ".join(sorted(x.label for x in p.lung_precautions))
             message = f"{_label(p)}: over the lung; {taken}.{depth}"
             cautions.append(Caution(Level.DONE, message, (p.number,)))
             continue
-        reason = lung_risk_reason(p.region_id, p.muscle_id)
+        reason = p.lung_risk_reason
         level = Level.WARNING if deep else Level.CAUTION
         cautions.append(Caution(level, f"{_label(p)}: {reason}{depth}", (p.number,)))
-    # The region's side, not the point's: the inspector lets a point be set to midline,
-    # but a lung-risk region lies on one side of the chest.
-    sides = {REGIONS[p.region_id].side for p in risky if p.region_id in REGIONS}
-    if Side.LEFT in sides and Side.RIGHT in sides:
+    if _on_both_sides(risky):
         numbers = tuple(sorted(p.number for p in risky))
-        if both_sides_acknowledged:
-            cautions.insert(0, Caution(Level.DONE, BOTH_SIDES_ACKNOWLEDGED, numbers))
-        else:
-            cautions.insert(0, Caution(Level.WARNING, BOTH_SIDES_WARNING, numbers))
+        level, message = (
+            (Level.DONE, BOTH_SIDES_ACKNOWLEDGED)
+            if both_sides_acknowledged
+            else (Level.WARNING, BOTH_SIDES_WARNING)
+        )
+        cautions.insert(0, Caution(level, message, numbers, Concern.BOTH_SIDES))
     return sorted(cautions, key=lambda c: -c.level)  # stable: both sides first of its level
 
 
@@ -128,9 +126,13 @@ def needs_both_sides_acknowledgement(
     points: Iterable[TriggerPoint], acknowledged: bool = False
 ) -> bool:
     """Points over the lung lie on both sides and the doctor has not acknowledged it."""
-    if acknowledged:
-        return False
-    sides = {REGIONS[p.region_id].side for p in lung_risk_points(points) if p.region_id in REGIONS}
+    return not acknowledged and _on_both_sides(lung_risk_points(points))
+
+
+def _on_both_sides(risky: list[TriggerPoint]) -> bool:
+    # The region's side, not the point's: the inspector lets a point be set to midline,
+    # but a lung-risk region lies on one side of the chest.
+    sides = {REGIONS[p.region_id].side for p in risky if p.region_id in REGIONS}
     return Side.LEFT in sides and Side.RIGHT in sides
 
 
@@ -142,6 +144,8 @@ def site_cautions(points: Iterable[TriggerPoint], sites: Iterable[PrecautionSite
         for site in sites_at(p.region_id, sites):
             advice = _SITE_ADVICE[site.precaution]
             cautions.append(
-                Caution(Level.CAUTION, f"{_label(p)}: {site.text}; {advice}.", (p.number,))
+                Caution(
+                    Level.CAUTION, f"{_label(p)}: {site.text}; {advice}.", (p.number,), Concern.SITE
+                )
             )
     return cautions

@@ -61,18 +61,26 @@ class ComplaintArea(StrEnum):
     @property
     def label(self) -> str:
         """The wording shown on screen and in print."""
-        return {ComplaintArea.NECK: "Neck", ComplaintArea.LOW_BACK: "Low back"}[self]
+        # A head, face or jaw complaint is asked the neck's flags: cervical arterial
+        # dysfunction presents as headache and facial symptoms.
+        return {ComplaintArea.NECK: "Head/neck", ComplaintArea.LOW_BACK: "Low back"}[self]
 
 
 class RedFlag(StrEnum):
     """A sign of serious pathology: any one needs a recorded decision (refer, or
     assessed and safe to proceed, with the reason) before needling.
 
-    Sources: neck, the IFOMPT international framework for examination of the cervical
-    region (Rushton et al., JOSPT 2023;53:7) for cervical arterial dysfunction and
-    myelopathy; low back and any region, the international framework for red flags for
-    serious spinal pathology (Finucane et al., JOSPT 2020;50:350). The values of the
-    first version (fever, severe headache, numbness) are kept: stored sessions use them.
+    Sources: cervical arterial dysfunction and the worst-ever headache, the IFOMPT
+    international framework for examination of the cervical region (Rushton et al.,
+    JOSPT 2023;53:7); myelopathy, the clinician's review in shared/clinical.md; low
+    back and any region, the international framework for red flags for serious spinal
+    pathology (Finucane et al., JOSPT 2020;50:350).
+
+    The first version asked three flags with neck pain (fever, severe headache,
+    numbness). Their values and wording are kept so that stored sessions read as they
+    were recorded; "severe headache" and "numbness" are no longer asked (`legacy`):
+    the worst-ever headache and the arterial signs (which include facial numbness) ask
+    what they were for, and numbness of one arm is usually a nerve root, not a flag.
     """
 
     # Any region [Finucane 2020]
@@ -84,8 +92,9 @@ class RedFlag(StrEnum):
     # Neck [Rushton 2023]
     ARTERIAL_SIGNS = "arterial_signs"
     MYELOPATHY = "myelopathy"
-    SEVERE_HEADACHE = "severe_headache"
-    NUMBNESS = "numbness"
+    WORST_HEADACHE = "worst_headache"
+    SEVERE_HEADACHE = "severe_headache"  # first version, no longer asked
+    NUMBNESS = "numbness"  # first version, no longer asked
     # Low back: cauda equina [Finucane 2020]
     SADDLE_NUMBNESS = "saddle_numbness"
     BLADDER_BOWEL = "bladder_bowel"
@@ -102,6 +111,11 @@ class RedFlag(StrEnum):
         return _RED_FLAG_SHORT[self]
 
     @property
+    def legacy(self) -> bool:
+        """Asked by the first version only: shown when recorded, never offered."""
+        return self in (RedFlag.SEVERE_HEADACHE, RedFlag.NUMBNESS)
+
+    @property
     def area(self) -> ComplaintArea | None:
         """The complaint it is asked for, or None when asked for every complaint."""
         return _RED_FLAG_AREAS.get(self)
@@ -112,14 +126,15 @@ _RED_FLAG_LABELS = {
     RedFlag.WEIGHT_LOSS: "Unexplained weight loss",
     RedFlag.TRAUMA: "Significant recent trauma (fall, accident)",
     RedFlag.NIGHT_PAIN: "Constant pain at night, not eased by rest",
-    RedFlag.FEVER: "Fever or feeling unwell",
+    RedFlag.FEVER: "Fever",
     RedFlag.ARTERIAL_SIGNS: (
         "Dizziness, double vision, slurred speech, difficulty swallowing, drop attacks, "
-        "nausea or nystagmus (cervical arterial signs)"
+        "nausea, facial numbness or nystagmus (cervical arterial signs)"
     ),
     RedFlag.MYELOPATHY: "Clumsy hands, unsteady walking or tingling in both arms (myelopathy)",
-    RedFlag.SEVERE_HEADACHE: "Severe or worst-ever headache",
-    RedFlag.NUMBNESS: "Numbness in the face or arms",
+    RedFlag.WORST_HEADACHE: "Sudden severe or worst-ever headache",
+    RedFlag.SEVERE_HEADACHE: "Severe headache",
+    RedFlag.NUMBNESS: "Numbness",
     RedFlag.SADDLE_NUMBNESS: "Numbness around the back passage or genitals (saddle area)",
     RedFlag.BLADDER_BOWEL: "New difficulty passing or holding urine or stools",
     RedFlag.LEG_WEAKNESS: "Weakness in both legs, getting worse",
@@ -132,9 +147,10 @@ _RED_FLAG_SHORT = {
     RedFlag.NIGHT_PAIN: "Constant night pain",
     RedFlag.FEVER: "Fever",
     RedFlag.ARTERIAL_SIGNS: "Cervical arterial signs",
+    RedFlag.WORST_HEADACHE: "Worst-ever headache",
     RedFlag.MYELOPATHY: "Myelopathy",
-    RedFlag.SEVERE_HEADACHE: "Worst-ever headache",
-    RedFlag.NUMBNESS: "Numbness in face or arms",
+    RedFlag.SEVERE_HEADACHE: "Severe headache",
+    RedFlag.NUMBNESS: "Numbness",
     RedFlag.SADDLE_NUMBNESS: "Saddle numbness",
     RedFlag.BLADDER_BOWEL: "Bladder or bowel change",
     RedFlag.LEG_WEAKNESS: "Weakness in both legs",
@@ -143,6 +159,7 @@ _RED_FLAG_SHORT = {
 _RED_FLAG_AREAS = {
     RedFlag.ARTERIAL_SIGNS: ComplaintArea.NECK,
     RedFlag.MYELOPATHY: ComplaintArea.NECK,
+    RedFlag.WORST_HEADACHE: ComplaintArea.NECK,
     RedFlag.SEVERE_HEADACHE: ComplaintArea.NECK,
     RedFlag.NUMBNESS: ComplaintArea.NECK,
     RedFlag.SADDLE_NUMBNESS: ComplaintArea.LOW_BACK,
@@ -155,10 +172,13 @@ def red_flags_for(
     areas: Iterable[ComplaintArea], recorded: Iterable[RedFlag] = ()
 ) -> list[RedFlag]:
     """The red flags to ask for this complaint: those of every region, then those of
-    each complaint area, then any already recorded for another area (never hidden)."""
+    each complaint area, and any already recorded (never hidden, even of another area
+    or no longer asked)."""
     wanted = set(areas)
     kept = set(recorded)
-    return [f for f in RedFlag if f.area is None or f.area in wanted or f in kept]
+    return [
+        f for f in RedFlag if f in kept or (not f.legacy and (f.area is None or f.area in wanted))
+    ]
 
 
 class RedFlagDecision(StrEnum):
@@ -174,6 +194,23 @@ class RedFlagDecision(StrEnum):
             RedFlagDecision.REFERRED: "Referred for medical assessment",
             RedFlagDecision.SAFE_TO_PROCEED: "Assessed: safe to proceed",
         }[self]
+
+
+def decision_after(
+    before: Iterable[RedFlag],
+    after: Iterable[RedFlag],
+    decision: RedFlagDecision | None,
+    reason: str,
+) -> tuple[RedFlagDecision | None, str]:
+    """The decision that still stands once the ticked flags went from ``before`` to
+    ``after``: none without a flag, and none when a flag was added, since the doctor
+    decided on the flags ticked then, not on the new one (saddle numbness ticked after
+    "safe to proceed" for a known migraine must be decided again). The store refuses
+    a decision kept across an added flag (`Session.check_for_saving`)."""
+    after = frozenset(after)
+    if not after or not after <= frozenset(before):
+        return None, ""
+    return decision, reason
 
 
 REFERRAL_ADVICE = (
@@ -196,6 +233,14 @@ def parse_precautions(values: Iterable[str] | None) -> frozenset[Precaution]:
         return frozenset(Precaution(v) for v in (values or ()))
     except ValueError as exc:
         raise ValidationError(f"Unknown precaution: {exc}") from None
+
+
+def parse_complaint_areas(values: Iterable[str] | None) -> frozenset[ComplaintArea]:
+    """Stored or entered complaint areas (ValidationError if unknown)."""
+    try:
+        return frozenset(ComplaintArea(v) for v in (values or ()))
+    except ValueError as exc:
+        raise ValidationError(f"Unknown complaint area: {exc}") from None
 
 
 def parse_red_flags(values: Iterable[str] | None) -> frozenset[RedFlag]:

@@ -7,8 +7,8 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from tpchart.core.errors import ValidationError
-from tpchart.core.lung import LungPrecaution
-from tpchart.core.muscles import MUSCLE_ID_PATTERN, OTHER, display_name, muscle_id_for
+from tpchart.core.lung import LungPrecaution, lung_risk_reason
+from tpchart.core.muscles import MUSCLE_ID_PATTERN, display_name, muscle_id_for
 from tpchart.core.regions import REGIONS, VIEW_BOXES, Side, View
 from tpchart.core.validation import (
     check_count,
@@ -106,13 +106,13 @@ class TriggerPoint:
         check_range("Diagram x", self.x, 0, DIAGRAM_MAX)
         check_range("Diagram y", self.y, 0, DIAGRAM_MAX)
         check_text("Muscle", self.muscle, max_len=200)
-        # The words decide, except that words the catalogue does not know keep the id
-        # they were stored with ("other", or a catalogue id a later catalogue might
-        # give them): a record never changes meaning on reading. Change a muscle with
-        # `with_muscle`, which sets both.
-        named = muscle_id_for(self.muscle)
-        if named != OTHER or not self.muscle_id:
-            object.__setattr__(self, "muscle_id", named)
+        # A stored id stands: a record never changes meaning on reading, even when a
+        # later catalogue would read its words otherwise. Only a point without one (a
+        # new point, a snapshot from before schema 4) takes it from its words. Change
+        # a muscle with `with_muscle`, which sets both; `check_for_saving` refuses
+        # changed words with a stale id.
+        if not self.muscle_id:
+            object.__setattr__(self, "muscle_id", muscle_id_for(self.muscle))
         elif not MUSCLE_ID_PATTERN.match(self.muscle_id) or len(self.muscle_id) > 60:
             raise ValidationError(f"Unknown muscle id {self.muscle_id!r}")
         try:
@@ -151,6 +151,11 @@ class TriggerPoint:
         check_text("Notes", self.notes, max_len=100_000)
 
     @property
+    def lung_risk_reason(self) -> str:
+        """Why needling this point risks the lung (by region, muscle and place), or ""."""
+        return lung_risk_reason(self.region_id, self.muscle_id, self.y)
+
+    @property
     def muscle_name(self) -> str:
         """The muscle as it reads on screen and in print: the catalogue's preferred
         name, or the doctor's words for a muscle the catalogue lacks."""
@@ -178,6 +183,14 @@ class TriggerPoint:
         earlier = tuple(earlier)
         if all(e.placement != self.placement for e in earlier):
             check_placement(self)
+        stored_before = any(
+            (e.muscle, e.muscle_id) == (self.muscle, self.muscle_id) for e in earlier
+        )
+        if not stored_before and self.muscle_id != muscle_id_for(self.muscle):
+            raise ValidationError(
+                f"The muscle {self.muscle!r} does not match its catalogue entry "
+                f"{self.muscle_id!r}: change a muscle with TriggerPoint.with_muscle"
+            )
         for label, name in (("Muscle", "muscle"), ("Notes", "notes")):
             value = getattr(self, name)
             if all(getattr(e, name) != value for e in earlier):
