@@ -18,7 +18,6 @@ import sqlite_utils
 
 from tpchart.cli import main
 from tpchart.core.adverse_events import AdverseEventType, Onset
-from tpchart.core.lung import lung_risk_reason
 from tpchart.core.muscles import MUSCLES
 from tpchart.core.precaution_sites import SITED_PRECAUTIONS, sites_at
 from tpchart.core.safety import needs_both_sides_acknowledgement
@@ -157,10 +156,7 @@ def test_demo_sessions_are_signed_the_same_day(demo_records):
 
 def test_demo_lung_risk_points_mostly_record_a_precaution(demo_records):
     over_lung = [
-        p
-        for _, points, _ in all_sessions(demo_records)
-        for p in points
-        if lung_risk_reason(p.region_id, p.muscle_id)
+        p for _, points, _ in all_sessions(demo_records) for p in points if p.lung_risk_reason
     ]
     assert len(over_lung) >= 10
     share = sum(bool(p.lung_precautions) for p in over_lung) / len(over_lung)

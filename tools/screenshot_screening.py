@@ -92,7 +92,7 @@ dialog = StartSessionDialog(store, ana)
 dialog.chief_complaint.setText("Neck and shoulder pain after desk work")
 dialog.pain_before.set_value(6)
 dialog.screening.area_boxes[ComplaintArea.NECK].setChecked(True)
-dialog.screening.red_flag_boxes[RedFlag.SEVERE_HEADACHE].setChecked(True)
+dialog.screening.red_flag_boxes[RedFlag.WORST_HEADACHE].setChecked(True)
 dialog.show()
 save(dialog, "start-screening")
 dialog.close()
@@ -101,13 +101,13 @@ dialog.close()
 
 
 def check_only(d, r, report):
-    problem = decision_refusal({RedFlag.SEVERE_HEADACHE}, d, r)
+    problem = decision_refusal({RedFlag.WORST_HEADACHE}, d, r)
     if problem:
         report(problem)
     return False  # kept open for the picture
 
 
-decision = RedFlagDecisionDialog({RedFlag.SEVERE_HEADACHE}, None, "", check_only)
+decision = RedFlagDecisionDialog({RedFlag.WORST_HEADACHE}, None, "", check_only)
 decision.safe.setChecked(True)
 decision.reason_edit.setText("Her usual migraine, unchanged for years; no neurological sign")
 decision.show()
@@ -121,7 +121,7 @@ decision.close()
 # 3. The window: red flag undecided, then decided.
 today = begin(
     0,
-    red_flags=frozenset({RedFlag.SEVERE_HEADACHE}),
+    red_flags=frozenset({RedFlag.WORST_HEADACHE}),
     adverse_events=(
         AdverseEvent(
             AdverseEventType.VASOVAGAL,

@@ -151,7 +151,7 @@ def main(out: Path, tag: str) -> None:
             store,
             long,
             0,
-            red_flags=frozenset({RedFlag.NUMBNESS, RedFlag.FEVER}),
+            red_flags=frozenset({RedFlag.ARTERIAL_SIGNS, RedFlag.FEVER}),
             contraindications=frozenset({Precaution.PREGNANCY, Precaution.LYMPHOEDEMA}),
         )
         window.patients.select_patient(long.id)

@@ -284,7 +284,11 @@ def test_upper_traps_is_stored_as_upper_trapezius_and_shown_so(qtbot, store, poi
     assert inspector.muscle.completer_.popup().isVisible()
     qtbot.keyClick(inspector.muscle.lineEdit(), Qt.Key.Key_Return)
     saved = stored(store, point.id)
-    assert (saved.muscle_id, saved.muscle_name) == ("upper_trapezius", "upper trapezius")
+    # The catalogue muscle, with the words as typed kept beside its name.
+    assert (saved.muscle_id, saved.muscle_name) == (
+        "upper_trapezius",
+        "upper trapezius (upper traps)",
+    )
     assert inspector.muscle.currentText() == "upper trapezius"
 
 

@@ -139,7 +139,7 @@ def test_muscles_read_by_their_preferred_name_and_other_words_are_marked(qtbot, 
     assert (neck.muscle, neck.muscle_id) == ("lev scap", "levator_scapulae")
     assert (chest.muscle, chest.muscle_id) == ("sternalis", "other")
     listed = rows(window.chart.point_list)
-    assert [r[1] for r in listed] == ["levator scapulae", "(other) sternalis"]
+    assert [r[1] for r in listed] == ["levator scapulae (lev scap)", "(other) sternalis"]
     markers = window.chart.scenes
-    assert "levator scapulae (right)" in markers[View.BACK].markers[neck.id].toolTip()
-    assert "(other) sternalis (left)" in markers[View.FRONT].markers[chest.id].toolTip()
+    assert "levator scapulae (lev scap), right," in markers[View.BACK].markers[neck.id].toolTip()
+    assert "(other) sternalis, left," in markers[View.FRONT].markers[chest.id].toolTip()

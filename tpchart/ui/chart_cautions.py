@@ -21,11 +21,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from tpchart.core.lung import Build, pleural_depth_mm
+from tpchart.core.lung import Build, pleura_text
 from tpchart.core.patient import Patient
 from tpchart.core.safety import (
-    BOTH_SIDES_WARNING,
     Caution,
+    Concern,
     Level,
     lung_cautions,
     needs_both_sides_acknowledgement,
@@ -77,7 +77,7 @@ def chart_notices(
 
     lung = lung_cautions(points, build, acknowledged)
     warnings = [c for c in lung if c.level is Level.WARNING]
-    deep = [c for c in warnings if c.message != BOTH_SIDES_WARNING]
+    deep = [c for c in warnings if c.concern is not Concern.BOTH_SIDES]
     said = [BOTH_SIDES_BANNER] if len(deep) < len(warnings) else []
     if deep:
         said.append(_depth_summary(deep, points, build))
@@ -87,9 +87,11 @@ def chart_notices(
         ask=editable and needs_both_sides_acknowledgement(points, acknowledged),
     )
 
-    sites = (session.precaution_sites if session else ()) + (
-        patient.precaution_sites if patient else ()
-    )
+    # A signed session shows the sites it recorded, not ones learnt later; while
+    # charting, a standing site recorded in the patient's file today counts at once.
+    sites = session.precaution_sites if session else ()
+    if patient is not None and session is not None and session.editable:
+        sites += tuple(s for s in patient.precaution_sites if s not in sites)
     # The point marked last first: its precaution is the news.
     sited = sorted(site_cautions(points, sites), key=lambda c: -c.points[0])
     cautions = [c for c in lung if c.level is Level.CAUTION]
@@ -116,12 +118,6 @@ def _numbers(cautions: list[Caution]) -> list[int]:
     return sorted(n for c in cautions for n in c.points)
 
 
-def pleura(build: Build | None) -> str:
-    """How deep the pleura may lie for this build, in words."""
-    who = {Build.SLIM: " in this slim patient", None: " (build not recorded: taken as slim)"}
-    return f"the pleura can lie within {pleural_depth_mm(build) / 10:g} cm{who.get(build, '')}"
-
-
 def _on_a_site(sited: list[Caution]) -> str:
     """The precaution at the point marked last, in full (the news), and the numbers of
     the other points on a sited precaution (each in full in the tooltip)."""
@@ -140,7 +136,7 @@ def _over_the_lung(cautions: list[Caution], build: Build | None) -> str:
         return ""
     s = "s" if len(numbers) > 1 else ""
     return (
-        f"⚠ Over the lung: point{s} {', '.join(map(str, numbers))}; {pleura(build)}. "
+        f"⚠ Over the lung: point{s} {', '.join(map(str, numbers))}; {pleura_text(build)}. "
         "Needle shallow and angled away, and tick the precaution taken in the Point tab."
     )
 
@@ -153,6 +149,7 @@ def _depth_summary(cautions: list[Caution], points: list[TriggerPoint], build: B
     listed = ", ".join(f"{n} ({depths[n]:g} mm)" for n in numbers if depths.get(n) is not None)
     s = "s" if len(numbers) > 1 else ""
     return (
-        f"Over the lung, as deep as the pleura: point{s} {listed}; {pleura(build)}. "
-        "Needle shallower, or tick the precaution taken in the Point tab."
+        f"Over the lung, as deep as the pleura: point{s} {listed}; {pleura_text(build)}. "
+        "Needle shallower, or tick the precaution that keeps the needle off the lung "
+        "(onto a rib, pincer grip, ultrasound) in the Point tab."
     )

@@ -21,8 +21,15 @@ from tpchart.ui.session_header import status_text
 
 
 def previous_session(sessions: Iterable[Session], session: Session) -> Session | None:
-    """The patient's session just before ``session`` (by start time), or None."""
-    earlier = [s for s in sessions if s.id != session.id and s.started_at < session.started_at]
+    """The patient's last signed session before ``session`` (by start time), or None:
+    a draft takes its events directly, so a later report goes against a signed one."""
+    earlier = [
+        s
+        for s in sessions
+        if s.id != session.id
+        and s.started_at < session.started_at
+        and s.status is SessionStatus.SIGNED
+    ]
     return max(earlier, key=lambda s: s.started_at) if earlier else None
 
 

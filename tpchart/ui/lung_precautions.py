@@ -13,7 +13,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGroupBox, QLabel, QVBoxLayout, QWidget
 
-from tpchart.core.lung import LungPrecaution, lung_risk_reason
+from tpchart.core.lung import LungPrecaution
 from tpchart.core.trigger_point import TriggerPoint
 from tpchart.ui.style import WrappingCheckBox
 
@@ -44,7 +44,7 @@ class LungPrecautionsBox(QGroupBox):
 
     def show_point(self, point: TriggerPoint | None) -> None:
         """Show ``point``'s reason and precautions, or hide when it is not over the lung."""
-        reason = lung_risk_reason(point.region_id, point.muscle_id) if point else ""
+        reason = point.lung_risk_reason if point else ""
         self.reason.setText(reason)
         self._filling = True
         try:

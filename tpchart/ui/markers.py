@@ -53,7 +53,7 @@ class PointMarker(QGraphicsObject):
         self.setPos(point.x, point.y)
         self.setToolTip(
             f"{'Previous session, point' if self.ghost else 'Point'} {point.number}: "
-            f"{muscle_label(point) or 'muscle not set'} ({point.side.value}), {point.kind.value}, "
+            f"{muscle_label(point) or 'muscle not set'}, {point.side.value}, {point.kind.value}, "
             f"twitch {point.twitch_text.lower()}"
         )
         self.update()

@@ -16,13 +16,20 @@ A point's muscle reads the same everywhere on screen through `muscle_label`.
 
 from __future__ import annotations
 
-import re
-
 from PySide6.QtCore import QModelIndex, Qt, Signal, Slot
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QComboBox, QCompleter, QWidget
 
-from tpchart.core.muscles import MUSCLES, OTHER, Muscle, find, muscle_id_for, suggestions
+from tpchart.core.muscles import (
+    MUSCLES,
+    OTHER,
+    Muscle,
+    catalogue_name,
+    find,
+    muscle_id_for,
+    suggestions,
+    words_key,
+)
 from tpchart.core.regions import Region
 from tpchart.core.trigger_point import TriggerPoint
 
@@ -47,6 +54,14 @@ def muscle_label(point: TriggerPoint) -> str:
     return point.muscle_name
 
 
+def field_text(point: TriggerPoint) -> str:
+    """What the muscle field shows for a point: the catalogue's preferred name alone
+    (the list beside the map shows the doctor's words with it), or "(other) my words"."""
+    if is_other(point):
+        return f"{OTHER_MARK} {point.muscle.strip()}"
+    return catalogue_name(point.muscle_id, point.muscle)
+
+
 def typed_words(text: str) -> str:
     """The doctor's words in the field, without the "(other)" mark shown before them."""
     words = text.strip()
@@ -68,11 +83,6 @@ def with_muscle_words(point: TriggerPoint, text: str) -> TriggerPoint:
     return point.with_muscle(words)
 
 
-def _key(text: str) -> str:
-    # As the catalogue compares words: case and punctuation do not matter.
-    return " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split())
-
-
 def _matched_alias(muscle: Muscle, typed: str) -> str:
     """The synonym that made ``muscle`` a suggestion for ``typed``, or "" when its name
     did (then the name alone says why it is offered)."""
@@ -84,7 +94,7 @@ def _matched_alias(muscle: Muscle, typed: str) -> str:
         lambda key: any(w.startswith(typed) for w in key.split()),
     ):
         for alias in aliases:
-            if matches(_key(alias)):
+            if matches(words_key(alias)):
                 return "" if alias == muscle.name else alias
     return ""
 
@@ -138,10 +148,10 @@ class MuscleField(QComboBox):
         self.clear()
         usual = list(region.muscles) if region is not None else []
         if point.muscle.strip() and point.muscle_id not in usual:
-            self.addItem(muscle_label(point), point.muscle_id)
+            self.addItem(field_text(point), point.muscle_id)
         for muscle_id in usual:
             self.addItem(MUSCLES[muscle_id].name, muscle_id)
-        self.setEditText(muscle_label(point))
+        self.setEditText(field_text(point))
         self.lineEdit().setCursorPosition(0)  # the start of a long name, not its end
 
     def words(self) -> str:
@@ -150,7 +160,7 @@ class MuscleField(QComboBox):
 
     @Slot(str)
     def _offer(self, text: str) -> None:
-        typed = _key(typed_words(text))
+        typed = words_key(typed_words(text))
         self.offered.clear()
         for muscle in ranked_suggestions(text, self.region) if typed else []:
             alias = _matched_alias(muscle, typed)

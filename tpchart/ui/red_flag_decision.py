@@ -39,31 +39,34 @@ SaveDecision = Callable[[RedFlagDecision, str, Report], bool]
 
 SOURCES = (
     "Red flags asked for every complaint and for the low back: Finucane et al., "
-    "JOSPT 2020;50:350. Neck: the IFOMPT cervical framework (Rushton et al., JOSPT 2023)."
+    "JOSPT 2020;50:350. Head and neck: the IFOMPT cervical framework (Rushton et al., "
+    "JOSPT 2023) for arterial signs and the worst-ever headache."
 )
 NO_CHOICE = "Choose: referred for medical assessment, or assessed and safe to proceed."
 
 
-# Short names for the one-line summary above the chart, which has two lines for the
-# most important message (the labels, up to 110 characters, are asked in the
-# checklist and listed whole in the decision dialog). They would belong beside the
-# labels in core.screening, for the printed record too.
 def flag_names(flags: Iterable[RedFlag]) -> str:
-    """The ticked flags, short, in the order they are asked (any complaint, neck, low
-    back)."""
+    """The ticked flags, short (`RedFlag.short`: the summary above the chart has two
+    lines), in the order they are asked (any complaint, head and neck, low back)."""
     ticked = set(flags)
     return ", ".join(flag.short for flag in RedFlag if flag in ticked)
 
 
 def red_flag_line(
-    flags: Iterable[RedFlag], decision: RedFlagDecision | None, reason: str = ""
+    flags: Iterable[RedFlag],
+    decision: RedFlagDecision | None,
+    reason: str = "",
+    editable: bool = True,
 ) -> str:
     """Where the session stands on its red flags, in one sentence ("" without any):
-    what is needed while undecided, the decision and its reason once decided."""
+    what is needed while undecided, the decision and its reason once decided. A signed
+    session of the first version, which asked for no decision, says so plainly."""
     names = flag_names(flags)
     if not names:
         return ""
     reason = " ".join(reason.split())
+    if decision is None and not editable:
+        return f"⚠ Red flag ({names}): no decision was recorded with this session."
     if decision is None:
         return (
             f"⚠ Red flag ({names}): decision needed before needling: refer, or record "
@@ -83,22 +86,6 @@ def line_kind(decision: RedFlagDecision | None) -> str:
     """The banner colours for a decision: red until decided and after a referral (no
     needling), amber once assessed as safe (still a red flag on the record)."""
     return CAUTION if decision is RedFlagDecision.SAFE_TO_PROCEED else WARNING
-
-
-def decision_after(
-    before: Iterable[RedFlag],
-    after: Iterable[RedFlag],
-    decision: RedFlagDecision | None,
-    reason: str,
-) -> tuple[RedFlagDecision | None, str]:
-    """The decision that still stands once the ticked flags went from ``before`` to
-    ``after``: none without a flag, and none when a flag was added, since the doctor
-    decided on the flags ticked then, not on the new one (saddle numbness ticked after
-    "safe to proceed" for a known migraine must be decided again)."""
-    after = frozenset(after)
-    if not after or not after <= frozenset(before):
-        return None, ""
-    return decision, reason
 
 
 def decision_refusal(

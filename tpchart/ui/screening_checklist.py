@@ -192,7 +192,10 @@ class ScreeningChecklist(QWidget):
             "Where the complaint is: its red flags are added below. Neither ticked: "
             "another complaint, asked only the red flags for every complaint."
         )
-        areas.addWidget(complaint)
+        if columns == 1:  # the side panel: the caption on its own line, the boxes below
+            flags.addWidget(complaint)
+        else:
+            areas.addWidget(complaint)
         for area in ComplaintArea:
             box = QCheckBox(area.label, objectName=f"complaintArea_{area.value}")
             box.setToolTip(complaint.toolTip())

@@ -200,7 +200,10 @@ class SessionHeader(QWidget):
         line, safe = "", False
         if session is not None:
             line = red_flag_line(
-                session.red_flags, session.red_flag_decision, session.red_flag_reason
+                session.red_flags,
+                session.red_flag_decision,
+                session.red_flag_reason,
+                session.editable,
             )
             safe = session.red_flag_decision is RedFlagDecision.SAFE_TO_PROCEED
         self.notices.post(self.red_flags, "" if safe else line)

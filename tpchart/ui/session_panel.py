@@ -28,14 +28,14 @@ from PySide6.QtWidgets import (
 from tpchart.core.adverse_events import AdverseEvent, Onset
 from tpchart.core.errors import TpchartError, ValidationError
 from tpchart.core.patient import Patient
-from tpchart.core.screening import RedFlagDecision
+from tpchart.core.screening import RedFlagDecision, decision_after
 from tpchart.core.session import DEFAULT_AFTERCARE, Session, SessionStatus
 from tpchart.store import Store
 from tpchart.ui.adverse_event_dialog import AdverseEventDialog
 from tpchart.ui.amend_dialog import AmendDialog
 from tpchart.ui.later_events import previous_session, session_name
 from tpchart.ui.operations import Changed, Operations, Report, What
-from tpchart.ui.red_flag_decision import RedFlagBar, RedFlagDecisionDialog, decision_after
+from tpchart.ui.red_flag_decision import RedFlagBar, RedFlagDecisionDialog
 from tpchart.ui.session_form import SessionForm
 from tpchart.ui.style import CAUTION, INFO, MessageArea
 

@@ -24,14 +24,13 @@ from PySide6.QtWidgets import (
 
 from tpchart.core.errors import ValidationError
 from tpchart.core.patient import Patient
-from tpchart.core.screening import RedFlag, RedFlagDecision
+from tpchart.core.screening import RedFlag, RedFlagDecision, decision_after
 from tpchart.core.session import DEFAULT_AFTERCARE, Session
 from tpchart.store import Store
 from tpchart.ui.operations import Operations, Report
 from tpchart.ui.red_flag_decision import (
     RedFlagBar,
     RedFlagDecisionDialog,
-    decision_after,
     decision_refusal,
 )
 from tpchart.ui.screening_checklist import ScreeningChecklist

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from tpchart.core.adverse_events import AdverseEvent, ReportedLater
+from tpchart.core.errors import ValidationError
 from tpchart.store.records import audit
 from tpchart.store.records.context import Context
 from tpchart.store.records.rows import now, to_datetime, to_text
@@ -52,7 +53,13 @@ class LaterEvents:
             "recorded_by": who,
         }
         with self._ctx.transaction():
-            self._ctx.row("sessions", session_id, "Session")
+            if self._ctx.row("sessions", session_id, "Session")["status"] != "signed":
+                # A draft takes its events directly; tying one to a draft would also
+                # stop that draft from ever being discarded.
+                raise ValidationError(
+                    "An event reported later is recorded against a signed session; "
+                    "add it to that session's own adverse events while it is a draft"
+                )
             new_id = self._ctx.insert("adverse_events_later", row)
             after = self._ctx.row("adverse_events_later", new_id, "Reported event")
             audit.record(db, who, "insert", "adverse_events_later", new_id, after=after)

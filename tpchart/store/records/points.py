@@ -40,8 +40,6 @@ _COLUMNS = (
     "needles",
     "notes",
 )
-# Added by schema 4; a signed snapshot taken before it has neither.
-_COLUMNS_SINCE_4 = ("muscle_id", "lung_precautions")
 
 
 def _to_row(p: TriggerPoint) -> dict[str, Any]:
@@ -83,8 +81,9 @@ class TriggerPoints:
         db, who = self._ctx.db, self._ctx.who()
         with self._ctx.transaction():
             self._ensure_editable(point.session_id)
-            if point.id is None:  # an undone delete brings back a point already needled
-                self._ensure_needling_allowed(point.session_id)
+            # Also for a point coming back (an undone delete, a redone mark): undo and
+            # redo would otherwise needle past an undecided red flag or a referral.
+            self._ensure_needling_allowed(point.session_id)
             self._check_for_saving(point, None)
             row = _to_row(point)
             if point.id is not None:

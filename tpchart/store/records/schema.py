@@ -11,15 +11,11 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from enum import StrEnum
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from tpchart.core.adverse_events import AdverseEventType, Onset, Severity
-from tpchart.core.lung import Build
 from tpchart.core.muscles import muscle_id_for
-from tpchart.core.screening import RedFlagDecision
 from tpchart.store.records import audit
 from tpchart.store.records.added_columns import NECK_ONLY
 from tpchart.store.records.audit import GENESIS, HASHED_COLUMNS, link_hash
@@ -294,10 +290,6 @@ def m003_romanised_name_words(db: Database) -> None:
     rebuild_name_index(db)
 
 
-def _values(enum: type[StrEnum]) -> str:
-    return ", ".join(f"'{member.value}'" for member in enum)
-
-
 @_migration(4)
 def m004_safety_records(db: Database) -> None:
     """Safety that follows the patient: the muscle vocabulary, red flags by complaint
@@ -309,7 +301,9 @@ def m004_safety_records(db: Database) -> None:
     flags, so those with a flag get the neck as complaint area. One audit entry records
     what was set (the words-to-id mapping), against which the tamper check judges every
     row written before; the guards on signed records are lifted for that only, inside
-    this transaction."""
+    this transaction. The CHECK lists are written out, not read from today's enums: a
+    migration must build the same schema whatever later code adds (a new value needs
+    its own migration; tests/store/test_safety_records.py notices one that has none)."""
     _execute_script(
         db,
         f"""
@@ -318,23 +312,25 @@ def m004_safety_records(db: Database) -> None:
     ALTER TABLE trigger_points ADD COLUMN {_j("lung_precautions")};
     ALTER TABLE sessions ADD COLUMN {_j("complaint_areas")};
     ALTER TABLE sessions ADD COLUMN red_flag_decision TEXT
-        CHECK (red_flag_decision IN ({_values(RedFlagDecision)}));
+        CHECK (red_flag_decision IN ('referred', 'safe_to_proceed'));
     ALTER TABLE sessions ADD COLUMN red_flag_reason TEXT NOT NULL DEFAULT '';
     ALTER TABLE sessions ADD COLUMN {_j("precaution_sites")};
     ALTER TABLE sessions ADD COLUMN {_b("adverse_events_asked")};
     ALTER TABLE sessions ADD COLUMN {_b("both_sides_acknowledged")};
     ALTER TABLE patients ADD COLUMN {_j("precaution_sites")};
-    ALTER TABLE patients ADD COLUMN build TEXT CHECK (build IN ({_values(Build)}));
+    ALTER TABLE patients ADD COLUMN build TEXT CHECK (build IN ('slim', 'average', 'large'));
 
     -- An adverse event reported at a later session, recorded against the session it
     -- followed without amending it. Append-only, like the audit trail.
     CREATE TABLE adverse_events_later (
         id INTEGER PRIMARY KEY,
         session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE RESTRICT,
-        kind TEXT NOT NULL CHECK (kind IN ({_values(AdverseEventType)})),
+        kind TEXT NOT NULL CHECK (kind IN ('bruising', 'bleeding', 'pain_during',
+            'pain_after', 'aggravation', 'fatigue', 'vasovagal', 'nerve', 'infection',
+            'needle', 'pneumothorax', 'other')),
         description TEXT NOT NULL DEFAULT '',
-        severity TEXT NOT NULL CHECK (severity IN ({_values(Severity)})),
-        onset TEXT CHECK (onset IN ({_values(Onset)})),
+        severity TEXT NOT NULL CHECK (severity IN ('mild', 'significant', 'serious')),
+        onset TEXT CHECK (onset IN ('during', 'after', 'delayed')),
         action TEXT NOT NULL DEFAULT '',
         resolved INTEGER CHECK (resolved IN (0, 1)),
         note TEXT NOT NULL DEFAULT '',

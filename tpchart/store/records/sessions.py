@@ -15,7 +15,7 @@ from tpchart.core.audit import Amendment, SignedVersion
 from tpchart.core.discarded import DiscardedDraft
 from tpchart.core.errors import NotFoundError, SignedRecordError, ValidationError
 from tpchart.core.precaution_sites import parse_sites
-from tpchart.core.screening import ComplaintArea, parse_precautions, parse_red_flags
+from tpchart.core.screening import parse_complaint_areas, parse_precautions, parse_red_flags
 from tpchart.core.session import LikelyCause, Session, SessionStatus
 from tpchart.core.validation import check_text_for_saving
 from tpchart.store.records import audit
@@ -89,9 +89,7 @@ def session_from_row(row: dict[str, Any]) -> Session:
         contraindications=parse_precautions(from_json(row["contraindications"])),
         red_flags=parse_red_flags(from_json(row["red_flags"])),
         # Columns of schema 4: a signed snapshot taken before it has none of them.
-        complaint_areas=frozenset(
-            ComplaintArea(a) for a in from_json(row.get("complaint_areas")) or ()
-        ),
+        complaint_areas=parse_complaint_areas(from_json(row.get("complaint_areas"))),
         red_flag_decision=row.get("red_flag_decision"),
         red_flag_reason=row.get("red_flag_reason", ""),
         precaution_sites=parse_sites(from_json(row.get("precaution_sites"))),
