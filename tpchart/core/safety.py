@@ -103,7 +103,8 @@ def lung_cautions(
         depth, deep = _depth_note(p, build)
         # Past the pleura's depth only a precaution that keeps the needle off the lung
         # (onto a rib, pincer grip, ultrasound) calms the point; "fewer needles" does not.
-        if p.lung_precautions and not (deep and not p.lung_precautions & DEPTH_CONTROLS):
+        controls_depth = bool(p.lung_precautions & DEPTH_CONTROLS)
+        if p.lung_precautions and (controls_depth or not deep):
             taken = ", ".join(sorted(x.label for x in p.lung_precautions))
             message = f"{_label(p)}: over the lung; {taken}.{depth}"
             cautions.append(Caution(Level.DONE, message, (p.number,)))
