@@ -152,6 +152,7 @@ def progress_ready(store: Store, patient_id: int) -> object:
         progress.point_tracks(sessions, points),
         progress.persistence_rate(sessions, points),
         [progress.heat_spots(points, points.keys(), view) for view in View],
+        progress.progress_words(sessions, points),
     )
 
 

@@ -182,6 +182,20 @@ def test_demo_adverse_events_are_records_and_mostly_asked(demo_records):
     assert reported and all(r.event.onset is Onset.DELAYED for r in reported)
 
 
+def test_demo_has_an_improving_a_stalled_and_a_worsening_patient(demo_records):
+    # Issue 17: the Progress tab must be seen telling the three courses apart.
+    from tpchart.core.progress import Status, pain_trend
+
+    found = {}
+    for patient, sessions in demo_records:
+        found.setdefault(pain_trend([s for s, _, _ in sessions]).status, patient.full_name)
+    assert {Status.IMPROVING, Status.STALLED, Status.WORSENING} <= set(found), found
+    # The first four are the stories: improving, referred (pain back up), stalled, relapse.
+    statuses = [pain_trend([s for s, _, _ in sessions]).status for _, sessions in demo_records]
+    assert statuses[0] is Status.IMPROVING and statuses[2] is Status.STALLED
+    assert statuses[3] is Status.WORSENING
+
+
 def test_demo_records_the_build_of_most_patients(demo_records):
     builds = [patient.build for patient, _ in demo_records]
     assert sum(b is not None for b in builds) >= 0.6 * len(builds)

@@ -2,8 +2,8 @@
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python tools/screenshot_window.py OUT_DIR
 
-Writes charting-<view>.png (a draft session charted today, on each view) and
-progress.png (the Progress tab of the same patient).
+Writes charting-<view>.png (a draft session charted today, on each view). The
+Progress tab has its own: tools/screenshot_progress.sh.
 """
 
 from __future__ import annotations
@@ -90,9 +90,6 @@ def main(out: Path) -> None:
                 window.chart.select_point(points[0].id)  # type: ignore[arg-type]
             app.processEvents()
             window.grab().save(str(out / f"charting-{view.value}.png"))
-        window.tabs.setCurrentWidget(window.progress_tab)
-        app.processEvents()
-        window.grab().save(str(out / "progress.png"))
         window.confirm_on_close = False  # no "sessions not signed" question here
         window.close()
         store.close()

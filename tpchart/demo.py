@@ -1,4 +1,5 @@
-"""Realistic demo records: patients in several scripts, weeks of sessions, improving pain.
+"""Realistic demo records: patients in several scripts, weeks of sessions; pain that
+improves for most, stalls for one and comes back for one (``COURSES``).
 
 The demo follows the clinic's own rules (issue 15), so that trying tpchart shows
 what a real file looks like: muscles from the catalogue; each patient's standing
@@ -279,11 +280,16 @@ def _write_sessions(
         if not sites_at(r, patient.precaution_sites)
     ]
     count = rng.randint(3, 8)
+    first_pain = rng.randint(6, 9)
+    if index in COURSES:
+        count = max(count, 5)  # a plateau or a relapse needs a few sessions to show
+    if COURSES.get(index) == IMPROVING:
+        count = min(count, first_pain)  # a point a session, still above 0 at the end
+    pains = _pain_course(index, count, first_pain, rng)
     # Sessions every 5-14 days, the last one at least a day ago.
     day = datetime.now(UTC).date() - timedelta(days=15 * count + rng.randint(1, 20))
-    pain = first_pain = rng.randint(6, 9)
     previous: Session | None = None
-    for n in range(count):
+    for n, pain in enumerate(pains):
         day += timedelta(days=rng.choice([5, 7, 7, 10, 14]))
         when = clinic_time(day, rng)
         day = when.date()
@@ -306,7 +312,35 @@ def _write_sessions(
             )
             store.sessions.sign(session.id)  # type: ignore[arg-type]
         previous = session
-        pain = max(1, pain - rng.randint(0, 2))
+
+
+# The three courses the Progress tab must tell apart (issue 17), one demo patient each
+# (the first patients, so that a small demo has all three): steadily better; better,
+# then the same for the last three sessions or more; better, then worse again. Every
+# other patient improves at a random pace. The referred patient (index 1) comes back as
+# bad as at the start: worsening too, for a reason the record gives.
+IMPROVING, STALLED, WORSENING = "improving", "stalled", "worsening"
+COURSES = {0: IMPROVING, 2: STALLED, 3: WORSENING}
+
+
+def _pain_course(index: int, count: int, first: int, rng: random.Random) -> list[int]:
+    """Pain before needling at each of ``count`` sessions, starting at ``first`` (6-9)."""
+    course = COURSES.get(index)
+    if course == IMPROVING:  # one point a session: 2 points over the last three
+        return [max(1, first - n) for n in range(count)]
+    if course == STALLED:  # two sessions of relief, then a plateau within a point
+        # At least 3: a point's wobble there is under 30 % (Farrar), so it stays a plateau.
+        level = max(3, first - 4)
+        plateau = [level + rng.choice([0, 0, 1]) for _ in range(count - 3)]
+        return [first, first - 2, *plateau, level]
+    if course == WORSENING:  # relief, then back up by 3 over the last two sessions
+        best = first - 3 - (count - 5) // 2
+        falling = [max(best, first - 2 * n) for n in range(count - 2)]
+        return [*falling, best + 1, best + 3]
+    pains = [first]
+    for _ in range(count - 1):
+        pains.append(max(1, pains[-1] - rng.randint(0, 2)))
+    return pains
 
 
 def _screened(

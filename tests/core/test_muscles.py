@@ -193,7 +193,7 @@ def test_display_name_is_the_preferred_name_and_keeps_what_the_words_add():
 
 
 def test_matching_key_joins_synonyms_and_keeps_each_other_wording_apart():
-    # What progress compares (core/progress.py): one catalogue muscle is one key.
+    # What progress compares (core/progress/muscles.py): one catalogue muscle is one key.
     assert matching_key("upper_trapezius", "upper traps") == matching_key(
         "upper_trapezius", "Upper Trapezius"
     )

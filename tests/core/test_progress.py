@@ -66,8 +66,9 @@ def test_improving_pain_is_a_meaningful_improvement_in_words():
     assert change.verdict is Verdict.IMPROVED and change.meaningful
     assert change.delta == -5
     assert change.sentence == (
-        "Pain fell from 8 to 3 over 6 sessions in 5 weeks (−5 points): a clinically "
-        "meaningful improvement (MCID ≈ 2 points on the NRS)."
+        "Since the first: pain 8 → 3 (lower is better), session 1 (3 Mar 2025) → session 6 "
+        "(7 Apr 2025), 6 signed sessions with a score in 5 weeks: improved by 5 points "
+        "(62 %), at least the MCID (2 points or 30 %)."
     )
     assert change.target == 6
     assert change.slope_per_week == pytest.approx(-1.0)
@@ -76,26 +77,25 @@ def test_improving_pain_is_a_meaningful_improvement_in_words():
 def test_worsening_pain():
     change = pain_trend(history([3, 4, 6]))
     assert change.verdict is Verdict.WORSE
-    assert change.sentence.startswith(
-        "Pain rose from 3 to 6 over 3 sessions in 2 weeks (+3 points)"
-    )
-    assert "clinically meaningful worsening" in change.sentence
+    assert change.sentence.startswith("Since the first: pain 3 → 6 (lower is better)")
+    # Worsening is judged by the absolute MCID only: no percentage claimed.
+    assert change.sentence.endswith("worse by 3 points, at least the MCID (2 points).")
 
 
 def test_flat_pain_is_no_change():
     change = pain_trend(history([5, 5, 5, 5]))
     assert change.verdict is Verdict.NO_CLEAR_CHANGE
-    assert change.sentence == "Pain stayed at 5 over 4 sessions in 3 weeks: no change."
+    assert change.sentence.endswith("4 signed sessions with a score in 3 weeks: no change.")
     assert change.slope_per_week == 0
 
 
 def test_small_and_borderline_changes():
     assert pain_trend(history([6, 5])).verdict is Verdict.NO_CLEAR_CHANGE
-    assert "less than the MCID" in pain_trend(history([6, 5])).sentence
+    assert "1 point (17 %) is less than the MCID" in pain_trend(history([6, 5])).sentence
     # 1.3-2 points is the published MCID range: possibly meaningful, said so.
     ndi = change_since_first(NDI, history([5, 5], ndi=[40.0, 24.0]))
     assert ndi.verdict is Verdict.POSSIBLY_IMPROVED
-    assert "within the MCID range (MCID ≈ 14-19 points)" in ndi.sentence
+    assert "possibly improved: 16 points, within the MCID range (14-19 points)" in ndi.sentence
     assert change_since_first(NDI, history([5, 5], ndi=[40.0, 20.0])).verdict is Verdict.IMPROVED
 
 
@@ -103,25 +103,29 @@ def test_one_session_only_needs_a_second_session():
     change = pain_trend(history([7]))
     assert change.verdict is Verdict.NOT_ENOUGH_DATA and change.delta is None
     assert change.sentence == (
-        "Pain 7 on 03 Mar 2025, the only session with a score: a change needs a second one."
+        "Pain 7 at session 1 (3 Mar 2025), the only signed session with a score: a change "
+        "needs a second one."
     )
     assert change.slope_per_week is None
 
 
 def test_no_sessions_and_no_scores():
-    assert pain_trend([]).sentence == "No pain scores recorded yet."
+    assert pain_trend([]).sentence == "No pain scores recorded at a signed session yet."
     assert pain_trend(history([None, None])).verdict is Verdict.NOT_ENOUGH_DATA
 
 
 def test_missing_pain_scores_are_skipped_not_zero():
     change = pain_trend(history([8, None, 6, None, 4]))
     assert [v for _, v in change.values] == [8, 6, 4]
-    assert change.sentence.startswith("Pain fell from 8 to 4 over 3 sessions in 4 weeks")
+    assert "3 signed sessions with a score in 4 weeks; not recorded at sessions 2 and 4" in (
+        change.sentence
+    )
+    assert change.missing == (2, 4)
 
 
 def test_gaps_of_months_are_said_in_months():
     change = pain_trend(history([7, 6, 3], days=[0, 120, 240]))
-    assert "over 3 sessions in 8 months" in change.sentence
+    assert "3 signed sessions with a score in 8 months" in change.sentence
     assert change.slope_per_week == pytest.approx(-4 / (240 / 7))
     assert span_text(T0, T0 + timedelta(days=1)) == "1 day"
     assert span_text(T0, T0 + timedelta(days=800)) == "2.2 years"
@@ -132,11 +136,11 @@ def test_outcome_measures_present_and_absent():
     sessions = history([6, 5, 4], ndi=[44.0, 30.0, 22.0], psfs=[3.0, 4.5, 6.0])
     changes = {c.measure: c for c in outcome_changes(sessions)}
     assert set(changes) == {NDI, PSFS}  # ODI never recorded: left out
-    assert changes[NDI].sentence.startswith("NDI fell from 44% to 22%")
+    assert changes[NDI].sentence.startswith("Since the first: NDI 44% → 22% (lower is better)")
     # PSFS: higher is better, so a rise is the improvement.
     assert changes[PSFS].verdict is Verdict.IMPROVED
     assert changes[PSFS].target == 5
-    assert "higher is better" in changes[PSFS].sentence
+    assert "PSFS 3 → 6 (higher is better)" in changes[PSFS].sentence
     assert outcome_changes(history([6, 5])) == []
     worse = change_since_first(ODI, history([6, 6], odi=[20.0, 34.0]))
     assert worse.verdict is Verdict.WORSE
@@ -174,17 +178,25 @@ def test_muscle_table_with_trend_arrows():
     assert (trap.pain_first, trap.pain_last) == (8, 5)
     assert (trap.ppt_first, trap.ppt_last) == (1.5, 2.4)
     assert trap.twitch_sessions == 2 and trap.twitch_total == 3
-    assert trap.twitch_first is TwitchStrength.STRONG and trap.twitch_last is TwitchStrength.WEAK
-    assert trap.trend is Trend.BETTER and trap.trend.arrow == "↑"
-    assert "pain fell 3 points" in trap.trend_reason
-    assert infra.trend is Trend.WORSE and infra.trend.arrow == "↓"
+    assert (trap.twitch_first, trap.twitch_last) == ("strong", "weak")
+    assert trap.twitch_text == "2 of 3 · 3× · strong → weak"
+    assert trap.trend is Trend.BETTER and trap.trend.words == "Improved"
+    assert trap.trend_text == (
+        "Improved: pain at point fell 3 points; pressure threshold rose 0.9 kg/cm², more "
+        "than the detectable change (0.62)"
+    )
+    assert infra.trend is Trend.WORSE and infra.trend_text.startswith("Worse: pain at point rose")
     assert most_treated(rows, 1) == [trap]
 
 
 def test_pressure_threshold_within_measurement_error_is_no_clear_change():
     points = {1: [pt(1, pressure_threshold=2.0)], 2: [pt(2, pressure_threshold=2.5)]}
     (row,) = muscle_progress(history([5, 5]), points)
-    assert row.trend is Trend.UNCLEAR and row.trend.arrow == "→"
+    assert row.trend is Trend.UNCLEAR and row.trend.words == "No clear change"
+    # The reason is given, and the trapezius figure is named as the trapezius's.
+    assert "rose 0.5 kg/cm², possibly real but within measurement error (0.45-0.62)" in (
+        row.trend_reason
+    )
     points = {1: [pt(1, pressure_threshold=2.0)], 2: [pt(2, pressure_threshold=2.7)]}
     assert muscle_progress(history([5, 5]), points)[0].trend is Trend.BETTER
 
@@ -197,7 +209,7 @@ def test_conflicting_measures_and_single_session_are_unclear():
     (row,) = muscle_progress(history([5, 5]), points)
     assert row.trend is Trend.UNCLEAR and "conflicting" in row.trend_reason
     (row,) = muscle_progress(history([5]), {1: [pt(1, pain=8)]})
-    assert row.trend_reason == "measured at one session only"
+    assert row.trend_reason == "pain at point recorded at session 1 only"
 
 
 def test_a_muscle_on_alternating_sides_is_two_rows():

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from tests.report.conftest import history
+from tests.report.conftest import START, add_points, history, start_session
 from tests.report.pdf_reading import page_texts, shapes
-from tpchart.core.progress import most_treated, muscle_progress, pain_trend
+from tpchart.core.progress import most_treated, muscle_progress, pain_trend, progress_words
 from tpchart.report.progress_report import progress_report_pdf
 from tpchart.report.records import load_progress_record
 
@@ -32,9 +32,11 @@ def test_one_row_per_session_with_pain_and_points(store, patient):
 def test_states_the_change_against_the_mcid(store, patient):
     sessions = history(store, patient, 6)
     _, text = report(store, patient)
-    sentence = pain_trend(sessions).sentence
-    assert "clinically meaningful improvement" in sentence
-    assert sentence in text
+    trend = pain_trend(sessions)
+    assert "improved by 5 points (62 %), at least the MCID" in trend.sentence
+    assert trend.sentence in text and trend.status_sentence in text
+    # The rule and the sources are printed with it.
+    assert "Farrar et al., Pain 2001;94:149" in text and "measured on the trapezius" in text
 
 
 def test_lists_the_most_treated_muscles(store, patient):
@@ -44,6 +46,9 @@ def test_lists_the_most_treated_muscles(store, patient):
     assert rows
     for row in rows:
         assert row.label in text
+        # The same trend words as the Progress tab's muscle table (pdf text is read in
+        # lines across the table's cells, so look for the words of the trend column).
+        assert row.trend.words in text
 
 
 def test_chart_has_dates_and_both_lines(store, patient):
@@ -61,3 +66,18 @@ def test_chart_has_dates_and_both_lines(store, patient):
 def test_patient_without_sessions(store, patient):
     _, text = report(store, patient)
     assert "No sessions recorded yet." in text
+
+
+def test_a_draft_is_listed_but_not_counted(store, patient):
+    sessions = history(store, patient, 3)
+    draft = start_session(store, patient, START, pain_before=1, pain_after=0)
+    add_points(store, draft.id, 2, seed=9)
+    pdf, text = report(store, patient)
+    assert "Draft, not counted" in text
+    assert "Not counted until signed: session 4" in text
+    words = progress_words([*sessions, draft], store.points.for_patient(patient.id))
+    assert words.headline in text and "to 1" not in words.pain[1]
+    _, curves = shapes(pdf)
+    symbols = [c for c in curves if 4 < c.width < 6 and 4 < c.height < 6]
+    # A round "before" marker at each signed session only (the draft's 1 is not drawn).
+    assert len(symbols) == len(sessions)

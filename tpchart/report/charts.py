@@ -100,7 +100,13 @@ def _legend(drawing: Drawing, x: float, y: float, with_target: bool) -> None:
     entries = [("Pain before needling", BEFORE_LINE, None),
                ("Pain after needling", AFTER_LINE, (4, 2))]  # fmt: skip
     if with_target:
-        entries.append(("Meaningful improvement (MCID) from the first session", MUTED, (1, 2)))
+        entries.append(
+            (
+                "MCID: 2 points below the first signed session",
+                MUTED,
+                (1, 2),
+            )
+        )
     for label, colour, dash in entries:
         drawing.add(Line(x, y + 4, x + 18, y + 4, strokeColor=colour, strokeWidth=1.6,
                          strokeDashArray=dash))  # fmt: skip

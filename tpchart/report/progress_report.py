@@ -1,8 +1,10 @@
 """The progress report: one patient across sessions, standing on its own.
 
 The numbers and the sentences about clinically meaningful change come from
-`tpchart.core.progress` (the same functions as the in-app progress view), so the
-paper and the screen never disagree. This module only lays them out.
+`tpchart.core.progress` (``progress_words``, the same function as the in-app
+progress view), so the paper and the screen say the same words. Drafts are listed in
+the sessions table as not counted and left out of the chart and every figure. This
+module only lays them out.
 """
 
 from __future__ import annotations
@@ -13,12 +15,12 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer
 
 from tpchart.core.progress import (
+    ProgressWords,
     SessionSummary,
-    immediate_relief,
     most_treated,
     muscle_progress,
-    outcome_changes,
     pain_trend,
+    progress_words,
     session_summaries,
 )
 from tpchart.core.regions import REGIONS
@@ -33,9 +35,9 @@ TITLE = "Progress report"
 MOST_TREATED = 8
 
 SESSION_COLUMNS = (("Date", 26), ("Pain before", 19), ("Pain after", 17), ("Points", 13),
-                 ("Regions treated", 90), ("Status", 15))  # fmt: skip
-MUSCLE_COLUMNS = (("Muscle", 52), ("Sessions", 14), ("Points", 14), ("Pain at point", 26),
-                  ("Trend", 74))  # fmt: skip
+                 ("Regions treated", 80), ("Status", 25))  # fmt: skip
+MUSCLE_COLUMNS = (("Muscle", 38), ("Sessions", 15), ("Pain at point", 25),
+                  ("Pressure threshold (kg/cm²)", 26), ("Trend", 76))  # fmt: skip
 
 
 def progress_report_pdf(
@@ -81,14 +83,17 @@ def progress_story(record: ProgressRecord, tz: tzinfo | None = None) -> list[Flo
     ]  # fmt: skip
     if not sessions:
         return [*story, Spacer(0, 8), para("No sessions recorded yet.")]
-    story += _change(sessions)
+    words = progress_words(sessions, points)
+    story += _change(words)
     trend = pain_trend(sessions)
+    signed = [s for s in summaries if s.signed]  # a draft's values may still change
     story.append(KeepTogether([
-        heading("Pain before and after needling"),
-        pain_chart(summaries, CONTENT_WIDTH, target=trend.target, tz=tz),
+        heading("Pain before and after needling (signed sessions)"),
+        pain_chart(signed, CONTENT_WIDTH, target=trend.target, tz=tz),
     ]))  # fmt: skip
     story += [heading("Sessions"), _sessions_table(summaries, points, tz)]
     story += _muscles(sessions, points)
+    story += [Spacer(0, 6), *[para(rule, "small") for rule in words.rules]]
     return story
 
 
@@ -100,20 +105,12 @@ def _period(summaries: list[SessionSummary], tz: tzinfo | None) -> str:
     return first if first == last else f"{first} – {last}"
 
 
-def _change(sessions: list) -> list[Flowable]:
-    trend = pain_trend(sessions)
-    lines = [para(trend.sentence, bold=True)]
-    lines += [para(change.sentence) for change in outcome_changes(sessions)]
-    relief = immediate_relief(sessions)
-    if relief is not None:
-        lines.append(para(f"During a session, pain fell by {relief:.1f} points on average "
-                          "from before to after needling (immediate effect)."))  # fmt: skip
-    lines.append(para(
-        "MCID: minimal clinically important difference, the smallest change a patient "
-        "notices as real. Pain (NRS 0–10) about 1.3–2 points; NDI about 14–19 points; "
-        "ODI about 12 points; PSFS about 2 points.", "small",
-    ))  # fmt: skip
-    return [heading("Change since the first session"), box(lines, "note")]
+def _change(words: ProgressWords) -> list[Flowable]:
+    lines = [para(words.headline, bold=True)]
+    lines += [para(line) for line in words.pain]
+    lines += [para(text) for _, text in words.outcomes]
+    lines += [para(note) for note in words.notes]
+    return [heading("Trend and change since the first session"), box(lines, "note")]
 
 
 def regions_treated(points: list[TriggerPoint]) -> str:
@@ -131,7 +128,7 @@ def _sessions_table(
          DASH if v.pain_before is None else str(v.pain_before),
          DASH if v.pain_after is None else str(v.pain_after),
          str(v.point_count), regions_treated(points.get(v.session_id, [])),
-         "Signed" if v.signed else "Draft"]
+         "Signed" if v.signed else "Draft, not counted"]
         for v in summaries
     ]  # fmt: skip
     return grid([t for t, _ in SESSION_COLUMNS], rows, [w * mm for _, w in SESSION_COLUMNS],
@@ -142,19 +139,12 @@ def _muscles(sessions: list, points: dict[int, list[TriggerPoint]]) -> list[Flow
     rows = most_treated(muscle_progress(sessions, points), limit=MOST_TREATED)
     if not rows:
         return [heading("Most treated muscles"), para("No trigger points recorded.")]
-    table_rows = []
-    for m in rows:
-        pain = DASH
-        if m.pain_first is not None:
-            pain = f"{m.pain_first} → {m.pain_last}" if m.times_treated > 1 else str(m.pain_first)
-        trend = f"{m.trend.arrow} {m.trend.value.capitalize()}: {m.trend_reason}"
-        table_rows.append([m.label, str(m.times_treated), str(m.points), pain, trend])
+    # The same texts as the Progress tab's muscle table (MuscleProgress properties).
+    table_rows = [
+        [m.label, str(m.times_treated), m.pain_text, m.ppt_text, m.trend_text] for m in rows
+    ]
     return [
-        heading("Most treated muscles"),
+        heading("Most treated muscles (signed sessions)"),
         grid([t for t, _ in MUSCLE_COLUMNS], table_rows, [w * mm for _, w in MUSCLE_COLUMNS],
-             align_right=(1, 2)),
-        Spacer(0, 3),
-        para("Trend per muscle: better when pain at the point fell by at least 2 points or "
-             "the pressure pain threshold rose beyond 0.62 kg/cm²; twitch responses are "
-             "not scored.", "small"),
+             align_right=(1,)),
     ]  # fmt: skip

@@ -131,7 +131,8 @@ class ScoreChart(pg.PlotWidget):
         return QSize(400, 240)
 
     def show_sessions(self, summaries: list[SessionSummary], change: Change) -> None:
-        """Draw the sessions' scores and the MCID band for ``change``."""
+        """Draw the sessions' scores and the MCID band for ``change`` (the caller passes
+        the signed sessions only: a draft's values may still change)."""
         item = self.getPlotItem()
         item.clear()
         self.series = {}
@@ -170,7 +171,8 @@ class ScoreChart(pg.PlotWidget):
             entries.append(
                 f"<span style='background-color:{BAND_SWATCH}'>&nbsp;&nbsp;&nbsp;&nbsp;</span>"
                 f"&nbsp;clinically&nbsp;meaningful (MCID): ≥&nbsp;{fmt(m.mcid)}&nbsp;{unit} "
-                "better than session&nbsp;1"
+                f"{'higher' if m.higher_is_better else 'lower'} than the first signed "
+                f"session ({m.direction})"
             )
         return " &nbsp;&nbsp; ".join(entries)
 

@@ -17,7 +17,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QFont, QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyle, QTableView, QWidget
 
-from tpchart.core.progress import MuscleProgress, Trend, fmt
+from tpchart.core.progress import MuscleProgress
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -26,27 +26,23 @@ NBSP = "\u00a0"  # a space a wrapping cell never breaks at
 COLUMNS = (
     ("Muscle", "The muscle needled (or the region when no muscle was recorded)"),
     ("Side", "The patient's side"),
-    ("Sessions", "Sessions at which this muscle was needled"),
+    ("Sessions", "Signed sessions at which this muscle was needled"),
     ("Twitch", "Sessions with a local twitch response of sessions treated · twitches counted · "
      "strongest twitch at the first → last session treated"),
-    ("Pain at\npoint", "Pain at the point (NRS 0-10), first → last session treated"),
-    ("Pressure\nthreshold", "Pressure pain threshold in kg/cm², first → last; changes under "
-     "0.62 kg/cm² are within measurement error"),
-    ("Trend", "↑ better, ↓ worse, → no clear change (pain at point by ≥ 2 points, "
-     "pressure threshold by > 0.62 kg/cm²)"),
+    ("Pain at\npoint", "Pain at the point (NRS 0-10, lower is better), first → last signed "
+     "session with a recorded value"),
+    ("Pressure\nthreshold", "Pressure pain threshold in kg/cm² (higher is better), first → "
+     "last; changes up to 0.62 kg/cm² are within measurement error (measured on the "
+     "trapezius)"),
+    ("Trend", "Improved, worse or no clear change, and why (pain at the point by 2 points "
+     "or 30 %, pressure threshold by more than 0.62 kg/cm²)"),
 )  # fmt: skip
 TWITCH_COLUMN = 3
+TREND_COLUMN = 6
 ROW_PADDING = 8  # px added to the text's height in each row
 # The line breaks a reader would make: at new lines and at spaces, except before an
 # arrow or after the word "twitch" (breaks there are a last resort).
 LAST_RESORT = re.compile(r"\n|(?<!twitch) (?!→)")
-
-# The arrow stays with its word when the column is narrow enough to wrap.
-TREND_WORDS = {
-    Trend.BETTER: f"↑{NBSP}better",
-    Trend.WORSE: f"↓{NBSP}worse",
-    Trend.UNCLEAR: f"→{NBSP}no clear change",
-}
 
 
 def together(text: str) -> str:
@@ -54,14 +50,11 @@ def together(text: str) -> str:
     return text.replace(" ", NBSP)
 
 
-def first_last(first: float | None, last: float | None, single: bool, unit: str = "") -> str:
-    """ "8 → 5", just "8" when measured once, "—" when never; in the narrowest
-    column "→ 5" goes under the first value, the arrow kept with it."""
-    if first is None:
-        return "—"
-    if single or last is None:
-        return f"{fmt(first)}{unit}"
-    return f"{fmt(first)} →{NBSP}{fmt(last)}{unit}"
+def trend_cell(row: MuscleProgress) -> str:
+    """The trend word on its own line, its reason under it (the same words as the PDF,
+    ``MuscleProgress.trend_text``, with the colon turned into a line break)."""
+    words, reason = row.trend_text.split(": ", 1)
+    return f"{words}\n{reason}"
 
 
 class MuscleTableModel(QAbstractTableModel):
@@ -99,18 +92,13 @@ class MuscleTableModel(QAbstractTableModel):
             return self._text(row, col)
         if role == Qt.ItemDataRole.ToolTipRole:
             # The cell's text again (hovering a cell is a habit); the trend says why.
-            return row.trend_reason.capitalize() if col == 6 else self._text(row, col)
-        if role == Qt.ItemDataRole.TextAlignmentRole and col in (2, 4, 5):
+            return self._text(row, col)
+        if role == Qt.ItemDataRole.TextAlignmentRole and col == 2:
             return int(Qt.AlignmentFlag.AlignCenter)
-        if role == Qt.ItemDataRole.FontRole and col == 6 and row.trend is not Trend.UNCLEAR:
-            font = QFont()
-            font.setBold(True)
-            return font
         return None
 
     @staticmethod
     def _text(row: MuscleProgress, col: int) -> str:
-        single = row.times_treated == 1
         if col == 0:
             return row.muscle[:1].upper() + row.muscle[1:]
         if col == 1:
@@ -118,27 +106,12 @@ class MuscleTableModel(QAbstractTableModel):
         if col == 2:
             return str(row.times_treated)
         if col == 3:
-            if not row.twitch_sessions:
-                return "None"
-            strengths = first_last_words(row.twitch_first, row.twitch_last, single)
-            # Compact: "3 of 4 · 9× · weak → strong"; in a narrow tab it wraps after
-            # the counts, so the strengths start the second line (and, narrower
-            # still, "→ strong" the third).
-            count = f" · {row.twitch_total}×" if row.twitch_total else ""
-            counts = together(f"{row.twitch_sessions} of {row.times_treated}{count} ·")
-            return f"{counts} {together(strengths).replace(NBSP + '→', ' →')}"
+            return row.twitch_text
         if col == 4:
-            return first_last(row.pain_first, row.pain_last, single)
+            return row.pain_text
         if col == 5:
-            return first_last(row.ppt_first, row.ppt_last, single)
-        return TREND_WORDS[row.trend]
-
-
-def first_last_words(first: object, last: object, single: bool) -> str:
-    """Twitch strength at the first and last session treated, e.g. "strong → none"."""
-    a = getattr(first, "value", None) or "none"
-    b = getattr(last, "value", None) or "none"
-    return a if single or a == b else f"{a} → {b}"
+            return row.ppt_text
+        return trend_cell(row)
 
 
 def share_width(
@@ -252,9 +225,9 @@ class MuscleTable(QTableView):
 
     def fit(self) -> None:
         """Fit the columns to the width and the height to the rows."""
-        # The twitch column wraps first: the other columns are short and read best
-        # on one line.
-        fit_to_width(self, TWITCH_COLUMN, self.MAX_ROWS, wrap_first=True)
+        # The trend column, with its reason, takes the width left over; every column
+        # gives up width in proportion when the reasons do not fit on one line.
+        fit_to_width(self, TREND_COLUMN, self.MAX_ROWS)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

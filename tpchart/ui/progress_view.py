@@ -3,8 +3,11 @@
 One scrollable page, read top to bottom at a follow-up: the change since the first
 session in words, pain (and NDI/ODI/PSFS when recorded) over calendar time with the
 MCID marked, the muscles that keep coming back, where the needles went, and what
-changed between two sessions. Every number comes from ``tpchart.core.progress``, the
-same functions the PDF progress report uses.
+changed between two sessions. Every number and sentence comes from
+``tpchart.core.progress`` (``progress_words``), the same functions the PDF progress
+report uses, so the screen and the paper say the same words. Only signed sessions are
+charted and counted; a draft is listed in the pickers as "(draft)" and the words say
+it is left out.
 """
 
 from __future__ import annotations
@@ -25,14 +28,12 @@ from tpchart.core.progress import (
     OUTCOME_MEASURES,
     PAIN,
     PointsBySession,
+    ProgressWords,
     SessionSummary,
     change_since_first,
-    fmt,
-    immediate_relief,
-    most_treated,
     muscle_progress,
     pain_trend,
-    persistence_rate,
+    progress_words,
     session_summaries,
 )
 from tpchart.core.session import Session
@@ -70,6 +71,13 @@ class ProgressView(QWidget):
         self.headline.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.details = QLabel(objectName="progressDetails", wordWrap=True)
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details.setTextFormat(Qt.TextFormat.PlainText)
+        # The rules behind every word above, with their sources: a claim a doctor can check.
+        self.rules = QLabel(objectName="progressRules", wordWrap=True)
+        self.rules.setTextFormat(Qt.TextFormat.PlainText)
+        self.rules.setStyleSheet("color: #4d4d4d; font-size: 8pt;")
+        self.rules.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.words: ProgressWords | None = None
 
         self.pain_chart = ScoreChart(PAIN)
         # The chart, not its legend, takes the height the outcome measures beside it
@@ -128,6 +136,7 @@ class ProgressView(QWidget):
         column.addWidget(muscle_box)
         column.addLayout(maps)
         column.addWidget(points_box)
+        column.addWidget(self.rules)
         column.addStretch()
         # Scroll vertically only: the sections reflow to the tab's width, and at
         # 1366x768 the doctor scrolls down from the trend to the body maps.
@@ -176,47 +185,33 @@ class ProgressView(QWidget):
             self.pages.setCurrentWidget(self.placeholder)
             return
         self.pages.setCurrentWidget(self.scroll)
-        self._show_words()
-        self.pain_chart.show_sessions(self.summaries, pain_trend(self.sessions))
-        self._show_outcomes()
+        self.words = progress_words(self.sessions, self.points)
+        self._show_words(self.words)
+        # Drafts are not charted: their values may still change (listed in the words).
+        signed = [s for s in self.summaries if s.signed]
+        self.pain_chart.show_sessions(signed, pain_trend(self.sessions))
+        self._show_outcomes(signed, dict(self.words.outcomes))
         self.muscle_table.set_rows(muscle_progress(self.sessions, self.points))
         self.heat.show_sessions(self.summaries, self.points)
         self.compare.show_sessions(self.summaries, self.points)
 
     # -- parts ----------------------------------------------------------------------
-    def _show_words(self) -> None:
-        self.headline.setText(pain_trend(self.sessions).sentence)
-        lines = []
-        relief = immediate_relief(self.sessions)
-        if relief is not None:
-            lines.append(
-                f"Straight after needling, pain was on average {fmt(round(relief, 1))} "
-                f"point{'s' if relief != 1 else ''} lower than before."
-            )
-        rows = muscle_progress(self.sessions, self.points)
-        top = [r for r in most_treated(rows, 3) if r.times_treated > 1]
-        if top:
-            names = ", ".join(f"{r.label.lower()} ({r.times_treated} sessions)" for r in top)
-            lines.append(f"Most often needled: {names}.")
-        rate = persistence_rate(self.sessions, self.points)
-        if rate is not None:
-            lines.append(
-                f"{round(rate * 100)}% of each session's trigger points were found again "
-                "at the next session."
-            )
-        self.details.setText(" ".join(lines))
+    def _show_words(self, words: ProgressWords) -> None:
+        self.headline.setText(words.headline)
+        lines = [*words.pain, *words.notes]
+        self.details.setText("\n".join(lines))
         self.details.setVisible(bool(lines))
+        self.rules.setText("\n".join(words.rules))
 
-    def _show_outcomes(self) -> None:
+    def _show_outcomes(self, signed: list[SessionSummary], sentences: dict[str, str]) -> None:
         any_shown = False
         for measure in OUTCOME_MEASURES:
-            change = change_since_first(measure, self.sessions)
-            present = bool(change.values)
+            present = measure.key in sentences
             chart, label = self.outcome_charts[measure.key], self.outcome_labels[measure.key]
             for widget in (chart, chart.legend, label):
                 widget.setVisible(present)
             if present:
-                label.setText(change.sentence)
-                chart.show_sessions(self.summaries, change)
+                label.setText(sentences[measure.key])
+                chart.show_sessions(signed, change_since_first(measure, self.sessions))
                 any_shown = True
         self.outcome_box.setVisible(any_shown)
