@@ -1,8 +1,10 @@
 """The pain chart of the progress report: pain before and after needling, session by session.
 
 Dates are spaced by real time on the x axis, so a gap between sessions shows as a
-gap. Before is a solid red line with round markers, after a dashed blue line with
-square ones: the two still read apart in greyscale.
+gap. The lines are drawn as on screen (ui/progress_charts.py), so paper and screen
+read alike: before is a dashed blue line with hollow circles, after a solid
+vermillion line with filled triangles (Okabe-Ito colours); the two read apart in
+greyscale and with the common colour-vision deficiencies.
 """
 
 from __future__ import annotations
@@ -13,12 +15,16 @@ from datetime import datetime, tzinfo
 from reportlab.graphics.charts.lineplots import LinePlot
 from reportlab.graphics.shapes import Drawing, Line, String
 from reportlab.graphics.widgets.markers import makeMarker
+from reportlab.lib import colors
 
 from tpchart.core.progress import SessionSummary
 from tpchart.report.fonts import SANS, register_fonts, text_width
-from tpchart.report.styles import AFTER_LINE, BEFORE_LINE, INK, MUTED, RULE
+from tpchart.report.styles import INK, MUTED, RULE
 
 DAY = 86400.0
+BEFORE_LINE = colors.HexColor("#0072B2")  # blue, dashed, hollow circles
+AFTER_LINE = colors.HexColor("#D55E00")  # vermillion, solid, filled triangles
+BEFORE_DASH, AFTER_DASH = (4, 2), None
 MAX_DATE_LABELS = 8  # more would overlap on A4; the sessions table lists every date
 
 
@@ -38,14 +44,17 @@ def pain_chart(
     plot.x, plot.y = 30, 28 + legend_height
     plot.width, plot.height = width - 45, height - plot.y - 8
     plot.data = [before or [(0, 0)], after or [(0, 0)]]  # LinePlot needs a point per line
-    for index, (colour, marker, dash) in enumerate(
-        [(BEFORE_LINE, "FilledCircle", None), (AFTER_LINE, "FilledSquare", (4, 2))]
+    for index, (colour, marker, fill, dash) in enumerate(
+        [
+            (BEFORE_LINE, "Circle", colors.white, BEFORE_DASH),
+            (AFTER_LINE, "FilledTriangle", AFTER_LINE, AFTER_DASH),
+        ]
     ):
         line = plot.lines[index]
         line.strokeColor = colour
         line.strokeWidth = 1.6
         line.strokeDashArray = dash
-        line.symbol = makeMarker(marker, size=5, fillColor=colour, strokeColor=colour)
+        line.symbol = makeMarker(marker, size=5, fillColor=fill, strokeColor=colour)
         if not (before, after)[index]:
             line.strokeWidth, line.symbol = 0, None  # nothing recorded: draw nothing
     last_day = max([x for x, _ in before + after] + [1.0])
@@ -97,8 +106,8 @@ def _label(start: datetime, day: float, tz: tzinfo | None) -> str:
 
 
 def _legend(drawing: Drawing, x: float, y: float, with_target: bool) -> None:
-    entries = [("Pain before needling", BEFORE_LINE, None),
-               ("Pain after needling", AFTER_LINE, (4, 2))]  # fmt: skip
+    entries = [("Pain before needling", BEFORE_LINE, BEFORE_DASH),
+               ("Pain after needling", AFTER_LINE, AFTER_DASH)]  # fmt: skip
     if with_target:
         entries.append(
             (
