@@ -2,8 +2,9 @@
 # Sets up everything tpchart needs on Debian/Ubuntu with only Python installed:
 # the few system libraries Qt needs, a virtual environment in .venv, and the
 # Python packages from pyproject.toml (re-installed only when pyproject changes).
-# `--test` adds what the test suite needs besides: strace (fault injection) and Xvfb
-# (the keyboard-shortcut and window-size tests run on a real X server too).
+# `--test` adds what the test suite needs besides: strace (fault injection), Xvfb
+# (the keyboard-shortcut and window-size tests run on a real X server too) and
+# poppler-utils (pdffonts: every font of every PDF embedded).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,7 +24,7 @@ apt_install() {
 
 # The tests also need strace (fault injection: a kill at a chosen system call) and
 # Xvfb (platform key bindings differ: on X11 Redo is Ctrl+Shift+Z, offscreen Ctrl+Y).
-[ "${1:-}" = "--test" ] && QT_LIBS="$QT_LIBS strace xvfb"
+[ "${1:-}" = "--test" ] && QT_LIBS="$QT_LIBS strace xvfb poppler-utils"
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then

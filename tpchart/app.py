@@ -11,11 +11,11 @@ minutes while records change and when the window closes.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import logging
 import signal
 import sys
 import threading
+from importlib import resources
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -42,6 +42,7 @@ from tpchart.store.file import (
     writable,
 )
 from tpchart.ui import recovery
+from tpchart.ui.about import app_icon
 from tpchart.ui.backup_settings import BackupSettingsDialog
 from tpchart.ui.main_window import MainWindow
 from tpchart.ui.single_instance import InstanceServer, bring_forward, raise_window
@@ -295,15 +296,15 @@ def _quit_on_terminate(qt: QApplication):
 
 
 def add_shipped_fonts() -> None:
-    """Names in Chinese, Japanese or Korean need a font that has their glyphs: the one
-    the PDFs embed (WenQuanYi Micro Hei, a pip dependency) is given to Qt as well, so a
-    machine without CJK system fonts shows real characters, not boxes."""
-    spec = importlib.util.find_spec("paperang_p2_fonts_cjk")
-    if spec is None or spec.origin is None:
-        return
-    path = Path(spec.origin).parent / "fonts" / "wqy-microhei.ttc"
-    if path.exists() and QFontDatabase.addApplicationFont(str(path)) < 0:
-        log.warning("Qt could not load the CJK font %s", path)
+    """Names in Chinese, Japanese, Korean or Tamil need a font that has their glyphs: the
+    ones the PDFs embed (shipped in ``tpchart/report/fonts``) are given to Qt as well, so
+    a machine without such system fonts shows real characters, not boxes. Qt shapes
+    Tamil itself."""
+    folder = Path(str(resources.files("tpchart.report") / "fonts"))
+    for name in ("wqy-microhei.ttc", "NotoSansTamil-Regular.ttf", "NotoSansTamil-Bold.ttf"):
+        path = folder / name
+        if not path.is_file() or QFontDatabase.addApplicationFont(str(path)) < 0:
+            log.warning("Qt could not load the font %s", path)
 
 
 def run_app(db_path: Path, argv: list[str] | None = None) -> int:
@@ -311,6 +312,7 @@ def run_app(db_path: Path, argv: list[str] | None = None) -> int:
     qt = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
     qt.setOrganizationName("tpchart")
     qt.setApplicationName("tpchart")
+    qt.setWindowIcon(app_icon())
     add_shipped_fonts()
     logger = logging.getLogger("tpchart")
     handlers_before = list(logger.handlers)

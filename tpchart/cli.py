@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from tpchart import __version__
 from tpchart.core.errors import TpchartError
 from tpchart.store import Store
 from tpchart.store.file import (
@@ -128,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tpchart", description="Charting of myofascial trigger points and dry needling."
     )
+    parser.add_argument("--version", action="version", version=f"tpchart {__version__}")
     db_help = f"database file (default: {default_database()})"
     parser.add_argument("--db", type=_path, default=default_database(), help=db_help)
     parser.set_defaults(func=cmd_gui)

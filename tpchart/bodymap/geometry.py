@@ -17,6 +17,7 @@ import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from importlib import resources
 from pathlib import Path
 
 from svgelements import SVG, Close, Group, Line, Move, Shape
@@ -27,7 +28,18 @@ from tpchart.core.regions import REGION_ID_PATTERN, View
 Point = tuple[float, float]
 Polygon = list[Point]
 
-ASSETS_DIR = Path(__file__).resolve().parents[2] / "assets" / "body_maps"
+
+def _maps_folder() -> Path:
+    """Where the SVGs are: ``tpchart/bodymap/maps`` inside an installed wheel or bundle
+    (the build copies them there, see setup.py), else ``assets/body_maps`` of a source
+    checkout, which stays the one copy in git (tools/draw_body_maps.py writes it)."""
+    packaged = Path(str(resources.files("tpchart.bodymap") / "maps"))
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "assets" / "body_maps"
+
+
+ASSETS_DIR = _maps_folder()
 _FILES = {View.FRONT: "front.svg", View.BACK: "back.svg", View.HEAD: "head_side.svg"}
 SILHOUETTE_ID = "silhouette"
 

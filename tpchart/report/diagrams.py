@@ -34,7 +34,22 @@ Affine = tuple[float, float, float, float, float, float]
 @cache
 def _svg(view: View) -> Drawing:
     """The view's SVG as a reportlab drawing, converted once (about 20 ms each)."""
-    return svg2rlg(str(svg_path(view)))
+    drawing = svg2rlg(str(svg_path(view)))
+    if drawing is None:  # svglib returns None rather than raising
+        raise FileNotFoundError(f"The body map {svg_path(view)} cannot be read")
+    register_fonts()
+    _embed_label_fonts(drawing)
+    return drawing
+
+
+def _embed_label_fonts(node) -> None:
+    """Set the map's labels ("Right", "Left") in the document's own faces. svglib maps
+    the SVG's ``sans-serif`` to Helvetica, which a PDF only names and never embeds;
+    an archived record must carry every font it uses."""
+    if isinstance(node, String):
+        node.fontName = SANS_BOLD if "Bold" in node.fontName else SANS
+    for child in getattr(node, "contents", ()):
+        _embed_label_fonts(child)
 
 
 def _svg_transform(drawing: Drawing) -> Affine:

@@ -92,6 +92,9 @@ def build_pdf(story: Sequence[Flowable], head: Letterhead) -> bytes:
         author=head.metadata.get("author", head.doctor),
         subject=head.metadata.get("subject", ""),
         creator="tpchart",
+        # Every page starts in this face: the default, Helvetica, would be named in the
+        # PDF without being embedded (an archived record carries every font it names).
+        initialFontName=SANS,
         # Same input, same bytes (no random /ID). Invariant mode alone would also date
         # every file 2000-01-01, so the canvas is given the real creation time instead.
         invariant=True,

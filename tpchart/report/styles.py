@@ -31,8 +31,6 @@ CAUTION_FILL = colors.HexColor("#fff3cd")
 CAUTION_EDGE = colors.HexColor("#e0b400")
 WARNING_FILL = colors.HexColor("#fde2e1")
 WARNING_EDGE = colors.HexColor("#d93025")
-BEFORE_LINE = colors.HexColor("#b00020")  # pain before: red, solid
-AFTER_LINE = colors.HexColor("#0b3a7a")  # pain after: blue, dashed (reads in greyscale)
 
 CONFIDENTIAL = (
     "Confidential: contains personal health information. Keep it safe and share it "
@@ -44,7 +42,11 @@ CONFIDENTIAL = (
 def styles() -> dict[str, ParagraphStyle]:
     """The paragraph styles by name: body, small, h1, h2, cell, cell_bold, label, right."""
     register_fonts()
-    body = ParagraphStyle("body", fontName=SANS, fontSize=9.5, leading=12.5, textColor=INK)
+    # shaping: Tamil words go through HarfBuzz (vowel signs reordered, conjuncts joined);
+    # the text and CJK faces opt out word by word (fonts._UnshapedFont), so Latin is as before.
+    body = ParagraphStyle(
+        "body", fontName=SANS, fontSize=9.5, leading=12.5, textColor=INK, shaping=1
+    )
     return {
         "body": body,
         "small": ParagraphStyle("small", body, fontSize=8, leading=10, textColor=MUTED),

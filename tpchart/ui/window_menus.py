@@ -1,4 +1,4 @@
-"""The main window's menus, tool bar and actions (File, Edit, View, Settings), and
+"""The main window's menus, tool bar and actions (File, Edit, View, Settings, Help), and
 which of them are enabled for the patient and session on screen."""
 
 from __future__ import annotations
@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel
 
+from tpchart.ui.about import AboutDialog
 from tpchart.ui.chart_panel import VIEW_TABS
 from tpchart.ui.clinic_dialog import edit_clinic_profile
 from tpchart.ui.practitioner_picker import PractitionerPicker
 from tpchart.ui.print_and_export import export_progress_report, export_summary, print_summary
+from tpchart.ui.shortcuts_help import ShortcutsDialog
 
 if TYPE_CHECKING:
     from tpchart.ui.main_window import MainWindow
@@ -144,6 +146,19 @@ class WindowMenus:
             )
         )
 
+        self.help_menu = w.menuBar().addMenu("&Help")
+        self.shortcuts_action = self._action(
+            "&Keyboard shortcuts",
+            self.show_shortcuts,
+            QKeySequence.StandardKey.HelpContents,
+            "shortcutsAction",
+        )
+        self.about_action = self._action("&About tpchart", self.show_about, name="aboutAction")
+        self.help_menu.addActions([self.shortcuts_action, self.about_action])
+        # The open Help dialogs (non-modal: a doctor may keep the shortcuts beside the chart).
+        self.about_dialog: AboutDialog | None = None
+        self.shortcuts_dialog: ShortcutsDialog | None = None
+
         toolbar = self.toolbar = w.addToolBar("Main")
         toolbar.setObjectName("mainToolbar")
         toolbar.setMovable(False)
@@ -156,6 +171,16 @@ class WindowMenus:
         toolbar.addWidget(QLabel(" Charting as: "))
         self.practitioner_picker = PractitionerPicker(w.store, operations=w.operations)
         toolbar.addWidget(self.practitioner_picker)
+
+    def show_about(self) -> None:
+        """Help > About: version, the clinic's files, licences."""
+        self.about_dialog = AboutDialog(self._window.store.path, self._window)
+        self.about_dialog.open()
+
+    def show_shortcuts(self) -> None:
+        """Help > Keyboard shortcuts, read from the window's actions when opened."""
+        self.shortcuts_dialog = ShortcutsDialog(self._window)
+        self.shortcuts_dialog.show()
 
     def _action(self, text: str, slot: Callable, shortcut=None, name: str = "") -> QAction:
         action = QAction(text, self._window)

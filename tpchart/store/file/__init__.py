@@ -24,7 +24,7 @@ from tpchart.store.file.locations import (
     log_folder,
 )
 from tpchart.store.file.lock import DatabaseLock, lock_path, read_record
-from tpchart.store.file.logfile import logging_to_file, setup_logging
+from tpchart.store.file.logfile import log_file, logging_to_file, setup_logging
 from tpchart.store.file.opening import (
     BACKUP_FOLDER_SETTING,
     Opened,
@@ -76,6 +76,7 @@ __all__ = [
     "list_backups",
     "location_warnings",
     "lock_path",
+    "log_file",
     "log_folder",
     "logging_to_file",
     "newest_good_backup",

@@ -16,6 +16,11 @@ from tpchart.store.file.private import private_folder, tighten, tighten_folder, 
 LOG_NAME = "tpchart.log"
 
 
+def log_file(folder: Path | None = None) -> Path:
+    """Where the log is written: ``LOG_NAME`` in ``folder`` (the user log folder)."""
+    return (folder or log_folder()) / LOG_NAME
+
+
 class PrivateLog(RotatingFileHandler):
     """A rotating log whose files are 0600: it names patients' files and records."""
 
@@ -29,7 +34,7 @@ class PrivateLog(RotatingFileHandler):
 def setup_logging(folder: Path | None = None) -> Path:
     """A rotating log file (1 MB x 5) for everything tpchart logs; returns its path."""
     folder = private_folder(folder or log_folder())
-    path = folder / LOG_NAME
+    path = log_file(folder)
     logger = logging.getLogger("tpchart")
     if not any(getattr(h, "baseFilename", None) == str(path) for h in logger.handlers):
         handler = PrivateLog(path, maxBytes=1_000_000, backupCount=5, encoding="utf-8")
