@@ -99,9 +99,16 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_export_pdf(args: argparse.Namespace) -> int:
-    """Write a session summary, or a patient's progress report, as a PDF file."""
-    from tpchart.report.documents import export_progress, export_session  # reportlab on demand
+    """Write a session summary, a session's aftercare sheet for the patient, or a
+    patient's progress report, as a PDF file."""
+    from tpchart.report.documents import (  # reportlab on demand
+        export_handout,
+        export_progress,
+        export_session,
+    )
 
+    if args.handout and args.session is None:
+        raise TpchartError("--handout needs --session ID (the session the patient had)")
     if args.progress and args.patient is None:
         raise TpchartError("--progress needs --patient ID")
     if args.patient is not None and not args.progress:
@@ -109,6 +116,8 @@ def cmd_export_pdf(args: argparse.Namespace) -> int:
     with Store.open(_existing(args.db)) as store:
         if args.progress:
             target = export_progress(store, args.patient, args.output)
+        elif args.handout:
+            target = export_handout(store, args.session, args.output)
         else:
             target = export_session(store, args.session, args.output)
     print(f"Wrote {target}")
@@ -175,11 +184,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--backups", type=_path, metavar="DIR",
         help="where the safety backup of the current file goes (default: the app's folder)",
     )  # fmt: skip
-    export = command("export-pdf", cmd_export_pdf, "write a session summary or progress report PDF")
+    export = command(
+        "export-pdf",
+        cmd_export_pdf,
+        "write a session summary, aftercare sheet or progress report PDF",
+    )
     which = export.add_mutually_exclusive_group(required=True)
     which.add_argument("--session", type=_positive, metavar="ID", help="the session to summarise")
     which.add_argument("--patient", type=_positive, metavar="ID", help="the patient (--progress)")
     export.add_argument("--progress", action="store_true", help="the patient's progress report")
+    export.add_argument(
+        "--handout",
+        action="store_true",
+        help="the aftercare sheet the patient takes home (with --session)",
+    )
     export.add_argument("-o", "--output", type=_path, required=True, metavar="FILE", help="the PDF")
     bench_help = (
         "measure speed and memory on synthetic clinics "

@@ -40,12 +40,24 @@ def test_progress_report(db, patient, tmp_path):
     assert "Progress report" in pypdf.PdfReader(out).pages[0].extract_text()
 
 
+def test_aftercare_sheet(db, signed, tmp_path, capsys):
+    out = tmp_path / "aftercare.pdf"
+    args = ["export-pdf", "--db", str(db), "--session", str(signed.id), "--handout", "-o", str(out)]
+    assert main(args) == 0
+    assert capsys.readouterr().out.strip() == f"Wrote {out}"
+    text = pypdf.PdfReader(out).pages[0].extract_text()
+    assert "Aftercare sheet" in text and "王小明 (Wang Xiaoming)" in text
+    assert "What you may feel" in text and "Signed by" not in text
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["--session", "99"], "tpchart: Session 99 does not exist"),
         (["--patient", "99", "--progress"], "tpchart: Patient 99 does not exist"),
         (["--patient", "1"], "tpchart: --patient needs --progress"),
+        (["--patient", "1", "--handout"], "tpchart: --handout needs --session ID"),
+        (["--session", "99", "--handout"], "tpchart: Session 99 does not exist"),
     ],
 )
 def test_errors_are_one_line_and_exit_2(db, tmp_path, capsys, args, message):

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC
 
 import pytest
 
 from tpchart.core.clinic import ClinicProfile
 from tpchart.core.errors import ValidationError
+from tpchart.report.records import load_session_record
+from tpchart.report.session_summary import session_summary_pdf
 from tpchart.store import Store
 from tpchart.store.records import Disclosure
+
+from .pdf_reading import page_texts
 
 
 def test_profile_survives_reopening(store, tmp_path):
@@ -59,3 +64,11 @@ def test_export_and_print_are_audited(store, signed):
     assert [e.action for e in last_two] == ["export", "print"]
     assert last_two[0].after == {"document": "session summary", "file": "a.pdf"}
     assert last_two[0].practitioner_id == store.practitioner_id
+
+
+def test_no_document_prints_a_placeholder_for_a_missing_clinic_name(store, signed):
+    # A command-line export may run before the profile is filled in: the letterhead
+    # then stays empty rather than printing instructions on a clinical record.
+    record = replace(load_session_record(store, signed.id), clinic=ClinicProfile())
+    text = " ".join(page_texts(session_summary_pdf(record, tz=UTC)))
+    assert "not set" not in text and "Settings" not in text

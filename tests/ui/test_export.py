@@ -300,3 +300,52 @@ def test_clinic_dialog_saves_and_shows_errors(qtbot, store):
     again = ClinicDialog(store)
     qtbot.addWidget(again)
     assert again.email.text() == "hola@example.org"
+
+
+def test_file_menu_prints_the_aftercare_sheet(qtbot, window, store, tmp_path, monkeypatch):
+    # File › Print aftercare sheet…: the preview paints the patient's sheet, the print
+    # is audited as a disclosure of the session.
+    add_points(store, window.session.id, 3)
+    out = tmp_path / "printed.pdf"
+
+    def fake_exec(dialog):
+        printer = new_printer("test")
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printer.setOutputFileName(str(out))
+        dialog.paintRequested.emit(printer)
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(QPrintPreviewDialog, "exec", fake_exec)
+    action = window.menus.print_aftercare_action
+    assert action in window.menus.file_menu.actions() and action.isEnabled()
+    action.trigger()
+    assert out.exists() and len(pypdf.PdfReader(out).pages) == 1
+    entry = store.audit_trail("sessions", window.session.id)[-1]
+    assert entry.action == "print" and entry.after == {"document": "aftercare sheet"}
+
+
+def test_file_menu_exports_the_aftercare_sheet(qtbot, window, store, tmp_path, monkeypatch):
+    add_points(store, window.session.id, 3)
+    seen: list[str] = []
+    answer_save_dialog(monkeypatch, tmp_path / "for the patient", seen)
+    window.menus.export_aftercare_action.trigger()
+    assert seen[0].endswith(" Ana Chart aftercare.pdf")
+    text = pypdf.PdfReader(tmp_path / "for the patient.pdf").pages[0].extract_text()
+    assert "Aftercare sheet" in text and "Ana Chart" in text and "What to do" in text
+    assert "DRAFT" not in text  # advice for the patient, not the unsigned record
+    (box,) = saved_messages()
+    assert box.text() == "The aftercare sheet was saved."
+    entry = store.audit_trail("sessions", window.session.id)[-1]
+    assert entry.after == {"document": "aftercare sheet", "file": "for the patient.pdf"}
+
+
+def test_no_aftercare_sheet_when_nothing_was_needled(qtbot, window, store, tmp_path,
+                                                     monkeypatch):  # fmt: skip
+    answer_save_dialog(monkeypatch, tmp_path / "aftercare.pdf", [])
+    warnings = []
+    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda *a: warnings.append(a[2])))
+    before = len(store.audit_trail())
+    window.menus.export_aftercare_action.trigger()
+    assert len(warnings) == 1 and "Nothing was needled in this session" in warnings[0]
+    assert "Traceback" not in warnings[0]
+    assert not (tmp_path / "aftercare.pdf").exists() and len(store.audit_trail()) == before

@@ -1,4 +1,5 @@
-"""The two documents by record id: build, name, write and audit. Shared by CLI and app."""
+"""The documents by record id (session summary, aftercare sheet, progress report): build,
+name, write and audit. Shared by CLI and app."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 from tpchart.core.errors import TpchartError
 from tpchart.core.patient import Patient
 from tpchart.core.session import Session
+from tpchart.report.aftercare import aftercare_pdf
 from tpchart.report.files import write_bytes_atomic
 from tpchart.report.progress_report import progress_report_pdf
 from tpchart.report.records import load_progress_record, load_session_record
@@ -21,6 +23,7 @@ from tpchart.store.records import Disclosure
 
 SESSION_DOCUMENT = "session summary"
 PROGRESS_DOCUMENT = "progress report"
+HANDOUT_DOCUMENT = "aftercare sheet"
 
 
 class DisclosureRefused(TpchartError):
@@ -37,6 +40,13 @@ def session_pdf(store: Store, session_id: int, tz: tzinfo | None = None) -> byte
     return session_summary_pdf(record, printed_at=datetime.now().astimezone(), tz=tz)
 
 
+def handout_pdf(store: Store, session_id: int, tz: tzinfo | None = None) -> bytes:
+    """The patient's aftercare sheet for ``session_id`` (NotFoundError if there is no
+    such session, NothingNeedled if nothing was needled in it)."""
+    record = load_session_record(store, session_id)
+    return aftercare_pdf(record, printed_at=datetime.now().astimezone(), tz=tz)
+
+
 def progress_pdf(store: Store, patient_id: int, tz: tzinfo | None = None) -> bytes:
     """The progress report of ``patient_id`` (NotFoundError if there is none)."""
     record = load_progress_record(store, patient_id)
@@ -51,6 +61,19 @@ def export_session(store: Store, session_id: int, path: Path | str) -> Path:
         session_id,
         SESSION_DOCUMENT,
         lambda: session_pdf(store, session_id),
+        path,
+    )
+
+
+def export_handout(store: Store, session_id: int, path: Path | str) -> Path:
+    """Write the aftercare sheet to ``path`` (see ``export_document``): a disclosure
+    like the others, audited against the session."""
+    return export_document(
+        store,
+        "sessions",
+        session_id,
+        HANDOUT_DOCUMENT,
+        lambda: handout_pdf(store, session_id),
         path,
     )
 
@@ -167,6 +190,12 @@ def session_file_name(patient: Patient, session: Session, tz: tzinfo | None = No
     """ "2026-11-24 Maria Fernández session.pdf": date first, so files sort by session."""
     day = session.started_at.astimezone(tz).date()
     return safe_file_name(f"{day.isoformat()} {patient.full_name} session") + ".pdf"
+
+
+def handout_file_name(patient: Patient, session: Session, tz: tzinfo | None = None) -> str:
+    """ "2026-11-24 Maria Fernández aftercare.pdf"."""
+    day = session.started_at.astimezone(tz).date()
+    return safe_file_name(f"{day.isoformat()} {patient.full_name} aftercare") + ".pdf"
 
 
 def progress_file_name(patient: Patient, today: date | None = None) -> str:

@@ -136,11 +136,15 @@ def _first_page(canvas: Canvas, head: Letterhead) -> None:
     width, height = PAGE_SIZE
     top = height - MARGIN
     clinic = head.clinic
-    name = clinic.name.strip() or "Clinic name not set (Settings → Clinic profile)"
-    canvas.setFillColor(INK if clinic.name.strip() else MUTED)
-    draw_text(
-        canvas, MARGIN, top - 12, fit_text(name, SANS_BOLD, 14, CONTENT_WIDTH * 0.6), SANS_BOLD, 14
-    )
+    # No placeholder on paper: without a clinic name (the app asks for the profile
+    # before printing; a command-line export may not have one) the line stays empty.
+    name = clinic.name.strip()
+    canvas.setFillColor(INK)
+    if name:
+        width_left = CONTENT_WIDTH * 0.6
+        draw_text(
+            canvas, MARGIN, top - 12, fit_text(name, SANS_BOLD, 14, width_left), SANS_BOLD, 14
+        )
     canvas.setFillColor(MUTED)
     y = top - 24
     lines = [line for line in clinic.address.splitlines() if line.strip()][:4]

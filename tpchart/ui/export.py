@@ -39,10 +39,13 @@ from PySide6.QtWidgets import (
 
 from tpchart.core.errors import TpchartError
 from tpchart.report.documents import (
+    HANDOUT_DOCUMENT,
     PROGRESS_DOCUMENT,
     SESSION_DOCUMENT,
     audit_print,
     export_document,
+    handout_file_name,
+    handout_pdf,
     progress_file_name,
     progress_pdf,
     require_recordable,
@@ -73,6 +76,15 @@ def export_session_pdf(parent: QWidget | None, store: Store, session_id: int) ->
                    SESSION_DOCUMENT)  # fmt: skip
 
 
+def export_handout_pdf(parent: QWidget | None, store: Store, session_id: int) -> Path | None:
+    """Ask where to save the patient's aftercare sheet and save it (see export_session_pdf)."""
+    session = store.sessions.get(session_id)
+    patient = store.patients.get(session.patient_id)
+    return _export(parent, store, handout_file_name(patient, session),
+                   lambda: handout_pdf(store, session_id), "sessions", session_id,
+                   HANDOUT_DOCUMENT)  # fmt: skip
+
+
 def export_progress_pdf(parent: QWidget | None, store: Store, patient_id: int) -> Path | None:
     """Ask where to save the patient's progress report and save it (see export_session_pdf)."""
     patient = store.patients.get(patient_id)
@@ -91,6 +103,18 @@ def print_session(
     title = session_file_name(patient, session).removesuffix(".pdf")
     return _print(parent, store, lambda: session_pdf(store, session_id), title, preview,
                   "sessions", session_id, SESSION_DOCUMENT)  # fmt: skip
+
+
+def print_handout(
+    parent: QWidget | None, store: Store, session_id: int, preview: bool = True
+) -> bool:
+    """Print the patient's aftercare sheet (see print_session); True when it was sent
+    to a printer."""
+    session = store.sessions.get(session_id)
+    patient = store.patients.get(session.patient_id)
+    title = handout_file_name(patient, session).removesuffix(".pdf")
+    return _print(parent, store, lambda: handout_pdf(store, session_id), title, preview,
+                  "sessions", session_id, HANDOUT_DOCUMENT)  # fmt: skip
 
 
 def _export(

@@ -1,6 +1,7 @@
-"""File > Export PDF…, Print… and Export progress report… for the patient and session
-on screen. What is still being typed is saved first, so the paper shows it; the
-dialogs and the audit rows are ``tpchart.ui.export``'s (reportlab loads on first use).
+"""File > Export PDF…, Print…, Print aftercare sheet…, Export aftercare sheet… and
+Export progress report… for the patient and session on screen. What is still being
+typed is saved first, so the paper shows it; the dialogs and the audit rows are
+``tpchart.ui.export``'s (reportlab loads on first use).
 """
 
 from __future__ import annotations
@@ -39,6 +40,24 @@ def print_summary(window: MainWindow) -> None:
         from tpchart.ui.export import print_session
 
         print_session(window, window.store, window.session.id)
+
+
+def print_aftercare(window: MainWindow) -> None:
+    """Print the aftercare sheet the patient takes home (with a preview)."""
+    if window.session is not None and window.session.id is not None and _clinic_named(window):
+        window.operations.flush_pending()
+        from tpchart.ui.export import print_handout
+
+        print_handout(window, window.store, window.session.id)
+
+
+def export_aftercare(window: MainWindow) -> None:
+    """Save the patient's aftercare sheet as a PDF (to e-mail it, or print it later)."""
+    if window.session is not None and window.session.id is not None and _clinic_named(window):
+        window.operations.flush_pending()
+        from tpchart.ui.export import export_handout_pdf
+
+        export_handout_pdf(window, window.store, window.session.id)
 
 
 def export_progress_report(window: MainWindow) -> None:

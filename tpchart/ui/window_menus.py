@@ -13,7 +13,13 @@ from tpchart.ui.about import AboutDialog
 from tpchart.ui.chart_panel import VIEW_TABS
 from tpchart.ui.clinic_dialog import edit_clinic_profile
 from tpchart.ui.practitioner_picker import PractitionerPicker
-from tpchart.ui.print_and_export import export_progress_report, export_summary, print_summary
+from tpchart.ui.print_and_export import (
+    export_aftercare,
+    export_progress_report,
+    export_summary,
+    print_aftercare,
+    print_summary,
+)
 from tpchart.ui.shortcuts_help import ShortcutsDialog
 
 if TYPE_CHECKING:
@@ -59,6 +65,14 @@ class WindowMenus:
         self.print_action = self._action(
             "&Print…", lambda: print_summary(w), QKeySequence.StandardKey.Print, "printAction"
         )
+        # The patient's take-home sheet: in the File menu only (the tool bar has no
+        # width to spare on the 1366 px laptop).
+        self.print_aftercare_action = self._action(
+            "Print aftercare s&heet…", lambda: print_aftercare(w), name="printAftercareAction"
+        )
+        self.export_aftercare_action = self._action(
+            "Export aftercare shee&t…", lambda: export_aftercare(w), name="exportAftercareAction"
+        )
         self.export_progress_action = self._action(
             "Export progress re&port…",
             lambda: export_progress_report(w),
@@ -86,7 +100,13 @@ class WindowMenus:
         self.file_menu.addActions([self.archive_patient_action, self.archived_patients_action])
         self.file_menu.addSeparator()
         self.file_menu.addActions(
-            [self.export_pdf_action, self.print_action, self.export_progress_action]
+            [
+                self.export_pdf_action,
+                self.print_action,
+                self.print_aftercare_action,
+                self.export_aftercare_action,
+                self.export_progress_action,
+            ]
         )
         self.file_menu.addSeparator()
         self.file_menu.addAction(quit_action)
@@ -206,3 +226,5 @@ class WindowMenus:
         self.export_progress_action.setEnabled(has_patient)
         self.export_pdf_action.setEnabled(has_session)
         self.print_action.setEnabled(has_session)
+        self.print_aftercare_action.setEnabled(has_session)
+        self.export_aftercare_action.setEnabled(has_session)
