@@ -46,12 +46,13 @@ TITLE = "Treatment summary"
 POINT_COLUMNS = (
     ("No.", 9),
     ("Region", 30),
-    ("Muscle", 28),
+    # Wide enough for "sternocleidomastoid" whole: a muscle name never breaks mid-word.
+    ("Muscle", 36),
     ("Side", 12),
     ("Type", 13),
     ("Twitch", 18),
     ("Needle", 20),
-    ("Technique", 40),
+    ("Technique", 32),
     ("Pain", 10),
 )
 
