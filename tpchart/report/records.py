@@ -6,7 +6,8 @@ can be tested with records built by hand and stay fast (no query inside a loop).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from tpchart.core.adverse_events import ReportedLater
 from tpchart.core.audit import Amendment
@@ -52,12 +53,14 @@ class SessionRecord:
 
 @dataclass(frozen=True)
 class ProgressRecord:
-    """A patient's sessions, oldest first, each with its points."""
+    """A patient's sessions, oldest first, each with its points, and the adverse events
+    reported after a session, by the id of the session they followed."""
 
     clinic: ClinicProfile
     patient: Patient
     sessions: tuple[tuple[Session, tuple[TriggerPoint, ...]], ...]
     practitioner: Practitioner | None = None  # who prints it: the current practitioner
+    reported_later: Mapping[int, tuple[LaterReport, ...]] = field(default_factory=dict)
 
 
 def _practitioner(store: Store, practitioner_id: int | None) -> Practitioner | None:
@@ -69,9 +72,8 @@ def _practitioner(store: Store, practitioner_id: int | None) -> Practitioner | N
         return None
 
 
-def load_session_record(store: Store, session_id: int) -> SessionRecord:
-    """The record of session ``session_id`` (NotFoundError if there is none)."""
-    session = store.sessions.get(session_id)
+def _namer(store: Store) -> Callable[[int], str]:
+    """A practitioner's name by id, each looked up once (a missing one is named by id)."""
     names: dict[int, str] = {}
 
     def name(pid: int) -> str:
@@ -80,6 +82,13 @@ def load_session_record(store: Store, session_id: int) -> SessionRecord:
             names[pid] = who.name if who else f"practitioner {pid}"
         return names[pid]
 
+    return name
+
+
+def load_session_record(store: Store, session_id: int) -> SessionRecord:
+    """The record of session ``session_id`` (NotFoundError if there is none)."""
+    session = store.sessions.get(session_id)
+    name = _namer(store)
     return SessionRecord(
         clinic=store.clinic.load(),
         patient=store.patients.get(session.patient_id),
@@ -97,9 +106,16 @@ def load_session_record(store: Store, session_id: int) -> SessionRecord:
 
 
 def load_progress_record(store: Store, patient_id: int) -> ProgressRecord:
-    """Every session of patient ``patient_id`` with its points (NotFoundError if no patient)."""
+    """Every session of patient ``patient_id`` with its points and the adverse events
+    reported after each (NotFoundError if no patient). The same few queries however
+    many sessions there are."""
     patient = store.patients.get(patient_id)
     points = store.points.for_patient(patient_id)
+    name = _namer(store)
+    later = {
+        sid: tuple(LaterReport(r, name(r.recorded_by)) for r in reports)
+        for sid, reports in store.later_events.for_patient(patient_id).items()
+    }
     sessions = tuple(
         (s, tuple(points.get(s.id or 0, ()))) for s in store.sessions.for_patient(patient_id)
     )  # fmt: skip
@@ -108,4 +124,5 @@ def load_progress_record(store: Store, patient_id: int) -> ProgressRecord:
         patient=patient,
         sessions=sessions,
         practitioner=_practitioner(store, store.practitioner_id),
+        reported_later=later,
     )
