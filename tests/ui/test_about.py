@@ -55,3 +55,15 @@ def test_the_icon_ships_in_the_package_and_draws():
 
     assert icon_path().is_file()
     assert not QIcon(str(icon_path())).pixmap(32, 32).isNull()
+
+
+def test_in_the_bundle_about_points_to_the_notices_of_every_part(monkeypatch, tmp_path):
+    import sys
+
+    from tpchart.ui.about import about_html
+
+    assert "THIRD-PARTY-NOTICES" not in about_html(tmp_path / "clinic.db")  # not frozen
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "tpchart" / "tpchart"))
+    html = about_html(tmp_path / "clinic.db")
+    assert str(tmp_path / "tpchart" / "THIRD-PARTY-NOTICES.txt") in html

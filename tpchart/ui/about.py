@@ -3,6 +3,7 @@ the licences of the third-party parts it ships with."""
 
 from __future__ import annotations
 
+import sys
 from importlib import metadata, resources
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -80,9 +81,22 @@ def about_html(database: Path) -> str:
         f"<table>{rows}</table>"
         "<h3>Third-party parts</h3>"
         f"<table>{parts}</table>"
+        f"{_bundle_notices()}"
         "<h3>Fonts embedded in the PDFs</h3>"
         f"<table>{font_rows}</table>"
         f"<p>Where each font comes from: {escape(str(fonts / 'README.md'))}</p>"
+    )
+
+
+def _bundle_notices() -> str:
+    """In the desktop bundle, where the notices of every part it carries are: it also
+    holds their own dependencies (Pillow, lxml, ...) that the table above leaves out."""
+    if not getattr(sys, "frozen", False):
+        return ""
+    notices = Path(sys.executable).parent / "THIRD-PARTY-NOTICES.txt"
+    return (
+        f"<p>Every part this bundle carries, with its licence: {escape(str(notices))} "
+        "(licence texts in the LICENSES folder beside it).</p>"
     )
 
 
