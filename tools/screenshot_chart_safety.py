@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 import tempfile
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 
 from PIL import Image
@@ -26,26 +26,12 @@ from tpchart.core.practitioner import Practitioner
 from tpchart.core.precaution_sites import BodyArea, PrecautionSite, SiteSide
 from tpchart.core.regions import REGIONS
 from tpchart.core.screening import Precaution
-from tpchart.core.session import Session
 from tpchart.store import Store
 from tpchart.ui.main_window import MainWindow
 from tpchart.ui.patient_dialog import PatientDialog
 
-
-def session(store, patient, days_ago=0, **fields):
-    return store.sessions.start(
-        Session(
-            patient_id=patient.id,
-            practitioner_id=store.practitioner_id,
-            started_at=datetime.now(UTC) - timedelta(days=days_ago),
-            chief_complaint="Neck and shoulder pain after desk work",
-            pain_before=6,
-            screening_done=True,
-            consent_given=True,
-            consent_by="Patient",
-            **fields,
-        )
-    )
+sys.path.insert(0, str(Path(__file__).parent))
+from screenshot_states import start_session
 
 
 def mark(app, window, region_id):
@@ -93,7 +79,7 @@ def main(out: Path, tag: str) -> None:
                     precaution_sites=(PrecautionSite(Precaution.LYMPHOEDEMA, BodyArea.ARM,
                                                      SiteSide.LEFT),))
         )  # fmt: skip
-        session(store, ana)
+        start_session(store, ana)
         window = MainWindow(store)
         window.confirm_on_close = False
         window.setGeometry(window.screen().availableGeometry())
@@ -135,7 +121,7 @@ def main(out: Path, tag: str) -> None:
         shoot(app, window, out, tag, "muscle_other")
 
         # A sited precaution, named as the point is marked on its site.
-        session(store, lena)
+        start_session(store, lena)
         window.patients.select_patient(lena.id)
         mark(app, window, "front.forearm.right")
         mark(app, window, "front.forearm.left")

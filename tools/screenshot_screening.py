@@ -4,7 +4,7 @@
 import sys
 import tempfile
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 
 from PIL import Image
@@ -18,13 +18,15 @@ from tpchart.core.patient import Patient, Sex
 from tpchart.core.practitioner import Practitioner
 from tpchart.core.precaution_sites import BodyArea, PrecautionSite, SiteSide
 from tpchart.core.screening import ComplaintArea, Precaution, RedFlag, RedFlagDecision
-from tpchart.core.session import Session
 from tpchart.store import Store
 from tpchart.ui.adverse_event_dialog import AdverseEventDialog
 from tpchart.ui.later_events import session_name
 from tpchart.ui.main_window import MainWindow
 from tpchart.ui.red_flag_decision import RedFlagDecisionDialog, decision_refusal
 from tpchart.ui.session_start import StartSessionDialog
+
+sys.path.insert(0, str(Path(__file__).parent))
+from screenshot_states import start_session
 
 out, tag = Path(sys.argv[1]), sys.argv[2]
 app = QApplication.instance() or QApplication([])
@@ -66,21 +68,14 @@ ana = store.patients.add(
 
 
 def begin(days_ago, **fields):
-    return store.sessions.start(
-        Session(
-            patient_id=ana.id,
-            practitioner_id=store.practitioner_id,
-            started_at=datetime.now(UTC) - timedelta(days=days_ago),
-            chief_complaint="Neck and shoulder pain after desk work",
-            pain_before=6,
-            screening_done=True,
-            consent_given=True,
-            consent_by="Patient",
-            contraindications=ana.precautions,
-            precaution_sites=(arm,),
-            complaint_areas=frozenset({ComplaintArea.NECK}),
-            **fields,
-        )
+    return start_session(
+        store,
+        ana,
+        days_ago,
+        contraindications=ana.precautions,
+        precaution_sites=(arm,),
+        complaint_areas=frozenset({ComplaintArea.NECK}),
+        **fields,
     )
 
 

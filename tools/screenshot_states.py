@@ -45,7 +45,9 @@ BOTH_SIDES = ["front.chest.right", "front.chest.left"]
 LONG_NAME = "Maximiliana Alexandra Konstantinopoulou-Vanderbilt-Nakamura"
 
 
-def _session(store: Store, patient: Patient, days_ago: int, **fields) -> Session:
+def start_session(store: Store, patient: Patient, days_ago: int = 0, **fields) -> Session:
+    """A draft session of ``patient`` begun ``days_ago`` days ago, screened and consented
+    (the screenshot tools share it)."""
     return store.sessions.start(
         Session(
             patient_id=patient.id,
@@ -115,13 +117,13 @@ def main(out: Path, tag: str) -> None:
                 sex=Sex.FEMALE,
             )
         )
-        _session(store, ana, 14)
+        start_session(store, ana, 14)
         window = MainWindow(store)
         window.setGeometry(window.screen().availableGeometry())
         window.show()
         window.patients.select_patient(ana.id)
         # Draft: a new session charted today, one point selected.
-        _session(store, ana, 0)
+        start_session(store, ana, 0)
         window.patients.select_patient(long.id)
         window.patients.select_patient(ana.id)
         _chart(app, window, POINTS)
@@ -147,7 +149,7 @@ def main(out: Path, tag: str) -> None:
         window.reload_from_store()
         _shoot(app, window, out, tag, "amending")
         # Red flag, on a patient with a long name and a long complaint.
-        _session(
+        start_session(
             store,
             long,
             0,
