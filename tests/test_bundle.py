@@ -23,6 +23,8 @@ from pypdf import PdfReader
 
 from tpchart import __version__
 
+from .outside import outside_env
+
 ROOT = Path(__file__).resolve().parents[1]
 
 pytestmark = [
@@ -47,16 +49,7 @@ def bundle(tmp_path_factory) -> dict:
     assert ROOT not in elsewhere.parents
     shutil.copytree(ROOT / "dist" / "tpchart", elsewhere / "tpchart", symlinks=True)
     home = elsewhere / "home"
-    env = {
-        "PATH": "/usr/bin:/bin",  # no venv, no python of this checkout
-        "HOME": str(home),
-        "XDG_DATA_HOME": str(home / "data"),
-        "XDG_CONFIG_HOME": str(home / "config"),
-        "XDG_STATE_HOME": str(home / "state"),
-        "XDG_CACHE_HOME": str(home / "cache"),
-        "QT_QPA_PLATFORM": "offscreen",
-        "LANG": "C.UTF-8",
-    }
+    env = outside_env(home)  # no venv, no python of this checkout
     return {"folder": elsewhere / "tpchart", "work": elsewhere, "env": env, "home": home}
 
 

@@ -27,6 +27,8 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
+from .outside import outside_env
+
 ROOT = Path(__file__).resolve().parents[1]
 # What a build reads (pyproject's package-data, setup.py's hook, MANIFEST.in's grafts).
 BUILD_INPUTS = ["pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "tpchart", "assets"]
@@ -114,16 +116,7 @@ def installed(tmp_path_factory) -> dict:
     )  # fmt: skip
     assert install.returncode == 0, install.stdout + install.stderr
     home = tmp / "home"
-    env = {
-        "PATH": f"{env_dir / 'bin'}:/usr/bin:/bin",
-        "HOME": str(home),
-        "XDG_DATA_HOME": str(home / "data"),
-        "XDG_CONFIG_HOME": str(home / "config"),
-        "XDG_STATE_HOME": str(home / "state"),
-        "XDG_CACHE_HOME": str(home / "cache"),
-        "QT_QPA_PLATFORM": "offscreen",
-        "LANG": "C.UTF-8",
-    }
+    env = outside_env(home, f"{env_dir / 'bin'}:/usr/bin:/bin")
     return {"bin": env_dir / "bin", "env": env, "work": tmp, "site": site}
 
 
