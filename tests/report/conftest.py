@@ -147,4 +147,48 @@ def history(store: Store, patient: Patient, count: int = 6) -> list[Session]:
     return out
 
 
-__all__ = ["CLINIC", "SAFE_REASON", "START", "View", "add_points", "history", "start_session"]
+MEDICAL_HISTORY = "Hypertension, treated; appendectomy 2004. Allergic to latex."
+SESSION_NOTES = "Patient prefers the left side lying; sleeps badly since the move."
+
+
+@pytest.fixture
+def rich_visit(store, patient):
+    """A signed and amended session with every field filled: 30 points on all three
+    views with findings, depth, needles, threshold and notes; a red-flag decision, an
+    adverse event, scores and notes. Version 2 adds depth to points 5 and 6, changes
+    the pain after and the notes, and removes point 30."""
+    from dataclasses import replace
+
+    store.patients.update(replace(store.patients.get(patient.id),
+                                  medical_history=MEDICAL_HISTORY))  # fmt: skip
+    session = start_session(
+        store, patient, notes=SESSION_NOTES, ndi=32.0, odi=18.0, psfs=4.5,
+        complaint_areas=frozenset({ComplaintArea.NECK}),
+        red_flags=frozenset({RedFlag.NUMBNESS}),
+        red_flag_decision=RedFlagDecision.SAFE_TO_PROCEED, red_flag_reason=SAFE_REASON,
+        both_sides_acknowledged=True,
+    )  # fmt: skip
+    for p in add_points(store, session.id, 30, seed=5):
+        store.points.update(replace(
+            p, taut_band=p.number % 2 == 0, spot_tenderness=True, referred_pain=p.number % 3 == 0,
+            recognised=p.number % 4 == 0, needles=1 + p.number % 3,
+            pressure_threshold=round(2.0 + p.number / 10, 1),
+            depth_mm=None if p.number in (5, 6) else p.depth_mm,
+            notes=f"note for point {p.number}",
+        ))  # fmt: skip
+    store.sessions.sign(session.id)
+    store.sessions.amend(session.id, "Added depth for points 5 and 6")
+    for p in store.points.for_session(session.id):
+        if p.number in (5, 6):
+            store.points.update(replace(p, depth_mm=9.0))
+        if p.number == 30:
+            store.points.delete(p.id)
+    current = store.sessions.get(session.id)
+    store.sessions.update(replace(current, pain_after=2, notes=SESSION_NOTES + " Reviewed."))
+    return store.sessions.sign(session.id)
+
+
+__all__ = [
+    "CLINIC", "MEDICAL_HISTORY", "SAFE_REASON", "SESSION_NOTES", "START", "View", "add_points",
+    "history", "start_session",
+]  # fmt: skip

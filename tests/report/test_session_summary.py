@@ -7,7 +7,7 @@ from datetime import UTC
 
 import pytest
 
-from tests.report.conftest import SAFE_REASON, start_session
+from tests.report.conftest import SAFE_REASON, add_points, start_session
 from tests.report.pdf_reading import page_texts, shapes, words
 from tpchart.bodymap import load_body_map
 from tpchart.bodymap.markers import MARKER_DIAMETER
@@ -106,7 +106,8 @@ def test_amended_session_shows_version_and_reason(store, amended):
 
 def test_long_session_pages_are_numbered(store, long_draft):
     _, pages = summary(store, long_draft)
-    assert 2 <= len(pages) <= 4
+    # Each point has a second line of findings, depth, needles and notes (issue 16).
+    assert 2 <= len(pages) <= 5
     for number, page in enumerate(pages, start=1):
         assert f"Page {number} of {len(pages)}" in page
         assert "Confidential" in page
@@ -344,3 +345,81 @@ def test_not_asked_differs_from_asked_none(store, patient):
     not_asked = start_session(store, patient, adverse_events=(), adverse_events_asked=False)
     assert "Adverse events Asked, none." in text_of(store, asked)
     assert "Adverse events Not asked." in text_of(store, not_asked)
+
+
+# --- the clinical record prints everything recorded (issue 16) ----------------------------
+
+
+def test_a_richly_filled_session_prints_every_recorded_value(store, rich_visit):
+    from tests.report.conftest import MEDICAL_HISTORY, SESSION_NOTES
+    from tpchart.report.session_summary import point_details_text
+
+    text = text_of(store, rich_visit)
+    for value in ("Sex Male", MEDICAL_HISTORY, SESSION_NOTES + " Reviewed.",
+                  "Neck Disability Index 32 %", "Oswestry Disability Index 18 %",
+                  "PSFS (mean 0–10) 4.5", f"Reason: {SAFE_REASON}",
+                  "Consent given by Patient on 24 Nov 2026, 09:30",
+                  "Skin was cleaned at each needle site",
+                  "small, point 4", "Review in one week"):  # fmt: skip
+        assert value in text, value
+    points = store.points.for_session(rich_visit.id)
+    assert len(points) == 29
+    for p in points:
+        assert point_details_text(p) in text, p.number
+        assert f"Depth: {p.depth_mm:g} mm" in text
+        assert f"Pressure pain threshold: {p.pressure_threshold:g} kg/cm²" in text
+        assert f"note for point {p.number}" in text
+        assert p.muscle_name in text and p.technique_text in text
+    assert "Findings: taut band, spot tenderness, referred pain, pain recognised" in text
+
+
+def test_a_point_says_what_was_not_recorded(store, patient):
+    session = start_session(store, patient)
+    place(store, session, 1, "back.shoulder.upper.right", "upper trapezius")
+    text = text_of(store, session)
+    assert "Findings: none recorded · Depth: not recorded · Needles: 1" in text
+    assert "Pressure pain threshold" not in text  # only the parts that were recorded
+
+
+def test_the_amendment_trail_says_what_changed(store, rich_visit):
+    text = text_of(store, rich_visit)
+    assert "Version 1 reopened on" in text and "by Dr Ana Souza" in text
+    assert "Reason: Added depth for points 5 and 6" in text
+    assert "Changed from version 1 to 2" in text
+    assert "Pain after: 3/10 → 2/10" in text
+    assert "Point 5 (" in text and "changed: depth: not recorded → 9 mm" in text
+    assert "Point 6 (" in text
+    assert "Point 30 (" in text and ") removed" in text
+    # Only what changed: point 7 was not touched.
+    assert "Point 7 (" not in text
+
+
+def test_the_signature_block_reads_as_one_and_is_body_size(store, rich_visit):
+    import io
+
+    import pdfplumber
+
+    pdf, pages = summary(store, rich_visit)
+    assert ("Signature Electronically signed by Dr Ana Souza Registration: CRM 1234 "
+            "Signed on ") in pages[-1]  # fmt: skip
+    assert "Version 2 (amended; version 1 is kept as signed)" in pages[-1]
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        found = doc.pages[-1].extract_words(extra_attrs=["size"])
+    (title,) = [w for w in found if w["text"] == "Signature"]
+    block = [w for w in found if 0 < w["top"] - title["top"] < 60]
+    texts = " ".join(w["text"] for w in block)
+    for part in ("Electronically", "Souza", "Registration:", "CRM", "Signed", "Version"):
+        assert part in texts, part
+    # Not a 7 pt grey line: every word of the block at body size.
+    assert min(w["size"] for w in block) >= 9, [(w["text"], w["size"]) for w in block]
+
+
+def test_a_three_point_session_keeps_maps_and_table_on_one_page(store, patient):
+    session = start_session(store, patient)
+    add_points(store, session.id, 3, seed=9)
+    _, pages = summary(store, store.sessions.sign(session.id))
+    with_maps = [i for i, page in enumerate(pages) if "Trigger points treated (3)" in page]
+    with_table = [i for i, page in enumerate(pages) if "Technique" in page and "Muscle" in page]
+    assert with_maps == with_table and len(with_maps) == 1
+    # and the table's last row is on that page too
+    assert "Findings:" in pages[with_maps[0]] and "3/10" in pages[with_maps[0]]

@@ -68,9 +68,13 @@ def box(content: Sequence[Flowable], kind: str = "caution") -> Table:
 
 def grid(
     header: Sequence[str], rows: Sequence[Sequence[str | Flowable]], widths: Sequence[float],
-    align_right: Sequence[int] = (),
+    align_right: Sequence[int] = (), notes: Sequence[Flowable | None] | None = None,
 ) -> Table:  # fmt: skip
-    """A table whose header row repeats on every page; a row is never split across pages."""
+    """A table whose header row repeats on every page; a row is never split across pages.
+
+    ``notes``, one per row (None for none), adds a line under a row that spans every
+    column but the first: the row's own details, kept on the same page as the row (the
+    first cell spans both, and reportlab does not split a table inside a span)."""
     s = styles()
     # Paragraphs ignore the table's ALIGN; right-aligned columns need their own style.
     left = {False: s["cell"], True: s["cell_bold"]}
@@ -82,18 +86,35 @@ def grid(
             return value
         return Paragraph(markup(value), (right if col in align_right else left)[bold])
 
-    data = [[cell(h, col, bold=True) for col, h in enumerate(header)]]
-    data += [[cell(v, col) for col, v in enumerate(row)] for row in rows]
+    data: list[list[Flowable | str]] = [[cell(h, col, bold=True) for col, h in enumerate(header)]]
+    below: list[tuple] = []  # (row index) of rows with a rule under them
+    spans: list[tuple] = []
+    for index, row in enumerate(rows):
+        data.append([cell(v, col) for col, v in enumerate(row)])
+        note = notes[index] if notes is not None else None
+        if note is None:
+            below.append(("LINEBELOW", (0, len(data) - 1), (-1, len(data) - 1), 0.3, RULE))
+            continue
+        data.append(["", note] + [""] * (len(header) - 2))
+        r = len(data) - 1
+        spans += [
+            ("SPAN", (0, r - 1), (0, r)),
+            ("SPAN", (1, r), (-1, r)),
+            ("BOTTOMPADDING", (0, r - 1), (-1, r - 1), 1),
+            ("TOPPADDING", (0, r), (-1, r), 0),
+        ]
+        below.append(("LINEBELOW", (0, r), (-1, r), 0.3, RULE))
     table = Table(data, colWidths=list(widths), repeatRows=1)
     commands = [
         ("BACKGROUND", (0, 0), (-1, 0), SHADE),
         ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK),
-        ("LINEBELOW", (0, 1), (-1, -1), 0.3, RULE),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), 3),
         ("RIGHTPADDING", (0, 0), (-1, -1), 3),
         ("TOPPADDING", (0, 0), (-1, -1), 2.5),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        *below,
+        *spans,
     ]
     table.setStyle(TableStyle(commands))
     return table

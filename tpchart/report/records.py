@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from tpchart.core.adverse_events import ReportedLater
-from tpchart.core.audit import Amendment
+from tpchart.core.audit import Amendment, SignedVersion
 from tpchart.core.clinic import ClinicProfile
 from tpchart.core.errors import NotFoundError
 from tpchart.core.patient import Patient
@@ -38,8 +38,9 @@ class LaterReport:
 
 @dataclass(frozen=True)
 class SessionRecord:
-    """One session with its patient, practitioner, signer, points, amendment history and
-    the adverse events reported after it (recorded against it without amending it)."""
+    """One session with its patient, practitioner, signer, points, amendment history
+    (reasons and signed versions) and the adverse events reported after it (recorded
+    against it without amending it)."""
 
     clinic: ClinicProfile
     patient: Patient
@@ -49,6 +50,9 @@ class SessionRecord:
     points: tuple[TriggerPoint, ...]
     amendments: tuple[AmendmentNote, ...] = ()
     reported_later: tuple[LaterReport, ...] = ()
+    # Every signed version as it was signed, oldest first: the record prints what each
+    # amendment changed, not only why it was made.
+    versions: tuple[SignedVersion, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,7 @@ def load_session_record(store: Store, session_id: int) -> SessionRecord:
         reported_later=tuple(
             LaterReport(r, name(r.recorded_by)) for r in store.later_events.for_session(session_id)
         ),
+        versions=tuple(store.sessions.signed_versions(session_id)),
     )
 
 

@@ -15,14 +15,16 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 
 from reportlab.lib.units import mm
-from reportlab.platypus import CondPageBreak, Flowable, Spacer, Table
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer, Table
 
+from tpchart.core.patient import Sex
 from tpchart.core.precaution_sites import PrecautionSite
 from tpchart.core.regions import REGIONS
 from tpchart.core.safety import Caution, Level, lung_cautions, site_cautions
 from tpchart.core.screening import REFERRAL_ADVICE, ComplaintArea, RedFlagDecision
 from tpchart.core.session import DEFAULT_AFTERCARE, Session, SessionStatus
 from tpchart.core.trigger_point import TriggerPoint
+from tpchart.core.versions import version_changes
 from tpchart.report.blocks import (
     DASH,
     born,
@@ -39,6 +41,7 @@ from tpchart.report.blocks import (
 from tpchart.report.diagrams import DiagramPanel
 from tpchart.report.pages import Letterhead, build_pdf
 from tpchart.report.records import SessionRecord
+from tpchart.report.styles import FOOTER_HEIGHT, MARGIN, PAGE_SIZE, RUNNING_HEADER_HEIGHT
 
 TITLE = "Treatment summary"
 
@@ -89,9 +92,11 @@ def session_story(record: SessionRecord, tz: tzinfo | None = None) -> list[Flowa
     story += _identity(record, tz)
     story += _status(record, tz)
     story += _assessment(record)
+    story += _history(record)
     story += _screening(record, tz)
     story += _points(record)
     story += _after(record, tz)
+    story += _amendments(record, tz)
     story += _attestation(record, tz)
     return story
 
@@ -106,11 +111,15 @@ def _identity(record: SessionRecord, tz: tzinfo | None) -> list[Flowable]:
             [
                 ("Date of birth", born(patient, started.date())),
                 ("Record number", patient.record_number),
+                ("Sex", SEX_TEXT[patient.sex]),
                 ("Session", when(session.started_at, tz)),
                 ("Practitioner", record.practitioner.name if record.practitioner else DASH),
             ]
         ),
     ]
+
+
+SEX_TEXT = {Sex.FEMALE: "Female", Sex.MALE: "Male", Sex.OTHER: "Other", Sex.UNKNOWN: "Not recorded"}
 
 
 def status_text(record: SessionRecord, tz: tzinfo | None = None) -> str:
@@ -130,15 +139,11 @@ def status_text(record: SessionRecord, tz: tzinfo | None = None) -> str:
 def _status(record: SessionRecord, tz: tzinfo | None) -> list[Flowable]:
     signed = record.session.status is SessionStatus.SIGNED
     lines: list[Flowable] = [para(status_text(record, tz), bold=True)]
-    for note in record.amendments:
-        a = note.amendment
-        lines.append(
-            para(
-                f"Amended on {when(a.at, tz)} by {note.by} (was version "
-                f"{a.from_version}): {a.reason}",
-                "small",
-            )
-        )
+    if record.amendments:
+        count = len(record.amendments)
+        times = "once" if count == 1 else f"{count} times"
+        lines.append(para(f"Reopened for amendment {times}: each reason, and what it "
+                          "changed, is listed under Amendments at the end."))  # fmt: skip
     return [Spacer(0, 6), box(lines, "note" if signed else "warning"), Spacer(0, 2)]
 
 
@@ -162,6 +167,19 @@ def _assessment(record: SessionRecord) -> list[Flowable]:
     ]
     pairs += [(label, f"{value:g}{unit}") for label, value, unit in measures if value is not None]
     return [heading("Assessment"), key_values(pairs)]
+
+
+def _history(record: SessionRecord) -> list[Flowable]:
+    history = record.patient.medical_history.strip()
+    # The standing precautions are not printed from the patient's record here: the
+    # session copied them in when it was screened, and Screening prints that copy with
+    # its sites, so a precaution added to the patient later never appears in this record.
+    return [
+        heading("Medical history"),
+        para(history or "No medical history recorded."),
+        # The patient's record is kept current, not versioned per session: say which.
+        para("From the patient's record as it stands when this was printed.", "small"),
+    ]
 
 
 def sites_of(record: SessionRecord) -> list[PrecautionSite]:
@@ -232,6 +250,8 @@ def _screening(record: SessionRecord, tz: tzinfo | None) -> list[Flowable]:
         out.append(para("Nothing was needled; no consent to needling was recorded."))
     if s.skin_prepared:
         out.append(para("Skin was cleaned at each needle site. No anaesthetic was used."))
+    elif record.points:
+        out.append(para("Skin preparation was not recorded."))
     lung = lung_cautions(record.points, record.patient.build, s.both_sides_acknowledged)
     if lung:
         out += [Spacer(0, 4), caution_box("Lung risk", lung)]
@@ -274,10 +294,54 @@ def _points(record: SessionRecord) -> list[Flowable]:
     title = heading(f"Trigger points treated ({len(points)})")
     if not points:
         return [title, para("No trigger points were charted in this session.")]
-    out: list[Flowable] = [DiagramPanel(points, title=title), Spacer(0, 8)]
-    out.append(CondPageBreak(60))  # never a lone header row at the foot of a page
-    out.append(points_table(points))
-    return out
+    return [MapsWithTable(DiagramPanel(points, title=title), points_table(points))]
+
+
+# The room for the story on a page after the first (pages.build_pdf's later frame).
+LATER_PAGE_HEIGHT = PAGE_SIZE[1] - 2 * MARGIN - RUNNING_HEADER_HEIGHT - FOOTER_HEIGHT
+
+
+class MapsWithTable(Flowable):
+    """The body maps and the points table on one page when both fit there.
+
+    The diagram panel shrinks to the room it is given; offered the page less the
+    table, a few points' maps and table stay together instead of the table going alone
+    to the next page. When they cannot share a page (many points), the panel goes first
+    and the table follows, split by rows, as before."""
+
+    GAP = 8.0
+
+    def __init__(self, panel: DiagramPanel, table: Table) -> None:
+        super().__init__()
+        self._panel, self._table = panel, table
+        self._table_height = 0.0
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        _, self._table_height = self._table.wrap(available_width, available_height)
+        room = max(available_height - self._table_height - self.GAP, 0.0)
+        _, panel_height = self._panel.wrap(available_width, room)
+        self.width = available_width
+        self.height = panel_height + self.GAP + self._table_height
+        return self.width, self.height
+
+    def split(self, available_width: float, available_height: float) -> list[Flowable]:
+        # Both fit on a fresh page: go there whole (nothing split) rather than leave the
+        # maps on one page and their numbers' table on the next. Not from the top of a
+        # page, where a refusal to split would be a layout error.
+        if available_height < LATER_PAGE_HEIGHT - 1 and self._fits(available_width):
+            return []
+        if self._panel.wrap(available_width, available_height)[1] > available_height:
+            return []  # the panel is never split: it starts the next page
+        # never a lone header row at the foot of a page
+        return [self._panel, Spacer(0, self.GAP), CondPageBreak(60), self._table]
+
+    def _fits(self, width: float) -> bool:
+        """Whether maps and table fit together on a page after the first."""
+        return self.wrap(width, LATER_PAGE_HEIGHT)[1] <= LATER_PAGE_HEIGHT
+
+    def draw(self) -> None:
+        self._panel.drawOn(self.canv, 0, self._table_height + self.GAP)
+        self._table.drawOn(self.canv, 0, 0)
 
 
 def point_row(p: TriggerPoint) -> list[str]:
@@ -296,13 +360,59 @@ def point_row(p: TriggerPoint) -> list[str]:
     ]
 
 
+FINDINGS = (
+    ("taut_band", "taut band"),
+    ("spot_tenderness", "spot tenderness"),
+    ("referred_pain", "referred pain"),
+    ("recognised", "pain recognised by the patient"),
+)
+
+
+def point_details(p: TriggerPoint) -> list[tuple[str, str]]:
+    """The rest of what was recorded for a point, as (label, value) pairs: findings,
+    depth and needles always (a reader checking the lung or a bruise needs to know
+    they were not recorded), the pressure threshold, lung precautions and notes when
+    recorded."""
+    findings = [label for name, label in FINDINGS if getattr(p, name)]
+    depth = f"{p.depth_mm:g} mm" if p.depth_mm is not None else "not recorded"
+    parts = [
+        ("Findings", ", ".join(findings) if findings else "none recorded"),
+        ("Depth", depth),
+        ("Needles", str(p.needles)),
+    ]
+    if p.pressure_threshold is not None:
+        parts.append(("Pressure pain threshold", f"{p.pressure_threshold:g} kg/cm²"))
+    if p.lung_precautions:
+        taken = "; ".join(sorted(lp.label for lp in p.lung_precautions))
+        parts.append(("Lung precautions", taken))
+    if p.notes.strip():
+        parts.append(("Notes", p.notes.strip()))
+    return parts
+
+
+def point_details_text(p: TriggerPoint) -> str:
+    """`point_details` as one line of text."""
+    return " · ".join(f"{label}: {value}" for label, value in point_details(p))
+
+
+def _details_cell(p: TriggerPoint) -> Flowable:
+    fragments: list[tuple[str, bool]] = []
+    for label, value in point_details(p):
+        if fragments:
+            fragments.append((" · ", False))  # spaces alone collapse in a paragraph
+        fragments += [(f"{label}: ", True), (value, False)]
+    return rich(fragments, "cell")
+
+
 def points_table(points: list[TriggerPoint]) -> Table:
-    """Every point: number, region, muscle, side, type, twitch, needle, technique, pain."""
+    """Every point: number, region, muscle, side, type, twitch, needle, technique, pain,
+    and under it a full-width line of its findings, depth, needles, threshold, notes."""
     return grid(
         [title for title, _ in POINT_COLUMNS],
         [point_row(p) for p in points],
         [width * mm for _, width in POINT_COLUMNS],
         align_right=(0, 8),
+        notes=[_details_cell(p) for p in points],
     )
 
 
@@ -332,18 +442,64 @@ def _after(record: SessionRecord, tz: tzinfo | None) -> list[Flowable]:
             out.append(para("Aftercare advice was not recorded as given at the session.", "small"))
     out.append(heading("Follow-up plan"))
     out.append(para(s.follow_up.strip() or "No follow-up plan recorded."))
+    out.append(heading("Session notes"))
+    out.append(para(s.notes.strip() or "No session notes recorded."))
     return out
 
 
-def _attestation(record: SessionRecord, tz: tzinfo | None) -> list[Flowable]:
-    s = record.session
-    if s.status is SessionStatus.SIGNED:
-        text = (
-            f"Electronically signed by {record.signer.name if record.signer else DASH} "
-            f"on {when(s.signed_at, tz)} (version {s.version})."
-        )
-        return [Spacer(0, 10), rich([(text, False)], "small")]
+def amendment_lines(record: SessionRecord, tz: tzinfo | None = None) -> list[tuple[str, bool]]:
+    """Each amendment as (text, bold) lines: when, who and why, then what changed
+    between the signed version it reopened and the version signed after it."""
+    versions = {v.version: v for v in record.versions}
+    lines: list[tuple[str, bool]] = []
+    for note in record.amendments:
+        a = note.amendment
+        lines.append((f"Version {a.from_version} reopened on {when(a.at, tz)} by {note.by}. "
+                      f"Reason: {a.reason}", True))  # fmt: skip
+        before, after = versions.get(a.from_version), versions.get(a.from_version + 1)
+        if before is None:
+            lines.append(("The signed version it reopened was not kept.", False))
+        elif after is None:
+            lines.append((f"Version {a.from_version + 1} is not signed yet: its changes are "
+                          "not final.", False))  # fmt: skip
+        else:
+            changes = version_changes(before, after, tz)
+            lines.append((f"Changed from version {before.version} to {after.version} "
+                          f"(signed {when(after.signed_at, tz)}):", False))  # fmt: skip
+            lines += [(f"• {line}", False) for line in changes.lines]
+    return lines
+
+
+def _amendments(record: SessionRecord, tz: tzinfo | None) -> list[Flowable]:
+    if not record.amendments:
+        return []
+    out: list[Flowable] = [heading("Amendments")]
+    for text, bold in amendment_lines(record, tz):
+        out.append(para(text, bold=bold))
+    return out
+
+
+def signature_lines(record: SessionRecord, tz: tzinfo | None = None) -> list[str]:
+    """The signature block's lines: who signed, their registration, when, which version."""
+    s, signer = record.session, record.signer
+    version = f"Version {s.version}"
+    if s.version > 1:
+        kept = "version 1 is" if s.version == 2 else f"versions 1 to {s.version - 1} are"
+        version += f" (amended; {kept} kept as signed)"
     return [
-        Spacer(0, 10),
-        para("DRAFT – not signed: this document is not a clinical record.", bold=True),
+        f"Electronically signed by {signer.name if signer else 'unknown practitioner'}",
+        f"Registration: {signer.registration if signer and signer.registration else DASH}",
+        f"Signed on {when(s.signed_at, tz)}",
+        version,
     ]
+
+
+def _attestation(record: SessionRecord, tz: tzinfo | None) -> list[Flowable]:
+    if record.session.status is SessionStatus.SIGNED:
+        lines = signature_lines(record, tz)
+        block = box([para(lines[0], bold=True)] + [para(line) for line in lines[1:]], "note")
+    else:
+        block = box([para("DRAFT – not signed: this document is not a clinical record.",
+                          bold=True)], "warning")  # fmt: skip
+    # The block is one piece: never its first line at the foot of a page.
+    return [Spacer(0, 10), KeepTogether([heading("Signature"), block])]
