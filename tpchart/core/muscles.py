@@ -20,6 +20,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from types import MappingProxyType
 
 # The id of a muscle recorded in the doctor's own words.
@@ -155,6 +156,7 @@ MUSCLES: Mapping[str, Muscle] = MappingProxyType(
 )
 
 
+@lru_cache(maxsize=4096)  # a chart names the same few muscles on every repaint
 def words_key(text: str) -> str:
     """Casefolded, accents and punctuation dropped, spaces collapsed: what a match compares."""
     text = unicodedata.normalize("NFKD", text).casefold()
