@@ -87,3 +87,18 @@ def test_a_draft_started_by_mistake_can_be_deleted(store, session):
     store.sessions.discard_draft(session.id)
     assert store.sessions.for_patient(session.patient_id) == []
     assert store.audit_trail("sessions", session.id)[-1].action == "delete"
+
+
+def test_a_session_being_amended_reads_as_last_signed_for_progress(store, session):
+    point = store.points.add(make_point(session.id, pain=7))
+    signed = store.sessions.sign(ready(store, replace(session, pain_after=7)).id)
+    amending = store.sessions.amend(signed.id, "Typo in the notes")
+    store.sessions.update(replace(amending, pain_after=1))
+    store.points.update(replace(store.points.get(point.id), pain=0))
+    sessions, points = store.sessions.as_signed(
+        store.sessions.for_patient(session.patient_id),
+        store.points.for_patient(session.patient_id),
+    )
+    # Until it is signed again, the signed version is the record progress reads.
+    assert [(s.status, s.pain_after) for s in sessions] == [(SessionStatus.SIGNED, 7)]
+    assert [p.pain for p in points[session.id]] == [7]

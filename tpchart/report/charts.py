@@ -176,7 +176,8 @@ def _legend_entries(measure: Measure, lines: Sequence[Series], target: float | N
         way = "higher" if measure.higher_is_better else "lower"
         # The screen's legend words (ui/progress_charts.py, ScoreChart.legend_html).
         entries.append((
-            f"clinically meaningful (MCID): ≥ {fmt(measure.mcid)} {unit} {way} than the "
+            f"clinically meaningful (MCID): ≥ {fmt(measure.mcid)} {unit}"
+            f"{f' or {measure.relative * 100:g} %' if measure.relative else ''} {way} than the "
             f"first signed session ({measure.direction})",
             "band",
         ))  # fmt: skip

@@ -115,15 +115,16 @@ def load_progress_record(store: Store, patient_id: int) -> ProgressRecord:
     reported after each (NotFoundError if no patient). The same few queries however
     many sessions there are."""
     patient = store.patients.get(patient_id)
-    points = store.points.for_patient(patient_id)
+    # A session being amended counts as last signed until it is signed again.
+    signed, points = store.sessions.as_signed(
+        store.sessions.for_patient(patient_id), store.points.for_patient(patient_id)
+    )
     name = _namer(store)
     later = {
         sid: tuple(LaterReport(r, name(r.recorded_by)) for r in reports)
         for sid, reports in store.later_events.for_patient(patient_id).items()
     }
-    sessions = tuple(
-        (s, tuple(points.get(s.id or 0, ()))) for s in store.sessions.for_patient(patient_id)
-    )  # fmt: skip
+    sessions = tuple((s, tuple(points.get(s.id or 0, ()))) for s in signed)
     return ProgressRecord(
         clinic=store.clinic.load(),
         patient=patient,

@@ -170,7 +170,8 @@ class ScoreChart(pg.PlotWidget):
             unit = "points" if m.mcid != 1 else "point"
             entries.append(
                 f"<span style='background-color:{BAND_SWATCH}'>&nbsp;&nbsp;&nbsp;&nbsp;</span>"
-                f"&nbsp;clinically&nbsp;meaningful (MCID): ≥&nbsp;{fmt(m.mcid)}&nbsp;{unit} "
+                f"&nbsp;clinically&nbsp;meaningful (MCID): ≥&nbsp;{fmt(m.mcid)}&nbsp;{unit}"
+                f"{f' or {m.relative * 100:g} %' if m.relative else ''} "
                 f"{'higher' if m.higher_is_better else 'lower'} than the first signed "
                 f"session ({m.direction})"
             )

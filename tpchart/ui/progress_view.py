@@ -173,8 +173,11 @@ class ProgressView(QWidget):
         if self.patient_id is None:
             self.sessions, self.points = [], {}
         else:
-            self.sessions = self.store.sessions.for_patient(self.patient_id)
-            self.points = self.store.points.for_patient(self.patient_id)
+            # A session being amended counts as last signed until it is signed again.
+            self.sessions, self.points = self.store.sessions.as_signed(
+                self.store.sessions.for_patient(self.patient_id),
+                self.store.points.for_patient(self.patient_id),
+            )
         self.summaries = session_summaries(self.sessions, self.points)
         if not self.summaries:
             self.placeholder.setText(

@@ -125,12 +125,29 @@ class Reading:
         return f"session {self.number} ({day_text(self.at)})"
 
 
-def judge(measure: Measure, start: float, end: float) -> Verdict:
+# The relative criterion (about 30 %) applies from a start of 3 on the 0-10 scale and
+# to a change of at least 1 point: clinical.md's own example is a patient starting at
+# 3/10; below that, 30 % is less than a point and a 2 -> 1 wobble would read as a
+# meaningful improvement.
+RELATIVE_FROM = 3.0
+RELATIVE_AT_LEAST = 1.0
+
+
+def judge(measure: Measure, start: float, end: float, relative: bool = True) -> Verdict:
     """The verdict on a move from ``start`` to ``end``: the absolute MCID both ways,
-    and for a measure with one the relative criterion for improvement only."""
+    and, with ``relative``, for a measure that has one, the relative criterion for
+    improvement only (from ``RELATIVE_FROM``, by at least ``RELATIVE_AT_LEAST``). The
+    trend words over the recent sessions pass ``relative=False``: they never claim
+    more than the absolute figure."""
     gain = end - start if measure.higher_is_better else start - end
     size = abs(gain) + EPSILON
-    if gain > 0 and measure.relative and start > 0 and size >= measure.relative * start:
+    if (
+        relative
+        and gain > 0
+        and measure.relative
+        and start >= RELATIVE_FROM
+        and size >= max(RELATIVE_AT_LEAST, measure.relative * start)
+    ):
         return Verdict.IMPROVED
     if size >= measure.mcid:
         return Verdict.IMPROVED if gain > 0 else Verdict.WORSE

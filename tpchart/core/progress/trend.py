@@ -28,6 +28,8 @@ from enum import StrEnum
 from tpchart.core.progress.measures import (
     OUTCOME_MEASURES,
     PAIN,
+    RELATIVE_AT_LEAST,
+    RELATIVE_FROM,
     Measure,
     Reading,
     Verdict,
@@ -119,13 +121,17 @@ class Change:
 
     @property
     def target(self) -> float | None:
-        """The value that would be a clinically meaningful improvement on the first
-        reading by the absolute MCID (first - MCID, or + MCID when higher is better),
-        kept on the scale."""
+        """The value from which a change since the first reading is clinically
+        meaningful, by the same rule as the verdict (`judge`): the absolute MCID, or the
+        relative one where it applies and asks less; kept on the scale. The charts
+        shade from here, so the band and the sentence above it agree."""
         if self.first is None:
             return None
-        m = self.measure
-        goal = self.first + m.mcid if m.higher_is_better else self.first - m.mcid
+        m, first = self.measure, self.first
+        step = m.mcid
+        if m.relative and first >= RELATIVE_FROM:
+            step = min(step, max(RELATIVE_AT_LEAST, m.relative * first))
+        goal = first + step if m.higher_is_better else first - step
         return min(max(goal, 0.0), m.scale_max)
 
     @property
@@ -263,7 +269,9 @@ def _status(m: Measure, readings: Sequence[Reading]) -> tuple[Status, datetime |
     latest = readings[-1]
     window = readings[-RECENT:-1]
     better_first = m.higher_is_better
-    worse_from = [r for r in window if judge(m, r.value, latest.value) is Verdict.WORSE]
+    worse_from = [
+        r for r in window if judge(m, r.value, latest.value, relative=False) is Verdict.WORSE
+    ]
     if worse_from:
         # From the best of them (the latest of equals): where the worsening began.
         best = max(reversed(worse_from), key=lambda r: r.value if better_first else -r.value)
@@ -277,7 +285,9 @@ def _status(m: Measure, readings: Sequence[Reading]) -> tuple[Status, datetime |
                 f"({fmt(m.mcid)} points)."
             ),
         )
-    better_from = [r for r in window if judge(m, r.value, latest.value) is Verdict.IMPROVED]
+    better_from = [
+        r for r in window if judge(m, r.value, latest.value, relative=False) is Verdict.IMPROVED
+    ]
     if better_from:
         worst = min(better_from, key=lambda r: r.value if better_first else -r.value)
         return (
@@ -291,7 +301,7 @@ def _status(m: Measure, readings: Sequence[Reading]) -> tuple[Status, datetime |
             ),
         )
     start = len(readings) - 1
-    while start > 0 and judge(m, readings[start - 1].value, latest.value) in (
+    while start > 0 and judge(m, readings[start - 1].value, latest.value, relative=False) in (
         Verdict.NO_CLEAR_CHANGE, Verdict.POSSIBLY_IMPROVED, Verdict.POSSIBLY_WORSE,
     ):  # fmt: skip
         start -= 1

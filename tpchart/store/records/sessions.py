@@ -17,6 +17,7 @@ from tpchart.core.errors import NotFoundError, SignedRecordError, ValidationErro
 from tpchart.core.precaution_sites import parse_sites
 from tpchart.core.screening import parse_complaint_areas, parse_precautions, parse_red_flags
 from tpchart.core.session import LikelyCause, Session, SessionStatus
+from tpchart.core.trigger_point import TriggerPoint
 from tpchart.core.validation import check_text_for_saving
 from tpchart.store.records import audit
 from tpchart.store.records.added_columns import added_values
@@ -274,6 +275,22 @@ class Sessions:
             )
             for r in rows
         ]
+
+    def as_signed(
+        self, sessions: list[Session], points: dict[int, list[TriggerPoint]]
+    ) -> tuple[list[Session], dict[int, list[TriggerPoint]]]:
+        """``sessions`` and their ``points`` (as read for a patient) with each session
+        being amended read as its last signed version, session and points: until it is
+        signed again the signed version is the record, and progress must not change
+        because a session was reopened to correct a typo."""
+        sessions, points = list(sessions), dict(points)
+        for index, session in enumerate(sessions):
+            if session.status is not SessionStatus.AMENDING or session.id is None:
+                continue
+            last = self.signed_versions(session.id)[-1].snapshot
+            sessions[index] = session_from_row(last["session"])
+            points[session.id] = [point_from_row(row) for row in last["points"]]
+        return sessions, points
 
     def amendments(self, session_id: int) -> list[Amendment]:
         """Why and when a session was reopened, oldest first."""
