@@ -27,6 +27,8 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
+import tpchart
+
 from .outside import outside_env
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -159,7 +161,7 @@ def test_demo_check_and_both_pdfs_from_the_wheel(installed):
     for pdf in (session_pdf, progress_pdf):
         assert pdf.read_bytes().startswith(b"%PDF")
         assert b"SourceSans3" in pdf.read_bytes()  # the shipped face, embedded
-    assert _run(installed, "--version").stdout.strip() == "tpchart 0.1.0"
+    assert _run(installed, "--version").stdout.strip() == f"tpchart {tpchart.__version__}"
 
 
 def test_the_window_opens_offscreen_from_the_wheel(installed):

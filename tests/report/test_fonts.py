@@ -16,7 +16,7 @@ from reportlab.pdfbase import pdfmetrics
 
 from tests.report.conftest import add_points, history, start_session
 from tpchart.core.patient import Patient, Sex
-from tpchart.report.documents import progress_pdf, session_pdf
+from tpchart.report.documents import handout_pdf, progress_pdf, session_pdf
 from tpchart.report.fonts import FACE_FILES, TAMIL, covers, register_fonts, runs
 
 TAMIL_NAME = "செல்வி சுப்பிரமணியம்"  # Selvi Subramaniam
@@ -41,6 +41,13 @@ def summary(store, tamil_patient) -> bytes:
     )  # fmt: skip
     add_points(store, session.id, 4)
     return session_pdf(store, session.id)
+
+
+@pytest.fixture
+def handout(store, tamil_patient) -> bytes:
+    session = start_session(store, tamil_patient)
+    add_points(store, session.id, 4)
+    return handout_pdf(store, session.id)
 
 
 @pytest.fixture
@@ -114,7 +121,7 @@ def _unembedded_fonts(pdf: bytes) -> list[str]:
     return missing
 
 
-@pytest.mark.parametrize("document", ["summary", "progress"])
+@pytest.mark.parametrize("document", ["summary", "handout", "progress"])
 def test_every_font_is_embedded(document, request, tmp_path):
     pdf = request.getfixturevalue(document)
     assert _unembedded_fonts(pdf) == []

@@ -23,6 +23,7 @@ from tpchart.core.screening import (
     RedFlag,
     RedFlagDecision,
 )
+from tpchart.core.session import DEFAULT_AFTERCARE
 from tpchart.core.trigger_point import PointKind, TriggerPoint
 from tpchart.report.diagrams import DIAMOND_SCALE, DOT_RADIUS, views_with_points
 from tpchart.report.records import load_session_record
@@ -423,3 +424,11 @@ def test_a_three_point_session_keeps_maps_and_table_on_one_page(store, patient):
     assert with_maps == with_table and len(with_maps) == 1
     # and the table's last row is on that page too
     assert "Findings:" in pages[with_maps[0]] and "3/10" in pages[with_maps[0]]
+
+
+def test_empty_aftercare_is_said_to_be_unrecorded_never_filled_with_the_default(store, patient):
+    # The record printed the standard advice when the field was empty (issue 16).
+    session = start_session(store, patient, aftercare_given=True, aftercare_text="")
+    text = text_of(store, session)
+    assert "No aftercare advice was recorded." in text
+    assert DEFAULT_AFTERCARE.split(".")[0] not in text

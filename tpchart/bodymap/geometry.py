@@ -23,6 +23,7 @@ from pathlib import Path
 from svgelements import SVG, Close, Group, Line, Move, Shape
 from svgelements import Path as SvgPath
 
+from tpchart.core.errors import TpchartError
 from tpchart.core.regions import REGION_ID_PATTERN, View
 
 Point = tuple[float, float]
@@ -36,7 +37,14 @@ def _maps_folder() -> Path:
     packaged = Path(str(resources.files("tpchart.bodymap") / "maps"))
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parents[2] / "assets" / "body_maps"
+    checkout = Path(__file__).resolve().parents[2] / "assets" / "body_maps"
+    if not checkout.is_dir():
+        # An installed package without its maps: say so, rather than fail later on a
+        # path inside site-packages that never existed.
+        raise TpchartError(
+            "The body maps are missing from this installation of tpchart; reinstall it"
+        )
+    return checkout
 
 
 ASSETS_DIR = _maps_folder()

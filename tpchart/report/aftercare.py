@@ -29,7 +29,7 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table,
 
 from tpchart.core.clinic import ClinicProfile
 from tpchart.core.errors import TpchartError
-from tpchart.core.regions import Side
+from tpchart.core.regions import REGIONS, Side
 from tpchart.core.screening import Precaution
 from tpchart.core.session import DEFAULT_AFTERCARE
 from tpchart.core.trigger_point import TriggerPoint
@@ -171,8 +171,10 @@ def treated_areas(points: Iterable[TriggerPoint]) -> list[str]:
     for p in sorted(points, key=lambda p: p.number):
         stem = p.region_id.rsplit(".", 1)[0]
         words = AREA_WORDS.get(stem, _UNKNOWN_AREA)
-        # A point on the midline itself takes the words without a side.
-        sides.setdefault(words, set()).add(p.side)
+        # The region's side: a point set to the midline in the inspector still lies in
+        # a left or right region, and "both sides" would claim a side never needled.
+        region = REGIONS.get(p.region_id)
+        sides.setdefault(words, set()).add(region.side if region else p.side)
     out = []
     for (one, both), found in sides.items():
         if found == {Side.RIGHT}:

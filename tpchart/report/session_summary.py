@@ -22,7 +22,7 @@ from tpchart.core.precaution_sites import PrecautionSite
 from tpchart.core.regions import REGIONS
 from tpchart.core.safety import Caution, Level, lung_cautions, site_cautions
 from tpchart.core.screening import REFERRAL_ADVICE, ComplaintArea, RedFlagDecision
-from tpchart.core.session import DEFAULT_AFTERCARE, Session, SessionStatus
+from tpchart.core.session import Session, SessionStatus
 from tpchart.core.trigger_point import TriggerPoint
 from tpchart.core.versions import version_changes
 from tpchart.report.blocks import (
@@ -437,7 +437,9 @@ def _after(record: SessionRecord, tz: tzinfo | None) -> list[Flowable]:
         # A session with nothing needled (a referral) gets no needling aftercare.
         out.append(para("Nothing was needled: no aftercare advice for needling was given."))
     else:
-        out.append(para(text or DEFAULT_AFTERCARE))
+        # The record says what was recorded: an empty field is never filled with the
+        # standard text, which would show advice nobody wrote down as given.
+        out.append(para(text or "No aftercare advice was recorded."))
         if not s.aftercare_given:
             out.append(para("Aftercare advice was not recorded as given at the session.", "small"))
     out.append(heading("Follow-up plan"))
