@@ -42,12 +42,14 @@ def test_f1_lists_the_real_shortcuts_read_from_the_actions(qtbot, window):
     listed = {table.item(r, 0).text(): table.item(r, 1).text() for r in range(table.rowCount())}
     native = QKeySequence.SequenceFormat.NativeText
     assert listed["New patient"] == window.menus.new_patient_action.shortcut().toString(native)
-    assert listed["Export PDF"] == QKeySequence("Ctrl+E").toString(native)
+    assert listed["Export clinical record"] == QKeySequence("Ctrl+E").toString(native)
     assert QKeySequence("Ctrl+Y").toString(native) in listed["Redo"]
     assert listed["Keyboard shortcuts"] == QKeySequence("F1").toString(native)
     # A binding changed on the action shows up: the list is read, not written down.
     window.menus.export_pdf_action.setShortcut(QKeySequence("Ctrl+Shift+E"))
-    assert ("Export PDF", QKeySequence("Ctrl+Shift+E").toString(native)) in shortcut_rows(window)
+    assert ("Export clinical record", QKeySequence("Ctrl+Shift+E").toString(native)) in (
+        shortcut_rows(window)
+    )
 
 
 def test_the_icon_ships_in_the_package_and_draws():

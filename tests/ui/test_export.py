@@ -86,7 +86,7 @@ def test_export_suggests_date_and_name_and_writes_the_pdf(qtbot, store, session,
     assert "Maria Fernández" in text
     entry = store.audit_trail("sessions", session.id)[-1]
     assert entry.action == "export"
-    assert entry.after == {"document": "session summary", "file": "for the file.pdf"}
+    assert entry.after == {"document": "clinical record", "file": "for the file.pdf"}
     # The next export starts in the same folder.
     assert QSettings().value(FOLDER_KEY) == str(tmp_path)
     export_session_pdf(None, store, session.id)
@@ -137,7 +137,7 @@ def test_after_saving_the_doctor_is_told_where_and_can_open_it(qtbot, store, ses
     answer_save_dialog(monkeypatch, tmp_path / "summary.pdf", [])
     saved = export_session_pdf(None, store, session.id)
     (box,) = saved_messages()
-    assert box.text() == "The session summary was saved."
+    assert box.text() == "The clinical record was saved."
     assert box.informativeText() == f"summary.pdf\nin the folder {tmp_path}"
     qtbot.mouseClick(button(box, "Open"), Qt.MouseButton.LeftButton)
     assert opened == [QUrl.fromLocalFile(str(saved))]

@@ -21,7 +21,7 @@ from tpchart.store import Store
 from tpchart.store.file import SIDECARS, lock_path, restoring_path
 from tpchart.store.records import Disclosure
 
-SESSION_DOCUMENT = "session summary"
+SESSION_DOCUMENT = "clinical record"
 PROGRESS_DOCUMENT = "progress report"
 HANDOUT_DOCUMENT = "aftercare sheet"
 

@@ -41,7 +41,7 @@ class Letterhead:
     """What the header and footer say on every page of one document."""
 
     clinic: ClinicProfile
-    title: str  # "Treatment summary"
+    title: str  # "Clinical record"
     doctor: str = ""  # "Dr Ana Souza"
     doctor_detail: str = ""  # registration number
     running: str = ""  # later pages: "Maria Fernández · DEMO-0001 · 24 Nov 2026"

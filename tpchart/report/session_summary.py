@@ -43,7 +43,9 @@ from tpchart.report.pages import Letterhead, build_pdf
 from tpchart.report.records import SessionRecord
 from tpchart.report.styles import FOOTER_HEIGHT, MARGIN, PAGE_SIZE, RUNNING_HEADER_HEIGHT
 
-TITLE = "Treatment summary"
+# The record of one session, complete, for the file and for colleagues (issue 16 renamed
+# it from "treatment summary": the patient takes the aftercare sheet home).
+TITLE = "Clinical record"
 
 # Points table: column titles and widths in mm (they add up to the 180 mm text width).
 POINT_COLUMNS = (
@@ -79,7 +81,7 @@ def session_summary_pdf(
         footer_note=f"{printed}Session {session.id}, version {session.version}",
         metadata={
             "title": f"{TITLE}: {patient.full_name}, {started:%d %b %Y}",
-            "subject": "Dry needling treatment summary",
+            "subject": "Dry needling clinical record",
         },
         created=printed_at,
     )

@@ -43,7 +43,7 @@ class ClinicDialog(QDialog):
         self.email = QLineEdit(objectName="clinicEmail")
 
         hint = QLabel(
-            "Printed at the top of every treatment summary and progress report. "
+            "Printed at the top of every clinical record, aftercare sheet and progress report. "
             "The doctor's name comes from the practitioner of each session.",
             wordWrap=True,
         )

@@ -25,7 +25,7 @@ def _clinic_named(window: MainWindow) -> bool:
 
 
 def export_summary(window: MainWindow) -> None:
-    """Save the session's treatment summary as a PDF."""
+    """Save the session's clinical record as a PDF."""
     if window.session is not None and window.session.id is not None and _clinic_named(window):
         window.operations.flush_pending()
         from tpchart.ui.export import export_session_pdf
@@ -34,7 +34,7 @@ def export_summary(window: MainWindow) -> None:
 
 
 def print_summary(window: MainWindow) -> None:
-    """Print the session's treatment summary (with a preview)."""
+    """Print the session's clinical record (with a preview)."""
     if window.session is not None and window.session.id is not None and _clinic_named(window):
         window.operations.flush_pending()
         from tpchart.ui.export import print_session

@@ -59,12 +59,19 @@ class WindowMenus:
         quit_action = self.quit_action = self._action(
             "&Quit", w.quit, QKeySequence.StandardKey.Quit, "quitAction"
         )
+        # The menu names the document beside the aftercare sheet and progress report;
+        # the tool bar keeps its short words (no width to spare at 1366 px).
         self.export_pdf_action = self._action(
-            "&Export PDF…", lambda: export_summary(w), "Ctrl+E", "exportPdfAction"
+            "&Export clinical record…", lambda: export_summary(w), "Ctrl+E", "exportPdfAction"
         )
+        self.export_pdf_action.setIconText("Export PDF")
         self.print_action = self._action(
-            "&Print…", lambda: print_summary(w), QKeySequence.StandardKey.Print, "printAction"
+            "&Print clinical record…",
+            lambda: print_summary(w),
+            QKeySequence.StandardKey.Print,
+            "printAction",
         )
+        self.print_action.setIconText("Print")
         # The patient's take-home sheet: in the File menu only (the tool bar has no
         # width to spare on the 1366 px laptop).
         self.print_aftercare_action = self._action(
