@@ -75,6 +75,19 @@ def answer_save_dialog(monkeypatch, path, seen: list):
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(fake))
 
 
+def print_preview_to(out, monkeypatch) -> None:
+    """The print preview, when it opens, prints straight to the PDF file ``out``."""
+
+    def fake_exec(dialog):
+        printer = new_printer("test")
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printer.setOutputFileName(str(out))
+        dialog.paintRequested.emit(printer)
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(QPrintPreviewDialog, "exec", fake_exec)
+
+
 def test_export_suggests_date_and_name_and_writes_the_pdf(qtbot, store, session, tmp_path,
                                                           monkeypatch):  # fmt: skip
     seen: list[str] = []
@@ -226,14 +239,7 @@ def test_print_through_the_preview_paints_and_audits(qtbot, store, session, tmp_
                                                      monkeypatch):  # fmt: skip
     out = tmp_path / "printed.pdf"
 
-    def fake_exec(dialog):
-        printer = new_printer("test")
-        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-        printer.setOutputFileName(str(out))
-        dialog.paintRequested.emit(printer)
-        return QDialog.DialogCode.Accepted
-
-    monkeypatch.setattr(QPrintPreviewDialog, "exec", fake_exec)
+    print_preview_to(out, monkeypatch)
     assert print_session(None, store, session.id)
     assert len(pypdf.PdfReader(out).pages) >= 2
     assert store.audit_trail("sessions", session.id)[-1].action == "print"
@@ -308,14 +314,7 @@ def test_file_menu_prints_the_aftercare_sheet(qtbot, window, store, tmp_path, mo
     add_points(store, window.session.id, 3)
     out = tmp_path / "printed.pdf"
 
-    def fake_exec(dialog):
-        printer = new_printer("test")
-        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-        printer.setOutputFileName(str(out))
-        dialog.paintRequested.emit(printer)
-        return QDialog.DialogCode.Accepted
-
-    monkeypatch.setattr(QPrintPreviewDialog, "exec", fake_exec)
+    print_preview_to(out, monkeypatch)
     action = window.menus.print_aftercare_action
     assert action in window.menus.file_menu.actions() and action.isEnabled()
     action.trigger()
