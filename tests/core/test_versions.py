@@ -77,3 +77,15 @@ def test_version_changes_says_when_nothing_changed():
     changes = version_changes(v1, v2)
     assert (changes.from_version, changes.to_version) == (1, 2)
     assert changes.lines == ["No recorded value changed."]
+
+
+def test_a_change_of_practitioner_is_named():
+    # Found in review: the diff left out who charted the session.
+    earlier = {**SESSION, "practitioner_id": 1}
+    later = {**earlier, "practitioner_id": 2}
+    session, _ = changes_between(
+        snapshot(earlier, []), snapshot(later, []), names={1: "Dr Ana Souza", 2: "Dr Li Wei"}
+    )
+    assert [c.text for c in session] == ["Practitioner: Dr Ana Souza → Dr Li Wei"]
+    unnamed, _ = changes_between(snapshot(earlier, []), snapshot(later, []))
+    assert [c.text for c in unnamed] == ["Practitioner: practitioner 1 → practitioner 2"]

@@ -237,15 +237,28 @@ def _moved(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
 
 
 def changes_between(
-    earlier: Mapping[str, Any], later: Mapping[str, Any], tz: tzinfo | None = None
+    earlier: Mapping[str, Any],
+    later: Mapping[str, Any],
+    tz: tzinfo | None = None,
+    names: Mapping[int, str] | None = None,
 ) -> tuple[tuple[FieldChange, ...], tuple[PointChange, ...]]:
     """The session fields and the points that differ between two snapshots
-    (``{"session": row, "points": [rows]}``), times shown in ``tz``.
+    (``{"session": row, "points": [rows]}``), times shown in ``tz``; the practitioner
+    charting the session by name from ``names`` (by id when a name is not given).
 
     Points are matched by their stored id (an amendment edits a point in place, and
     may renumber it); a point without an id is matched by its number."""
-    session = _field_changes(earlier.get("session", {}), later.get("session", {}),
-                             SESSION_FIELDS, tz)  # fmt: skip
+    before, after = earlier.get("session", {}), later.get("session", {})
+    session = _field_changes(before, after, SESSION_FIELDS, tz)
+    old_who, new_who = before.get("practitioner_id"), after.get("practitioner_id")
+    if old_who != new_who:
+
+        def who(pid: Any) -> str:
+            return (
+                (names or {}).get(pid, f"practitioner {pid}") if pid is not None else NOT_RECORDED
+            )
+
+        session = (FieldChange("Practitioner", who(old_who), who(new_who)), *session)
 
     def key(row: Mapping[str, Any]) -> tuple[str, Any]:
         return ("id", row["id"]) if row.get("id") is not None else ("number", row.get("number"))
@@ -271,9 +284,12 @@ def changes_between(
 
 
 def version_changes(
-    earlier: SignedVersion, later: SignedVersion, tz: tzinfo | None = None
+    earlier: SignedVersion,
+    later: SignedVersion,
+    tz: tzinfo | None = None,
+    names: Mapping[int, str] | None = None,
 ) -> VersionChanges:
     """What changed from signed version ``earlier`` to signed version ``later``
-    (two versions of one session)."""
-    session, points = changes_between(earlier.snapshot, later.snapshot, tz)
+    (two versions of one session); ``names`` as in `changes_between`."""
+    session, points = changes_between(earlier.snapshot, later.snapshot, tz, names)
     return VersionChanges(earlier.version, later.version, session, points)

@@ -53,6 +53,8 @@ class SessionRecord:
     # Every signed version as it was signed, oldest first: the record prints what each
     # amendment changed, not only why it was made.
     versions: tuple[SignedVersion, ...] = ()
+    # The names of the practitioners those versions name, by id.
+    names: Mapping[int, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,7 @@ def load_session_record(store: Store, session_id: int) -> SessionRecord:
     """The record of session ``session_id`` (NotFoundError if there is none)."""
     session = store.sessions.get(session_id)
     name = _namer(store)
+    versions = tuple(store.sessions.signed_versions(session_id))
     return SessionRecord(
         clinic=store.clinic.load(),
         patient=store.patients.get(session.patient_id),
@@ -106,7 +109,12 @@ def load_session_record(store: Store, session_id: int) -> SessionRecord:
         reported_later=tuple(
             LaterReport(r, name(r.recorded_by)) for r in store.later_events.for_session(session_id)
         ),
-        versions=tuple(store.sessions.signed_versions(session_id)),
+        versions=versions,
+        names={
+            pid: name(pid)
+            for v in versions
+            if (pid := v.snapshot.get("session", {}).get("practitioner_id")) is not None
+        },
     )
 
 

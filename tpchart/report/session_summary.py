@@ -467,7 +467,7 @@ def amendment_lines(record: SessionRecord, tz: tzinfo | None = None) -> list[tup
             lines.append((f"Version {a.from_version + 1} is not signed yet: its changes are "
                           "not final.", False))  # fmt: skip
         else:
-            changes = version_changes(before, after, tz)
+            changes = version_changes(before, after, tz, record.names)
             lines.append((f"Changed from version {before.version} to {after.version} "
                           f"(signed {when(after.signed_at, tz)}):", False))  # fmt: skip
             lines += [(f"• {line}", False) for line in changes.lines]
