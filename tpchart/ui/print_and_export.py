@@ -1,7 +1,7 @@
-"""File > Export PDF…, Print…, Print aftercare sheet…, Export aftercare sheet… and
-Export progress report… for the patient and session on screen. What is still being
-typed is saved first, so the paper shows it; the dialogs and the audit rows are
-``tpchart.ui.export``'s (reportlab loads on first use).
+"""File > Export and Print of the clinical record, the aftercare sheet and the progress
+report, for the patient and session on screen. What is still being typed is saved
+first, so the paper shows it; the dialogs and the audit rows are ``tpchart.ui.export``'s
+(reportlab loads on first use).
 """
 
 from __future__ import annotations
@@ -24,40 +24,34 @@ def _clinic_named(window: MainWindow) -> bool:
     return saved is not None and not saved.is_empty
 
 
-def export_summary(window: MainWindow) -> None:
-    """Save the session's clinical record as a PDF."""
+def _for_session(window: MainWindow, document: str) -> None:
+    """Run ``tpchart.ui.export``'s ``document`` for the session on screen, once the
+    clinic is named and what is being typed is saved (reportlab loads on first use)."""
     if window.session is not None and window.session.id is not None and _clinic_named(window):
         window.operations.flush_pending()
-        from tpchart.ui.export import export_session_pdf
+        from tpchart.ui import export
 
-        export_session_pdf(window, window.store, window.session.id)
+        getattr(export, document)(window, window.store, window.session.id)
+
+
+def export_summary(window: MainWindow) -> None:
+    """Save the session's clinical record as a PDF."""
+    _for_session(window, "export_session_pdf")
 
 
 def print_summary(window: MainWindow) -> None:
     """Print the session's clinical record (with a preview)."""
-    if window.session is not None and window.session.id is not None and _clinic_named(window):
-        window.operations.flush_pending()
-        from tpchart.ui.export import print_session
-
-        print_session(window, window.store, window.session.id)
+    _for_session(window, "print_session")
 
 
 def print_aftercare(window: MainWindow) -> None:
     """Print the aftercare sheet the patient takes home (with a preview)."""
-    if window.session is not None and window.session.id is not None and _clinic_named(window):
-        window.operations.flush_pending()
-        from tpchart.ui.export import print_handout
-
-        print_handout(window, window.store, window.session.id)
+    _for_session(window, "print_handout")
 
 
 def export_aftercare(window: MainWindow) -> None:
     """Save the patient's aftercare sheet as a PDF (to e-mail it, or print it later)."""
-    if window.session is not None and window.session.id is not None and _clinic_named(window):
-        window.operations.flush_pending()
-        from tpchart.ui.export import export_handout_pdf
-
-        export_handout_pdf(window, window.store, window.session.id)
+    _for_session(window, "export_handout_pdf")
 
 
 def export_progress_report(window: MainWindow) -> None:
