@@ -157,6 +157,8 @@ def session_row(
         "aftercare_text": DEFAULT_AFTERCARE,
         "follow_up": "Review in one week",
         "notes": "",
+        "notes_internal": 0,
+        "consent_text_version": "2026-11",
         "ndi": round(max(0.0, 44 - session * 4 + rng.uniform(-3, 3)), 1) if neck else None,
         "odi": round(max(0.0, 40 - session * 4 + rng.uniform(-3, 3)), 1) if back else None,
         "psfs": round(min(10.0, 3 + session * 0.6 + rng.uniform(-0.5, 0.5)), 1)
@@ -221,4 +223,8 @@ def point_row(
         "needles": 1,
         "notes": "",
         "lung_precautions": "[]",
+        "notes_internal": 0,
+        "stim_frequency_hz": None,
+        "stim_pulse_width_us": None,
+        "stim_intensity_ma": None,
     }

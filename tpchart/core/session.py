@@ -66,6 +66,8 @@ class Session:
     consent_given: bool = False
     consent_by: str = ""
     consent_at: datetime | None = None
+    # The version of the consent wording explained (`core.consent`); "" before schema 5.
+    consent_text_version: str = ""
     screening_done: bool = False
     contraindications: frozenset[Precaution] = field(default_factory=frozenset)
     red_flags: frozenset[RedFlag] = field(default_factory=frozenset)
@@ -81,6 +83,8 @@ class Session:
     aftercare_text: str = ""
     follow_up: str = ""
     notes: str = ""
+    # The doctor's choice: visit notes kept off the patient's copy of the record.
+    notes_internal: bool = False
     ndi: float | None = None
     odi: float | None = None
     psfs: float | None = None
@@ -99,6 +103,7 @@ class Session:
         check_score("Pain after", self.pain_after)
         check_text("Consent given by", self.consent_by, max_len=200)
         check_aware("Consent time", self.consent_at)
+        check_text("Consent wording version", self.consent_text_version, max_len=40)
         if self.consent_given and not self.consent_by.strip():
             raise ValidationError("Consent needs the name of who gave it")
         object.__setattr__(

@@ -95,6 +95,12 @@ class TriggerPoint:
     needles: int = 1
     notes: str = ""
     muscle_id: str = ""
+    # The doctor's choice: this point's notes kept off the patient's copy of the record.
+    notes_internal: bool = False
+    # Electrical stimulation settings, recorded with that technique only.
+    stim_frequency_hz: float | None = None
+    stim_pulse_width_us: int | None = None
+    stim_intensity_ma: float | None = None
     lung_precautions: frozenset[LungPrecaution] = frozenset()
     id: int | None = None
 
@@ -149,6 +155,19 @@ class TriggerPoint:
         check_count("Minutes", self.minutes, 0, 120)
         check_count("Number of needles", self.needles, 1, 50)
         check_text("Notes", self.notes, max_len=100_000)
+        check_range("Stimulation frequency", self.stim_frequency_hz, 0.5, 250, "Hz")
+        check_count("Pulse width", self.stim_pulse_width_us, 20, 1000, "µs")
+        check_range("Stimulation intensity", self.stim_intensity_ma, 0, 100, "mA")
+        if self.technique is not Technique.ELECTRICAL and self.stimulation_recorded:
+            raise ValidationError("Stimulation settings need the electrical stimulation technique")
+
+    @property
+    def stimulation_recorded(self) -> bool:
+        """Whether any electrical stimulation setting is recorded."""
+        return any(
+            v is not None
+            for v in (self.stim_frequency_hz, self.stim_pulse_width_us, self.stim_intensity_ma)
+        )
 
     @property
     def lung_risk_reason(self) -> str:

@@ -41,11 +41,13 @@ def check_score(label: str, value: int | None) -> None:
     check_range(label, value, 0, 10)
 
 
-def check_count(label: str, value: int | None, low: int = 0, high: int = 1000) -> None:
+def check_count(
+    label: str, value: int | None, low: int = 0, high: int = 1000, unit: str = ""
+) -> None:
     """A whole number within limits, or None."""
     if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
         raise ValidationError(f"{label} must be a whole number, got {value!r}")
-    check_range(label, value, low, high)
+    check_range(label, value, low, high, unit)
 
 
 def check_text(label: str, value: str, *, required: bool = False, max_len: int = 20_000) -> None:

@@ -128,6 +128,7 @@ SESSION_FIELDS: tuple[tuple[str, str, Formatter], ...] = (
     ("consent_given", "Consent given", _yes_no),
     ("consent_by", "Consent given by", _plain),
     ("consent_at", "Consent time", _time),
+    ("consent_text_version", "Consent wording", _plain),
     ("skin_prepared", "Skin prepared", _yes_no),
     ("both_sides_acknowledged", "Both sides of the thorax acknowledged", _yes_no),
     ("adverse_events_asked", "Adverse events asked", _yes_no),
@@ -136,6 +137,7 @@ SESSION_FIELDS: tuple[tuple[str, str, Formatter], ...] = (
     ("aftercare_text", "Aftercare advice", _plain),
     ("follow_up", "Follow-up plan", _plain),
     ("notes", "Session notes", _plain),
+    ("notes_internal", "Session notes kept off the patient's copy", _yes_no),
 )
 
 POINT_FIELDS: tuple[tuple[str, str, Formatter], ...] = (
@@ -158,8 +160,12 @@ POINT_FIELDS: tuple[tuple[str, str, Formatter], ...] = (
     ("technique", "technique", _labelled(Technique)),
     ("passes", "passes", _plain),
     ("minutes", "minutes", _plain),
+    ("stim_frequency_hz", "stimulation frequency", _unit(" Hz")),
+    ("stim_pulse_width_us", "pulse width", _unit(" µs")),
+    ("stim_intensity_ma", "stimulation intensity", _unit(" mA")),
     ("lung_precautions", "lung precautions", _labelled(LungPrecaution)),
     ("notes", "notes", _plain),
+    ("notes_internal", "notes kept off the patient's copy", _yes_no),
 )
 
 

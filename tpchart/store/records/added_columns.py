@@ -29,6 +29,17 @@ SINCE_4: Mapping[str, Mapping[str, Any]] = {
     "patients": {"precaution_sites": "[]", "build": None},
 }
 
+# Schema 5 (documents issue): columns whose default reads "not recorded".
+SINCE_5: Mapping[str, Mapping[str, Any]] = {
+    "trigger_points": {
+        "notes_internal": 0,
+        "stim_frequency_hz": None,
+        "stim_pulse_width_us": None,
+        "stim_intensity_ma": None,
+    },
+    "sessions": {"consent_text_version": "", "notes_internal": 0},
+}
+
 # The complaint area of a first-version session with a red flag: it asked neck flags only.
 NECK_ONLY = '["neck"]'
 
@@ -36,10 +47,12 @@ NECK_ONLY = '["neck"]'
 def added_values(
     table: str, row: Mapping[str, Any], muscle_ids: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
-    """The schema-4 columns of ``table`` as the migration set them for ``row`` (a row
-    written before schema 4). ``muscle_ids`` maps muscle words to the ids the migration
-    gave them (recorded in its audit entry); without it, today's catalogue decides."""
-    values = dict(SINCE_4.get(table, {}))
+    """The columns added since schema 3 to ``table``, as the migrations set them for
+    ``row`` (a row written before them; the caller keeps the values the row's image
+    has, so only the columns added after it was written count). ``muscle_ids`` maps
+    muscle words to the ids the migration gave them (recorded in its audit entry);
+    without it, today's catalogue decides."""
+    values = {**SINCE_4.get(table, {}), **SINCE_5.get(table, {})}
     if table == "trigger_points":
         words = row.get("muscle", "")
         known = (muscle_ids or {}).get(words)

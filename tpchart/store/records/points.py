@@ -40,6 +40,8 @@ _COLUMNS = (
     "needles",
     "notes",
 )
+# Columns of schema 5: a signed snapshot taken before it has none of them.
+_SINCE_5 = ("notes_internal", "stim_frequency_hz", "stim_pulse_width_us", "stim_intensity_ma")
 
 
 def _to_row(p: TriggerPoint) -> dict[str, Any]:
@@ -50,6 +52,8 @@ def _to_row(p: TriggerPoint) -> dict[str, Any]:
         row[key] = int(row[key])
     row["muscle_id"] = p.muscle_id
     row["lung_precautions"] = to_json(p.lung_precautions)
+    row.update({c: getattr(p, c) for c in _SINCE_5})
+    row["notes_internal"] = int(p.notes_internal)
     return row
 
 
@@ -67,6 +71,8 @@ def point_from_row(row: dict[str, Any]) -> TriggerPoint:
         values[key] = bool(values[key])
     values["muscle_id"] = row.get("muscle_id", "")
     values["lung_precautions"] = frozenset(from_json(row.get("lung_precautions")) or ())
+    values.update({c: row[c] for c in _SINCE_5 if c in row})
+    values["notes_internal"] = bool(values.get("notes_internal", 0))
     return TriggerPoint(id=row["id"], **values)
 
 

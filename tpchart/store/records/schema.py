@@ -25,7 +25,7 @@ from tpchart.store.records.patients import rebuild_name_index
 APPLICATION_ID = 0x54504348
 
 # The schema version this app writes; bump it with every migration added below.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 migrations = Migrations("tpchart")
 
@@ -377,6 +377,30 @@ def m004_safety_records(db: Database) -> None:
     WHEN OLD.status = 'signed'
         AND NOT (NEW.status = 'amending' AND NEW.version = OLD.version + 1)
     BEGIN SELECT RAISE(ABORT, 'session is signed: amend it instead'); END;
+    """,
+    )
+
+
+@_migration(5)
+def m005_documents(db: Database) -> None:
+    """Documents a clinic can file and a patient can follow: the consent wording a
+    session used, notes the doctor keeps off the patient's copy, and the settings of
+    electrical stimulation. Columns only, each with the value that reads "not
+    recorded" for rows written before: no row changes, so no guard is lifted and no
+    audit entry is needed (`added_columns.SINCE_5` tells the tamper check)."""
+    _execute_script(
+        db,
+        f"""
+    ALTER TABLE sessions ADD COLUMN consent_text_version TEXT NOT NULL DEFAULT ''
+        CHECK (length(consent_text_version) <= 40);
+    ALTER TABLE sessions ADD COLUMN {_b("notes_internal")};
+    ALTER TABLE trigger_points ADD COLUMN {_b("notes_internal")};
+    ALTER TABLE trigger_points ADD COLUMN stim_frequency_hz REAL
+        CHECK (stim_frequency_hz BETWEEN 0.5 AND 250);
+    ALTER TABLE trigger_points ADD COLUMN stim_pulse_width_us INTEGER
+        CHECK (stim_pulse_width_us BETWEEN 20 AND 1000);
+    ALTER TABLE trigger_points ADD COLUMN stim_intensity_ma REAL
+        CHECK (stim_intensity_ma BETWEEN 0 AND 100);
     """,
     )
 

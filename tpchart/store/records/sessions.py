@@ -62,6 +62,8 @@ def _to_row(s: Session) -> dict[str, Any]:
         "aftercare_text": s.aftercare_text,
         "follow_up": s.follow_up,
         "notes": s.notes,
+        "notes_internal": int(s.notes_internal),
+        "consent_text_version": s.consent_text_version,
         "ndi": s.ndi,
         "odi": s.odi,
         "psfs": s.psfs,
@@ -102,6 +104,9 @@ def session_from_row(row: dict[str, Any]) -> Session:
         aftercare_text=row["aftercare_text"],
         follow_up=row["follow_up"],
         notes=row["notes"],
+        # Columns of schema 5, likewise.
+        notes_internal=bool(row.get("notes_internal", 0)),
+        consent_text_version=row.get("consent_text_version", ""),
         ndi=row["ndi"],
         odi=row["odi"],
         psfs=row["psfs"],
