@@ -99,16 +99,21 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_export_pdf(args: argparse.Namespace) -> int:
-    """Write a session summary, a session's aftercare sheet for the patient, or a
-    patient's progress report, as a PDF file."""
+    """Write a session's clinical record (the filed one, or the patient's copy), its
+    aftercare sheet or consent form for the patient, or a patient's progress report,
+    as a PDF file. Every one is audited as a disclosure."""
     from tpchart.report.documents import (  # reportlab on demand
-        export_handout,
+        CONSENT,
+        HANDOUT,
+        PATIENT_COPY,
+        RECORD,
         export_progress,
-        export_session,
     )
 
-    if args.handout and args.session is None:
-        raise TpchartError("--handout needs --session ID (the session the patient had)")
+    for flag, wanted in (("--handout", args.handout), ("--consent", args.consent),
+                         ("--patient-copy", args.patient_copy)):  # fmt: skip
+        if wanted and args.session is None:
+            raise TpchartError(f"{flag} needs --session ID (the session the patient had)")
     if args.progress and args.patient is None:
         raise TpchartError("--progress needs --patient ID")
     if args.patient is not None and not args.progress:
@@ -116,10 +121,14 @@ def cmd_export_pdf(args: argparse.Namespace) -> int:
     with Store.open(_existing(args.db)) as store:
         if args.progress:
             target = export_progress(store, args.patient, args.output)
-        elif args.handout:
-            target = export_handout(store, args.session, args.output)
         else:
-            target = export_session(store, args.session, args.output)
+            document = (
+                HANDOUT if args.handout
+                else CONSENT if args.consent
+                else PATIENT_COPY if args.patient_copy
+                else RECORD
+            )  # fmt: skip
+            target = document.export(store, args.session, args.output)
     print(f"Wrote {target}")
     return 0
 
@@ -187,16 +196,29 @@ def build_parser() -> argparse.ArgumentParser:
     export = command(
         "export-pdf",
         cmd_export_pdf,
-        "write a session summary, aftercare sheet or progress report PDF",
+        "write a clinical record, aftercare sheet, consent form or progress report PDF",
     )
     which = export.add_mutually_exclusive_group(required=True)
     which.add_argument("--session", type=_positive, metavar="ID", help="the session to summarise")
     which.add_argument("--patient", type=_positive, metavar="ID", help="the patient (--progress)")
-    export.add_argument("--progress", action="store_true", help="the patient's progress report")
-    export.add_argument(
+    # One document per file: without any of these, --session writes the clinical record.
+    document = export.add_mutually_exclusive_group()
+    document.add_argument("--progress", action="store_true", help="the patient's progress report")
+    document.add_argument(
         "--handout",
         action="store_true",
         help="the aftercare sheet the patient takes home (with --session)",
+    )
+    document.add_argument(
+        "--consent",
+        action="store_true",
+        help="the consent form to explain and sign before needling (with --session)",
+    )
+    document.add_argument(
+        "--patient-copy",
+        action="store_true",
+        help="the patient's copy of the clinical record, without the notes kept off it "
+        "(with --session)",
     )
     export.add_argument("-o", "--output", type=_path, required=True, metavar="FILE", help="the PDF")
     bench_help = (

@@ -12,10 +12,10 @@ import pypdf
 import pytest
 
 from tpchart.report.documents import export_progress, export_session
-from tpchart.report.files import write_atomic, write_bytes_atomic
 from tpchart.report.pages import pdf_date
 from tpchart.report.records import load_session_record
 from tpchart.report.session_summary import session_summary_pdf
+from tpchart.store.file import write_atomic, write_bytes_atomic
 
 
 def test_writes_the_whole_file(tmp_path):

@@ -1,15 +1,20 @@
-"""Markers that never hide a point (issue 16): numbers read back from the printed PDF.
+"""Markers that never hide a point (issue 16): numbers and shapes read back from the PDF.
 
 A session with twelve points in the neck and shoulders, front and back, is the case
 that made numbers unreadable: at 330 pt a body is about 10 cm, and 20 pt markers on
 the neck and shoulder girdle covered each other. Every marker number must come out
-of the PDF once, with no two numbers' boxes overlapping, on A4 and on Letter.
+of the PDF once, with no two numbers' boxes overlapping, and every marker's shape
+(circle or diamond, its outline included) must stand at least 1 pt of white paper
+clear of every other, on A4 and on Letter: two numbers apart on touching shapes still
+read as one blot (inset B's 9 and 12 did).
 """
 
 from __future__ import annotations
 
 import io
+import math
 import random
+from collections.abc import Callable
 from datetime import UTC
 
 import pdfplumber
@@ -18,13 +23,14 @@ from reportlab.lib.pagesizes import A4, letter
 from reportlab.lib.units import mm
 from reportlab.platypus import SimpleDocTemplate
 
-from tests.report.conftest import spot, start_session
+from tests.report.conftest import add_points, spot, start_session
 from tpchart.bodymap import load_body_map
+from tpchart.bodymap.markers import MARKER_DIAMETER
 from tpchart.core.muscles import MUSCLES
 from tpchart.core.regions import REGIONS
 from tpchart.core.trigger_point import PointKind, TriggerPoint, TwitchStrength
 from tpchart.report.blocks import heading
-from tpchart.report.diagrams import DiagramPanel
+from tpchart.report.diagrams import DIAMOND_SCALE, STROKE_WIDTH, DiagramPanel
 from tpchart.report.fonts import SANS, text_width
 from tpchart.report.records import load_session_record
 from tpchart.report.session_summary import POINT_COLUMNS, session_summary_pdf
@@ -66,6 +72,50 @@ def neck_and_shoulder_points(session_id: int) -> list[TriggerPoint]:
             if number % 3 == 0 else None, pain=number % 11,
         ))  # fmt: skip
     return points
+
+
+# A jaw cluster on the head's right profile: joint, masseter twice (two needles a few
+# millimetres apart), chin and cheek, and the left side's joint, masseter and chin.
+JAW = (
+    "head.tmj.right",
+    "head.masseter.right",
+    "head.masseter.right",
+    "head.chin.right",
+    "head.face.right",
+    "head.tmj.left",
+    "head.masseter.left",
+    "head.chin.left",
+)
+
+
+def jaw_points(session_id: int) -> list[TriggerPoint]:
+    """The eight jaw points, numbered 1 to 8 (not stored)."""
+    rng = random.Random(19)
+    points = []
+    for number, region_id in enumerate(JAW, start=1):
+        region = REGIONS[region_id]
+        x, y = spot(region_id, rng)
+        if number == 3:  # beside point 2, as close as two needles get
+            x, y = points[1].x + 2, points[1].y + 2
+            assert load_body_map(region.view).region_at(x, y) == region_id
+        points.append(TriggerPoint(
+            session_id=session_id, number=number, view=region.view, region_id=region_id,
+            side=region.side, x=x, y=y, muscle=MUSCLES[region.muscles[0]].name,
+            kind=PointKind.LATENT if number % 3 == 0 else PointKind.ACTIVE,
+        ))  # fmt: skip
+    return points
+
+
+def store_points(store, points: list[TriggerPoint]) -> list[TriggerPoint]:
+    return [store.points.add(p) for p in points]
+
+
+# Each crowded case: how its points are made in a stored session, and how many.
+CASES: dict[str, tuple[Callable[..., list[TriggerPoint]], int]] = {
+    "neck-and-shoulders": (lambda s, sid: store_points(s, neck_and_shoulder_points(sid)), 12),
+    "jaw": (lambda s, sid: store_points(s, jaw_points(sid)), 8),
+    "thirty-on-three-views": (lambda s, sid: add_points(s, sid, 30, seed=5), 30),
+}
 
 
 @pytest.fixture
@@ -111,6 +161,72 @@ def overlapping(numbers: list[dict]) -> list[tuple[str, str]]:
     return pairs
 
 
+# A marker's shape: filled, outlined in STROKE_WIDTH, a circle MARKER_DIAMETER across or a
+# diamond DIAMOND_SCALE times that (the legend's symbols are 11 pt, a spot's dot 4.4 pt).
+SHAPE_SIZES = {MARKER_DIAMETER: "circle", MARKER_DIAMETER * DIAMOND_SCALE: "diamond"}
+
+
+def marker_shapes(pdf: bytes) -> list[dict]:
+    """Every marker shape drawn, with its page and the box of its ink: the path's box
+    grown by the half of the outline outside it (at a diamond's square corner the
+    mitred outline sticks out half a width times √2)."""
+    found = []
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        for index, page in enumerate(doc.pages):
+            for obj in page.curves:
+                kind = next((k for size, k in SHAPE_SIZES.items()
+                             if abs(obj["width"] - size) < 0.2
+                             and abs(obj["height"] - size) < 0.2), None)  # fmt: skip
+                if kind is None or not (obj["fill"] and obj["stroke"]):
+                    continue
+                if abs(obj["linewidth"] - STROKE_WIDTH) > 0.01:
+                    continue
+                out = obj["linewidth"] / 2 * (math.sqrt(2) if kind == "diamond" else 1)
+                found.append({"page": index, "kind": kind, "x0": obj["x0"] - out,
+                              "x1": obj["x1"] + out, "top": obj["top"] - out,
+                              "bottom": obj["bottom"] + out})  # fmt: skip
+    return found
+
+
+def touching(boxes: list[dict], gap: float) -> list[tuple[int, int]]:
+    """Pairs (by index) of boxes on one page less than ``gap`` apart, across or up."""
+    pairs = []
+    for i, a in enumerate(boxes):
+        for j in range(i + 1, len(boxes)):
+            b = boxes[j]
+            if a["page"] != b["page"]:
+                continue
+            clear = max(b["x0"] - a["x1"], a["x0"] - b["x1"], b["top"] - a["bottom"],
+                        a["top"] - b["bottom"])  # fmt: skip
+            if clear < gap:
+                pairs.append((i, j))
+    return pairs
+
+
+def number_in(shape: dict, number: dict) -> bool:
+    x, y = (number["x0"] + number["x1"]) / 2, (number["top"] + number["bottom"]) / 2
+    return (
+        number["page"] == shape["page"]
+        and shape["x0"] < x < shape["x1"]
+        and (shape["top"] < y < shape["bottom"])
+    )
+
+
+def assert_every_marker_apart(pdf: bytes, count: int) -> None:
+    """Every number 1..count once, readable, on a shape of its own; no two shapes'
+    ink within 1 pt of each other."""
+    assert_every_number_readable(pdf, count)
+    numbers, shapes = marker_numbers(pdf), marker_shapes(pdf)
+    assert len(shapes) == count
+    for n in numbers:
+        holding = [s for s in shapes if number_in(s, n)]
+        assert len(holding) == 1, f"number {n['text']} sits on {len(holding)} shapes"
+    close = touching(shapes, gap=1.0)
+    named = [tuple(next(n["text"] for n in numbers if number_in(shapes[k], n)) for k in pair)
+             for pair in close]  # fmt: skip
+    assert named == [], f"markers closer than 1 pt: {named}"
+
+
 def assert_every_number_readable(pdf: bytes, count: int = 12) -> None:
     numbers = marker_numbers(pdf)
     assert sorted(int(n["text"]) for n in numbers) == list(range(1, count + 1))
@@ -121,24 +237,58 @@ def assert_every_number_readable(pdf: bytes, count: int = 12) -> None:
 
 def test_summary_prints_every_crowded_number_apart(store, crowded):
     pdf = session_summary_pdf(load_session_record(store, crowded.id), tz=UTC)
-    assert_every_number_readable(pdf)
+    assert_every_marker_apart(pdf, 12)
 
 
 def test_forty_points_on_three_views_print_every_number_apart(store, long_draft):
     pdf = session_summary_pdf(load_session_record(store, long_draft.id), tz=UTC)
-    assert_every_number_readable(pdf, count=40)
+    assert_every_marker_apart(pdf, 40)
 
 
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_the_record_prints_every_marker_clear_of_the_others(case, store, patient):
+    make, count = CASES[case]
+    session = start_session(store, patient)
+    make(store, session.id)
+    pdf = session_summary_pdf(load_session_record(store, session.id), tz=UTC)
+    assert_every_marker_apart(pdf, count)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
 @pytest.mark.parametrize("paper", [A4, letter], ids=["A4", "Letter"])
-def test_panel_prints_every_crowded_number_apart_on(paper, store, crowded):
-    """The panel alone on each paper size: the summary's documents print on A4 only
-    today (pages.py), and the panel must not depend on that."""
-    points = store.points.for_session(crowded.id)
+def test_panel_prints_every_marker_clear_of_the_others_on(paper, case, store, patient):
+    """The panel alone on each paper size: the record prints on A4 only today
+    (pages.py), and the panel must not depend on that."""
+    make, count = CASES[case]
+    session = start_session(store, patient)
+    points = make(store, session.id)
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=paper, leftMargin=15 * mm, rightMargin=15 * mm,
                             topMargin=15 * mm, bottomMargin=15 * mm)  # fmt: skip
-    doc.build([DiagramPanel(points, title=heading("Trigger points treated (12)"))])
-    assert_every_number_readable(buffer.getvalue())
+    doc.build([DiagramPanel(points, title=heading(f"Trigger points treated ({count})"))])
+    assert_every_marker_apart(buffer.getvalue(), count)
+
+
+def test_the_shape_reading_sees_two_markers_that_touch():
+    """The check itself: two circles with half a point of paper between their outlines
+    are caught at 1 pt, and pass at 0."""
+    from reportlab.graphics.shapes import Drawing
+
+    from tpchart.report.diagrams import marker
+    from tpchart.report.fonts import register_fonts
+
+    register_fonts()
+    a, b = neck_and_shoulder_points(1)[:2]
+    drawing = Drawing(200, 100)
+    drawing.add(marker(a, 50, 50))
+    reach = MARKER_DIAMETER / 2 + STROKE_WIDTH / 2
+    drawing.add(marker(b, 50 + 2 * reach + 0.5, 50))
+    buffer = io.BytesIO()
+    SimpleDocTemplate(buffer, pagesize=A4).build([drawing])
+    shapes = marker_shapes(buffer.getvalue())
+    assert len(shapes) == 2
+    assert touching(shapes, gap=1.0) == [(0, 1)]
+    assert touching(shapes, gap=0.0) == []
 
 
 def test_sides_are_labelled_legibly(store, crowded):

@@ -24,7 +24,7 @@ from tpchart.core.screening import (
     RedFlagDecision,
 )
 from tpchart.core.session import DEFAULT_AFTERCARE
-from tpchart.core.trigger_point import PointKind, TriggerPoint
+from tpchart.core.trigger_point import PointKind, Technique, TriggerPoint
 from tpchart.report.diagrams import DIAMOND_SCALE, DOT_RADIUS, views_with_points
 from tpchart.report.records import load_session_record
 from tpchart.report.session_summary import caution_box, point_row, session_summary_pdf
@@ -351,26 +351,62 @@ def test_not_asked_differs_from_asked_none(store, patient):
 # --- the clinical record prints everything recorded (issue 16) ----------------------------
 
 
-def test_a_richly_filled_session_prints_every_recorded_value(store, rich_visit):
-    from tests.report.conftest import MEDICAL_HISTORY, SESSION_NOTES
-    from tpchart.report.session_summary import point_details_text
+@pytest.fixture
+def richest_visit(store, rich_visit):
+    """``rich_visit`` amended once more (version 3) to fill what schema 5 added: the
+    consent wording version, stimulation settings on every electrical point (point 8
+    with the frequency only), the session notes and every fourth point's notes kept off
+    the patient's copy."""
+    from tpchart.core.consent import CURRENT_VERSION
 
-    text = text_of(store, rich_visit)
+    store.sessions.amend(rich_visit.id, "Stimulation settings and the consent wording added")
+    current = store.sessions.get(rich_visit.id)
+    store.sessions.update(replace(current, consent_text_version=CURRENT_VERSION,
+                                  notes_internal=True))  # fmt: skip
+    for p in store.points.for_session(rich_visit.id):
+        stimulation = {}
+        if p.technique is Technique.ELECTRICAL:
+            stimulation = dict(stim_frequency_hz=2.0 + p.number, stim_pulse_width_us=200 + p.number,
+                               stim_intensity_ma=p.number / 2)  # fmt: skip
+            if p.number == 8:
+                stimulation = dict(stim_frequency_hz=100.0)
+        store.points.update(replace(p, notes_internal=p.number % 4 == 0, **stimulation))
+    return store.sessions.sign(rich_visit.id)
+
+
+def test_a_richly_filled_session_prints_every_recorded_value(store, richest_visit):
+    from tests.report.conftest import MEDICAL_HISTORY, SESSION_NOTES
+    from tpchart.core.consent import CURRENT_VERSION
+    from tpchart.report.session_summary import INTERNAL_NOTE, point_details_text
+
+    text = text_of(store, richest_visit)
     for value in ("Sex Male", MEDICAL_HISTORY, SESSION_NOTES + " Reviewed.",
                   "Neck Disability Index 32 %", "Oswestry Disability Index 18 %",
                   "PSFS (mean 0–10) 4.5", f"Reason: {SAFE_REASON}",
                   "Consent given by Patient on 24 Nov 2026, 09:30",
+                  f"Consent wording: {CURRENT_VERSION}.",
+                  f"Session notes {INTERNAL_NOTE}: {SESSION_NOTES} Reviewed.",
                   "Skin was cleaned at each needle site",
                   "small, point 4", "Review in one week"):  # fmt: skip
         assert value in text, value
-    points = store.points.for_session(rich_visit.id)
+    points = store.points.for_session(richest_visit.id)
     assert len(points) == 29
+    electrical = [p for p in points if p.technique is Technique.ELECTRICAL]
+    assert len(electrical) == 10 and all(p.stimulation_recorded for p in electrical)
     for p in points:
         assert point_details_text(p) in text, p.number
         assert f"Depth: {p.depth_mm:g} mm" in text
         assert f"Pressure pain threshold: {p.pressure_threshold:g} kg/cm²" in text
-        assert f"note for point {p.number}" in text
+        label = INTERNAL_NOTE if p.number % 4 == 0 else "Notes"
+        assert f"{label}: note for point {p.number}" in text
         assert p.muscle_name in text and p.technique_text in text
+    for p in electrical:
+        if p.number == 8:
+            settings = "100 Hz, pulse width not recorded, intensity not recorded"
+        else:
+            settings = (f"{p.stim_frequency_hz:g} Hz, pulse width {p.stim_pulse_width_us} µs, "
+                        f"{p.stim_intensity_ma:g} mA")  # fmt: skip
+        assert f"Stimulation: {settings}" in text, p.number
     assert "Findings: taut band, spot tenderness, referred pain, pain recognised" in text
 
 

@@ -199,7 +199,7 @@ def test_failed_export_says_why_and_keeps_the_old_file(qtbot, store, session, tm
     target = tmp_path / "summary.pdf"
     target.write_bytes(b"%PDF-old")
     answer_save_dialog(monkeypatch, target, [])
-    monkeypatch.setattr("tpchart.ui.export.session_pdf", _broken_builder)
+    monkeypatch.setattr("tpchart.report.documents.SessionDocument.pdf", _broken_builder)
     warnings = []
     monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda *a: warnings.append(a[2])))
     assert export_session_pdf(None, store, session.id) is None
@@ -208,7 +208,7 @@ def test_failed_export_says_why_and_keeps_the_old_file(qtbot, store, session, tm
     assert store.audit_trail()[-1].action != "export"
 
 
-def _broken_builder(store, session_id):
+def _broken_builder(document, store, session_id, tz=None):
     raise OSError("disk full")
 
 
@@ -348,3 +348,96 @@ def test_no_aftercare_sheet_when_nothing_was_needled(qtbot, window, store, tmp_p
     assert len(warnings) == 1 and "Nothing was needled in this session" in warnings[0]
     assert "Traceback" not in warnings[0]
     assert not (tmp_path / "aftercare.pdf").exists() and len(store.audit_trail()) == before
+
+
+def painted_documents(monkeypatch) -> list[bytes]:
+    """The PDFs the print path paints onto the printer (the printed file itself holds
+    only pictures of the pages), still painted as before."""
+    from tpchart.ui import export
+
+    painted: list[bytes] = []
+    paint = export.paint_pdf
+
+    def record(printer, pdf):
+        painted.append(pdf)
+        paint(printer, pdf)
+
+    monkeypatch.setattr(export, "paint_pdf", record)
+    return painted
+
+
+def printed_text(painted: list[bytes]) -> str:
+    (pdf,) = set(painted)  # the preview may paint more than once: always the same PDF
+    return " ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_file_menu_prints_the_consent_form(qtbot, window, store, tmp_path, monkeypatch):
+    # File › Print consent form…, beside the aftercare sheet: the preview paints the
+    # form for the session on screen, and the print is audited as a disclosure of it.
+    add_points(store, window.session.id, 3)
+    out = tmp_path / "printed.pdf"
+    print_preview_to(out, monkeypatch)
+    painted = painted_documents(monkeypatch)
+    menu = window.menus.file_menu.actions()
+    action = window.menus.print_consent_action
+    assert action in menu and action.isEnabled()
+    assert menu.index(action) == menu.index(window.menus.export_aftercare_action) + 1
+    action.trigger()
+    assert out.exists() and len(pypdf.PdfReader(out).pages) == 1
+    text = printed_text(painted)
+    assert "Consent to dry needling" in text and "Ana Chart" in text
+    assert "Signature of patient or guardian" in text and "Consent wording" in text
+    entry = store.audit_trail("sessions", window.session.id)[-1]
+    assert entry.action == "print" and entry.after == {"document": "consent form"}
+
+
+def test_file_menu_exports_the_consent_form(qtbot, window, store, tmp_path, monkeypatch):
+    seen: list[str] = []
+    answer_save_dialog(monkeypatch, tmp_path / "to sign", seen)
+    window.menus.export_consent_action.trigger()
+    assert seen[0].endswith(" Ana Chart consent.pdf")
+    path = tmp_path / "to sign.pdf"
+    assert oct(path.stat().st_mode & 0o777) == oct(0o600)
+    text = pypdf.PdfReader(path).pages[0].extract_text()
+    # Nothing marked yet: the form says the sites will be explained.
+    assert "Consent to dry needling" in text and "explained before needling" in text
+    (box,) = saved_messages()
+    assert box.text() == "The consent form was saved."
+    entry = store.audit_trail("sessions", window.session.id)[-1]
+    assert entry.after == {"document": "consent form", "file": "to sign.pdf"}
+
+
+def test_file_menu_prints_and_exports_the_patients_copy(qtbot, window, store, tmp_path,
+                                                        monkeypatch):  # fmt: skip
+    from dataclasses import replace
+
+    from tpchart.report.documents import PATIENT_COPY_DOCUMENT
+
+    internal = "Practitioner only: query fibromyalgia."
+    store.sessions.update(replace(store.sessions.get(window.session.id), notes=internal,
+                                  notes_internal=True))  # fmt: skip
+    window.patients.select_patient(window.patient.id)  # the window shows what is stored
+    out = tmp_path / "printed.pdf"
+    print_preview_to(out, monkeypatch)
+    painted = painted_documents(monkeypatch)
+    print_copy = window.menus.print_patient_copy_action
+    assert print_copy in window.menus.file_menu.actions() and print_copy.isEnabled()
+    print_copy.trigger()
+    assert out.exists()
+    text = printed_text(painted)
+    assert "patient's copy" in text and "Practitioner only" not in text
+    entry = store.audit_trail("sessions", window.session.id)[-1]
+    assert entry.action == "print" and entry.after == {"document": PATIENT_COPY_DOCUMENT}
+
+    seen: list[str] = []
+    answer_save_dialog(monkeypatch, tmp_path / "for the patient.pdf", seen)
+    window.menus.export_patient_copy_action.trigger()
+    assert seen[0].endswith(" Ana Chart session patient copy.pdf")
+    text = pypdf.PdfReader(tmp_path / "for the patient.pdf").pages[0].extract_text()
+    assert "patient's copy" in text
+    entry = store.audit_trail("sessions", window.session.id)[-1]
+    assert entry.after == {"document": PATIENT_COPY_DOCUMENT, "file": "for the patient.pdf"}
+    # The filed record still prints the note (the copy only leaves it out).
+    painted.clear()
+    window.menus.print_action.trigger()
+    assert "Practitioner only" in printed_text(painted)

@@ -393,3 +393,165 @@ def test_a_signed_points_lung_box_is_read_only(qtbot, store, point, inspector):
     inspector.set_point(over.with_muscle("intercostals"), editable=False)
     assert inspector.lung.isVisible()
     assert not any(box.isEnabled() for box in inspector.lung.boxes.values())
+
+
+# -- electrical stimulation settings and notes kept off the patient's copy (issue 16) --------
+
+
+def choose_technique(qtbot, inspector: PointInspector, technique: Technique | None) -> None:
+    """Pick a technique with the keyboard, as a doctor tabbing through the form does."""
+    combo = inspector.technique
+    combo.setFocus()
+    target = combo.findData(technique)
+    while combo.currentIndex() != target:
+        key = Qt.Key.Key_Down if combo.currentIndex() < target else Qt.Key.Key_Up
+        qtbot.keyClick(combo, key)
+
+
+STIMULATION_BOXES = ("frequency", "pulse_width", "intensity")
+
+
+def test_stimulation_settings_show_only_for_electrical_stimulation(qtbot, store, point, inspector):
+    form = inspector._needling_form
+    assert [form.labelForField(getattr(inspector, n)).text() for n in STIMULATION_BOXES] == [
+        "Frequency", "Pulse width", "Intensity"
+    ]  # fmt: skip
+    assert not any(getattr(inspector, n).isVisible() for n in STIMULATION_BOXES)  # pistoning
+    choose_technique(qtbot, inspector, Technique.ELECTRICAL)
+    assert stored(store, point.id).technique is Technique.ELECTRICAL
+    for name in STIMULATION_BOXES:
+        box = getattr(inspector, name)
+        assert box.isVisible() and form.labelForField(box).isVisible()
+        assert box.text() == "–"  # not recorded yet
+    assert inspector.minutes.isVisible() and not inspector.passes.isVisible()
+    choose_technique(qtbot, inspector, Technique.STATIC)
+    assert not any(getattr(inspector, n).isVisible() for n in STIMULATION_BOXES)
+
+
+def test_stimulation_settings_typed_are_stored(qtbot, store, point, inspector, edits):
+    choose_technique(qtbot, inspector, Technique.ELECTRICAL)
+    type_into(qtbot, inspector.frequency, "2,5")  # a decimal comma, as typed in Europe
+    type_into(qtbot, inspector.pulse_width, "250")
+    type_into(qtbot, inspector.intensity, "12.5")
+    saved = stored(store, point.id)
+    assert (saved.stim_frequency_hz, saved.stim_pulse_width_us, saved.stim_intensity_ma) == (
+        2.5, 250, 12.5
+    )  # fmt: skip
+    assert edits[-3:] == ["frequency", "pulse_width", "intensity"]
+    assert inspector.error.text() == ""
+    # Shown again as stored, and taken back to "not recorded" with the keys.
+    inspector.set_point(saved, editable=True)
+    assert inspector.frequency.text() == "2.5 Hz" and inspector.pulse_width.text() == "250 µs"
+    inspector.intensity.setFocus()
+    for _ in range(3):  # 5 mA a page: 7.5, 2.5, then "–" (the arrows stop there)
+        qtbot.keyClick(inspector.intensity, Qt.Key.Key_PageDown)
+    assert inspector.intensity.text() == "–"
+    qtbot.keyClick(inspector.intensity, Qt.Key.Key_Return)
+    assert stored(store, point.id).stim_intensity_ma is None
+
+
+@pytest.mark.parametrize(
+    ("name", "typed", "change"),
+    [
+        ("frequency", "300", {"stim_frequency_hz": 300.0}),
+        ("frequency", "0.2", {"stim_frequency_hz": 0.2}),
+        ("pulse_width", "5000", {"stim_pulse_width_us": 5000}),
+        ("pulse_width", "10", {"stim_pulse_width_us": 10}),
+        ("intensity", "150", {"stim_intensity_ma": 150.0}),
+    ],
+)
+def test_a_stimulation_setting_out_of_range_gets_the_records_message(
+    qtbot, store, point, inspector, name, typed, change
+):
+    electrical = store.points.update(replace(point, technique=Technique.ELECTRICAL, passes=None))
+    inspector.set_point(electrical, editable=True)
+    type_into(qtbot, getattr(inspector, name), typed)
+    assert inspector.error.text() == records_message(electrical, **change)
+    assert getattr(inspector, name).text() == "–"
+    assert stored(store, point.id) == electrical  # nothing written
+
+
+def test_the_arrows_start_where_the_record_starts(qtbot, store, point, inspector):
+    electrical = store.points.update(replace(point, technique=Technique.ELECTRICAL, passes=None))
+    inspector.set_point(electrical, editable=True)
+    box = inspector.pulse_width
+    box.setFocus()
+    qtbot.keyClick(box, Qt.Key.Key_Up)
+    assert box.value() == 20  # not 0 µs, which the record refuses
+    qtbot.keyClick(box, Qt.Key.Key_Up)
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    assert stored(store, point.id).stim_pulse_width_us == 30
+    qtbot.keyClick(box, Qt.Key.Key_Down)
+    qtbot.keyClick(box, Qt.Key.Key_Down)  # below 20 µs: back to not recorded
+    assert box.text() == "–"
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    assert stored(store, point.id).stim_pulse_width_us is None
+    inspector.frequency.setFocus()
+    qtbot.keyClick(inspector.frequency, Qt.Key.Key_Up)
+    qtbot.keyClick(inspector.frequency, Qt.Key.Key_Return)
+    assert stored(store, point.id).stim_frequency_hz == 1.0 and inspector.error.text() == ""
+
+
+def test_leaving_electrical_stimulation_clears_its_settings_in_one_edit(
+    qtbot, store, point, inspector, edits
+):
+    electrical = store.points.update(replace(
+        point, technique=Technique.ELECTRICAL, passes=None, minutes=15, stim_frequency_hz=2.0,
+        stim_pulse_width_us=250, stim_intensity_ma=10.0,
+    ))  # fmt: skip
+    inspector.set_point(electrical, editable=True)
+    edits.clear()
+    choose_technique(qtbot, inspector, Technique.STATIC)
+    saved = stored(store, point.id)
+    assert saved.technique is Technique.STATIC and saved.minutes == 15
+    assert not saved.stimulation_recorded
+    assert edits == ["technique"]  # one edit: one write, one undo step
+    assert inspector.error.text() == ""  # never a refusal
+
+
+def test_keyboard_order_runs_through_the_settings_after_the_minutes(qtbot, store, point, inspector):
+    electrical = store.points.update(replace(point, technique=Technique.ELECTRICAL, passes=None))
+    inspector.set_point(electrical, editable=True)
+    inspector.technique.setFocus()
+    order = []
+    for _ in range(5):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        order.append(QApplication.focusWidget().objectName())
+    assert order == ["minutes", "stimFrequency", "stimPulseWidth", "stimIntensity", "needles"]
+    # Tab from the notes goes to the box that keeps them off the patient's copy.
+    inspector.notes.setFocus()
+    qtbot.keyClick(inspector.notes, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is inspector.notes_internal
+
+
+def test_a_point_note_is_kept_off_the_patients_copy_by_a_click(qtbot, store, point, inspector):
+    box = inspector.notes_internal
+    assert box.text() == "Keep off patient's copy" and not box.isChecked()
+    assert "filed record still prints it" in box.toolTip()
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(8, box.height() // 2))
+    assert stored(store, point.id).notes_internal
+    inspector.set_point(store.points.get(point.id), editable=True)
+    assert box.isChecked()
+    box.setFocus()
+    qtbot.keyClick(box, Qt.Key.Key_Space)
+    assert not stored(store, point.id).notes_internal
+
+
+@pytest.mark.parametrize("width", [300, 340])
+def test_the_settings_fit_the_side_panel(qtbot, store, point, inspector, width):
+    electrical = store.points.update(replace(
+        point, technique=Technique.ELECTRICAL, passes=None, minutes=20, stim_frequency_hz=250.0,
+        stim_pulse_width_us=1000, stim_intensity_ma=99.5, notes_internal=True,
+    ))  # fmt: skip
+    inspector.set_point(electrical, editable=True)
+    inspector.resize(width, 700)
+    inspector.layout().activate()
+    scroll = inspector.findChild(QScrollArea)
+    viewport = scroll.viewport()
+    assert scroll.widget().minimumSizeHint().width() <= viewport.width()
+    assert scroll.horizontalScrollBar().maximum() == 0
+    for widget in (*(getattr(inspector, n) for n in STIMULATION_BOXES), inspector.notes_internal):
+        right = widget.mapTo(viewport, QPoint(widget.width(), 0)).x()
+        assert right <= viewport.width(), widget.objectName()
+        assert widget.width() >= widget.minimumSizeHint().width(), widget.objectName()
+    assert inspector.intensity.text() == "99.5 mA"  # the widest value, whole

@@ -489,3 +489,99 @@ def test_scales_and_checklist_have_accessible_names(qtbot, panel):
     assert name(panel.form.screening.area_boxes[ComplaintArea.NECK]) == "Complaint area: Head/neck"
     chooser = panel.form.screening.site_choosers[Precaution.IMPLANTS]
     assert chooser.area.accessibleName() == "Implants in the area: where"
+
+
+# -- the consent wording and notes kept off the patient's copy (issue 16) --------------------
+
+
+def test_consent_records_the_wording_explained_and_unticking_clears_it(
+    qtbot, store, panel, draft, changes
+):
+    from tpchart.core.consent import CURRENT_VERSION
+
+    f = panel.form
+    tick(qtbot, f.consent_given)
+    s = stored(store, draft.id)
+    assert s.consent_given and s.consent_text_version == CURRENT_VERSION
+    assert len(changes) == 1  # the version is part of the same save as the tick
+    assert f.consent_wording.isVisible() and f.consent_wording.text() == (
+        f"·\N{NO-BREAK SPACE}wording {CURRENT_VERSION}"
+    )
+    assert f"version {CURRENT_VERSION} was explained" in f.consent_wording.toolTip()
+    tick(qtbot, f.consent_given)
+    s = stored(store, draft.id)
+    assert not s.consent_given and s.consent_text_version == "" and s.consent_at is None
+    assert f.consent_wording.text() == ""
+
+
+def test_an_older_consent_without_a_wording_says_so_and_still_signs(
+    qtbot, store, panel, draft, patient
+):
+    # Consent recorded before schema 5 kept the wording: nothing to guess, nothing blocked.
+    older = store.sessions.update(replace(
+        draft, screening_done=True, consent_given=True, consent_by="Patient",
+        consent_at=datetime.now().astimezone(),
+    ))  # fmt: skip
+    store.points.add(
+        TriggerPoint(session_id=draft.id, number=1, view=View.BACK,
+                     region_id="back.lower.left", side=Side.LEFT, x=227.0, y=424.0)
+    )  # fmt: skip
+    panel.set_session(older, patient)
+    f = panel.form
+    assert f.consent_wording.text() == ""
+    assert "wording was explained was not recorded" in f.consent_time.toolTip()
+    failures = on_next_modal(qtbot, lambda box: box.button(QMessageBox.StandardButton.Yes).click())
+    qtbot.mouseClick(panel.sign_button, Qt.MouseButton.LeftButton)
+    assert not failures and panel.error.text() == ""
+    signed = stored(store, draft.id)
+    assert signed.status is SessionStatus.SIGNED and signed.consent_text_version == ""
+
+
+def test_session_notes_are_kept_off_the_patients_copy_by_a_click(
+    qtbot, store, panel, draft, changes
+):
+    f = panel.form
+    box = f.notes_internal
+    assert box.text() == "Keep notes off patient's copy" and not box.isChecked()
+    assert "filed record still prints them" in box.toolTip()
+    # Typed, then the box clicked at once: the notes are saved first, then the choice.
+    f.notes.setFocus()
+    qtbot.keyClicks(f.notes, "Worried about work; discuss with GP")
+    tick(qtbot, box)
+    s = stored(store, draft.id)
+    assert s.notes == "Worried about work; discuss with GP" and s.notes_internal
+    assert len(changes) == 2
+    # Keyboard: Tab from the notes reaches the box; Space unticks it.
+    f.notes.setFocus()
+    qtbot.keyClick(f.notes, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is box
+    qtbot.keyClick(box, Qt.Key.Key_Space)
+    assert not stored(store, draft.id).notes_internal
+
+
+def test_a_signed_sessions_notes_choice_is_read_only(qtbot, store, panel, draft, patient):
+    signed = store.sessions.sign(
+        store.sessions.update(replace(draft, screening_done=True, notes_internal=True)).id
+    )
+    panel.set_session(signed, patient)
+    assert panel.form.notes_internal.isChecked() and not panel.form.notes_internal.isEnabled()
+
+
+def test_the_consent_wording_and_the_notes_choice_fit_300_px(qtbot, store, panel, draft, patient):
+    from tpchart.core.consent import CURRENT_VERSION
+
+    consented = store.sessions.update(replace(
+        draft, consent_given=True, consent_by="Patient", consent_at=datetime.now().astimezone(),
+        consent_text_version=CURRENT_VERSION, notes_internal=True,
+    ))  # fmt: skip
+    panel.resize(300, 700)
+    panel.set_session(consented, patient)
+    QApplication.processEvents()
+    panel.layout().activate()
+    f, viewport = panel.form, panel.scroll.viewport()
+    assert f.minimumSizeHint().width() <= viewport.width()
+    for widget in (f.consent_given, f.consent_time, f.consent_wording, f.notes_internal):
+        assert widget.isVisible(), widget.objectName()
+        assert widget.mapTo(viewport, QPoint(widget.width(), 0)).x() <= viewport.width()
+        assert widget.width() >= widget.minimumSizeHint().width(), widget.objectName()
+    assert f.consent_wording.width() >= f.consent_wording.sizeHint().width()  # never cut

@@ -6,10 +6,11 @@ paper exactly where it sits on the picture on screen. Marker shape, fill and siz
 come from `tpchart.bodymap.markers`, shared with the screen.
 
 Where markers would cover each other (neck, shoulder girdle, jaw), the crowded area
-is printed again enlarged, in an inset under the diagrams (`tpchart.report.insets`
-decides where); the diagram shows a lettered frame and a dot for each point there.
-The map's own small labels ("patient's right", "FRONT") are set at a legible size
-rather than scaled down with the body.
+is printed again enlarged, in an inset under the diagrams, or beside one or two views
+where the row has room (`tpchart.report.insets` decides which area); the diagram
+shows a lettered frame and a dot for each point there. The map's own small labels
+("patient's right", "FRONT") are set at a legible size rather than scaled down with
+the body.
 """
 
 from __future__ import annotations
@@ -29,13 +30,18 @@ from tpchart.bodymap.markers import MARKER_DIAMETER, MarkerShape, diamond, legen
 from tpchart.core.regions import View
 from tpchart.core.trigger_point import TriggerPoint
 from tpchart.report.fonts import SANS, SANS_BOLD, draw_text, register_fonts, text_width
-from tpchart.report.insets import DIAMOND_SCALE, Area, crowded_areas, place_apart
+from tpchart.report.insets import (
+    DIAMOND_SCALE,
+    STROKE_WIDTH,
+    Area,
+    crowded_areas,
+    place_apart,
+)
 from tpchart.report.styles import ACCENT, INK, RULE
 
 MAP_TEXT = colors.HexColor("#5a534b")  # the SVG's own label colour (tools/draw_body_maps.py)
 
 RADIUS = MARKER_DIAMETER / 2
-STROKE_WIDTH = 1.2
 VIEW_ORDER = (View.FRONT, View.BACK, View.HEAD)
 LABEL_SIZE = 6.5  # pt, the least a side label ("patient's right") is printed at
 DOT_RADIUS = 2.2  # pt, a point's spot on the main diagram when its number is in an inset
@@ -323,8 +329,9 @@ def _contents_near(svg: Drawing, box: tuple[float, float, float, float]) -> list
 
 
 class _Layout:
-    """The panel at one size: diagrams in a row, insets in rows under them. The
-    diagrams are drawn only when asked for: the panel measures several sizes."""
+    """The panel at one size: diagrams in a row, insets in rows (under them, or in the
+    column beside them). The diagrams are drawn only when asked for: the panel measures
+    several sizes."""
 
     def __init__(self, diagrams: Callable[[], list[BodyDiagram]], rows: list[list[InsetDiagram]]):
         self._diagrams = diagrams
@@ -338,6 +345,11 @@ class _Layout:
     @property
     def insets_height(self) -> float:
         return sum(CAPTION_HEIGHT + max(i.height for i in row) for row in self.rows)
+
+    @property
+    def zooms(self) -> list[float]:
+        """Each inset's enlargement, in letter order."""
+        return [round(inset.zoom, 2) for row in self.rows for inset in row]
 
 
 def _layout(
@@ -374,7 +386,8 @@ def _layout(
 
 class DiagramPanel(Flowable):
     """A title, the views that hold points side by side, the insets of crowded areas
-    under them, and the legend underneath.
+    and the legend: in a column beside the views where the row has room for it (one or
+    two views leave most of the width empty), else underneath.
 
     Never split across pages. It shrinks, down to ``min_height``, to use the room
     left on a page rather than leave half a page blank before it. The title is part
@@ -390,62 +403,139 @@ class DiagramPanel(Flowable):
         self._title = title
         self._views = views_with_points(points)
         self._max, self._min, self._gap = max_height, min_height, gap
-        self._layout: _Layout | None = None
-        self._legend: Drawing | None = None
+        self._size: _Size | None = None
         self._title_height = 0.0
+        # The page layout asks for the panel at many heights (each page it might start
+        # on, with or without its table): each size is worked out once.
+        self._sizes: dict[tuple[float, float], _Size] = {}
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-        legend = legend_drawing(available_width)
+        return self.fit(available_width, available_height)
+
+    def fit(
+        self, available_width: float, available_height: float, least: float | None = None
+    ) -> tuple[float, float]:
+        """Wrap, shrinking the diagrams to fit down to ``least`` pt tall (the panel's
+        ``min_height`` unless given): what a page layout asks when a smaller panel would
+        buy less than the panel's own least allows."""
+        least = self._min if least is None else least
         title_height = 0.0
         if self._title is not None:
             _, title_height = self._title.wrap(available_width, available_height)
             title_height += self._title.getSpaceBefore() + self._title.getSpaceAfter()
         aspect = sum(_svg(v).width / _svg(v).height for v in self._views)
         fits_width = (available_width - self._gap * (len(self._views) - 1)) / aspect
-        fixed = title_height + legend.height + self._gap
         height = min(self._max, fits_width)
-        layout = _layout(self._views, self._points, height, available_width, self._gap)
+        size = self._sized(height, available_width)
         # Shrink, 10 pt at a time, while the page has room for the panel at its least;
-        # else stay at full size and go whole to the next page.
-        if fixed + height + self._insets_room(layout) > available_height:
-            for smaller in _steps(height, self._min):
-                trial = _layout(self._views, self._points, smaller, available_width, self._gap)
-                if fixed + smaller + self._insets_room(trial) <= available_height:
-                    height, layout = smaller, trial
+        # else stay at full size and go whole to the next page (asked first: a page
+        # layout often offers far too little room, and each size costs a layout).
+        least = min(least, height)
+        too_small = title_height + self._sized(least, available_width).height > available_height
+        if title_height + size.height > available_height and not too_small:
+            for smaller in _steps(height, least):
+                trial = self._sized(smaller, available_width)
+                if title_height + trial.height <= available_height:
+                    size = trial
                     break
-        self._layout, self._legend, self._title_height = layout, legend, title_height
+        self._size, self._title_height = size, title_height
         self.width = available_width
-        self.height = fixed + height + self._insets_room(layout)
+        self.height = title_height + size.height
         return self.width, self.height
 
-    def _insets_room(self, layout: _Layout) -> float:
-        return layout.insets_height + self._gap * len(layout.rows)
+    def _sized(self, height: float, width: float) -> _Size:
+        """The panel, title aside, with diagrams ``height`` tall in ``width``: the
+        legend, and the insets too where they fit, in a column beside the views when
+        the row leaves room for it; else under the views."""
+        key = (round(height, 3), round(width, 3))
+        if key not in self._sizes:
+            self._sizes[key] = self._arranged(height, width)
+        return self._sizes[key]
+
+    def _arranged(self, height: float, width: float) -> _Size:
+        gap = self._gap
+        views_width = (sum(_svg(v).width / _svg(v).height for v in self._views) * height
+                       + gap * (len(self._views) - 1))  # fmt: skip
+        side = width - views_width - 2 * gap
+        column = legend_drawing(0)  # one entry a line
+        layout = _layout(self._views, self._points, height, width, gap)
+        if side >= column.width:
+            # One or two views leave most of the row empty: the insets, sized to that
+            # room, go there under the legend when the column stays within the views'
+            # height, and the panel is no taller than its diagrams. Never at the cost
+            # of enlargement: an inset squeezed into the column parts its markers less.
+            beside = _layout(self._views, self._points, height, side, gap)
+            rows_width = max((_row_width(row, gap) for row in beside.rows), default=0.0)
+            column_height = column.height + beside.insets_height + gap * len(beside.rows)
+            if rows_width <= side and column_height <= height and beside.zooms == layout.zooms:
+                return _Size(height, beside, column, True, height, insets_beside=True)
+        insets = layout.insets_height + gap * len(layout.rows)
+        if side >= column.width:
+            return _Size(height, layout, column, True, max(height, column.height) + insets)
+        row = legend_drawing(width)
+        return _Size(height, layout, row, False, height + insets + gap + row.height)
 
     def draw(self) -> None:
-        legend, layout = self._legend, self._layout
-        assert legend is not None and layout is not None, "wrap() comes before draw()"
+        size = self._size
+        assert size is not None, "wrap() comes before draw()"
+        layout, legend, gap = size.layout, size.legend, self._gap
         if self._title is not None:
             self._title.drawOn(self.canv, 0, self.height - self._title_height
                                + self._title.getSpaceAfter())  # fmt: skip
         diagrams = layout.diagrams
         top = self.height - self._title_height
-        used = sum(d.width for d in diagrams) + self._gap * (len(diagrams) - 1)
-        x = (self.width - used) / 2
+        used = sum(d.width for d in diagrams) + gap * (len(diagrams) - 1)
+        if size.legend_beside:  # the views and the column beside them centred together
+            column = max([legend.width] + [_row_width(row, gap) for row in layout.rows]
+                         if size.insets_beside else [legend.width])  # fmt: skip
+            x = (self.width - used - 2 * gap - column) / 2
+        else:
+            x = (self.width - used) / 2
         for diagram in diagrams:
             diagram.drawOn(self.canv, x, top - diagram.height)
-            x += diagram.width + self._gap
-        y = top - diagrams[0].height
-        for row in layout.rows:
-            y -= self._gap + CAPTION_HEIGHT + max(i.height for i in row)
-            used = sum(i.slot for i in row) + self._gap * (len(row) - 1)
-            x = (self.width - used) / 2
+            x += diagram.width + gap
+        if size.legend_beside:  # level with the top of the views, where the eye starts
+            legend.drawOn(self.canv, x + gap, top - legend.height)
+        if size.insets_beside:
+            self._draw_insets(layout.rows, x + gap, top - legend.height, centred=False)
+        else:
+            below = top - max(diagrams[0].height, legend.height if size.legend_beside else 0)
+            self._draw_insets(layout.rows, 0, below, centred=True)
+        if not size.legend_beside:
+            legend.drawOn(self.canv, (self.width - legend.width) / 2, 0)
+
+    def _draw_insets(
+        self, rows: list[list[InsetDiagram]], left: float, y: float, centred: bool
+    ) -> None:
+        """The rows of insets under ``y``, each with its caption, from ``left`` or
+        centred in the panel."""
+        for row in rows:
+            tallest = max(i.height for i in row)
+            y -= self._gap + CAPTION_HEIGHT + tallest
+            x = (self.width - _row_width(row, self._gap)) / 2 if centred else left
             for inset in row:
-                inset.drawOn(self.canv, x, y + max(i.height for i in row) - inset.height)
+                inset.drawOn(self.canv, x, y + tallest - inset.height)
                 self.canv.setFillColor(ACCENT)
-                draw_text(self.canv, x, y + max(i.height for i in row) + 3.5, inset.caption,
-                          SANS_BOLD, FRAME_FONT)  # fmt: skip
+                draw_text(self.canv, x, y + tallest + 3.5, inset.caption, SANS_BOLD, FRAME_FONT)
                 x += inset.slot + self._gap
-        legend.drawOn(self.canv, (self.width - legend.width) / 2, 0)
+
+
+def _row_width(row: Sequence[InsetDiagram], gap: float) -> float:
+    """The width a row of insets takes, captions included."""
+    return sum(i.slot for i in row) + gap * (len(row) - 1)
+
+
+@dataclass(frozen=True)
+class _Size:
+    """The panel at one diagram height: its layout, its legend and where that goes, and
+    the height it all takes under the title."""
+
+    diagram_height: float
+    layout: _Layout
+    legend: Drawing
+    legend_beside: bool
+    height: float
+    insets_beside: bool = False  # under the legend, beside the views
 
 
 def _steps(start: float, least: float) -> Iterator[float]:

@@ -9,6 +9,10 @@ touches another (a lone pair on the diagram; two needles a few millimetres apart
 an inset at the largest enlargement the page allows) moves to the nearest free place,
 and a leader line joins it to its spot.
 
+Two markers are apart when the boxes of their ink (outline included) are at least
+GAP apart across or up: a reader's eye separates two shapes by the white between them,
+and a box test is what a test reading the printed shapes can check.
+
 Geometry only, in the SVG's viewBox units (y down) and page points: no drawing here.
 """
 
@@ -22,7 +26,8 @@ from tpchart.bodymap.markers import MARKER_DIAMETER
 from tpchart.core.trigger_point import PointKind, TriggerPoint
 
 DIAMOND_SCALE = 1.2  # a diamond's corners reach a little further, as on screen (ui/markers.py)
-GAP = 1.5  # pt of paper kept between two markers
+STROKE_WIDTH = 1.2  # pt, a marker's outline; half of it lies outside the shape
+GAP = 2.5  # pt of white paper kept between two markers' ink (a test asks for 1)
 # Enlargement of an inset over its main diagram: less is hardly worth the room, more
 # loses the body around the point (where on the shoulder is this?).
 MIN_ZOOM, MAX_ZOOM = 1.8, 5.0
@@ -34,14 +39,25 @@ ToPage = Callable[[float, float], tuple[float, float]]
 
 
 def reach(point: TriggerPoint) -> float:
-    """How far the point's marker reaches from its centre, in pt."""
+    """How far the ink of the point's marker reaches from its centre, across or up, in
+    pt: its radius, or a diamond's corner, and the half of the outline outside it (at a
+    diamond's square corner the mitred outline sticks out half a width times √2)."""
     radius = MARKER_DIAMETER / 2
-    return radius * DIAMOND_SCALE if point.kind is PointKind.LATENT else radius
+    if point.kind is PointKind.LATENT:
+        return radius * DIAMOND_SCALE + STROKE_WIDTH / 2 * math.sqrt(2)
+    return radius + STROKE_WIDTH / 2
+
+
+def apart(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """How far apart two centres are across or up, whichever is more (the boxes of two
+    markers part along that axis)."""
+    return max(abs(a[0] - b[0]), abs(a[1] - b[1]))
 
 
 def clash(a: tuple[float, float], ra: float, b: tuple[float, float], rb: float) -> bool:
-    """Whether markers of reach ``ra`` and ``rb`` centred at ``a`` and ``b`` touch."""
-    return math.dist(a, b) < ra + rb + GAP
+    """Whether the ink boxes of markers of reach ``ra`` and ``rb`` centred at ``a`` and
+    ``b`` touch, or come closer than GAP."""
+    return apart(a, b) < ra + rb + GAP
 
 
 @dataclass(frozen=True)
@@ -89,7 +105,7 @@ def crowded_areas(
     for box in boxes:
         inside = [p for p in points if _inside(p, box)]
         zoom = _zoom(inside, box, scale, max_size)
-        pad = INSET_PAD / (scale * zoom)
+        pad = (INSET_PAD + _room_to_move(inside, box, scale * zoom, max_size)) / (scale * zoom)
         framed = (box[0] - pad, box[1] - pad, box[2] + pad, box[3] + pad)
         shown = tuple(sorted((p for p in points if _inside(p, framed)), key=lambda p: p.number))
         areas.append(Area(framed, shown, zoom))
@@ -104,9 +120,9 @@ def _zoom(
     need = MIN_ZOOM
     for i, a in enumerate(points):
         for b in points[i + 1 :]:
-            apart = math.dist((a.x, a.y), (b.x, b.y)) * scale
-            if apart > 0:
-                need = max(need, (reach(a) + reach(b) + GAP) / apart)
+            distance = apart((a.x, a.y), (b.x, b.y)) * scale
+            if distance > 0:
+                need = max(need, (reach(a) + reach(b) + GAP) / distance)
     width, height = box[2] - box[0], box[3] - box[1]
     room = [MAX_ZOOM]
     if width > 0:
@@ -114,6 +130,24 @@ def _zoom(
     if height > 0:
         room.append((max_size[1] - 2 * INSET_PAD) / (height * scale))
     return max(1.0, min(need, *room))
+
+
+def _room_to_move(
+    points: list[TriggerPoint], box: Box, scale: float, max_size: tuple[float, float]
+) -> float:
+    """Extra pt around an inset whose markers still touch at its zoom (two needles a few
+    millimetres apart): the room to move one aside with its leader line clear of the
+    others, as much of a marker's width as the inset's room allows."""
+    touching = any(
+        clash((a.x * scale, a.y * scale), reach(a), (b.x * scale, b.y * scale), reach(b))
+        for i, a in enumerate(points)
+        for b in points[i + 1 :]
+    )
+    if not touching:
+        return 0.0
+    width = (box[2] - box[0]) * scale + 2 * INSET_PAD
+    height = (box[3] - box[1]) * scale + 2 * INSET_PAD
+    return max(0.0, min(MARKER_DIAMETER, (max_size[0] - width) / 2, (max_size[1] - height) / 2))
 
 
 def place_apart(

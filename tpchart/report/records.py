@@ -56,6 +56,14 @@ class SessionRecord:
     # The names of the practitioners those versions name, by id.
     names: Mapping[int, str] = field(default_factory=dict)
 
+    @property
+    def internal_notes(self) -> int:
+        """How many notes (the session's and each point's) the doctor kept off the
+        patient's copy: marked internal and not empty, so there is something left out."""
+        notes = [(self.session.notes, self.session.notes_internal)]
+        notes += [(p.notes, p.notes_internal) for p in self.points]
+        return sum(1 for text, internal in notes if internal and text.strip())
+
 
 @dataclass(frozen=True)
 class ProgressRecord:

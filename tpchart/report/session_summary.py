@@ -1,8 +1,14 @@
-"""The session summary: one session on A4, for the patient to take home and the file.
+"""The clinical record: one session on A4, for the file, and its patient's copy.
 
 Order follows the consultation (shared/clinical.md): who and when, status,
 assessment and pain, screening and consent, what was found and needled (body
 maps and a table of points), adverse events, aftercare and follow-up.
+
+The clinic files the whole record: a note the doctor chose to keep off the patient's
+copy (``notes_internal``, per note) is printed there, marked as internal. The patient's
+copy (``patient_copy=True``) is the same record with each such note replaced by a line
+saying it was left out, a count of them at the top, and the amendment trail saying that
+an internal note changed without saying what it says.
 
 What the safety rules record is printed as recorded (issue 15): the complaint area,
 red flags with the decision taken and its reason, precautions with their site, the
@@ -12,19 +18,22 @@ lung precautions taken per point, adverse events with "asked, none" told apart f
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, tzinfo
+from typing import Any
 
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer, Table
 
+from tpchart.core.audit import SignedVersion
 from tpchart.core.patient import Sex
 from tpchart.core.precaution_sites import PrecautionSite
 from tpchart.core.regions import REGIONS
 from tpchart.core.safety import Caution, Level, lung_cautions, site_cautions
 from tpchart.core.screening import REFERRAL_ADVICE, ComplaintArea, RedFlagDecision
 from tpchart.core.session import Session, SessionStatus
-from tpchart.core.trigger_point import TriggerPoint
-from tpchart.core.versions import version_changes
+from tpchart.core.trigger_point import Technique, TriggerPoint
+from tpchart.core.versions import VersionChanges, version_changes
 from tpchart.report.blocks import (
     DASH,
     born,
@@ -46,6 +55,12 @@ from tpchart.report.styles import FOOTER_HEIGHT, MARGIN, PAGE_SIZE, RUNNING_HEAD
 # The record of one session, complete, for the file and for colleagues (issue 16 renamed
 # it from "treatment summary": the patient takes the aftercare sheet home).
 TITLE = "Clinical record"
+# The same record for the patient to keep, less the notes marked internal.
+PATIENT_COPY_TITLE = "Clinical record — patient's copy"
+# How the filed record marks a note kept off the patient's copy, and what the patient's
+# copy prints in its place.
+INTERNAL_NOTE = "Internal note — kept off the patient's copy"
+LEFT_OUT = "Internal note — not included in this copy."
 
 # Points table: column titles and widths in mm (they add up to the 180 mm text width).
 POINT_COLUMNS = (
@@ -63,44 +78,83 @@ POINT_COLUMNS = (
 
 
 def session_summary_pdf(
-    record: SessionRecord, *, printed_at: datetime | None = None, tz: tzinfo | None = None
+    record: SessionRecord,
+    *,
+    printed_at: datetime | None = None,
+    tz: tzinfo | None = None,
+    patient_copy: bool = False,
 ) -> bytes:
-    """The session summary of ``record`` as PDF bytes. ``tz`` is the zone times are
-    shown in (the machine's local zone by default)."""
+    """The clinical record of ``record`` as PDF bytes: the clinic's filed record, or
+    with ``patient_copy`` the patient's copy (notes marked internal left out, and said
+    to be). ``tz`` is the zone times are shown in (the machine's local zone by default)."""
     session, patient = record.session, record.patient
+    title = PATIENT_COPY_TITLE if patient_copy else TITLE
     started = local(session.started_at, tz)
     doctor = record.practitioner
     printed = f"Printed {when(printed_at, tz)} · " if printed_at else ""
     head = Letterhead(
         clinic=record.clinic,
-        title=TITLE,
+        title=title,
         doctor=doctor.name if doctor else "",
         doctor_detail=f"Reg. {doctor.registration}" if doctor and doctor.registration else "",
         running=f"{patient.full_name} · {patient.record_number} · {started:%d %b %Y}",
         draft=session.status is not SessionStatus.SIGNED,
         footer_note=f"{printed}Session {session.id}, version {session.version}",
         metadata={
-            "title": f"{TITLE}: {patient.full_name}, {started:%d %b %Y}",
-            "subject": "Dry needling clinical record",
+            "title": f"{title}: {patient.full_name}, {started:%d %b %Y}",
+            "subject": f"Dry needling {title.lower()}",
         },
         created=printed_at,
     )
-    return build_pdf(session_story(record, tz=tz), head)
+    return build_pdf(session_story(record, tz=tz, patient_copy=patient_copy), head)
 
 
-def session_story(record: SessionRecord, tz: tzinfo | None = None) -> list[Flowable]:
-    """The flowables of the summary, in reading order."""
+def session_story(
+    record: SessionRecord, tz: tzinfo | None = None, *, patient_copy: bool = False
+) -> list[Flowable]:
+    """The flowables of the record (or of its patient's copy), in reading order."""
+    shown = for_the_patient(record) if patient_copy else record
     story: list[Flowable] = []
-    story += _identity(record, tz)
-    story += _status(record, tz)
-    story += _assessment(record)
-    story += _history(record)
-    story += _screening(record, tz)
-    story += _points(record)
-    story += _after(record, tz)
-    story += _amendments(record, tz)
-    story += _attestation(record, tz)
+    story += _identity(shown, tz)
+    story += _status(shown, tz)
+    if patient_copy:
+        story.append(para(left_out_text(record.internal_notes), bold=True))
+    story += _assessment(shown)
+    story += _history(shown)
+    story += _screening(shown, tz)
+    story += _points(shown)
+    story += _after(shown, tz)
+    # The amendment trail compares the signed versions as stored, so it is given the
+    # record itself and told to leave internal notes out.
+    story += _amendments(record, tz, patient_copy=patient_copy)
+    story += _attestation(shown, tz)
     return story
+
+
+def for_the_patient(record: SessionRecord) -> SessionRecord:
+    """``record`` as the patient's copy prints it: each note marked internal (the
+    session's, each point's) replaced by the line saying it was left out."""
+
+    def kept_off(notes: str, internal: bool) -> bool:
+        return internal and bool(notes.strip())
+
+    session = record.session
+    if kept_off(session.notes, session.notes_internal):
+        session = replace(session, notes=LEFT_OUT, notes_internal=False)
+    points = tuple(
+        replace(p, notes=LEFT_OUT, notes_internal=False) if kept_off(p.notes, p.notes_internal)
+        else p
+        for p in record.points
+    )  # fmt: skip
+    return replace(record, session=session, points=points)
+
+
+def left_out_text(count: int) -> str:
+    """The patient's copy's line under the status: how many internal notes it leaves out."""
+    if count == 0:
+        return "Patient's copy: every note recorded at this session is included."
+    notes = "1 internal note is" if count == 1 else f"{count} internal notes are"
+    return f"Patient's copy: {notes} not included in this copy."
 
 
 def _identity(record: SessionRecord, tz: tzinfo | None) -> list[Flowable]:
@@ -240,10 +294,12 @@ def _screening(record: SessionRecord, tz: tzinfo | None) -> list[Flowable]:
         out.append(para("Red flags: none found."))
     if s.consent_given:
         at = f" on {when(s.consent_at, tz)}" if s.consent_at else ""
+        # Sessions before the version was kept say so, rather than guess a wording.
+        wording = s.consent_text_version or "not recorded"
         out.append(
             para(
                 f"Consent given by {s.consent_by}{at}, after the procedure and the "
-                "needle sites were explained."
+                f"needle sites were explained. Consent wording: {wording}."
             )
         )
     elif record.points:
@@ -296,50 +352,77 @@ def _points(record: SessionRecord) -> list[Flowable]:
     title = heading(f"Trigger points treated ({len(points)})")
     if not points:
         return [title, para("No trigger points were charted in this session.")]
-    return [MapsWithTable(DiagramPanel(points, title=title), points_table(points))]
+    panel = DiagramPanel(points, title=title, min_height=MAPS_SQUEEZED_HEIGHT)
+    lead = points_table(points[:LEAD_POINTS]) if len(points) > SHORT_TABLE else None
+    return [MapsWithTable(panel, points_table(points), lead)]
 
 
 # The room for the story on a page after the first (pages.build_pdf's later frame).
 LATER_PAGE_HEIGHT = PAGE_SIZE[1] - 2 * MARGIN - RUNNING_HEADER_HEIGHT - FOOTER_HEIGHT
+# A table of up to this many points stays whole with its maps: split, it would leave a
+# row or two alone on the next page. A longer one keeps its first LEAD_POINTS rows with
+# the maps and carries on over the page.
+SHORT_TABLE, LEAD_POINTS = 5, 3
+# The least height of the body diagrams: 220 pt (7.8 cm) to keep a long table whole
+# beside them; 160 pt (5.6 cm) only to keep them with a short table, or with the first
+# rows of a long one, on a page that would otherwise be left half empty. Crowded
+# markers are parted in insets at any size.
+MAPS_LEAST_HEIGHT, MAPS_SQUEEZED_HEIGHT = 220.0, 160.0
 
 
 class MapsWithTable(Flowable):
-    """The body maps and the points table on one page when both fit there.
+    """The body maps and their points table: never apart, and on the page they start on
+    where that page has room for the maps and the table's first rows.
 
-    The diagram panel shrinks to the room it is given; offered the page less the
-    table, a few points' maps and table stay together instead of the table going alone
-    to the next page. When they cannot share a page (many points), the panel goes first
-    and the table follows, split by rows, as before."""
+    The diagram panel shrinks, down to its least size, to the room the table leaves,
+    so a few points' maps and table share a page (a long table is not worth maps
+    smaller than MAPS_LEAST_HEIGHT: it may go on over the page). A table too long for
+    that keeps its header and its first rows (``lead``: a table of the first points,
+    to measure them) with the maps, and the rest follows, split by rows, with the
+    header repeated. Only when the maps and those rows do not fit at all do they move
+    to the next page, together: a page is left partly empty only for what could not
+    go on it."""
 
     GAP = 8.0
 
-    def __init__(self, panel: DiagramPanel, table: Table) -> None:
+    def __init__(self, panel: DiagramPanel, table: Table, lead: Table | None = None) -> None:
         super().__init__()
-        self._panel, self._table = panel, table
+        self._panel, self._table, self._lead = panel, table, lead
         self._table_height = 0.0
+        # A table measures every cell's paragraphs again at each wrap, and the frame
+        # asks on every page tried: the height depends on the width alone.
+        self._heights: dict[tuple[int, float], float] = {}
+
+    def _measured(self, table: Table, width: float) -> float:
+        key = (id(table), round(width, 3))
+        if key not in self._heights:
+            self._heights[key] = table.wrap(width, LATER_PAGE_HEIGHT)[1]
+        return self._heights[key]
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-        _, self._table_height = self._table.wrap(available_width, available_height)
+        self._table_height = self._measured(self._table, available_width)
         room = max(available_height - self._table_height - self.GAP, 0.0)
-        _, panel_height = self._panel.wrap(available_width, room)
+        least = MAPS_LEAST_HEIGHT if self._lead is not None else None
+        _, panel_height = self._panel.fit(available_width, room, least)
         self.width = available_width
         self.height = panel_height + self.GAP + self._table_height
         return self.width, self.height
 
     def split(self, available_width: float, available_height: float) -> list[Flowable]:
-        # Both fit on a fresh page: go there whole (nothing split) rather than leave the
-        # maps on one page and their numbers' table on the next. Not from the top of a
-        # page, where a refusal to split would be a layout error.
-        if available_height < LATER_PAGE_HEIGHT - 1 and self._fits(available_width):
-            return []
-        if self._panel.wrap(available_width, available_height)[1] > available_height:
-            return []  # the panel is never split: it starts the next page
-        # never a lone header row at the foot of a page
+        at_top = available_height >= LATER_PAGE_HEIGHT - 1
+        lead = self._lead if self._lead is not None else self._table
+        room = available_height - self._measured(lead, available_width) - self.GAP
+        _, panel_height = self._panel.wrap(available_width, max(room, 0.0))
+        parts = []
+        if panel_height <= room:
+            parts = self._table.split(available_width, available_height - panel_height - self.GAP)
+        if len(parts) == 2:
+            return [MapsWithTable(self._panel, parts[0]), parts[1]]
+        if not at_top:
+            return []  # maps and first rows start the next page, together
+        # Taller than a page even at their least (many insets): the maps alone, the
+        # table after them, never a lone header row at the foot of a page.
         return [self._panel, Spacer(0, self.GAP), CondPageBreak(60), self._table]
-
-    def _fits(self, width: float) -> bool:
-        """Whether maps and table fit together on a page after the first."""
-        return self.wrap(width, LATER_PAGE_HEIGHT)[1] <= LATER_PAGE_HEIGHT
 
     def draw(self) -> None:
         self._panel.drawOn(self.canv, 0, self._table_height + self.GAP)
@@ -382,14 +465,29 @@ def point_details(p: TriggerPoint) -> list[tuple[str, str]]:
         ("Depth", depth),
         ("Needles", str(p.needles)),
     ]
+    if p.technique is Technique.ELECTRICAL or p.stimulation_recorded:
+        parts.append(("Stimulation", stimulation_text(p)))
     if p.pressure_threshold is not None:
         parts.append(("Pressure pain threshold", f"{p.pressure_threshold:g} kg/cm²"))
     if p.lung_precautions:
         taken = "; ".join(sorted(lp.label for lp in p.lung_precautions))
         parts.append(("Lung precautions", taken))
     if p.notes.strip():
-        parts.append(("Notes", p.notes.strip()))
+        parts.append((INTERNAL_NOTE if p.notes_internal else "Notes", p.notes.strip()))
     return parts
+
+
+def stimulation_text(p: TriggerPoint) -> str:
+    """The electrical stimulation settings in words, each one not recorded said to be
+    (points needled before tpchart recorded them have none)."""
+    if not p.stimulation_recorded:
+        return "settings not recorded"
+    hz, us, ma = p.stim_frequency_hz, p.stim_pulse_width_us, p.stim_intensity_ma
+    return ", ".join((
+        f"{hz:g} Hz" if hz is not None else "frequency not recorded",
+        f"pulse width {us} µs" if us is not None else "pulse width not recorded",
+        f"{ma:g} mA" if ma is not None else "intensity not recorded",
+    ))  # fmt: skip
 
 
 def point_details_text(p: TriggerPoint) -> str:
@@ -447,13 +545,19 @@ def _after(record: SessionRecord, tz: tzinfo | None) -> list[Flowable]:
     out.append(heading("Follow-up plan"))
     out.append(para(s.follow_up.strip() or "No follow-up plan recorded."))
     out.append(heading("Session notes"))
+    if s.notes_internal and s.notes.strip():
+        out.append(para(f"{INTERNAL_NOTE}:", bold=True))
     out.append(para(s.notes.strip() or "No session notes recorded."))
     return out
 
 
-def amendment_lines(record: SessionRecord, tz: tzinfo | None = None) -> list[tuple[str, bool]]:
+def amendment_lines(
+    record: SessionRecord, tz: tzinfo | None = None, *, patient_copy: bool = False
+) -> list[tuple[str, bool]]:
     """Each amendment as (text, bold) lines: when, who and why, then what changed
-    between the signed version it reopened and the version signed after it."""
+    between the signed version it reopened and the version signed after it. On the
+    patient's copy a note marked internal in either version is said to have changed,
+    never quoted."""
     versions = {v.version: v for v in record.versions}
     lines: list[tuple[str, bool]] = []
     for note in record.amendments:
@@ -470,15 +574,61 @@ def amendment_lines(record: SessionRecord, tz: tzinfo | None = None) -> list[tup
             changes = version_changes(before, after, tz, record.names)
             lines.append((f"Changed from version {before.version} to {after.version} "
                           f"(signed {when(after.signed_at, tz)}):", False))  # fmt: skip
-            lines += [(f"• {line}", False) for line in changes.lines]
+            shown = patient_change_lines(changes, before, after) if patient_copy else changes.lines
+            lines += [(f"• {line}", False) for line in shown]
     return lines
 
 
-def _amendments(record: SessionRecord, tz: tzinfo | None) -> list[Flowable]:
+# What the patient's copy says in place of an internal note's old and new words.
+_NOTE_CHANGED = "changed (an internal note, not included in this copy)"
+
+
+def patient_change_lines(
+    changes: VersionChanges, before: SignedVersion, after: SignedVersion
+) -> list[str]:
+    """``changes`` as lines for the patient's copy: a note that either version marked
+    internal reads "changed", without its words."""
+
+    def internal(row: dict[str, Any] | None) -> bool:
+        return bool(row and row.get("notes_internal"))
+
+    old_points = list(before.snapshot.get("points", ()))
+    new_points = {p.get("number"): p for p in after.snapshot.get("points", ())}
+
+    def earlier(row: dict[str, Any] | None, number: int) -> dict[str, Any] | None:
+        # Matched by id as core.versions matches them (an amendment may renumber).
+        for old in old_points:
+            if row and row.get("id") is not None and old.get("id") == row.get("id"):
+                return old
+        return next((old for old in old_points if old.get("number") == number), None)
+
+    sessions = (before.snapshot.get("session"), after.snapshot.get("session"))
+    session_hidden = any(internal(row) for row in sessions)
+    lines = [
+        f"{c.label}: {_NOTE_CHANGED}" if c.label == "Session notes" and session_hidden
+        else c.text
+        for c in changes.session
+    ]  # fmt: skip
+    for change in changes.points:
+        row = new_points.get(change.number)
+        hidden = internal(row) or internal(earlier(row, change.number))
+        if not (hidden and any(f.label == "notes" for f in change.fields)):
+            lines.append(change.text)
+            continue
+        fields = [f"notes {_NOTE_CHANGED}" if f.label == "notes" else f.text
+                  for f in change.fields]  # fmt: skip
+        lines.append(f"Point {change.number} ({change.description}) {change.what}: "
+                     + "; ".join(fields))  # fmt: skip
+    return lines or ["No recorded value changed."]
+
+
+def _amendments(
+    record: SessionRecord, tz: tzinfo | None, *, patient_copy: bool = False
+) -> list[Flowable]:
     if not record.amendments:
         return []
     out: list[Flowable] = [heading("Amendments")]
-    for text, bold in amendment_lines(record, tz):
+    for text, bold in amendment_lines(record, tz, patient_copy=patient_copy):
         out.append(para(text, bold=bold))
     return out
 

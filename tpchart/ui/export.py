@@ -39,18 +39,14 @@ from PySide6.QtWidgets import (
 
 from tpchart.core.errors import TpchartError
 from tpchart.report.documents import (
-    HANDOUT_DOCUMENT,
     PROGRESS_DOCUMENT,
-    SESSION_DOCUMENT,
+    RECORD,
+    SessionDocument,
     audit_print,
     export_document,
-    handout_file_name,
-    handout_pdf,
     progress_file_name,
     progress_pdf,
     require_recordable,
-    session_file_name,
-    session_pdf,
 )
 from tpchart.store import Store
 
@@ -66,55 +62,53 @@ FRAME_ALLOWANCE = QSize(16, 40)
 _open_messages: list[QMessageBox] = []
 
 
-def export_session_pdf(parent: QWidget | None, store: Store, session_id: int) -> Path | None:
-    """Ask where to save the session summary and save it; the path, or None if the
-    doctor cancelled or saving failed (the reason was shown)."""
+def export_session_document(
+    parent: QWidget | None, store: Store, session_id: int, document: SessionDocument = RECORD
+) -> Path | None:
+    """Ask where to save one of the session's documents (the clinical record unless
+    another is named) and save it; the path, or None if the doctor cancelled or saving
+    failed (the reason was shown)."""
     session = store.sessions.get(session_id)
-    patient = store.patients.get(session.patient_id)
-    return _export(parent, store, session_file_name(patient, session),
-                   lambda: session_pdf(store, session_id), "sessions", session_id,
-                   SESSION_DOCUMENT)  # fmt: skip
-
-
-def export_handout_pdf(parent: QWidget | None, store: Store, session_id: int) -> Path | None:
-    """Ask where to save the patient's aftercare sheet and save it (see export_session_pdf)."""
-    session = store.sessions.get(session_id)
-    patient = store.patients.get(session.patient_id)
-    return _export(parent, store, handout_file_name(patient, session),
-                   lambda: handout_pdf(store, session_id), "sessions", session_id,
-                   HANDOUT_DOCUMENT)  # fmt: skip
+    name = document.file_name(store.patients.get(session.patient_id), session)
+    return _export(parent, store, name, lambda: document.pdf(store, session_id), "sessions",
+                   session_id, document.name)  # fmt: skip
 
 
 def export_progress_pdf(parent: QWidget | None, store: Store, patient_id: int) -> Path | None:
-    """Ask where to save the patient's progress report and save it (see export_session_pdf)."""
+    """Ask where to save the patient's progress report and save it (see
+    export_session_document)."""
     patient = store.patients.get(patient_id)
     return _export(parent, store, progress_file_name(patient),
                    lambda: progress_pdf(store, patient_id), "patients", patient_id,
                    PROGRESS_DOCUMENT)  # fmt: skip
 
 
+def print_session_document(
+    parent: QWidget | None,
+    store: Store,
+    session_id: int,
+    document: SessionDocument = RECORD,
+    preview: bool = True,
+) -> bool:
+    """Print one of the session's documents (the clinical record unless another is
+    named) through a preview, or straight to the print dialog; True when it was sent
+    to a printer."""
+    session = store.sessions.get(session_id)
+    title = document.file_name(store.patients.get(session.patient_id), session)
+    return _print(parent, store, lambda: document.pdf(store, session_id),
+                  title.removesuffix(".pdf"), preview, "sessions", session_id,
+                  document.name)  # fmt: skip
+
+
+# The names the tests have always used for the clinical record.
+export_session_pdf = export_session_document
+
+
 def print_session(
     parent: QWidget | None, store: Store, session_id: int, preview: bool = True
 ) -> bool:
-    """Print the session summary through a preview (or straight to the print dialog);
-    True when it was sent to a printer."""
-    session = store.sessions.get(session_id)
-    patient = store.patients.get(session.patient_id)
-    title = session_file_name(patient, session).removesuffix(".pdf")
-    return _print(parent, store, lambda: session_pdf(store, session_id), title, preview,
-                  "sessions", session_id, SESSION_DOCUMENT)  # fmt: skip
-
-
-def print_handout(
-    parent: QWidget | None, store: Store, session_id: int, preview: bool = True
-) -> bool:
-    """Print the patient's aftercare sheet (see print_session); True when it was sent
-    to a printer."""
-    session = store.sessions.get(session_id)
-    patient = store.patients.get(session.patient_id)
-    title = handout_file_name(patient, session).removesuffix(".pdf")
-    return _print(parent, store, lambda: handout_pdf(store, session_id), title, preview,
-                  "sessions", session_id, HANDOUT_DOCUMENT)  # fmt: skip
+    """Print the clinical record (see print_session_document)."""
+    return print_session_document(parent, store, session_id, RECORD, preview)
 
 
 def _export(

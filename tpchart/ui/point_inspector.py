@@ -4,8 +4,10 @@ Each widget edits one field. A change builds the new point (core validation
 runs) and is handed to the chart as an undoable edit; a refused value shows the
 reason and the widget goes back to the stored value. Tab order follows the
 consultation: where (for a point over the lung, the precautions taken), what was
-found, twitch, pain, needling, notes. The muscle comes from the catalogue, or is
-kept as the doctor's own words marked "other" (`muscle_field`).
+found, twitch, pain, needling (with electrical stimulation, its settings under the
+minutes), notes and whether they are kept off the patient's copy of the record. The
+muscle comes from the catalogue, or is kept as the doctor's own words marked "other"
+(`muscle_field`).
 
 Number boxes take whatever number is typed and leave the judging to the record, so
 "12" for pain is refused with the record's own words instead of being cut to "1"
@@ -47,6 +49,12 @@ from tpchart.ui.style import MessageArea, WrappingCheckBox, readable_when_disabl
 
 GAUGES = [0.16, 0.18, 0.20, 0.25, 0.30]
 LENGTHS = [13, 15, 25, 30, 40, 50, 60, 75, 100]
+# The electrical stimulation boxes and the point's fields they set.
+_STIMULATION = {
+    "frequency": "stim_frequency_hz",
+    "pulse_width": "stim_pulse_width_us",
+    "intensity": "stim_intensity_ma",
+}
 NOT_SET = "–"
 # What a box lets through to the record: four digits, so any mistyped number still
 # reaches the record's check (and its message) instead of being cut by the box.
@@ -55,14 +63,27 @@ _TYPED_MAX = 9999
 
 class _StepsWithinLimits:
     """Arrow keys, arrow buttons and the wheel stop at ``floor``..``limit`` (the
-    record's range); typing is not limited here."""
+    record's range); typing is not limited here.
+
+    With ``first`` set, the record's range starts above "not recorded" (pulse width
+    20 µs, not 0): the first step up from "–" goes straight to ``first`` and a step
+    down below it goes back to "–", so the arrows never offer a value the record
+    would refuse."""
 
     floor: float
     limit: float
+    first: float | None = None
 
     def stepBy(self, steps: int) -> None:
         step = self.singleStep()  # type: ignore[attr-defined]
         value = self.value()  # type: ignore[attr-defined]
+        if self.first is not None:
+            if steps > 0 and value < self.first:
+                self.setValue(self.first)  # type: ignore[attr-defined]
+                return
+            if steps < 0 and self.floor < value and value + steps * step < self.first:
+                self.setValue(self.floor)  # type: ignore[attr-defined]
+                return
         if steps > 0:
             steps = min(steps, max(0, round((self.limit - value) / step)))
         else:
@@ -83,10 +104,22 @@ class CountBox(_StepsWithinLimits, QSpinBox):
     """A whole number for the record; with ``not_set`` its lowest value, shown "–",
     means "not recorded" (None)."""
 
-    def __init__(self, limit: int, suffix: str = "", *, not_set: bool = True, floor: int = 0):
-        super().__init__(minimum=-1 if not_set else 0, maximum=_TYPED_MAX, suffix=suffix)
+    def __init__(
+        self,
+        limit: int,
+        suffix: str = "",
+        *,
+        not_set: bool = True,
+        floor: int = 0,
+        step: int = 1,
+        first: int | None = None,
+    ):
+        super().__init__(
+            minimum=-1 if not_set else 0, maximum=_TYPED_MAX, suffix=suffix, singleStep=step
+        )
         self.limit = limit
         self.floor = -1 if not_set else floor
+        self.first = first
         if not_set:
             self.setSpecialValueText(NOT_SET)
 
@@ -95,12 +128,30 @@ class MeasureBox(_StepsWithinLimits, QDoubleSpinBox):
     """A measured number for the record; its lowest value, shown "–", means "not
     recorded" (None)."""
 
-    def __init__(self, limit: float, step: float, decimals: int, suffix: str) -> None:
+    def __init__(
+        self, limit: float, step: float, decimals: int, suffix: str, *, first: float | None = None
+    ) -> None:
         super().__init__(minimum=-step, maximum=_TYPED_MAX, singleStep=step, decimals=decimals)
         self.limit = limit
         self.floor = -step
+        self.first = first
         self.setSuffix(suffix)
         self.setSpecialValueText(NOT_SET)
+
+    # A decimal comma ("2,5 Hz", as typed across Europe) is the decimal point here, as
+    # in the session's outcome measures; Qt would drop it as a thousands separator and
+    # read 25.
+    def validate(self, text: str, pos: int) -> object:
+        return super().validate(_decimal_point(self, text), pos)
+
+    def valueFromText(self, text: str) -> float:
+        return super().valueFromText(_decimal_point(self, text))
+
+
+def _decimal_point(box: QDoubleSpinBox, text: str) -> str:
+    """``text`` with a comma read as the decimal point, where the locale uses a point."""
+    point = box.locale().decimalPoint()
+    return text.replace(",", point) if point == "." else text
 
 
 class NotesEdit(QPlainTextEdit):
@@ -175,12 +226,27 @@ class PointInspector(QWidget):
         self.passes.setObjectName("passes")
         self.minutes = CountBox(120, " min")
         self.minutes.setObjectName("minutes")
+        # Electrical stimulation settings, limits as in core.trigger_point. The arrows
+        # start where the record's range starts; typing is judged by the record.
+        self.frequency = MeasureBox(250, 1, 1, " Hz", first=1)
+        self.frequency.setObjectName("stimFrequency")
+        self.pulse_width = CountBox(1000, " µs", step=10, first=20)
+        self.pulse_width.setObjectName("stimPulseWidth")
+        self.intensity = MeasureBox(100, 0.5, 1, " mA")
+        self.intensity.setObjectName("stimIntensity")
         self.needles = CountBox(50, not_set=False, floor=1)
         self.needles.setObjectName("needles")
         self.notes = NotesEdit(objectName="pointNotes")
         self.notes.setTabChangesFocus(True)
         self.notes.setPlaceholderText("Response, patient feedback…")
         self.notes.setMinimumHeight(60)
+        # The doctor's choice per note: the patient's copy of the clinical record leaves
+        # it out, while the record the clinic files prints it, marked as internal.
+        self.notes_internal = WrappingCheckBox("Keep off patient's copy", "pointNotesInternal")
+        self.notes_internal.setToolTip(
+            "The patient's copy of the clinical record leaves this note out and says a "
+            "note was left out. The clinic's filed record still prints it, marked internal."
+        )
         self.error = MessageArea("inspectorError", lines=2)
         self._name_for_screen_readers()
         # A signed session's point is shown disabled, yet must read easily.
@@ -204,8 +270,12 @@ class PointInspector(QWidget):
             (self.technique, "Technique"),
             (self.passes, "Passes"),
             (self.minutes, "Minutes"),
+            (self.frequency, "Stimulation frequency, Hz"),
+            (self.pulse_width, "Pulse width, µs"),
+            (self.intensity, "Stimulation intensity, mA"),
             (self.needles, "Number of needles"),
             (self.notes, "Notes"),
+            (self.notes_internal, "Keep the point's notes off the patient's copy"),
         ):
             widget.setAccessibleName(name)
         self.title.setAccessibleName("Selected point")
@@ -257,6 +327,16 @@ class PointInspector(QWidget):
         self._passes_row = form3.rowCount() - 1
         form3.addRow("Minutes", self.minutes)
         self._minutes_row = form3.rowCount() - 1
+        # Under the minutes, in the order a stimulator is set: rows of their own, as the
+        # dose, so the 300 px panel is never widened by three boxes side by side.
+        self._stimulation_rows = []
+        for label, box in (
+            ("Frequency", self.frequency),
+            ("Pulse width", self.pulse_width),
+            ("Intensity", self.intensity),
+        ):
+            form3.addRow(label, box)
+            self._stimulation_rows.append(form3.rowCount() - 1)
         self._needling_form = form3
         form3.addRow("Needles", self.needles)
         inner = QWidget()
@@ -267,7 +347,16 @@ class PointInspector(QWidget):
         fields.setContentsMargins(0, 0, 0, 0)
         # The lung box right under where the point is: a point over the lung says so
         # before anything is found or needled, and the precaution is ticked where it is read.
-        for widget in (where, self.lung, found, response, needling, QLabel("Notes"), self.notes):
+        for widget in (
+            where,
+            self.lung,
+            found,
+            response,
+            needling,
+            QLabel("Notes"),
+            self.notes,
+            self.notes_internal,
+        ):
             fields.addWidget(widget)
         column.addWidget(self.form)
         column.addStretch()
@@ -291,7 +380,8 @@ class PointInspector(QWidget):
         for name in ("taut_band", "spot_tenderness", "referred_pain", "recognised"):
             getattr(self, name).toggled.connect(lambda _on, n=name: self._commit(n))
         self.twitch.activated.connect(lambda _i: self._commit("twitch"))
-        for name in ("twitch_count", "pain", "pressure", "depth", "passes", "minutes", "needles"):
+        for name in ("twitch_count", "pain", "pressure", "depth", "passes", "minutes", "needles",
+                     *_STIMULATION):  # fmt: skip
             getattr(self, name).editingFinished.connect(lambda n=name: self._commit(n))
             getattr(self, name).valueChanged.connect(lambda _v, n=name: self._stepped(n))
         for name in ("gauge", "length"):
@@ -300,6 +390,7 @@ class PointInspector(QWidget):
             combo.lineEdit().editingFinished.connect(lambda n=name: self._commit(n))
         self.technique.activated.connect(lambda _i: self._commit("technique"))
         self.notes.editing_finished.connect(lambda: self._commit("notes"))
+        self.notes_internal.toggled.connect(lambda _on: self._commit("notes_internal"))
 
     # -- showing ---------------------------------------------------------------------------
     def set_point(self, point: TriggerPoint | None, editable: bool) -> None:
@@ -354,8 +445,12 @@ class PointInspector(QWidget):
             self.technique,
             self.passes,
             self.minutes,
+            self.frequency,
+            self.pulse_width,
+            self.intensity,
             self.needles,
             self.notes,
+            self.notes_internal,
         ]
 
     def _fill(self, p: TriggerPoint) -> None:
@@ -383,13 +478,22 @@ class PointInspector(QWidget):
         self.technique.setCurrentIndex(self.technique.findData(p.technique))
         self.passes.setValue(-1 if p.passes is None else p.passes)
         self.minutes.setValue(-1 if p.minutes is None else p.minutes)
+        for name, key in _STIMULATION.items():
+            box, value = getattr(self, name), getattr(p, key)
+            box.setValue(box.minimum() if value is None else value)
         self.needles.setValue(p.needles)
         if self.notes.toPlainText() != p.notes:
             self.notes.setPlainText(p.notes)
+        self.notes_internal.setChecked(p.notes_internal)
         self._needling_form.setRowVisible(self._passes_row, p.technique is Technique.PISTONING)
         self._needling_form.setRowVisible(
             self._minutes_row, p.technique in (Technique.STATIC, Technique.ELECTRICAL)
         )
+        # Shown for electrical stimulation, and for an older point that somehow holds
+        # settings without it: what is recorded is never hidden.
+        stimulation = p.technique is Technique.ELECTRICAL or p.stimulation_recorded
+        for row in self._stimulation_rows:
+            self._needling_form.setRowVisible(row, stimulation)
 
     @staticmethod
     def _set_combo_number(combo: QComboBox, value: float | None, fmt: str) -> None:
@@ -448,10 +552,23 @@ class PointInspector(QWidget):
                 return {key: float(text)}
             except ValueError:
                 raise ValidationError(f"Needle {field} must be a number, got {text!r}") from None
+        if field in _STIMULATION:
+            box, key = getattr(self, field), _STIMULATION[field]
+            if box.value() <= box.minimum():
+                return {key: None}
+            value = box.value()
+            return {key: round(value) if isinstance(box, QSpinBox) else round(value, 2)}
         if field == "technique":
-            return {"technique": self.technique.currentData()}
+            technique = self.technique.currentData()
+            if technique is Technique.ELECTRICAL:
+                return {"technique": technique}
+            # The settings belong to the stimulation: leaving it clears them in the same
+            # edit (one write, one undo step) rather than refusing a change of technique.
+            return {"technique": technique, **dict.fromkeys(_STIMULATION.values())}
         if field == "notes":
             return {"notes": self.notes.toPlainText()}
+        if field == "notes_internal":
+            return {"notes_internal": self.notes_internal.isChecked()}
         raise KeyError(field)
 
     @Slot()

@@ -1,6 +1,9 @@
 """The session form: every session field as a widget, filled from a Session without echoes.
 
-The form only shows; ``SessionPanel`` saves what the doctor changes.
+The form only shows; ``SessionPanel`` saves what the doctor changes. After who gave
+consent it says, quietly, which version of the consent wording was explained
+(``Session.consent_text_version``); under the notes, whether they are kept off the
+patient's copy of the clinical record.
 """
 
 from __future__ import annotations
@@ -182,6 +185,10 @@ class SessionForm(QWidget):
         self.consent_by = QLineEdit(objectName="consentBy", placeholderText="by whom")
         self.consent_by.setAccessibleName("Consent given by")
         self.consent_time = QLabel(objectName="consentTime")
+        # Plain text like the time, nothing to act on while charting: the version is for
+        # the file (which wording the consent form reprints).
+        self.consent_wording = QLabel(objectName="consentWording")
+        self.consent_wording.setAccessibleName("Consent wording version")
         self.skin_prepared = QCheckBox("&Skin cleaned at each site", objectName="skinPrepared")
         consent = QHBoxLayout()
         consent.addWidget(self.consent_given)
@@ -190,6 +197,9 @@ class SessionForm(QWidget):
         by = QHBoxLayout()
         by.addWidget(QLabel("by", buddy=self.consent_by))
         by.addWidget(self.consent_by, stretch=1)
+        # On the line of who consented, not beside the time: there the 300 px panel has
+        # no room left, and this line is there already, so ticking moves nothing.
+        by.addWidget(self.consent_wording)
         before, forms = _section("Before needling", self, 2)
         forms[0].addRow("&Chief complaint", self.chief_complaint)
         forms[0].addRow("Likely ca&use", self.likely_cause)
@@ -211,6 +221,13 @@ class SessionForm(QWidget):
         )
         self.follow_up = TextBox("followUp")
         self.notes = TextBox("notes")
+        self.notes.setAccessibleName("Session notes")
+        self.notes_internal = WrappingCheckBox("Keep notes off patient's copy", "notesInternal")
+        self.notes_internal.setToolTip(
+            "The patient's copy of the clinical record leaves these notes out and says "
+            "that a note was left out. The clinic's filed record still prints them, "
+            "marked internal."
+        )
         after, forms = _section("After needling", self, 2)
         forms[0].addRow("Pain af&ter (0-10)", self.pain_after)
         forms[0].addRow(QLabel("Adverse &events", buddy=self.adverse.add_button))
@@ -219,6 +236,7 @@ class SessionForm(QWidget):
         forms[1].addRow("Aftercare advice", self.aftercare_text)
         forms[1].addRow("&Follow-up plan", self.follow_up)
         forms[1].addRow("N&otes", self.notes)
+        forms[1].addRow(self.notes_internal)
 
         outcomes = _form_box("Outcome measures", self)
         self.outcome_edits: dict[str, QLineEdit] = {}
@@ -239,7 +257,7 @@ class SessionForm(QWidget):
         self.text_boxes = [self.aftercare_text, self.follow_up, self.notes]
         self._switches: list[QWidget] = [
             self.likely_cause, self.pain_before, self.screening_done, self.consent_given,
-            self.skin_prepared, self.pain_after, self.aftercare_given,
+            self.skin_prepared, self.pain_after, self.aftercare_given, self.notes_internal,
         ]  # fmt: skip
 
     def fill(self, s: Session, reload: bool = False) -> None:
@@ -265,10 +283,12 @@ class SessionForm(QWidget):
             when = s.consent_at.astimezone() if s.consent_at else None
             self.consent_time.setText(f"at {when:%H:%M}" if when else "")
             self.consent_time.setToolTip(f"{when:%d %b %Y %H:%M}" if when else "")
+            self._show_consent_wording(s)
             self.skin_prepared.setChecked(s.skin_prepared)
             self.pain_after.set_value(s.pain_after)
             self.adverse.set_events(s.adverse_events, s.adverse_events_asked)
             self.aftercare_given.setChecked(s.aftercare_given)
+            self.notes_internal.setChecked(s.notes_internal)
             for box, text in zip(self.text_boxes, (s.aftercare_text, s.follow_up, s.notes),
                                  strict=True):  # fmt: skip
                 if box.toPlainText() != text:
@@ -280,6 +300,25 @@ class SessionForm(QWidget):
             for blocker in blockers:
                 blocker.unblock()
         self.set_editable(s.editable)
+
+    def _show_consent_wording(self, s: Session) -> None:
+        """After who consented, "· wording 2026-11"; for consent recorded before the
+        version was kept, nothing there and the time's tooltip saying so."""
+        version = s.consent_text_version if s.consent_given else ""
+        self.consent_wording.setText(f"·\N{NO-BREAK SPACE}wording {version}" if version else "")
+        self.consent_wording.setToolTip(
+            f"Consent wording version {version} was explained: the consent form prints "
+            "this wording, and the clinical record names it."
+            if version
+            else ""
+        )
+        if s.consent_given and not version:
+            unknown = (
+                "Which consent wording was explained was not recorded (consent recorded "
+                "before tpchart kept it)."
+            )
+            shown = self.consent_time.toolTip()
+            self.consent_time.setToolTip(f"{shown}\n{unknown}" if shown else unknown)
 
     def outcomes(self) -> dict[str, float | None]:
         """NDI, ODI and PSFS as typed (None: not measured); ValidationError if not a number."""

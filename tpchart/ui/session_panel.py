@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from tpchart.core.adverse_events import AdverseEvent, Onset
+from tpchart.core.consent import CURRENT_VERSION
 from tpchart.core.errors import TpchartError, ValidationError
 from tpchart.core.patient import Patient
 from tpchart.core.screening import RedFlagDecision, decision_after
@@ -106,6 +107,7 @@ class SessionPanel(QWidget):
         f.consent_given.toggled.connect(self._consent_toggled)
         f.consent_by.editingFinished.connect(self._consent_by_edited)
         f.skin_prepared.toggled.connect(lambda on: self._save_if_changed(skin_prepared=on))
+        f.notes_internal.toggled.connect(lambda on: self._save_if_changed(notes_internal=on))
         f.adverse.asked_changed.connect(lambda on: self._save_if_changed(adverse_events_asked=on))
         f.adverse.add_requested.connect(self.add_adverse_event)
         f.adverse.remove_requested.connect(self._remove_adverse_event)
@@ -341,11 +343,17 @@ class SessionPanel(QWidget):
     def _consent_toggled(self, given: bool) -> None:
         if given:
             # Consent is timed when it is recorded; "Patient" unless someone else gave it.
+            # The wording explained is today's (the consent form prints that version).
             by = self.form.consent_by.text().strip() or "Patient"
             at = datetime.now().astimezone()
-            self._save_if_changed(consent_given=True, consent_by=by, consent_at=at)
+            self._save_if_changed(
+                consent_given=True,
+                consent_by=by,
+                consent_at=at,
+                consent_text_version=CURRENT_VERSION,
+            )
         else:
-            self._save_if_changed(consent_given=False, consent_at=None)
+            self._save_if_changed(consent_given=False, consent_at=None, consent_text_version="")
 
     @Slot()
     def _consent_by_edited(self) -> None:

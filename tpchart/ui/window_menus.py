@@ -15,9 +15,13 @@ from tpchart.ui.clinic_dialog import edit_clinic_profile
 from tpchart.ui.practitioner_picker import PractitionerPicker
 from tpchart.ui.print_and_export import (
     export_aftercare,
+    export_consent,
+    export_patient_copy,
     export_progress_report,
     export_summary,
     print_aftercare,
+    print_consent,
+    print_patient_copy,
     print_summary,
 )
 from tpchart.ui.shortcuts_help import ShortcutsDialog
@@ -72,6 +76,17 @@ class WindowMenus:
             "printAction",
         )
         self.print_action.setIconText("Print")
+        # The record without the notes the doctor kept off it, for the patient to keep.
+        self.print_patient_copy_action = self._action(
+            "Print clinical record (patient's cop&y)…",
+            lambda: print_patient_copy(w),
+            name="printPatientCopyAction",
+        )
+        self.export_patient_copy_action = self._action(
+            "Export clinical record (patient's c&opy)…",
+            lambda: export_patient_copy(w),
+            name="exportPatientCopyAction",
+        )
         # The patient's take-home sheet: in the File menu only (the tool bar has no
         # width to spare on the 1366 px laptop).
         self.print_aftercare_action = self._action(
@@ -79,6 +94,13 @@ class WindowMenus:
         )
         self.export_aftercare_action = self._action(
             "Export aftercare shee&t…", lambda: export_aftercare(w), name="exportAftercareAction"
+        )
+        # The form explained and signed before needling, beside the aftercare sheet.
+        self.print_consent_action = self._action(
+            "Print &consent form…", lambda: print_consent(w), name="printConsentAction"
+        )
+        self.export_consent_action = self._action(
+            "Export consent for&m…", lambda: export_consent(w), name="exportConsentAction"
         )
         self.export_progress_action = self._action(
             "Export progress re&port…",
@@ -110,8 +132,12 @@ class WindowMenus:
             [
                 self.export_pdf_action,
                 self.print_action,
+                self.export_patient_copy_action,
+                self.print_patient_copy_action,
                 self.print_aftercare_action,
                 self.export_aftercare_action,
+                self.print_consent_action,
+                self.export_consent_action,
                 self.export_progress_action,
             ]
         )
@@ -235,3 +261,7 @@ class WindowMenus:
         self.print_action.setEnabled(has_session)
         self.print_aftercare_action.setEnabled(has_session)
         self.export_aftercare_action.setEnabled(has_session)
+        self.print_consent_action.setEnabled(has_session)
+        self.export_consent_action.setEnabled(has_session)
+        self.print_patient_copy_action.setEnabled(has_session)
+        self.export_patient_copy_action.setEnabled(has_session)

@@ -14,6 +14,15 @@ from tpchart.store.file.backup import (
     newest_good_backup,
     verify_backup,
 )
+from tpchart.store.file.exports import (
+    ExportRefused,
+    protected_paths,
+    refuse_unsafe_target,
+    require_recordable,
+    write_atomic,
+    write_bytes_atomic,
+    write_folder_atomic,
+)
 from tpchart.store.file.health import HealthReport, Verdict, check_database, check_file
 from tpchart.store.file.locations import (
     backup_folder_for,
@@ -54,6 +63,7 @@ __all__ = [
     "BackupFile",
     "DamageFound",
     "DatabaseLock",
+    "ExportRefused",
     "HealthReport",
     "Opened",
     "RestoreResult",
@@ -81,8 +91,11 @@ __all__ = [
     "logging_to_file",
     "newest_good_backup",
     "open_database",
+    "protected_paths",
     "read_record",
     "recover_damaged",
+    "refuse_unsafe_target",
+    "require_recordable",
     "restore_backup",
     "restoring_path",
     "retire_backups",
@@ -90,4 +103,7 @@ __all__ = [
     "setup_logging",
     "verify_backup",
     "writable",
+    "write_atomic",
+    "write_bytes_atomic",
+    "write_folder_atomic",
 ]
