@@ -133,6 +133,50 @@ def cmd_export_pdf(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_fhir(args: argparse.Namespace) -> int:
+    """Write one patient's record as a coded FHIR R4 bundle (JSON) for another system;
+    audited as a disclosure before the file is written."""
+    from tpchart.exchange.fhir import export_fhir
+
+    with Store.open(_existing(args.db)) as store:
+        target = export_fhir(store, args.patient, args.output, progress=_progress("sessions"))
+    _progress_done()
+    print(f"Wrote {target}")
+    return 0
+
+
+def cmd_export_csv(args: argparse.Namespace) -> int:
+    """Write the de-identified research table of every patient into a new or empty
+    folder (README.txt there says how it was de-identified)."""
+    from tpchart.exchange.research_csv import export_research_csv
+
+    with Store.open(_existing(args.db)) as store:
+        done = export_research_csv(
+            store, args.to, shift_days=args.shift_days, progress=_progress("patients")
+        )
+    _progress_done()
+    print(f"Wrote {done.patients} patients, {done.sessions} sessions and {done.points} points "
+          f"to {done.folder}")  # fmt: skip
+    return 0
+
+
+def _progress(what: str):
+    """A progress report for long exports, on a terminal only (a script's output stays
+    clean); None otherwise."""
+    if not sys.stderr.isatty():
+        return None
+
+    def report(done: int, total: int) -> None:
+        print(f"\rReading {what}: {done} of {total}", end="", file=sys.stderr, flush=True)
+
+    return report
+
+
+def _progress_done() -> None:
+    if sys.stderr.isatty():
+        print(file=sys.stderr)  # end the progress line
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     """The benchmark lives in ``bench/`` beside this package, not in the installed app:
     ``main.py`` runs it from a source checkout (docs/performance.md). Listed here so
@@ -221,6 +265,21 @@ def build_parser() -> argparse.ArgumentParser:
         "(with --session)",
     )
     export.add_argument("-o", "--output", type=_path, required=True, metavar="FILE", help="the PDF")
+    fhir = command(
+        "export-fhir", cmd_export_fhir, "write a patient's record as a FHIR R4 bundle (JSON)"
+    )
+    fhir.add_argument("--patient", type=_positive, required=True, metavar="ID", help="the patient")
+    fhir.add_argument("-o", "--output", type=_path, required=True, metavar="FILE",
+                      help="the bundle (.json)")  # fmt: skip
+    research = command(
+        "export-csv", cmd_export_csv, "write a de-identified research table of every patient"
+    )
+    research.add_argument("--to", type=_path, required=True, metavar="DIR",
+                          help="a new or empty folder")  # fmt: skip
+    research.add_argument(
+        "--shift-days", type=_at_most(3650), default=180, metavar="N",
+        help="shift each patient's dates by a random 1 to N days back or forward (default 180)",
+    )  # fmt: skip
     bench_help = (
         "measure speed and memory on synthetic clinics "
         "(5 to 8 minutes on 2 cores; --quick: under 1)"

@@ -249,3 +249,61 @@ def matching_key(muscle_id: str, text: str) -> str:
     if muscle_id in MUSCLES:
         return muscle_id
     return f"{OTHER}:{words_key(text)}" if text.strip() else ""
+
+
+# ---------------------------------------------------------------------------------------
+# Codes: what a muscle is called in another system (FHIR export, research tables).
+#
+# Every catalogue muscle has a local code, its id, in tpchart's own code system
+# (``tpchart.core.coding.MUSCLE_SYSTEM``): ids are stable, so the local code is too. A
+# SNOMED CT body-structure concept is added only where a published source names it
+# (docs/interoperability.md lists each with its source); a guessed SNOMED code would
+# be worse than none, so the rest stay local only.
+# ---------------------------------------------------------------------------------------
+
+# Bump when a code is added or changed: exports state which catalogue they used.
+CODES_VERSION = "2026.1"
+
+
+@dataclass(frozen=True)
+class SnomedCode:
+    """A SNOMED CT concept for a catalogue muscle. ``whole`` marks the concept of the
+    whole muscle given for one of its parts (upper, middle and lower trapezius are
+    coded as trapezius): the part itself stays in the local code and the words."""
+
+    code: str
+    display: str
+    whole: bool = False
+
+
+# DICOM PS3.16 CID 6116 "Muscular Anatomy" (trapezius to latissimus dorsi); gluteus
+# maximus, gluteus medius and vastus lateralis from published injection-site lists
+# (docs/interoperability.md, "Sources").
+_TRAPEZIUS = SnomedCode("31764008", "Trapezius muscle", whole=True)
+_SNOMED: Mapping[str, SnomedCode] = MappingProxyType(
+    {
+        "upper_trapezius": _TRAPEZIUS,
+        "middle_trapezius": _TRAPEZIUS,
+        "lower_trapezius": _TRAPEZIUS,
+        "sternocleidomastoid": SnomedCode("22823000", "Sternocleidomastoid muscle"),
+        "supraspinatus": SnomedCode("6423006", "Supraspinatus muscle"),
+        "infraspinatus": SnomedCode("72573008", "Infraspinatus muscle"),
+        "teres_minor": SnomedCode("51159009", "Teres minor muscle"),
+        "teres_major": SnomedCode("1193009", "Teres major muscle"),
+        "deltoid": SnomedCode("35259002", "Deltoid muscle"),
+        "subscapularis": SnomedCode("90588001", "Subscapularis muscle"),
+        "pectoralis_major": SnomedCode("60005003", "Pectoralis major muscle"),
+        "pectoralis_minor": SnomedCode("18686000", "Pectoralis minor muscle"),
+        "serratus_anterior": SnomedCode("18346003", "Serratus anterior muscle"),
+        "latissimus_dorsi": SnomedCode("15665001", "Latissimus dorsi muscle"),
+        "gluteus_maximus": SnomedCode("206007", "Structure of gluteus maximus muscle"),
+        "gluteus_medius": SnomedCode("78333006", "Structure of gluteus medius muscle"),
+        "vastus_lateralis": SnomedCode("1403006", "Structure of vastus lateralis muscle"),
+    }
+)
+
+
+def snomed_code(muscle_id: str) -> SnomedCode | None:
+    """The SNOMED CT concept of a catalogue muscle, or None where no published source
+    names one (the muscle is then coded locally only)."""
+    return _SNOMED.get(muscle_id)

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QLabel
 from tpchart.ui.about import AboutDialog
 from tpchart.ui.chart_panel import VIEW_TABS
 from tpchart.ui.clinic_dialog import edit_clinic_profile
+from tpchart.ui.exchange_export import export_for_another_system
 from tpchart.ui.practitioner_picker import PractitionerPicker
 from tpchart.ui.print_and_export import (
     export_aftercare,
@@ -107,6 +108,12 @@ class WindowMenus:
             lambda: export_progress_report(w),
             name="exportProgressAction",
         )
+        # The patient's record as a coded FHIR bundle for another clinic's system.
+        self.export_fhir_action = self._action(
+            "E&xport for another system…",
+            lambda: export_for_another_system(w),
+            name="exportFhirAction",
+        )
         # Taking back at the record level: archive (never erase) a patient, discard a
         # draft; each has its way back (``tpchart.ui.take_back``).
         self.archive_patient_action = self._action(
@@ -141,6 +148,7 @@ class WindowMenus:
                 self.export_progress_action,
             ]
         )
+        self.file_menu.addAction(self.export_fhir_action)
         self.file_menu.addSeparator()
         self.file_menu.addAction(quit_action)
 
@@ -257,6 +265,7 @@ class WindowMenus:
         self.edit_patient_action.setEnabled(writable and has_patient)
         self.new_session_action.setEnabled(writable and has_patient)
         self.export_progress_action.setEnabled(has_patient)
+        self.export_fhir_action.setEnabled(has_patient)
         self.export_pdf_action.setEnabled(has_session)
         self.print_action.setEnabled(has_session)
         self.print_aftercare_action.setEnabled(has_session)
