@@ -199,6 +199,7 @@ def _measure_clinic(
             r["search"] = scenarios.patient_search(store, plan.search)
             r["search_shown"] = scenarios.patient_search_shown(window, 1)
             r["open"] = scenarios.open_patient(window, clinic, plan.opens)
+            r["progress_shown"] = scenarios.progress_tab(window, clinic, plan.opens)
             r["summary_pdf"] = scenarios.session_summary_pdf(store, clinic, plan.pdfs)
             r["pdf_minimal"] = scenarios.minimal_reportlab(plan.pdfs)
             r["progress_pdf"] = scenarios.progress_report_pdf(store, clinic, plan.pdfs)

@@ -14,13 +14,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication
 
 from bench import rows
 from bench.measure import Sample, repeat
 from bench.names import sample_names
 from bench.synthetic import Clinic
-from tpchart.core import progress
 from tpchart.core.regions import View
 from tpchart.report.documents import progress_pdf, session_pdf
 from tpchart.store import Store
@@ -140,48 +139,41 @@ def patient_search_shown(window: MainWindow, runs: int) -> Sample:
     return Sample(tuple(values))
 
 
-def progress_ready(store: Store, patient_id: int) -> object:
-    """Every figure of the progress views from the store's rows, without Qt (used
-    when no progress view can be built)."""
-    sessions = store.sessions.for_patient(patient_id)
-    points = store.points.for_patient(patient_id)
-    return (
-        progress.session_summaries(sessions, points),
-        progress.outcome_changes(sessions),
-        progress.muscle_progress(sessions, points),
-        progress.point_tracks(sessions, points),
-        progress.persistence_rate(sessions, points),
-        [progress.heat_spots(points, points.keys(), view) for view in View],
-        progress.progress_words(sessions, points),
+def open_patient(window: MainWindow, clinic: Clinic, runs: int) -> Sample:
+    """Select the patient with 100 sessions: sessions listed and the newest charted, as
+    the window does on selection; the Progress tab, hidden behind the Chart tab that
+    selecting a patient shows, is filled when the doctor opens it (``progress_tab``).
+    Another patient is selected in between, outside the timing."""
+    patient_id = clinic.long_history_patient
+    return repeat(
+        lambda: _select(window, patient_id),
+        runs,
+        before=lambda: _select(window, clinic.busy_patient),
     )
 
 
-def progress_view(window: MainWindow) -> QWidget | None:
-    """The window's progress view (None in a window without one)."""
-    try:
-        from tpchart.ui.progress_view import ProgressView
-    except ImportError:
-        return None
-    return window.findChild(ProgressView)
-
-
-def open_patient(window: MainWindow, clinic: Clinic, runs: int) -> Sample:
-    """Select the patient with 100 sessions: sessions listed, the newest charted and the
-    progress view filled (the window does that on selection, even while the tab is
-    hidden); another patient is selected in between, outside the timing."""
-    view = progress_view(window)
+def progress_tab(window: MainWindow, clinic: Clinic, runs: int) -> Sample:
+    """The Progress tab opened on the patient with 100 sessions just selected: every
+    figure read and computed from the store, charts and maps drawn. The untimed first
+    run builds the tab (and imports its chart library), as a doctor's first look does."""
     patient_id = clinic.long_history_patient
 
-    def open_long() -> None:
+    def select_long() -> None:
+        _select(window, clinic.busy_patient)
         _select(window, patient_id)
-        if view is None:
-            progress_ready(window.store, patient_id)
-        else:
-            if getattr(view, "patient_id", None) != patient_id:
-                view.show_patient(patient_id)  # type: ignore[attr-defined]
-            QApplication.processEvents()
+        if window.tabs.currentWidget() is window.progress_tab:
+            raise RuntimeError("selecting a patient should show the Chart tab")
 
-    return repeat(open_long, runs, before=lambda: _select(window, clinic.busy_patient))
+    def show_progress() -> None:
+        window.tabs.setCurrentWidget(window.progress_tab)
+        QApplication.processEvents()
+
+    sample = repeat(show_progress, runs, before=select_long)
+    view = window.progress
+    if view is None or view.patient_id != patient_id or len(view.sessions) < 100:
+        raise RuntimeError("the Progress tab did not show the patient with 100 sessions")
+    window.tabs.setCurrentWidget(window.chart)
+    return sample
 
 
 def session_summary_pdf(store: Store, clinic: Clinic, runs: int) -> Sample:

@@ -66,7 +66,9 @@ def test_synthetic_clinic_reads_back_through_the_store(clinic):
 def test_synthetic_audit_trail_covers_every_row(clinic):
     with Store.open(clinic.path) as store:
         trail = store.audit_trail()
-    inserts = sum(1 for e in trail if e.action == "insert" and e.table != "settings")
+    # Rows the store writes itself when it creates a file are not the generator's.
+    own = ("settings", "database_identity")
+    inserts = sum(1 for e in trail if e.action == "insert" and e.table not in own)
     signs = sum(1 for e in trail if e.action == "sign")
     practitioners = 3
     assert inserts == practitioners + clinic.patients + clinic.sessions + clinic.points

@@ -3,15 +3,19 @@ in step with the map."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from dataclasses import replace
 
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtWidgets import QTreeWidget
+
+from tpchart.bodymap import load_body_map
 from tpchart.core.muscles import MUSCLES
 from tpchart.core.regions import REGIONS, View
 from tpchart.core.trigger_point import TwitchStrength
 from tpchart.report.session_summary import point_row
 from tpchart.ui.point_list import PointList
 
-from .charting import click_region
+from .charting import click_region, start
 
 NECK = "back.neck.posterior.right"
 CHEST = "front.chest.left"
@@ -143,3 +147,126 @@ def test_muscles_read_by_their_preferred_name_and_other_words_are_marked(qtbot, 
     markers = window.chart.scenes
     assert "levator scapulae (lev scap), right," in markers[View.BACK].markers[neck.id].toolTip()
     assert "(other) sternalis, left," in markers[View.FRONT].markers[chest.id].toolTip()
+
+
+def listed(point_list: PointList) -> list[tuple]:
+    """Everything a row shows: its point, cells, tooltip, alignment and selection."""
+    out = []
+    for row in range(point_list.topLevelItemCount()):
+        item = point_list.topLevelItem(row)
+        out.append(
+            (
+                item.data(0, Qt.ItemDataRole.UserRole),
+                tuple(item.text(c) for c in range(point_list.columnCount())),
+                item.toolTip(1),
+                tuple(int(item.textAlignment(c)) for c in range(point_list.columnCount())),
+                item.isSelected(),
+            )
+        )
+    return out
+
+
+def rebuilt(window) -> list[tuple]:
+    """The list a fresh PointList shows for the chart's points and selection."""
+    fresh = PointList()
+    fresh.show_points(window.chart.points.values(), window.chart._selected())
+    return listed(fresh)
+
+
+def test_the_list_kept_up_to_date_matches_a_list_built_afresh(qtbot, window, store):
+    """Each change updates only its rows; the result must be what a full rebuild shows,
+    and what the store holds, after every kind of change."""
+    chart, point_list = window.chart, window.chart.point_list
+    canvas = chart.canvas
+
+    def check() -> None:
+        assert listed(point_list) == rebuilt(window)
+        stored = sorted(store.points.for_session(window.session.id), key=lambda p: p.number)
+        assert point_list.point_ids() == [p.id for p in stored]
+
+    for region in (NECK, CHEST, TEMPLE, "back.neck.posterior.left"):
+        click_region(qtbot, window, region)
+        check()
+    assert len(point_list.point_ids()) == 4
+    canvas.setFocus()
+    qtbot.keyClick(canvas, Qt.Key.Key_7)  # the selected point's pain: a cell rewritten
+    qtbot.keyClick(canvas, Qt.Key.Key_S)
+    check()
+    assert rows(point_list)[3][4].startswith("Strong") and rows(point_list)[3][5] == "7"
+    click_row(qtbot, point_list, 1)  # the chest point, on the front view
+    point_list.setFocus()
+    qtbot.keyClick(point_list, Qt.Key.Key_Delete)  # a row out of the middle
+    check()
+    assert [r[0] for r in rows(point_list)] == ["1", "3", "4"]
+    window.undo()  # back in its place, between 1 and 3
+    check()
+    assert [r[0] for r in rows(point_list)] == ["1", "2", "3", "4"]
+    window.redo()
+    check()
+    window.undo()
+    # A drag: the neck point moves to the other side (its row's side cell changes).
+    neck = next(p for p in chart.points.values() if p.region_id == NECK)
+    chart.show_view(View.BACK)
+    target = load_body_map(View.BACK).interior_point("back.neck.posterior.left")
+    start_pos = canvas.mapFromScene(QPointF(neck.x, neck.y))
+    end_pos = canvas.mapFromScene(QPointF(target[0] + 3, target[1] + 3))
+    qtbot.mousePress(canvas.viewport(), Qt.MouseButton.LeftButton, pos=start_pos)
+    for step in range(1, 6):
+        qtbot.mouseMove(canvas.viewport(), start_pos + (end_pos - start_pos) * step / 5)
+    qtbot.mouseRelease(canvas.viewport(), Qt.MouseButton.LeftButton, pos=end_pos)
+    assert store.points.get(neck.id).side.value == "left"
+    check()
+    assert rows(point_list)[0][2] == "Left"
+    stack = chart.undo_stack
+    while stack.canUndo():  # undo everything: the list empties row by row
+        window.undo()
+        check()
+    assert point_list.topLevelItemCount() == 0
+    while stack.canRedo():
+        window.redo()
+        check()
+    assert len(point_list.point_ids()) == 4
+
+
+def test_another_session_replaces_every_row(qtbot, window, store, patient):
+    click_region(qtbot, window, NECK)
+    click_region(qtbot, window, CHEST)
+    first = window.session
+    later = start(store, patient)
+    window.show_session(later)
+    assert window.chart.point_list.topLevelItemCount() == 0
+    window.show_session(store.sessions.get(first.id))
+    assert listed(window.chart.point_list) == rebuilt(window)
+    assert [r[0] for r in rows(window.chart.point_list)] == ["1", "2"]
+
+
+def test_columns_are_as_wide_as_qt_would_make_them(qtbot, window):
+    """The list measures each distinct text once (``sizeHintForColumn``); the widths
+    must be those of Qt's own measure of every row."""
+    for region in (NECK, CHEST, TEMPLE):
+        click_region(qtbot, window, region)
+    canvas = window.chart.canvas
+    canvas.setFocus()
+    qtbot.keyClick(canvas, Qt.Key.Key_1)
+    qtbot.keyClick(canvas, Qt.Key.Key_0)  # pain 10: a wider Pain cell on one row
+    point_list = window.chart.point_list
+    for column in range(point_list.columnCount()):
+        assert point_list.sizeHintForColumn(column) == QTreeWidget.sizeHintForColumn(
+            point_list, column
+        )
+
+
+def test_a_renumbered_point_moves_to_its_row(qtbot, window, store):
+    for region in (NECK, CHEST, TEMPLE):
+        click_region(qtbot, window, region)
+    one, two, three = sorted(window.chart.points.values(), key=lambda p: p.number)
+    point_list = PointList()
+    qtbot.addWidget(point_list)
+    point_list.show_points([one, two, three], [two.id])
+    renumbered = [replace(one, number=4), two, three]
+    point_list.show_points(renumbered, [two.id])
+    fresh = PointList()
+    qtbot.addWidget(fresh)
+    fresh.show_points(renumbered, [two.id])
+    assert listed(point_list) == listed(fresh)
+    assert [r[0] for r in rows(point_list)] == ["2", "3", "4"]

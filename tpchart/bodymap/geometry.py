@@ -6,6 +6,11 @@ in the SVG's own viewBox coordinates. Points are stored in those coordinates,
 so a redrawn map never moves old points. No Qt and no numpy: the PDF code uses
 it too.
 
+svgelements is imported when a map is first parsed, not with this module: the
+window imports this module at start but parses a map only on the first hover or
+click, and the curves are sampled here in plain Python (svgelements would import
+NumPy for them, about 0.1 s and 20 MB, which the window does not otherwise need).
+
 An element is a clickable region when its ``id`` follows the region-id scheme
 (``front.neck.anterior.right``); a ``<g>`` with such an id makes all its shapes
 one region. The body's outer outline is the element ``id="silhouette"``.
@@ -14,17 +19,18 @@ one region. The body's outer outline is the element ``id="silhouette"``.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
-
-from svgelements import SVG, Close, Group, Line, Move, Shape
-from svgelements import Path as SvgPath
+from typing import TYPE_CHECKING
 
 from tpchart.core.errors import TpchartError
 from tpchart.core.regions import REGION_ID_PATTERN, View
+
+if TYPE_CHECKING:
+    from svgelements import Group, Shape
 
 Point = tuple[float, float]
 Polygon = list[Point]
@@ -113,6 +119,8 @@ class BodyMap:
     def __init__(self, view: View, path: Path | str) -> None:
         self.view = View(view)
         self.svg_path = Path(path)
+        from svgelements import SVG
+
         svg = SVG.parse(str(self.svg_path), reify=True)
         vb = svg.viewbox
         if vb is None:
@@ -216,6 +224,8 @@ def load_body_map(view: View) -> BodyMap:
 def _shapes_by_region(
     group: Group, region_id: str | None = None
 ) -> Iterator[tuple[str | None, Shape]]:
+    from svgelements import Group, Shape
+
     for child in group:
         child_id = getattr(child, "id", None)
         own = child_id if child_id and _is_region_id(child_id) else None
@@ -234,6 +244,9 @@ def _is_region_id(value: str) -> bool:
 
 def _polygons(shape: Shape) -> list[Polygon]:
     """The shape's subpaths as polygons (curves sampled finely)."""
+    from svgelements import Close, Line, Move
+    from svgelements import Path as SvgPath
+
     path = shape if isinstance(shape, SvgPath) else SvgPath(shape)
     polys: list[Polygon] = []
     current: Polygon = []
@@ -255,10 +268,10 @@ def _polygons(shape: Shape) -> list[Polygon]:
                 for a, b in zip(_control_points(seg), _control_points(seg)[1:], strict=False)
             ) or math.dist((start.x, start.y), (end.x, end.y))
             steps = max(4, math.ceil(rough / _CURVE_STEP))
-            # One npoint call per segment, not one point() per sample: point() builds a
-            # NumPy array for each sample, which made parsing the maps most of start-up.
-            # Same formula, so the same coordinates to the last bit.
-            for x, y in seg.npoint([k / steps for k in range(1, steps + 1)]):
+            # All samples of a segment at once, not one point() per sample: point()
+            # builds a NumPy array for each sample, which made parsing the maps most of
+            # start-up. Same formula, so the same coordinates to the last bit.
+            for x, y in _sample(seg, [k / steps for k in range(1, steps + 1)]):
                 current.append((float(x), float(y)))
     if len(current) >= 3:
         polys.append(current)
@@ -267,6 +280,35 @@ def _polygons(shape: Shape) -> list[Polygon]:
         if len(poly) > 1 and math.dist(poly[0], poly[-1]) < 1e-9:
             poly.pop()
     return polys
+
+
+def _sample(seg: object, positions: list[float]) -> Iterable[Point]:
+    """Points of a curve segment at ``positions`` (0 to 1). A cubic Bézier, the only
+    curve the maps draw, is computed here with svgelements' own formula (its
+    ``CubicBezier.npoint``, term for term, so the floats are identical) without NumPy;
+    any other curve goes to svgelements, which imports NumPy for it."""
+    from svgelements import CubicBezier
+
+    if not isinstance(seg, CubicBezier):
+        return [(float(x), float(y)) for x, y in seg.npoint(positions)]  # type: ignore[attr-defined]
+    x0, y0 = seg.start
+    x1, y1 = seg.control1
+    x2, y2 = seg.control2
+    x3, y3 = seg.end
+    points = []
+    for position in positions:
+        pos_3 = position * position * position
+        n_pos = 1 - position
+        n_pos_3 = n_pos * n_pos * n_pos
+        pos_2_n_pos = position * position * n_pos
+        n_pos_2_pos = n_pos * n_pos * position
+        points.append(
+            (
+                n_pos_3 * x0 + 3 * (n_pos_2_pos * x1 + pos_2_n_pos * x2) + pos_3 * x3,
+                n_pos_3 * y0 + 3 * (n_pos_2_pos * y1 + pos_2_n_pos * y2) + pos_3 * y3,
+            )
+        )
+    return points
 
 
 def _control_points(seg: object) -> list[Point]:

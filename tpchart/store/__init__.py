@@ -22,6 +22,11 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from pathlib import Path
 
+# First: sqlite-utils is imported without NumPy (lean_import says why), before any
+# module of the store imports it.
+import tpchart.store.lean_import  # noqa: F401
+
+# isort: split
 from sqlite_utils import Database
 
 from tpchart.core.audit import AuditEntry

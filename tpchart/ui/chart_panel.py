@@ -63,6 +63,9 @@ VIEW_TABS = [(View.FRONT, "Front", "F"), (View.BACK, "Back", "B"), (View.HEAD, "
 class ChartPanel(QWidget):
     """The body-map canvas of one session, with view tabs, legend and cautions."""
 
+    # After every change to the points, ``point_selected`` follows ``points_changed``
+    # with the selection as it then is: the window fills the inspector from it alone
+    # (once per click, not twice).
     point_selected = Signal(object)  # TriggerPoint or None
     points_changed = Signal()
     status_message = Signal(str)
@@ -82,7 +85,8 @@ class ChartPanel(QWidget):
         self.undo_stack = QUndoStack(self)
         self._temp_key = 0
 
-        self.scenes = {view: BodyMapScene(view, self) for view, _, _ in VIEW_TABS}
+        # Only the diagram on screen is built at start; the others when first shown.
+        self.scenes = Scenes(self._build_scene)
         self.canvas = BodyMapView(self)
         self.tabs = QTabBar(objectName="viewTabs")
         self.tabs.setAccessibleName("Body map view")
@@ -147,11 +151,6 @@ class ChartPanel(QWidget):
         self.list_button.toggled.connect(self.point_list.setVisible)
         self.point_list.point_chosen.connect(self.select_point)
         self.point_list.delete_requested.connect(self.delete_selected)
-        for scene in self.scenes.values():
-            scene.point_requested.connect(self.add_point)
-            scene.points_moved.connect(self.move_points)
-            scene.region_hovered.connect(self._region_hovered)
-            scene.selectionChanged.connect(self._selection_changed)
         install_map_keys(
             self.canvas,
             [(view, key) for view, _label, key in VIEW_TABS],
@@ -161,6 +160,21 @@ class ChartPanel(QWidget):
         )
         self.canvas.set_body_scene(self.scenes[View.FRONT])
         self.set_session(None, None)
+
+    def _build_scene(self, view: View) -> BodyMapScene:
+        """The diagram of ``view``, showing what the built ones show."""
+        scene = BodyMapScene(view, self)
+        scene.set_editable(self.editable)
+        ghosts = self.previous if self.show_previous.isChecked() else []
+        scene.show_points(
+            [p for p in self.points.values() if p.view is view],
+            [p for p in ghosts if p.view is view],
+        )
+        scene.point_requested.connect(self.add_point)
+        scene.points_moved.connect(self.move_points)
+        scene.region_hovered.connect(self._region_hovered)
+        scene.selectionChanged.connect(self._selection_changed)
+        return scene
 
     # -- session -----------------------------------------------------------------------
     def set_session(self, patient: Patient | None, session: Session | None) -> None:
@@ -172,13 +186,9 @@ class ChartPanel(QWidget):
         self.previous = []
         if session is not None:
             self.points = {p.id: p for p in self.store.points.for_session(session.id)}  # type: ignore[misc, arg-type]
-            earlier = [
-                s
-                for s in self.store.sessions.for_patient(session.patient_id)
-                if s.started_at < session.started_at
-            ]
-            if earlier:
-                self.previous = self.store.points.for_session(earlier[-1].id)  # type: ignore[arg-type]
+            earlier = self.store.sessions.latest_before(session)
+            if earlier is not None:
+                self.previous = self.store.points.for_session(earlier)
         self._refresh_session_state()
         self._show_all()
 
@@ -353,15 +363,20 @@ class ChartPanel(QWidget):
         )
 
     def _applied(self, changes: list[Change]) -> None:
+        # A diagram not built yet takes its markers from ``points`` when it is built.
+        built = self.scenes.get
         for old, new in changes:
             if new is None and old is not None:
                 self.points.pop(old.id, None)  # type: ignore[arg-type]
-                self.scenes[old.view].remove_point(old.id)  # type: ignore[arg-type]
+                if (scene := built(old.view)) is not None:
+                    scene.remove_point(old.id)  # type: ignore[arg-type]
             elif new is not None:
-                if old is not None and old.view is not new.view:
-                    self.scenes[old.view].remove_point(old.id)  # type: ignore[arg-type]
+                moved_view = old is not None and old.view is not new.view
+                if moved_view and (scene := built(old.view)) is not None:  # type: ignore[union-attr]
+                    scene.remove_point(old.id)  # type: ignore[union-attr, arg-type]
                 self.points[new.id] = new  # type: ignore[index]
-                self.scenes[new.view].put_point(new)
+                if (scene := built(new.view)) is not None:
+                    scene.put_point(new)
         self._update_cautions()
         self.point_list.show_points(self.points.values())
         self.points_changed.emit()
@@ -472,6 +487,22 @@ class ChartPanel(QWidget):
             (self.done, notices.done),
         ):
             self.notices.post(banner, notice.text, notice.details, ask=notice.ask)
+
+
+class Scenes(dict[View, BodyMapScene]):
+    """The panel's diagrams by view, each built on first use (``scenes[view]``): a
+    diagram costs its SVG's parsing and a marker per point, and most sessions are
+    charted on one or two views. Iterating gives the diagrams built so far, which
+    are the only ones that need updating: a later one is built from the points."""
+
+    def __init__(self, build: Callable[[View], BodyMapScene]) -> None:
+        super().__init__()
+        self._build = build
+
+    def __missing__(self, view: View) -> BodyMapScene:
+        view = View(view)  # a tab's data comes back from Qt as the plain string
+        scene = self[view] = self._build(view)
+        return scene
 
 
 def _same(record: object, shown: Patient | Session | None) -> bool:

@@ -31,13 +31,12 @@ from tpchart.core.patient import Patient
 from tpchart.core.session import Session, SessionStatus
 from tpchart.store import Store
 from tpchart.store.autobackup import AutoBackup
-from tpchart.ui import backup_settings, take_back
+from tpchart.ui import backup_settings
 from tpchart.ui.chart_panel import ChartPanel
 from tpchart.ui.demo_mode import DemoBanner, add_demo_banner, window_title
 from tpchart.ui.layout_memory import restore_layout, save_layout
 from tpchart.ui.operations import Changed, Operations, What
 from tpchart.ui.patient_column import PatientColumn
-from tpchart.ui.patient_dialog import PatientDialog
 from tpchart.ui.patient_summary import PatientSummary
 from tpchart.ui.point_inspector import PointInspector
 from tpchart.ui.progress_tab import ProgressTab
@@ -132,7 +131,6 @@ class MainWindow(QMainWindow):
         self.welcome.new_patient_requested.connect(self.new_patient)
         self.welcome.demo_requested.connect(self.open_demo_requested)
         self.chart.point_selected.connect(self._point_selected)
-        self.chart.points_changed.connect(self._points_changed)
         self.chart.status_message.connect(lambda text: self.statusBar().showMessage(text))
         self.inspector.point_edited.connect(self.chart.edit_point)
         self.demo_banner: DemoBanner | None = None
@@ -171,7 +169,6 @@ class MainWindow(QMainWindow):
         """Show the selected patient: sessions newest first, the newest one charted."""
         self.operations.flush_pending()
         self.patient = patient
-        self.progress_tab.show_patient(patient.id if patient else None)
         self._update_actions()
         if patient is None:
             self.session = None
@@ -179,11 +176,16 @@ class MainWindow(QMainWindow):
             self.session_list.clear()
             self.chart.set_session(None, None)
             self.session_panel.set_session(None, None)
+            self.progress_tab.show_patient(None)
             self._show_start_page()
             return
         self.summary.show_patient(patient)
         self.pages.setCurrentWidget(self.work)
         self._show_sessions(select_id=None)
+        # After the newest session is charted, which brings the Chart tab to the front:
+        # the Progress tab is then hidden and is drawn when next shown, not now (a
+        # patient chosen while it was in front cost a whole progress page, unseen).
+        self.progress_tab.show_patient(patient.id)
 
     def _show_sessions(self, select_id: int | None) -> None:
         """List the patient's sessions; chart ``select_id`` or the newest."""
@@ -262,10 +264,6 @@ class MainWindow(QMainWindow):
         if point is not None and focused is not None and self.chart.isAncestorOf(focused):
             self.side_tabs.setCurrentWidget(self.inspector)
 
-    @Slot()
-    def _points_changed(self) -> None:
-        self._point_selected(self.chart.selected_point())
-
     # -- the doctor's commands -----------------------------------------------------------
     @Slot()
     def new_patient(self) -> None:
@@ -274,12 +272,16 @@ class MainWindow(QMainWindow):
             self.pages.setCurrentWidget(self.welcome)
             self.welcome.name.setFocus()
             return
+        from tpchart.ui.patient_dialog import PatientDialog
+
         dialog = PatientDialog(self.store, parent=self, operations=self.operations)
         if not dialog.exec():
             return
         chosen = dialog.saved or dialog.existing  # added, or "Open existing" of a duplicate
         if chosen is not None and chosen.archived:
             # The one on file was archived: bring it back only if the doctor says so.
+            from tpchart.ui import take_back  # its dialogs: only when asked for
+
             chosen = take_back.bring_back_patient(self, self.operations, chosen)
         if chosen is not None and chosen.id is not None:
             self.patients.select_patient(chosen.id)
@@ -288,6 +290,8 @@ class MainWindow(QMainWindow):
     def edit_patient(self) -> None:
         """Edit the selected patient's details."""
         if self.patient is not None:
+            from tpchart.ui.patient_dialog import PatientDialog
+
             PatientDialog(self.store, self.patient, self, operations=self.operations).exec()
 
     @Slot()
@@ -305,11 +309,15 @@ class MainWindow(QMainWindow):
     def archive_patient(self) -> None:
         """Archive the patient on screen (asked first; File › Archived patients brings back)."""
         if self.patient is not None:
+            from tpchart.ui import take_back  # its dialogs: only when asked for
+
             take_back.archive_patient(self, self.operations, self.patient)
 
     @Slot()
     def show_archived_patients(self) -> None:
         """List archived patients, to bring one back."""
+        from tpchart.ui import take_back  # its dialogs: only when asked for
+
         dialog = take_back.ArchivedPatientsDialog(self, self.operations)
         dialog.exec()
         if dialog.restored is not None and dialog.restored.id is not None:
@@ -320,12 +328,16 @@ class MainWindow(QMainWindow):
     def discard_draft(self) -> None:
         """Discard the draft session on screen (asked first; Edit › Discarded drafts)."""
         if self.patient is not None and self.session is not None:
+            from tpchart.ui import take_back  # its dialogs: only when asked for
+
             take_back.discard_draft(self, self.operations, self.session, self.patient)
 
     @Slot()
     def show_discarded_drafts(self) -> None:
         """List the patient's discarded drafts, to bring one back."""
         if self.patient is not None:
+            from tpchart.ui import take_back  # its dialogs: only when asked for
+
             take_back.DiscardedDraftsDialog(self, self.operations, self.patient).exec()
 
     @Slot()
@@ -381,6 +393,8 @@ class MainWindow(QMainWindow):
             return True  # nothing can be signed now: nothing to ask
         self.operations.flush_pending()
         try:
+            from tpchart.ui import take_back  # its dialogs: only when asked for
+
             return take_back.confirm_quit(self, store)
         except TpchartError:  # the records cannot be read now; quitting loses nothing
             return True

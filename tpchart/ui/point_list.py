@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import QSize, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
     QSplitter,
+    QStyleOptionViewItem,
     QTreeWidget,
     QTreeWidgetItem,
     QWidget,
@@ -88,43 +89,128 @@ class PointList(QTreeWidget):
         header.setSectionResizeMode(MUSCLE, QHeaderView.ResizeMode.Stretch)
         self._quiet = False
         self._chosen_by_press: int | None = None
+        # The row of each listed point, and the point as its row shows it.
+        self._items: dict[int, QTreeWidgetItem] = {}
+        self._shown: dict[int, TriggerPoint] = {}
+        self._cells: dict[int, list[str]] = {}
+        self._widths: dict[tuple[int, str], int] = {}  # (column, text): Qt's width hint
+        self._hints: dict[int, int] = {}  # column: its width for the rows listed now
         self.itemSelectionChanged.connect(self._chosen)
         self.itemClicked.connect(self._clicked)
 
     # -- what the chart tells the list -------------------------------------------------
     def show_points(self, points: Iterable[TriggerPoint], selected: Iterable[int] = ()) -> None:
-        """List ``points`` by number, with the points ``selected`` on the map selected."""
+        """List ``points`` by number, with the points ``selected`` on the map selected.
+
+        Only what changed is touched: rows of points gone are taken out, rows of
+        changed points rewritten, new rows inserted in place. A click adds one point
+        to a session of up to a few hundred; clearing and refilling the list on every
+        click (and re-laying out every row) cost more than the rest of the click."""
+        ordered = sorted(points, key=lambda p: p.number)
+        wanted = {p.id for p in ordered}
         self._quiet = True
         try:
-            self.clear()
-            for point in sorted(points, key=lambda p: p.number):
-                item = QTreeWidgetItem(point_cells(point))
-                item.setData(0, POINT_ID, point.id)
-                item.setToolTip(MUSCLE, point_tooltip(point))
-                for column in (0, len(COLUMNS) - 1):
-                    item.setTextAlignment(column, Qt.AlignmentFlag.AlignRight)
-                self.addTopLevelItem(item)
+            if not wanted & self._items.keys():
+                self._fill(ordered)  # another session, or the first points: build anew
+            else:
+                self._update(ordered, wanted)
         finally:
             self._quiet = False
         self.show_selection(selected)
 
+    def _fill(self, ordered: list[TriggerPoint]) -> None:
+        self.clear()
+        self._items, self._shown, self._cells = {}, {}, {}
+        self._hints.clear()
+        items = [self._new_item(point) for point in ordered]
+        self.addTopLevelItems(items)
+
+    def _update(self, ordered: list[TriggerPoint], wanted: set[int | None]) -> None:
+        for point_id in [i for i in self._items if i not in wanted]:
+            item = self._items.pop(point_id)
+            del self._shown[point_id], self._cells[point_id]
+            self._hints.clear()
+            self.takeTopLevelItem(self.indexOfTopLevelItem(item))
+        for row, point in enumerate(ordered):
+            item = self._items.get(point.id)  # type: ignore[arg-type]
+            if item is None:
+                self.insertTopLevelItem(row, self._new_item(point))
+                continue
+            shown = self._shown[point.id]  # type: ignore[index]
+            if shown is not point and shown != point:  # unchanged points come back as is
+                self._write(item, point)
+            if self.topLevelItem(row) is not item:  # renumbered: move the row
+                self.takeTopLevelItem(self.indexOfTopLevelItem(item))
+                self.insertTopLevelItem(row, item)
+
+    def _new_item(self, point: TriggerPoint) -> QTreeWidgetItem:
+        item = QTreeWidgetItem()
+        item.setData(0, POINT_ID, point.id)
+        for column in (0, len(COLUMNS) - 1):
+            item.setTextAlignment(column, Qt.AlignmentFlag.AlignRight)
+        self._items[point.id] = item  # type: ignore[index]
+        self._write(item, point)
+        return item
+
+    def _write(self, item: QTreeWidgetItem, point: TriggerPoint) -> None:
+        """Show ``point`` in its row; cells that did not change are left alone."""
+        cells = point_cells(point)
+        for column, text in enumerate(cells):
+            if item.text(column) != text:
+                item.setText(column, text)
+        self._cells[point.id] = cells  # type: ignore[index]
+        self._hints.clear()
+        tooltip = point_tooltip(point)
+        if item.toolTip(MUSCLE) != tooltip:
+            item.setToolTip(MUSCLE, tooltip)
+        self._shown[point.id] = point  # type: ignore[index]
+
     def show_selection(self, point_ids: Iterable[int]) -> None:
         """Select the rows of ``point_ids`` (what the map has selected), without
         telling anyone: the map already knows."""
-        wanted = set(point_ids)
+        wanted = [self._items[i] for i in dict.fromkeys(point_ids) if i in self._items]
         self._quiet = True
         try:
-            self.clearSelection()
-            current = None
-            for row in range(self.topLevelItemCount()):
-                item = self.topLevelItem(row)
-                if item.data(0, POINT_ID) in wanted:
+            # Selecting a row makes Qt lay out the list again: only rows whose state
+            # changes are touched (a click selects one point and unselects another).
+            chosen = set(map(id, wanted))
+            for item in self.selectedItems():
+                if id(item) not in chosen:
+                    item.setSelected(False)
+            for item in wanted:
+                if not item.isSelected():
                     item.setSelected(True)
-                    current = current or item
-            if current is not None:
-                self.scrollToItem(current)
+            if wanted:
+                first = min(wanted, key=self.indexOfTopLevelItem)
+                self.scrollToItem(first)
         finally:
             self._quiet = False
+
+    def sizeHintForColumn(self, column: int) -> int:
+        # Qt sizes a ResizeToContents column by measuring every row after each change:
+        # ~10 ms a click with 200 points. A row's width depends only on its text (one
+        # font, no icons), so each text is measured once, by Qt's own delegate.
+        if not self._items:
+            return -1
+        if column in self._hints:
+            return self._hints[column]
+        texts = {cells[column]: point_id for point_id, cells in self._cells.items()}
+        missing = [text for text in texts if (column, text) not in self._widths]
+        if missing:
+            option = QStyleOptionViewItem()
+            self.initViewItemOption(option)
+            delegate = self.itemDelegateForColumn(column) or self.itemDelegate()
+            for text in missing:
+                index = self.indexFromItem(self._items[texts[text]], column)
+                self._widths[column, text] = delegate.sizeHint(option, index).width()
+        self._hints[column] = max(self._widths[column, text] for text in texts)
+        return self._hints[column]
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._widths.clear()  # measured in the old font or style
+            self._hints.clear()
+        super().changeEvent(event)
 
     def point_ids(self) -> list[int]:
         """The point ids in the order listed."""

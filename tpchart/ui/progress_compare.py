@@ -218,14 +218,18 @@ class ComparePanel(QWidget):
     def show_sessions(self, summaries: list[SessionSummary], points: PointsBySession) -> None:
         """Offer these sessions; compare the last two by default."""
         self._summaries, self._points = summaries, points
-        for combo in (self.earlier, self.later):
+        # Filled and set quietly, then drawn once: each picker's change would compare
+        # and draw the sessions again (three times per patient shown).
+        for combo, index in (
+            (self.earlier, max(0, len(summaries) - 2) if summaries else -1),
+            (self.later, len(summaries) - 1),
+        ):
             combo.blockSignals(True)
             combo.clear()
             for s in summaries:
                 combo.addItem(session_label(s), s.session_id)
+            combo.setCurrentIndex(index)
             combo.blockSignals(False)
-        self.earlier.setCurrentIndex(max(0, len(summaries) - 2) if summaries else -1)
-        self.later.setCurrentIndex(len(summaries) - 1)
         self._redraw(open_busiest=True)
 
     def _redraw(self, open_busiest: bool = False) -> None:

@@ -176,14 +176,18 @@ class HeatPanel(QWidget):
     def show_sessions(self, summaries: list[SessionSummary], points: PointsBySession) -> None:
         """Offer these sessions (all selected) and open the view with the most points."""
         self._summaries, self._points = summaries, points
-        for combo in (self.first_session, self.last_session):
+        # Filled and set quietly, then drawn once below (each picker's change would
+        # compute and draw the heat map again).
+        for combo, index in (
+            (self.first_session, 0 if summaries else -1),
+            (self.last_session, len(summaries) - 1),
+        ):
             combo.blockSignals(True)
             combo.clear()
             for s in summaries:
                 combo.addItem(session_label(s), s.session_id)
+            combo.setCurrentIndex(index)
             combo.blockSignals(False)
-        self.first_session.setCurrentIndex(0 if summaries else -1)
-        self.last_session.setCurrentIndex(len(summaries) - 1)
         counts = self._counts(self._selected_ids())
         busiest = max(VIEW_NAMES, key=lambda v: counts[v]) if summaries else View.FRONT
         self.tabs.blockSignals(True)

@@ -63,6 +63,11 @@ _SCALARS = (str, int, float, type(None))
 
 def from_json(text: str | None) -> Any:
     """Stored JSON text back to Python values."""
+    # Most stored lists are empty (no red flags, no events): a session row has five
+    # of them, and opening a patient reads a hundred rows. A new list each time, as
+    # json.loads would give, since callers may keep or change what they get.
+    if text == "[]":
+        return []
     return None if text is None else json.loads(text)
 
 

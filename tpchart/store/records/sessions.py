@@ -211,6 +211,17 @@ class Sessions:
         )
         return [session_from_row(r) for r in rows]
 
+    def latest_before(self, session: Session) -> int | None:
+        """The id of the patient's last session started before ``session`` (None: it is
+        their first): the last of ``for_patient`` that started earlier, read without
+        building every session (opening a patient with 100 sessions asks this)."""
+        rows = self._ctx.db.execute(
+            "SELECT id, started_at FROM sessions WHERE patient_id = ? ORDER BY started_at, id",
+            [session.patient_id],
+        ).fetchall()
+        earlier = [i for i, started in rows if to_datetime(started) < session.started_at]
+        return earlier[-1] if earlier else None
+
     def sign(self, session_id: int) -> Session:
         """Sign a session as the current practitioner; the signed version is kept for ever."""
         db, who = self._ctx.db, self._ctx.who()
