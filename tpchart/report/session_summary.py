@@ -627,9 +627,19 @@ def _amendments(
 ) -> list[Flowable]:
     if not record.amendments:
         return []
-    out: list[Flowable] = [heading("Amendments")]
+    # Each amendment starts with its bold "reopened ... Reason" line: that line and the
+    # first two after it never part (nor the heading from the first amendment), so no
+    # page ends on a reason whose changes are overleaf.
+    groups: list[list[Flowable]] = []
     for text, bold in amendment_lines(record, tz, patient_copy=patient_copy):
-        out.append(para(text, bold=bold))
+        if bold or not groups:
+            groups.append([])
+        groups[-1].append(para(text, bold=bold))
+    groups[0].insert(0, heading("Amendments"))
+    out: list[Flowable] = []
+    for group in groups:
+        lead = 4 if group is groups[0] else 3
+        out += [KeepTogether(group[:lead]), *group[lead:]]
     return out
 
 
