@@ -3,8 +3,9 @@
 # the few system libraries Qt needs, a virtual environment in .venv, and the
 # Python packages from pyproject.toml (re-installed only when pyproject changes).
 # `--test` adds what the test suite needs besides: strace (fault injection), Xvfb
-# (the keyboard-shortcut and window-size tests run on a real X server too) and
-# poppler-utils (pdffonts: every font of every PDF embedded).
+# (the keyboard-shortcut and window-size tests run on a real X server too),
+# poppler-utils (pdffonts: every font of every PDF embedded) and PostgreSQL's server
+# (the clinic-server tests, on a throwaway cluster that scripts/test.sh starts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,12 +26,22 @@ apt_install() {
 # The tests also need strace (fault injection: a kill at a chosen system call) and
 # Xvfb (platform key bindings differ: on X11 Redo is Ctrl+Shift+Z, offscreen Ctrl+Y).
 [ "${1:-}" = "--test" ] && QT_LIBS="$QT_LIBS strace xvfb poppler-utils"
+# And a PostgreSQL server for the clinic-server tests: scripts/test.sh runs a throwaway
+# cluster of its own with these binaries. Debian's package keeps them off PATH, in
+# /usr/lib/postgresql/<version>/bin; any initdb already on PATH will do as well.
+pg_installed() {
+    command -v initdb >/dev/null 2>&1 && return 0
+    ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1
+}
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then
     for pkg in $QT_LIBS; do
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
     done
+fi
+if [ "${1:-}" = "--test" ] && ! pg_installed; then
+    missing+=("postgresql")
 fi
 if [ ! -x .venv/bin/python ] && ! "$PYTHON" -c "import ensurepip, venv" 2>/dev/null; then
     version=$("$PYTHON" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')

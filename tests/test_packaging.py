@@ -59,14 +59,17 @@ def _build_wheel(tmp: Path) -> Path:
     return wheel
 
 
-def _requirements(meta: email.message.Message | metadata.PackageMetadata) -> list[str]:
-    """The names a distribution needs at run time (no extras, markers for this Python)."""
-    names = []
+def _requirements(
+    meta: email.message.Message | metadata.PackageMetadata, extras: frozenset[str] = frozenset()
+) -> list[tuple[str, frozenset[str]]]:
+    """What a distribution needs at run time, with the extras asked of it (``psycopg[binary]``
+    brings ``psycopg-binary``): (name, extras) pairs, markers for this Python."""
+    needed = []
     for line in meta.get_all("Requires-Dist") or []:
         req = Requirement(line)
-        if req.marker is None or req.marker.evaluate({"extra": ""}):
-            names.append(req.name)
-    return names
+        if req.marker is None or any(req.marker.evaluate({"extra": e}) for e in {"", *extras}):
+            needed.append((req.name, frozenset(req.extras)))
+    return needed
 
 
 def _dependency_closure(wheel: Path) -> list[metadata.Distribution]:
@@ -74,14 +77,16 @@ def _dependency_closure(wheel: Path) -> list[metadata.Distribution]:
         (meta_name,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
         wheel_meta = email.message_from_bytes(archive.read(meta_name))
     seen: dict[str, metadata.Distribution] = {}
+    asked: set[tuple[str, frozenset[str]]] = set()
     todo = _requirements(wheel_meta)
     while todo:
-        name = todo.pop()
+        name, extras = todo.pop()
+        if (name.lower(), extras) in asked:
+            continue
+        asked.add((name.lower(), extras))
         dist = metadata.distribution(name)  # PackageNotFoundError: not installed here
-        key = dist.metadata["Name"].lower().replace("_", "-")
-        if key not in seen:
-            seen[key] = dist
-            todo.extend(_requirements(dist.metadata))
+        seen[dist.metadata["Name"].lower().replace("_", "-")] = dist
+        todo.extend(_requirements(dist.metadata, extras))
     return list(seen.values())
 
 
