@@ -18,8 +18,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
+from functools import lru_cache
 
-from tpchart.core.lung import DEPTH_CONTROLS, Build, pleura_text, pleural_depth_mm
+from tpchart.core.lung import (
+    DEPTH_CONTROLS,
+    Build,
+    lung_risk_reason,
+    pleura_text,
+    pleural_depth_mm,
+)
 from tpchart.core.precaution_sites import PrecautionSite, sites_at
 from tpchart.core.regions import REGIONS, Side
 from tpchart.core.screening import Precaution
@@ -70,9 +77,23 @@ _SITE_ADVICE = {
 }
 
 
+# The chart asks for the cautions of every point of the session on each click (200
+# points: the lung rules ran 400 times a click). A point's lung risk depends only on
+# its region, muscle and height on the diagram, so it is remembered by those: a click
+# then computes it for the new point alone. The rules are fixed for the process.
+@lru_cache(maxsize=8192)
+def _risk_reason(region_id: str, muscle_id: str, y: float) -> str:
+    return lung_risk_reason(region_id, muscle_id, y)
+
+
+def point_lung_risk(point: TriggerPoint) -> str:
+    """``point.lung_risk_reason``, remembered by what it depends on (region, muscle, y)."""
+    return _risk_reason(point.region_id, point.muscle_id, point.y)
+
+
 def lung_risk_points(points: Iterable[TriggerPoint]) -> list[TriggerPoint]:
     """The points that lie over the lung, by their region or their muscle."""
-    return [p for p in points if p.lung_risk_reason]
+    return [p for p in points if point_lung_risk(p)]
 
 
 def _label(point: TriggerPoint) -> str:
@@ -109,7 +130,7 @@ def lung_cautions(
             message = f"{_label(p)}: over the lung; {taken}.{depth}"
             cautions.append(Caution(Level.DONE, message, (p.number,)))
             continue
-        reason = p.lung_risk_reason
+        reason = point_lung_risk(p)
         level = Level.WARNING if deep else Level.CAUTION
         cautions.append(Caution(level, f"{_label(p)}: {reason}{depth}", (p.number,)))
     if _on_both_sides(risky):

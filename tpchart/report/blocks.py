@@ -7,10 +7,11 @@ from datetime import date, datetime, tzinfo
 
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
 
 from tpchart.core.patient import Patient
-from tpchart.report.fonts import markup
+from tpchart.report.fonts import SANS, covers, markup
 from tpchart.report.styles import (
     CAUTION_EDGE,
     CAUTION_FILL,
@@ -26,16 +27,68 @@ from tpchart.report.styles import (
 DASH = "–"  # shown for a value that was not recorded
 
 
+class Para(Paragraph):
+    """A Paragraph that remembers its lines for the width it was last wrapped to.
+
+    A table measures every cell again each time it is wrapped or split, and a long table
+    running over pages is split once per page, each time measuring all its remaining
+    rows: the progress report broke each of its 100 rows' paragraphs into lines about
+    twelve times. A paragraph's lines depend on the width alone."""
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        """As Paragraph.wrap; the same width again is answered from the last time."""
+        last = getattr(self, "_wrapped", None)
+        # Paragraph.split drops the lines (blPara) when it gives up on a split: then
+        # they are broken again.
+        if last is not None and last[0] == availWidth and hasattr(self, "blPara"):
+            return last[1]
+        size = super().wrap(availWidth, availHeight)
+        self._wrapped = (availWidth, size)
+        return size
+
+
 def para(text: str, style: str = "body", *, bold: bool = False) -> Paragraph:
     """A paragraph of plain ``text`` (escaped, any script) in a named style."""
     body = markup(text)
-    return Paragraph(f"<b>{body}</b>" if bold else body, styles()[style])
+    return Para(f"<b>{body}</b>" if bold else body, styles()[style])
 
 
 def rich(fragments: Sequence[tuple[str, bool]], style: str = "body") -> Paragraph:
     """A paragraph from (text, bold) pieces, e.g. a bold label followed by a value."""
     body = "".join(f"<b>{markup(t)}</b>" if bold else markup(t) for t, bold in fragments)
-    return Paragraph(body, styles()[style])
+    return Para(body, styles()[style])
+
+
+# Room a plain line keeps to its column's edge (pt): a Paragraph breaks a line only when
+# it is wider than the column, and this keeps the choice clear of rounding.
+FIT_SPARE = 1.0
+
+
+def plain_fits(text: str, style: ParagraphStyle, room: float) -> bool:
+    """Whether a table may draw ``text`` itself, as a plain string in ``style``'s font,
+    where a Paragraph would look the same: one non-empty line, no spaces that a
+    Paragraph would collapse, every character in the text face (no other script to
+    switch to), and narrower than ``room`` points.
+
+    A Paragraph per table cell was most of the time a document took to build (parsing
+    its markup, breaking its lines, twice per page tried); the table draws a plain line
+    where a Paragraph sets its first line: one font size under the cell's top padding,
+    at the cell's left (or right) padding."""
+    return (
+        bool(text)
+        and text == " ".join(text.split())
+        and covers(SANS, text)
+        and stringWidth(text, style.fontName, style.fontSize) < room - FIT_SPARE
+    )
+
+
+def plain_font(cells: tuple[tuple[int, int], tuple[int, int]], style: ParagraphStyle) -> list:
+    """The table commands that set plain strings in ``cells`` as ``style`` sets text."""
+    first, last = cells
+    return [
+        ("FONT", first, last, style.fontName, style.fontSize, style.leading),
+        ("TEXTCOLOR", first, last, style.textColor),
+    ]
 
 
 def heading(text: str) -> Paragraph:
@@ -66,6 +119,9 @@ def box(content: Sequence[Flowable], kind: str = "caution") -> Table:
     return table
 
 
+CELL_PADDING = 3.0  # pt, left and right in a grid's cells
+
+
 def grid(
     header: Sequence[str], rows: Sequence[Sequence[str | Flowable]], widths: Sequence[float],
     align_right: Sequence[int] = (), notes: Sequence[Flowable | None] | None = None,
@@ -81,16 +137,23 @@ def grid(
     right = {bold: ParagraphStyle(f"{st.name}_right", st, alignment=TA_RIGHT)
              for bold, st in left.items()}  # fmt: skip
 
-    def cell(value: str | Flowable, col: int, bold: bool = False) -> Flowable:
+    def cell(value: str | Flowable, col: int, bold: bool = False) -> Flowable | str:
         if isinstance(value, Flowable):
             return value
-        return Paragraph(markup(value), (right if col in align_right else left)[bold])
+        style = (right if col in align_right else left)[bold]
+        if plain_fits(value, style, widths[col] - 2 * CELL_PADDING):
+            return value  # drawn by the table in the row's font (below)
+        return Para(markup(value), style)
 
     data: list[list[Flowable | str]] = [[cell(h, col, bold=True) for col, h in enumerate(header)]]
+    # Fonts by row, for the plain strings: a notes row's empty cells keep the table's
+    # default leading, as they always have (it sets that row's height).
+    fonts = plain_font(((0, 0), (-1, 0)), left[True])
     below: list[tuple] = []  # (row index) of rows with a rule under them
     spans: list[tuple] = []
     for index, row in enumerate(rows):
         data.append([cell(v, col) for col, v in enumerate(row)])
+        fonts += plain_font(((0, len(data) - 1), (-1, len(data) - 1)), left[False])
         note = notes[index] if notes is not None else None
         if note is None:
             below.append(("LINEBELOW", (0, len(data) - 1), (-1, len(data) - 1), 0.3, RULE))
@@ -109,10 +172,13 @@ def grid(
         ("BACKGROUND", (0, 0), (-1, 0), SHADE),
         ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
         ("TOPPADDING", (0, 0), (-1, -1), 2.5),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        *fonts,
+        # A Paragraph fills its cell's width, so ALIGN moves only the plain strings.
+        *(("ALIGN", (col, 0), (col, -1), "RIGHT") for col in align_right),
         *below,
         *spans,
     ]
@@ -123,8 +189,15 @@ def grid(
 def key_values(pairs: Sequence[tuple[str, str]], columns: int = 2) -> Table:
     """Label/value pairs laid out in ``columns`` columns, labels small and grey."""
     s = styles()
+    label_w = 26 * 72 / 25.4  # 26 mm
+    value_w = CONTENT_WIDTH / columns - label_w
+    pad = 4  # right padding; none on the left
+
+    def cell(text: str, style: ParagraphStyle, width: float) -> Paragraph | str:
+        return text if plain_fits(text, style, width - pad) else Para(markup(text), style)
+
     cells = [
-        [Paragraph(markup(label), s["label"]), Paragraph(markup(value or DASH), s["body"])]
+        [cell(label, s["label"], label_w), cell(value or DASH, s["body"], value_w)]
         for label, value in pairs
     ]
     rows = []
@@ -132,13 +205,16 @@ def key_values(pairs: Sequence[tuple[str, str]], columns: int = 2) -> Table:
         row = [c for pair in cells[start : start + columns] for c in pair]
         row += [""] * (2 * columns - len(row))
         rows.append(row)
-    label_w = 26 * 72 / 25.4  # 26 mm
-    value_w = CONTENT_WIDTH / columns - label_w
+    fonts = []
+    for column in range(columns):
+        fonts += plain_font(((2 * column, 0), (2 * column, -1)), s["label"])
+        fonts += plain_font(((2 * column + 1, 0), (2 * column + 1, -1)), s["body"])
     table = Table(rows, colWidths=[label_w, value_w] * columns)
     table.setStyle(TableStyle([
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), pad),
         ("TOPPADDING", (0, 0), (-1, -1), 1.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+        *fonts,
     ]))  # fmt: skip
     return table
 

@@ -15,10 +15,13 @@ the body.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
 
+from reportlab import rl_config
+from reportlab.graphics import renderPDF
 from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Polygon, Rect, String
 from reportlab.lib import colors
 from reportlab.pdfgen.canvas import Canvas
@@ -82,6 +85,43 @@ def _converted(view: View) -> tuple[Drawing, tuple[MapLabel, ...]]:
 def _svg(view: View) -> Drawing:
     """The view's body (regions, outline) as a reportlab drawing, without its texts."""
     return _converted(view)[0]
+
+
+@cache
+def _body_operators(view: View) -> str:
+    """The view's body (regions, outline; no texts) as PDF drawing operators in viewBox
+    units scaled to the drawing (``_svg(view)``'s own size), drawn once per process.
+
+    Drawing the map's 80-150 shapes through reportlab's renderer cost ~11 ms a view in
+    every document. The operators name no font, colour space or graphics state (the
+    maps are opaque fills and strokes), so the same text serves every document: each
+    document holds it once as a Form XObject (`draw_body`), referenced wherever the
+    document shows that view, as reportlab's user guide advises for a repeated
+    backdrop."""
+    svg = _svg(view)
+    scratch = Canvas(io.BytesIO())
+    # Canvas keeps the operators of the page being drawn in _code: read, never changed.
+    start = len(scratch._code)
+    renderPDF.draw(Drawing(svg.width, svg.height, *svg.contents), scratch, 0, 0)
+    operators = "\n".join(scratch._code[start:])
+    if "/" in operators:  # a named resource (font, alpha) would be missing in the form
+        raise ValueError(f"The {view.value} body map needs PDF resources; draw it as shapes")
+    return operators
+
+
+def draw_body(canvas: Canvas, view: View, transform: Affine) -> None:
+    """Draw the view's body on ``canvas`` through ``transform`` (from `_svg`'s drawing
+    units), as the document's Form XObject of that view, defined on first use."""
+    name = f"tpchart-body-{view.value}"
+    if not canvas.hasForm(name):
+        svg = _svg(view)
+        canvas.beginForm(name, 0, 0, svg.width, svg.height)
+        canvas.addLiteral(_body_operators(view))
+        canvas.endForm()
+    canvas.saveState()
+    canvas.transform(*transform)
+    canvas.doForm(name)
+    canvas.restoreState()
 
 
 def _take_labels(node, labels: list[MapLabel]) -> None:
@@ -158,7 +198,9 @@ class BodyDiagram(Drawing):
         self._view = view
         a, b, c, d, e, f = _svg_transform(svg)
         self._to_page: Affine = (a * k, b * k, c * k, d * k, e * k, f * k)
-        self.add(Group(*svg.contents, transform=(k, 0, 0, k, 0, 0)))
+        # The body itself is drawn under the drawing's shapes from the document's form
+        # (`draw`), not added as shapes.
+        self._body: Affine = (k, 0.0, 0.0, k, 0.0, 0.0)
         self._labels(_converted(view)[1])
         # A hairline frame around the diagram: where the picture ends on paper.
         self.add(Rect(0, 0, width, height, fillColor=None, strokeColor=RULE, strokeWidth=0.5))
@@ -174,6 +216,11 @@ class BodyDiagram(Drawing):
         add_markers(self, [p for p in own if p.number not in in_inset], self.place)
         for letter, area in areas:  # letters last: no marker hides which frame is which
             self._frame_letter(letter, area)
+
+    def draw(self, showBoundary=rl_config._unset_) -> None:
+        """Draw in a story: the body from the document's form, then labels and markers."""
+        draw_body(self.canv, self._view, self._body)
+        super().draw(showBoundary)
 
     @property
     def view(self) -> View:
@@ -261,7 +308,11 @@ class InsetDiagram:
     @cached_property
     def _drawings(self) -> tuple[Drawing, Drawing]:
         """The body, to be clipped, and the markers and border over it; made when first
-        drawn, as the panel measures insets at several sizes before it draws one."""
+        drawn, as the panel measures insets at several sizes before it draws one.
+
+        Only the shapes near the area, not the document's form of the whole body: a
+        reader of the file (text extraction, accessibility tools) would otherwise find
+        the whole body's outline, enlarged and clipped away, around every inset."""
         body = Drawing(self.width, self.height)
         body.add(Group(*_contents_near(_svg(self.view), self._box), transform=self._transform))
         over = Drawing(self.width, self.height)

@@ -35,7 +35,19 @@ from tpchart.core.progress import (
 from tpchart.core.regions import REGIONS
 from tpchart.core.session import Session
 from tpchart.core.trigger_point import TriggerPoint
-from tpchart.report.blocks import DASH, born, box, day, grid, heading, key_values, local, para, when
+from tpchart.report.blocks import (
+    DASH,
+    Para,
+    born,
+    box,
+    day,
+    grid,
+    heading,
+    key_values,
+    local,
+    para,
+    when,
+)
 from tpchart.report.charts import pain_chart, score_chart
 from tpchart.report.fonts import markup
 from tpchart.report.pages import Letterhead, build_pdf
@@ -178,7 +190,7 @@ def _complaint_and_regions(session: Session, points: list[TriggerPoint]) -> Para
     # One column for both: two narrow ones wrapped the region names into rows five
     # lines tall. The regions are grey, so the complaint reads first.
     treated = markup(f"Treated: {regions_treated(points)}" if points else "Nothing needled")
-    return Paragraph(
+    return Para(
         f'{markup(complaint(session))}<br/><font color="{MUTED_HEX}">{treated}</font>',
         styles()["cell"],
     )
@@ -283,7 +295,7 @@ def _adverse_summary(
 
 def _lines(texts: Sequence[str]) -> Paragraph:
     """A table cell of one or more lines."""
-    return Paragraph("<br/>".join(markup(t) for t in texts), styles()["cell"])
+    return Para("<br/>".join(markup(t) for t in texts), styles()["cell"])
 
 
 def _muscles(sessions: list, points: dict[int, list[TriggerPoint]]) -> list[Flowable]:
