@@ -1,8 +1,18 @@
-"""Shared test set-up: Qt runs offscreen, before any QApplication exists."""
+"""Shared test set-up: Qt runs offscreen, before any QApplication exists, and the
+user's config folder (audit-chain anchors, Qt settings) is a throwaway one, so tests
+never write into the home folder of whoever runs them."""
 
+import atexit
 import os
+import shutil
+import tempfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+if "TPCHART_TEST_CONFIG" not in os.environ:  # set once; child processes inherit it
+    _config = tempfile.mkdtemp(prefix="tpchart-test-config-")
+    os.environ["TPCHART_TEST_CONFIG"] = os.environ["XDG_CONFIG_HOME"] = _config
+    atexit.register(shutil.rmtree, _config, ignore_errors=True)
 
 # tests/x11 runs only on a real X server (platform key bindings and window sizes differ
 # there); tests/test_on_x11.py starts Xvfb and runs that folder in a process of its own.

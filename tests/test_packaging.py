@@ -28,6 +28,7 @@ import pytest
 from packaging.requirements import Requirement
 
 import tpchart
+from tpchart.demo import DEMO_PASSPHRASE
 
 from .outside import outside_env
 
@@ -174,8 +175,12 @@ def test_the_window_opens_offscreen_from_the_wheel(installed):
     and the backup taken at close (only a window that ran takes it)."""
     db = installed["work"] / "window.db"
     _run(installed, "demo", "--db", str(db), "--patients", "1")
+    secret = installed["work"] / "demo-passphrase"
+    secret.write_text(DEMO_PASSPHRASE)
+    # The demo has accounts (issue 18): signed in from the command line, no dialog.
     process = subprocess.Popen(
-        [str(installed["bin"] / "tpchart"), "--db", str(db)],
+        [str(installed["bin"] / "tpchart"), "--db", str(db), "--practitioner", "1",
+         "--passphrase-file", str(secret)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=installed["env"],
     )  # fmt: skip
     time.sleep(4)

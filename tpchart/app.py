@@ -27,7 +27,7 @@ from PySide6.QtCore import (
     qInstallMessageHandler,
 )
 from PySide6.QtGui import QFontDatabase
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from tpchart.core.errors import TpchartError
 from tpchart.store import DatabaseInUse, Store
@@ -67,9 +67,13 @@ class CheckAnswer(QObject):
 class App:
     """One run of the window over one database."""
 
-    def __init__(self, db_path: Path, qt: QApplication) -> None:
+    def __init__(
+        self, db_path: Path, qt: QApplication, signer: tuple[int, str] | None = None
+    ) -> None:
         self.db_path = Path(db_path)
         self.qt = qt
+        # Who signs in without the dialog (``tpchart --practitioner ID --passphrase-file``).
+        self.signer = signer
         self.lock: DatabaseLock | None = None
         self.read_only = False
         self.pending_restore: Path | None = None
@@ -110,6 +114,9 @@ class App:
         )
         if store is None:
             return 2
+        if not self._who_is_charting(store):
+            store.close()  # the doctor quit at the set-up or the sign-in: nothing written
+            return 0
         auto = AutoBackup(store)
         if not store.read_only:
             QSettings().setValue(self._folder_key(), str(auto.folder))
@@ -117,7 +124,13 @@ class App:
         hook.parent, hook.reload = window, window.reload_from_store
         self._attach(window, store, auto)
         window.show()
-        recovery.show_warnings_once(store.warnings, window)
+        log.info("Window open on %s", self.db_path)
+        findings = store.health.audit if store.health is not None else None
+        recovery.show_warnings_once(
+            store.warnings,
+            window,
+            every_time=recovery.tampering_warnings(store.warnings, findings),
+        )
         self._check_beside(window, store)
         try:
             code = self.qt.exec()
@@ -127,6 +140,28 @@ class App:
             self._backup_on_close(store, auto)
             store.close()
         return code
+
+    def _who_is_charting(self, store: Store) -> bool:
+        """Before any patient shows (issue 18): a clinic with accounts signs in (also
+        read-only, to see the records: verified, not written); a new clinic sets up its
+        administrator. False when the doctor quits instead (Escape, Cancel)."""
+        # Imported here: a start on a set-up clinic never builds the set-up dialog.
+        if store.accounts.any():
+            from tpchart.ui.sign_in import sign_in
+
+            if self.signer is not None:
+                try:
+                    store.sign_in(*self.signer)
+                    return True
+                except TpchartError as exc:  # a wrong passphrase: the dialog asks instead
+                    log.warning("Sign-in from the command line refused: %s", exc)
+
+            return sign_in(None, store) is not None
+        if store.is_demo or store.read_only:
+            return True  # a demo without sign-ins (demo --no-accounts); nothing to write
+        from tpchart.ui.clinic_set_up import set_up_clinic
+
+        return set_up_clinic(None, store) is not None
 
     def _close_window(self, window: MainWindow) -> None:
         """Close a window still open (a restore ends the event loop first): without
@@ -201,9 +236,10 @@ class App:
         try:
             with Store.open(self.db_path, lock=self.lock) as store:
                 if store.patients.count(include_archived=True) == 0:
-                    from tpchart.demo import write_demo
+                    from tpchart.demo import add_demo_accounts, write_demo
 
                     write_demo(store)
+                    add_demo_accounts(store)  # its sign-in shows the demo passphrase
         except TpchartError as exc:
             log.warning("Demo database refused: %s", exc)
             QMessageBox.warning(None, "Demo", f"The demo database could not be opened: {exc}")
@@ -240,6 +276,8 @@ class App:
         def found(report) -> None:
             if not report.damaged:
                 window.statusBar().showMessage("Database checked: sound.", 5000)
+                if report.audit:  # changed outside tpchart: said at every start
+                    recovery.show_tampering(report.audit, store.path.name, window)
             else:
                 QMessageBox.critical(
                     window,
@@ -280,9 +318,18 @@ def _quit_on_terminate(qt: QApplication):
     backup at close runs and the lock records a clean exit. Returns the undo."""
     if threading.current_thread() is not threading.main_thread():
         return lambda: None
+
     # Through the event loop: a signal that arrives while the database is still being
     # opened must quit the loop that starts next (quit() does nothing outside a loop).
-    previous = signal.signal(signal.SIGTERM, lambda *_: QTimer.singleShot(0, qt.quit))
+    def terminate() -> None:
+        # A dialog before the window (sign-in, set-up) runs its own loop, which
+        # quit() does not end: close it as Escape would (nothing is written), then quit.
+        modal = QApplication.activeModalWidget()
+        if isinstance(modal, QDialog):
+            modal.done(QDialog.DialogCode.Rejected)
+        qt.quit()
+
+    previous = signal.signal(signal.SIGTERM, lambda *_: QTimer.singleShot(0, terminate))
     # Python runs signal handlers only between bytecodes: wake it up now and then.
     timer = QTimer(interval=500)
     timer.timeout.connect(lambda: None)
@@ -307,8 +354,11 @@ def add_shipped_fonts() -> None:
             log.warning("Qt could not load the font %s", path)
 
 
-def run_app(db_path: Path, argv: list[str] | None = None) -> int:
-    """Open ``db_path`` and run the window until the doctor quits; returns the exit code."""
+def run_app(
+    db_path: Path, argv: list[str] | None = None, signer: tuple[int, str] | None = None
+) -> int:
+    """Open ``db_path`` and run the window until the doctor quits; returns the exit code.
+    ``signer`` (practitioner id, passphrase) signs in a clinic with accounts at start."""
     qt = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
     qt.setOrganizationName("tpchart")
     qt.setApplicationName("tpchart")
@@ -320,7 +370,7 @@ def run_app(db_path: Path, argv: list[str] | None = None) -> int:
     previous_hook, previous_handler = sys.excepthook, qInstallMessageHandler(_qt_message)
     hook = recovery.ExceptionHook(log_file)
     sys.excepthook = hook
-    app = App(db_path, qt)
+    app = App(db_path, qt, signer)
     stop_on_signal = _quit_on_terminate(qt)
     log.info("Starting tpchart on %s", db_path)
     clean = False

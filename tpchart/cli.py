@@ -7,11 +7,14 @@ stderr and exit non-zero; only a bug shows a traceback.
 from __future__ import annotations
 
 import argparse
+import getpass
 import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
+import tpchart.store.file as store_file
 from tpchart import __version__
 from tpchart.core.errors import TpchartError
 from tpchart.store import Store
@@ -40,19 +43,59 @@ def cmd_gui(args: argparse.Namespace) -> int:
     """Open the main window."""
     from tpchart.app import run_app  # Qt is loaded only when a window is wanted
 
-    return run_app(args.db)
+    signer = None
+    if args.practitioner is not None:
+        missing = "--practitioner needs --passphrase-file FILE (or a terminal to type it)"
+        signer = (args.practitioner, _passphrase(args, "Passphrase: ", missing=missing))
+    return run_app(args.db, signer=signer)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Write demo patients into a demo database (created if missing; never a clinic's)."""
-    from tpchart.demo import write_demo
+    from tpchart.demo import DEMO_ADMIN, DEMO_PASSPHRASE, DEMO_PIN, add_demo_accounts, write_demo
 
     db = args.db if args.db is not None else demo_database()
+    key = _new_encrypted_demo(db, args) if args.encrypt else None
     with Store.open(db) as store:
+        accounts = not args.no_accounts or store.accounts.any()
+        if accounts and store.is_demo and store.accounts.any():
+            add_demo_accounts(store)  # signs the demo administrator in, to write more
         added = write_demo(store, patients=args.patients)
+        if accounts:
+            add_demo_accounts(store)
+        if key is not None:
+            _demo_slots(store, key, args, DEMO_PASSPHRASE if accounts else None)
     print(f"Added {len(added)} demo patients to the demo database {db}")
+    if accounts:
+        # Printed on purpose: made-up records, and whoever tries tpchart must sign in.
+        print(f"Sign in as {DEMO_ADMIN} with the passphrase: {DEMO_PASSPHRASE}")
+        print(f"(PIN for signing sessions: {DEMO_PIN})")
     print(f"Open it with: tpchart --db {db}")
     return 0
+
+
+def _new_encrypted_demo(db: Path, args: argparse.Namespace) -> bytes:
+    """``demo --encrypt``: a new demo database, created encrypted under a fresh key."""
+    if db.exists() and db.stat().st_size > 0:
+        raise TpchartError(f"{db} exists already: --encrypt makes a new demo database")
+    if args.no_accounts and args.passphrase_file is None and not sys.stdin.isatty():
+        raise TpchartError("demo --encrypt --no-accounts needs --passphrase-file FILE")
+    return store_file.encryption.new_encrypted(db)
+
+
+def _demo_slots(store: Store, key: bytes, args: argparse.Namespace, demo: str | None) -> None:
+    """The demo's key slots: each demo account's passphrase (printed below) opens it,
+    or the passphrase given when it has no accounts."""
+    encryption = store_file.encryption
+    if demo is None:
+        passphrase = _passphrase(args, f"New passphrase for {store.path.name}: ", twice=True)
+        encryption.add_slot(store.path, key, passphrase, label="demo")
+        return
+    for account in store.accounts.all():
+        name = store.practitioners.get(account.practitioner_id).name
+        encryption.add_slot(
+            store.path, key, demo, practitioner_id=account.practitioner_id, label=name
+        )
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -118,7 +161,7 @@ def cmd_export_pdf(args: argparse.Namespace) -> int:
         raise TpchartError("--progress needs --patient ID")
     if args.patient is not None and not args.progress:
         raise TpchartError("--patient needs --progress (a session summary takes --session ID)")
-    with Store.open(_existing(args.db)) as store:
+    with _signed_in(args) as store:
         if args.progress:
             target = export_progress(store, args.patient, args.output)
         else:
@@ -138,7 +181,7 @@ def cmd_export_fhir(args: argparse.Namespace) -> int:
     audited as a disclosure before the file is written."""
     from tpchart.exchange.fhir import export_fhir
 
-    with Store.open(_existing(args.db)) as store:
+    with _signed_in(args) as store:
         target = export_fhir(store, args.patient, args.output, progress=_progress("sessions"))
     _progress_done()
     print(f"Wrote {target}")
@@ -150,7 +193,7 @@ def cmd_export_csv(args: argparse.Namespace) -> int:
     folder (README.txt there says how it was de-identified)."""
     from tpchart.exchange.research_csv import export_research_csv
 
-    with Store.open(_existing(args.db)) as store:
+    with _signed_in(args) as store:
         done = export_research_csv(
             store, args.to, shift_days=args.shift_days, progress=_progress("patients")
         )
@@ -177,6 +220,221 @@ def _progress_done() -> None:
         print(file=sys.stderr)  # end the progress line
 
 
+def cmd_export_patient(args: argparse.Namespace) -> int:
+    """Write everything about one patient into a transfer file for another tpchart
+    database (JSON; gzip when the name ends in .gz), audited before it is written."""
+    from tpchart.store.file import (
+        refuse_unsafe_target,
+        require_recordable,
+        write_bytes_atomic,
+    )
+
+    target: Path = args.output
+    with _signed_in(args) as store:
+        require_recordable(store)
+        refuse_unsafe_target(
+            target, store.path, "patient transfer file", store.transfer.is_transfer_file
+        )
+        sent = store.transfer.export(
+            args.patient, target.name, lambda data: write_bytes_atomic(target, data)
+        )
+    print(f"Wrote {target}: {sent.full_name} (record {sent.record_number}), "
+          f"{sent.counts_in_words()}")  # fmt: skip
+    print(f"Checksum {sent.digest} (the importing clinic's audit trail records it too)")
+    return 0
+
+
+def cmd_import_patient(args: argparse.Namespace) -> int:
+    """Add the patient in a transfer file to this database, in one transaction; a
+    patient already here, or a record number another patient has, is refused."""
+    source: Path = args.file
+    if not source.is_file():
+        raise TpchartError(f"There is no transfer file at {source}")
+    data = source.read_bytes()
+    with _signed_in(args, args.practitioner) as store:
+        if args.practitioner is not None and not store.accounts.any():
+            store.practitioner_id = args.practitioner
+        got = store.transfer.import_patient(data, source.name)
+    print(f"Imported {got.full_name} (record {got.record_number}) from {got.source}: "
+          f"{got.counts_in_words()}. Patient {got.patient_id} in {args.db}")  # fmt: skip
+    return 0
+
+
+def cmd_encrypt(args: argparse.Namespace) -> int:
+    """Convert a plain database to an encrypted one in place (copy, verify, swap; the
+    plain file is kept aside until ``--forget-plain``)."""
+    encryption = store_file.encryption
+    db = _existing(args.db)
+    if args.forget_plain:
+        # Deleting the plain copy needs proof that the encrypted file opens: its passphrase.
+        if not encryption.is_plain(db):
+            _unlock(db, args)
+            report = check_database(db)
+            if report.verdict is not Verdict.SOUND:
+                print("\n".join(report.lines()))
+                raise TpchartError("The encrypted database did not check sound; plain copy kept")
+        removed = encryption.forget_plain(db)
+        names = ", ".join(p.name for p in removed if p.suffix == db.suffix) or "none were left"
+        print(f"Deleted the plain copies of {db.name}: {names}")
+        return 0
+    if not encryption.is_plain(db):
+        raise TpchartError(f"{db} is already encrypted")
+    with Store.open(db) as store:
+        practitioner, label = None, "clinic"
+        if store.accounts.any():
+            account = _encrypting_admin(store, args)
+            name = store.practitioners.get(account.practitioner_id).name
+            passphrase = _passphrase(args, f"Passphrase of {name}: ")
+            store.sign_in(account.practitioner_id, passphrase)  # SignInError: one line
+            if not store.signed_in or not store.signed_in.is_admin:
+                raise TpchartError("Only an administrator may encrypt the database")
+            practitioner, label = account.practitioner_id, name
+        else:
+            passphrase = _passphrase(args, f"New passphrase for {db.name}: ", twice=True)
+            from tpchart.core.accounts import check_new_passphrase
+
+            check_new_passphrase(passphrase)
+    done = encryption.encrypt_in_place(db, passphrase, practitioner_id=practitioner, label=label)
+    print(f"Encrypted {db} ({sum(done.rows.values())} rows verified).")
+    print(f"The plain file is kept as {done.plain_kept}: once tpchart opens the encrypted")
+    print(f"database, delete it with: tpchart encrypt --db {db} --forget-plain")
+    print("Recovery code (opens the database if every passphrase is lost; keep it safe,")
+    print(f"it is shown only now): {done.recovery_code}")
+    return 0
+
+
+def _encrypting_admin(store: Store, args: argparse.Namespace):
+    admins = [a for a in store.accounts.all() if a.is_admin and a.active]
+    if args.practitioner is not None:
+        chosen = [a for a in store.accounts.all() if a.practitioner_id == args.practitioner]
+        if not chosen:
+            raise TpchartError(f"There is no account for practitioner {args.practitioner}")
+        return chosen[0]
+    if len(admins) != 1:
+        raise TpchartError("Say which administrator encrypts it: --practitioner ID")
+    return admins[0]
+
+
+def cmd_decrypt_copy(args: argparse.Namespace) -> int:
+    """A plain copy of an encrypted database for Datasette or sqlite-utils, audited as a
+    disclosure of every patient before it is written."""
+    from tpchart.exchange.disclosure import audited
+
+    encryption = store_file.encryption
+    db, target = _existing(args.db), args.to
+    with Store.open(db) as store:
+        if store.accounts.any():
+            unlocked = getattr(args, "unlocked", None)
+            if unlocked is None or unlocked.practitioner_id is None:
+                raise TpchartError("A plain copy needs a practitioner's passphrase, not a code")
+            store.sign_in(unlocked.practitioner_id, args.secret)
+        store_file.refuse_unsafe_target(target, store.path, "plain copy", lambda _head: False)
+        store_file.require_recordable(store)
+        patients = store.patients.find("", include_archived=True, limit=2**62)
+        rows = [("patients", p.id) for p in patients if p.id is not None]
+        with audited(store, rows, "plain (unencrypted) copy of the database", target.name):
+            encryption.decrypt_copy(db, target)
+    print(f"Wrote {target}: a plain copy anyone with the file can read. Delete it when done.")
+    return 0
+
+
+def _passphrase(
+    args: argparse.Namespace,
+    prompt: str,
+    twice: bool = False,
+    missing: str = "The database is encrypted: give --passphrase-file FILE",
+) -> str:
+    """The passphrase in ``--passphrase-file`` (its first line), else typed at a
+    terminal without echo; refused in one line (``missing``) when neither can be had."""
+    if getattr(args, "secret", None):
+        return args.secret
+    if args.passphrase_file is not None:
+        try:
+            text = args.passphrase_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise TpchartError(
+                f"The passphrase file {args.passphrase_file} cannot be read"
+            ) from exc
+        secret = text.splitlines()[0] if text.strip() else ""
+        if not secret:
+            raise TpchartError(f"The passphrase file {args.passphrase_file} is empty")
+    elif sys.stdin.isatty():
+        secret = getpass.getpass(prompt)
+        if twice and getpass.getpass("The same again: ") != secret:
+            raise TpchartError("The two passphrases differ; nothing was changed")
+    else:
+        raise TpchartError(missing)
+    args.secret = secret
+    return secret
+
+
+@contextmanager
+def _signed_in(args: argparse.Namespace, practitioner: int | None = None) -> Iterator[Store]:
+    """The database, opened; in a clinic with accounts (issue 18), with the practitioner
+    who runs the command signed in (their passphrase from ``--passphrase-file`` or typed
+    at a terminal), since every write, an export's audit row included, needs one. Who:
+    ``practitioner`` (a command's own option), the global ``--practitioner``, the one
+    whose key slot opened an encrypted file, or the clinic's only active account."""
+    with Store.open(_existing(args.db)) as store:
+        if store.accounts.any() and not store.read_only:
+            unlocked = getattr(args, "unlocked", None)
+            who = (
+                practitioner
+                or getattr(args, "practitioner", None)
+                or (unlocked.practitioner_id if unlocked is not None else None)
+            )
+            if who is None and args.passphrase_file is None and store.is_demo:
+                # A demo's made-up accounts share a passphrase printed for everyone, so
+                # its commands run as the demo administrator unless told otherwise.
+                from tpchart.demo import DEMO_ADMIN, DEMO_PASSPHRASE
+
+                admin = next(p for p in store.practitioners.all() if p.name == DEMO_ADMIN)
+                args.secret = getattr(args, "secret", None) or DEMO_PASSPHRASE
+                who = admin.id
+            if who is None:
+                active = [a for a in store.accounts.all() if a.active]
+                if len(active) != 1:
+                    raise TpchartError(
+                        "This clinic has accounts: say who runs this with --practitioner ID "
+                        "(and --passphrase-file FILE)"
+                    )
+                who = active[0].practitioner_id
+            name = store.practitioners.get(who).name
+            missing = f"Sign in as {name}: give --passphrase-file FILE"
+            secret = _passphrase(args, f"Passphrase of {name}: ", missing=missing)
+            store.sign_in(who, secret)  # SignInError: one plain line
+        yield store
+
+
+def _unlock(path: Path, args: argparse.Namespace) -> None:
+    """Unwrap the key of the encrypted file at ``path`` with the passphrase, so every
+    store call of this command can open it (WrongPassphrase: one line)."""
+    secret = _passphrase(args, f"Passphrase for {path.name}: ")
+    args.unlocked = store_file.encryption.unlock(path, secret)
+
+
+def _unlock_if_encrypted(args: argparse.Namespace) -> None:
+    """Before any command: an encrypted database (or, for restore, an encrypted
+    backup when the database is gone) is unlocked with the passphrase."""
+    encryption = store_file.encryption
+    db = args.db if getattr(args, "db", None) is not None else None
+    if args.func is cmd_demo and db is None:
+        db = demo_database()
+    if args.func is cmd_encrypt:
+        return  # it unlocks (or signs in) itself
+    if db is not None and encryption.is_encrypted(db):
+        _unlock(db, args)
+        return
+    source = getattr(args, "source", None)
+    if (
+        args.func is cmd_restore
+        and source is not None
+        and source.is_file()
+        and (encryption.is_encrypted(source))
+    ):
+        _unlock(source, args)
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     """The benchmark lives in ``bench/`` beside this package, not in the installed app:
     ``main.py`` runs it from a source checkout (docs/performance.md). Listed here so
@@ -194,12 +452,30 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"tpchart {__version__}")
     db_help = f"database file (default: {default_database()})"
     parser.add_argument("--db", type=_path, default=default_database(), help=db_help)
+    secret_help = (
+        "a file whose first line is the passphrase of an encrypted database "
+        "(asked for on a terminal when not given)"
+    )
+    parser.add_argument("--passphrase-file", type=_path, metavar="FILE", help=secret_help)
+    parser.add_argument(
+        "--practitioner", type=_positive, metavar="ID",
+        help="in a clinic with accounts, who runs the command or opens the window (their "
+        "passphrase from --passphrase-file, or asked for on a terminal)",
+    )  # fmt: skip
     parser.set_defaults(func=cmd_gui)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    def passphrase_option(sub: argparse.ArgumentParser) -> None:
+        # SUPPRESS: given before the command name, the global option stays in force.
+        sub.add_argument(
+            "--passphrase-file", type=_path, metavar="FILE", default=argparse.SUPPRESS,
+            help=secret_help,
+        )  # fmt: skip
 
     def command(name: str, func, help_text: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text)
         sub.add_argument("--db", type=_path, default=default_database(), help=db_help)
+        passphrase_option(sub)
         sub.set_defaults(func=func)
         return sub
 
@@ -219,6 +495,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--patients", type=_at_most(MAX_DEMO_PATIENTS), default=8,
         help=f"how many (default 8, at most {MAX_DEMO_PATIENTS})",
     )  # fmt: skip
+    demo.add_argument(
+        "--no-accounts", action="store_true",
+        help="no sign-ins (as before accounts): anyone at the screen charts as the demo doctor",
+    )  # fmt: skip
+    demo.add_argument(
+        "--encrypt", action="store_true",
+        help="make a new demo database encrypted (opened by the demo passphrase printed, "
+        "or by --passphrase-file with --no-accounts)",
+    )  # fmt: skip
+    passphrase_option(demo)
     command(
         "check", cmd_check, "check integrity, foreign keys and the audit trail; exit 1 on a problem"
     )
@@ -280,6 +566,41 @@ def build_parser() -> argparse.ArgumentParser:
         "--shift-days", type=_at_most(3650), default=180, metavar="N",
         help="shift each patient's dates by a random 1 to N days back or forward (default 180)",
     )  # fmt: skip
+    sending = command(
+        "export-patient", cmd_export_patient,
+        "write everything about one patient into a file for another tpchart database",
+    )  # fmt: skip
+    sending.add_argument("--patient", type=_positive, required=True, metavar="ID",
+                         help="the patient")  # fmt: skip
+    sending.add_argument("-o", "--output", type=_path, required=True, metavar="FILE",
+                         help="the transfer file (JSON; gzip when it ends in .gz)")  # fmt: skip
+    receiving = command(
+        "import-patient", cmd_import_patient,
+        "add the patient in a transfer file to this database (never twice)",
+    )  # fmt: skip
+    receiving.add_argument("file", type=_path, metavar="FILE", help="the transfer file")
+    receiving.add_argument(
+        "--practitioner", type=_positive, metavar="ID", default=argparse.SUPPRESS,
+        help="who is importing (default: the only active practitioner)",
+    )  # fmt: skip
+    encrypt = command(
+        "encrypt", cmd_encrypt,
+        "encrypt a plain database in place (copy, verify, swap; the plain file kept aside)",
+    )  # fmt: skip
+    encrypt.add_argument(
+        "--practitioner", type=_positive, metavar="ID", default=argparse.SUPPRESS,
+        help="the administrator whose passphrase opens it (default: the only one)",
+    )  # fmt: skip
+    encrypt.add_argument(
+        "--forget-plain", action="store_true",
+        help="delete the plain file kept aside, once the encrypted database opens",
+    )  # fmt: skip
+    plain = command(
+        "decrypt-copy", cmd_decrypt_copy,
+        "write a plain copy of an encrypted database (for Datasette), audited",
+    )  # fmt: skip
+    plain.add_argument("--to", type=_path, required=True, metavar="PLAIN.db",
+                       help="a new file for the plain copy")  # fmt: skip
     bench_help = (
         "measure speed and memory on synthetic clinics "
         "(5 to 8 minutes on 2 cores; --quick: under 1)"
@@ -334,10 +655,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments and run; returns the process exit code."""
     args = build_parser().parse_args(argv)
     try:
+        if args.func is cmd_gui:
+            _unlock_if_encrypted(args)  # the window opens an unlocked file
         if args.func in (cmd_gui, cmd_bench):
             return args.func(args)  # the app keeps its own log; bench works in a temp folder
         # What a command logs (warnings included) goes to the log file, not the terminal.
         with logging_to_file():
+            _unlock_if_encrypted(args)
             return args.func(args)
     except (TpchartError, OSError, sqlite3.Error) as exc:
         print(f"tpchart: {exc}", file=sys.stderr)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from tpchart.bodymap import load_body_map
+from tpchart.core.accounts import Role
 from tpchart.core.adverse_events import AdverseEvent, AdverseEventType, Onset, Severity
 from tpchart.core.lung import Build, LungPrecaution, lung_risk_reason
 from tpchart.core.muscles import MUSCLES
@@ -34,7 +35,7 @@ from tpchart.core.safety import needs_both_sides_acknowledgement
 from tpchart.core.screening import ComplaintArea, Precaution, RedFlag, RedFlagDecision
 from tpchart.core.session import DEFAULT_AFTERCARE, LikelyCause, Session
 from tpchart.core.trigger_point import PointKind, Technique, TriggerPoint, TwitchStrength
-from tpchart.store import Store
+from tpchart.store import DemoRefused, Store
 
 NAMES = [
     ("Maria Fernández", Sex.FEMALE),
@@ -211,6 +212,38 @@ def write_demo(store: Store, patients: int = 8, seed: int = 7) -> list[Patient]:
         return _write_patients(store, patients, random.Random(seed))
 
 
+# The demo's sign-ins (issue 18). Made up and printed on purpose: a demo database holds
+# no clinical record, and whoever tries tpchart must be able to sign in. The
+# administrator is the practitioner who charted the demo sessions.
+DEMO_ADMIN = "Dr Demo Example"
+DEMO_COLLEAGUE = "Dr Demo Colleague"
+DEMO_PASSPHRASE = "demo passphrase for trying tpchart"
+DEMO_PIN = "2580"
+
+
+def add_demo_accounts(store: Store) -> None:
+    """Give a demo database its two sign-ins, both with ``DEMO_PASSPHRASE`` and the PIN
+    ``DEMO_PIN``: the administrator (the practitioner of the demo sessions, who stays
+    signed in) and a colleague. On a demo that has them already, signs the
+    administrator in (to write more demo patients). After the demo records are
+    written: those sessions were signed before the clinic had accounts, so they carry
+    no digital signature (``check`` calls that a note), and writing them stays fast."""
+    if not store.is_demo:
+        raise DemoRefused("Demo sign-ins go only into a demo database")
+    admin = next((p for p in store.practitioners.all() if p.name == DEMO_ADMIN), None)
+    if store.accounts.any():
+        if admin is not None and store.signed_in is None:
+            store.sign_in(admin.id, DEMO_PASSPHRASE)  # type: ignore[arg-type]
+        return
+    if admin is None:
+        admin = Practitioner(name=DEMO_ADMIN, registration="DEMO-1")
+    store.accounts.set_up_clinic(admin, DEMO_PASSPHRASE)
+    store.accounts.set_pin(DEMO_PIN, DEMO_PASSPHRASE)
+    store.accounts.create(
+        Practitioner(name=DEMO_COLLEAGUE, registration="DEMO-2"), DEMO_PASSPHRASE, Role.PRACTITIONER
+    )
+
+
 def _write_patients(store: Store, patients: int, rng: random.Random) -> list[Patient]:
     if store.practitioner_id is None:
         doctor = store.practitioners.add(
@@ -310,7 +343,10 @@ def _write_sessions(
             session = store.sessions.update(
                 _finished(session, points, pain, n, count, complaint, referred, rng)
             )
-            store.sessions.sign(session.id)  # type: ignore[arg-type]
+            # A demo that has its sign-ins already (more patients added later): each
+            # signature is confirmed with the demo PIN, as a doctor would.
+            confirm = DEMO_PIN if store.signed_in is not None else None
+            store.sessions.sign(session.id, confirm=confirm)  # type: ignore[arg-type]
         previous = session
 
 

@@ -59,6 +59,9 @@ def _quit(window=None):
     QApplication.instance().exit(0)
 
 
+PASSPHRASE = "a quiet harbour at dawn"
+
+
 def _doctor(store):
     store.practitioner_id = store.practitioners.add(Practitioner(name="Dr A")).id
 
@@ -281,15 +284,19 @@ def test_unexpected_errors_are_logged_and_shown_once(no_dialogs, caplog, tmp_pat
     assert "boom" in caplog.text
 
 
-def test_terminate_signal_closes_normally_with_a_backup(db_path):
-    # Log-out and shutdown send SIGTERM: the window closes as if the doctor quit.
+def test_terminate_signal_closes_normally_with_a_backup(db_path, tmp_path):
+    # Log-out and shutdown send SIGTERM: the window closes as if the doctor quit. The
+    # clinic has accounts, so the app signs in from the command line, as a script would.
     with Store.open(db_path) as store:
-        _doctor(store)
+        doctor, _code = store.accounts.set_up_clinic(Practitioner(name="Dr A"), PASSPHRASE)
+    secret = tmp_path / "passphrase"
+    secret.write_text(PASSPHRASE + "\n")
     assert os.environ["QT_QPA_PLATFORM"] == "offscreen"  # inherited by the child
-    app = python("main.py", "--db", str(db_path))
+    app = python("main.py", "--db", str(db_path), "--practitioner", str(doctor.id),
+                 "--passphrase-file", str(secret))  # fmt: skip
     log_file = setup_logging()
-    deadline = time.monotonic() + 20
-    while "Start-up check" not in (log_file.read_text() if log_file.exists() else ""):
+    deadline = time.monotonic() + 30
+    while "Window open" not in (log_file.read_text() if log_file.exists() else ""):
         assert time.monotonic() < deadline and app.poll() is None, "the app did not start"
         time.sleep(0.05)
     app.send_signal(signal.SIGTERM)

@@ -253,6 +253,4 @@ def test_export_is_an_audited_disclosure(store, patient, signed, tmp_path):
     entry = store.audit_trail("sessions", signed.id)[-1]
     assert entry.action == "export"
     assert entry.after == {"document": HANDOUT_DOCUMENT, "file": "aftercare.pdf"}
-    assert (
-        handout_file_name(patient, signed, UTC) == "2026-11-24 王小明 (Wang Xiaoming) aftercare.pdf"
-    )
+    assert handout_file_name(patient, signed, UTC) == "2026-11-24 A-001 aftercare.pdf"

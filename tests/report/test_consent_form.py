@@ -198,9 +198,7 @@ def test_export_is_an_audited_disclosure_written_for_the_owner_only(store, patie
     entry = store.audit_trail("sessions", session.id)[-1]
     assert entry.action == "export"
     assert entry.after == {"document": CONSENT_DOCUMENT, "file": "consent.pdf"}
-    assert CONSENT.file_name(patient, session, UTC) == (
-        "2026-11-24 王小明 (Wang Xiaoming) consent.pdf"
-    )
+    assert CONSENT.file_name(patient, session, UTC) == ("2026-11-24 A-001 consent.pdf")
 
 
 # --- tpchart export-pdf --consent / --patient-copy ---

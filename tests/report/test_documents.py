@@ -18,12 +18,8 @@ from tpchart.report.documents import (
 
 
 def test_file_names_start_with_the_date(patient, signed):
-    assert (
-        session_file_name(patient, signed, UTC) == "2026-11-24 王小明 (Wang Xiaoming) session.pdf"
-    )
-    assert progress_file_name(patient, date(2026, 12, 1)) == (
-        "2026-12-01 王小明 (Wang Xiaoming) progress.pdf"
-    )
+    assert session_file_name(patient, signed, UTC) == "2026-11-24 A-001 session.pdf"
+    assert progress_file_name(patient, date(2026, 12, 1)) == ("2026-12-01 A-001 progress.pdf")
 
 
 @pytest.mark.parametrize(

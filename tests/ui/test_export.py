@@ -93,7 +93,7 @@ def test_export_suggests_date_and_name_and_writes_the_pdf(qtbot, store, session,
     seen: list[str] = []
     answer_save_dialog(monkeypatch, tmp_path / "for the file", seen)
     saved = export_session_pdf(None, store, session.id)
-    assert seen[0].endswith("2026-11-24 Maria Fernández session.pdf")
+    assert seen[0].endswith("2026-11-24 P-1 session.pdf")
     assert saved == tmp_path / "for the file.pdf"
     text = pypdf.PdfReader(saved).pages[0].extract_text()
     assert "Maria Fernández" in text
@@ -125,7 +125,7 @@ def test_the_first_export_starts_in_documents(qtbot, store, session, tmp_path, m
     seen: list[str] = []
     answer_save_dialog(monkeypatch, None, seen)
     export_session_pdf(None, store, session.id)
-    assert Path(seen[0]) == documents / "2026-11-24 Maria Fernández session.pdf"
+    assert Path(seen[0]) == documents / "2026-11-24 P-1 session.pdf"
 
 
 def test_missing_folders_fall_back_to_documents_then_home(qtbot, store, session, tmp_path,
@@ -216,7 +216,7 @@ def test_progress_export(qtbot, store, session, tmp_path, monkeypatch):
     seen: list[str] = []
     answer_save_dialog(monkeypatch, tmp_path / "progress.pdf", seen)
     saved = export_progress_pdf(None, store, session.patient_id)
-    assert seen[0].endswith(" Maria Fernández progress.pdf")
+    assert seen[0].endswith(" P-1 progress.pdf")
     assert "Progress report" in pypdf.PdfReader(saved).pages[0].extract_text()
     assert store.audit_trail("patients", session.patient_id)[-1].action == "export"
 
@@ -328,7 +328,7 @@ def test_file_menu_exports_the_aftercare_sheet(qtbot, window, store, tmp_path, m
     seen: list[str] = []
     answer_save_dialog(monkeypatch, tmp_path / "for the patient", seen)
     window.menus.export_aftercare_action.trigger()
-    assert seen[0].endswith(" Ana Chart aftercare.pdf")
+    assert seen[0].endswith(" C-1 aftercare.pdf")
     text = pypdf.PdfReader(tmp_path / "for the patient.pdf").pages[0].extract_text()
     assert "Aftercare sheet" in text and "Ana Chart" in text and "What to do" in text
     assert "DRAFT" not in text  # advice for the patient, not the unsigned record
@@ -395,7 +395,7 @@ def test_file_menu_exports_the_consent_form(qtbot, window, store, tmp_path, monk
     seen: list[str] = []
     answer_save_dialog(monkeypatch, tmp_path / "to sign", seen)
     window.menus.export_consent_action.trigger()
-    assert seen[0].endswith(" Ana Chart consent.pdf")
+    assert seen[0].endswith(" C-1 consent.pdf")
     path = tmp_path / "to sign.pdf"
     assert oct(path.stat().st_mode & 0o777) == oct(0o600)
     text = pypdf.PdfReader(path).pages[0].extract_text()
@@ -432,7 +432,7 @@ def test_file_menu_prints_and_exports_the_patients_copy(qtbot, window, store, tm
     seen: list[str] = []
     answer_save_dialog(monkeypatch, tmp_path / "for the patient.pdf", seen)
     window.menus.export_patient_copy_action.trigger()
-    assert seen[0].endswith(" Ana Chart session patient copy.pdf")
+    assert seen[0].endswith(" C-1 session patient copy.pdf")
     text = pypdf.PdfReader(tmp_path / "for the patient.pdf").pages[0].extract_text()
     assert "patient's copy" in text
     entry = store.audit_trail("sessions", window.session.id)[-1]

@@ -17,3 +17,14 @@ class SignedRecordError(TpchartError):
 
 class NotFoundError(TpchartError, LookupError):
     """A record asked for by id does not exist."""
+
+
+class SignInError(TpchartError):
+    """A sign-in or a confirmation refused: a wrong passphrase or PIN, an unknown or
+    inactive account, or too many failures in a row (a short lock-out). The message
+    never says more than "wrong passphrase": not whether the account exists."""
+
+
+class PermissionRefused(TpchartError):
+    """An action that needs a signed-in practitioner, or the admin role, attempted
+    without it. Nothing was written."""

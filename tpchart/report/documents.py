@@ -66,9 +66,13 @@ class SessionDocument:
         )
 
     def file_name(self, patient: Patient, session: Session, tz: tzinfo | None = None) -> str:
-        """ "2026-11-24 Maria Fernández session.pdf": date first, so files sort by session."""
+        """ "2026-11-24 A-001 session.pdf": date first, so files sort by session. The
+        record number, not the name (issue 18): a file list, a recent-files menu or a
+        synced folder then shows no patient's name to whoever glances at it."""
         day = session.started_at.astimezone(tz).date()
-        return safe_file_name(f"{day.isoformat()} {patient.full_name} {self.file_word}") + ".pdf"
+        return (
+            safe_file_name(f"{day.isoformat()} {patient.record_number} {self.file_word}") + ".pdf"
+        )
 
 
 RECORD = SessionDocument(SESSION_DOCUMENT, "session", session_summary_pdf)
@@ -145,6 +149,6 @@ def safe_file_name(text: str) -> str:
 
 
 def progress_file_name(patient: Patient, today: date | None = None) -> str:
-    """ "2026-11-24 Maria Fernández progress.pdf"."""
+    """ "2026-11-24 A-001 progress.pdf": the record number, not the name (as above)."""
     day = today or date.today()
-    return safe_file_name(f"{day.isoformat()} {patient.full_name} progress") + ".pdf"
+    return safe_file_name(f"{day.isoformat()} {patient.record_number} progress") + ".pdf"

@@ -29,7 +29,9 @@ import tpchart.store.lean_import  # noqa: F401
 # isort: split
 from sqlite_utils import Database
 
+from tpchart.core.accounts import Account
 from tpchart.core.audit import AuditEntry
+from tpchart.core.errors import PermissionRefused
 from tpchart.store.errors import (
     DatabaseDamaged,
     DatabaseInUse,
@@ -39,9 +41,11 @@ from tpchart.store.errors import (
     StorageError,
 )
 from tpchart.store.file import DatabaseLock, HealthReport, check_beside, open_database
+from tpchart.store.file.anchor import Keeper
 from tpchart.store.records import (
+    Accounts,
+    AccountsContext,
     Clinic,
-    Context,
     Disclosures,
     LaterEvents,
     Patients,
@@ -53,6 +57,7 @@ from tpchart.store.records import (
     audit,
 )
 from tpchart.store.records.rows import clock_at
+from tpchart.store.records.transfer import Transfers
 
 __all__ = [
     "DEMO_KEY",
@@ -73,7 +78,7 @@ DEMO_KEY = "demo"
 class Store:
     """An open tpchart database."""
 
-    def __init__(self, ctx: Context, path: Path) -> None:
+    def __init__(self, ctx: AccountsContext, path: Path) -> None:
         self._ctx = ctx
         self.path = path
         self.practitioners = Practitioners(ctx)
@@ -81,9 +86,13 @@ class Store:
         self.sessions = Sessions(ctx)
         self.points = TriggerPoints(ctx)
         self.later_events = LaterEvents(ctx)
+        self.transfer = Transfers(ctx)
         self.settings = Settings(ctx)
         self.clinic = Clinic(self.settings)
         self.disclosures = Disclosures(ctx)
+        # Sign-in, roles, passphrases (docs/security.md): once the clinic has accounts,
+        # nothing is written without a signed-in practitioner.
+        self.accounts = Accounts(ctx, self.settings)
         # Set by open(): True when the file could only be opened read-only (show a banner).
         self.read_only = False
         # What the start-up checks found, whether the last run crashed, unsafe-place warnings.
@@ -91,6 +100,7 @@ class Store:
         self.unclean_exit = False
         self.warnings: list[str] = []
         self._lock: DatabaseLock | None = None
+        self._keeper: Keeper | None = None
         self._closed = False
 
     @classmethod
@@ -112,12 +122,17 @@ class Store:
         The only active practitioner, if there is exactly one, becomes the current one."""
         path = Path(path)
         opened = open_database(path, read_only, lock, backup_folder, defer_check)
-        store = cls(Context(opened.db, gate=WriteGate() if opened.check_deferred else None), path)
+        ctx = AccountsContext(opened.db, gate=WriteGate() if opened.check_deferred else None)
+        store = cls(ctx, path)
         store.read_only, store.health = opened.read_only, opened.health
         store.unclean_exit, store.warnings = opened.unclean_exit, opened.warnings
         store._lock = opened.lock
+        if not opened.read_only:
+            # The audit chain's head, kept outside the file after commits and at close.
+            store._keeper = Keeper(store.path, opened.db.conn)
+            ctx.after_commit = store._keeper.after_commit
         active = store.practitioners.all()
-        if len(active) == 1:
+        if len(active) == 1 and not store.accounts.any():
             store.practitioner_id = active[0].id
         return store
 
@@ -128,9 +143,37 @@ class Store:
 
     @practitioner_id.setter
     def practitioner_id(self, value: int | None) -> None:
+        # Once the clinic has accounts, only signing in changes who charts.
+        signed = self._ctx.signed
+        if self.accounts.any() and (signed is None or signed.account.practitioner_id != value):
+            raise PermissionRefused("Sign in as that practitioner to chart as them")
         if value is not None:
             self.practitioners.get(value)
         self._ctx.practitioner_id = value
+
+    # -- accounts: the contract of issue 18 (docs/security.md) -------------------------
+    def sign_in(self, practitioner_id: int, passphrase: str) -> Account:
+        """Sign a practitioner in (SignInError when refused); they become the "who"
+        of every change, and their signing key is unlocked for this sitting."""
+        return self.accounts.sign_in(practitioner_id, passphrase)
+
+    def sign_out(self) -> None:
+        """Forget who is signed in and their key (``practitioner_id`` becomes None)."""
+        self.accounts.sign_out()
+
+    @property
+    def signed_in(self) -> Account | None:
+        """The signed-in practitioner's account, or None."""
+        return self.accounts.signed_in
+
+    def confirm(self, secret: str) -> None:
+        """The signed-in practitioner's passphrase or PIN, or SignInError."""
+        self.accounts.confirm(secret)
+
+    @property
+    def idle_lock_minutes(self) -> int:
+        """Minutes without use before the window locks (the admin sets it)."""
+        return self.accounts.idle_lock_minutes
 
     @property
     def is_demo(self) -> bool:
@@ -205,8 +248,12 @@ class Store:
 
     def close(self) -> None:
         """Close the connection (WAL is checkpointed by SQLite on the last close) and
-        record a clean exit in the lock file, so the next start needs only quick_check."""
+        record a clean exit in the lock file, so the next start needs only quick_check.
+        The signed-in practitioner's key is forgotten."""
         self._closed = True
+        self._ctx.signed = None
+        if self._keeper is not None:
+            self._keeper.flush()
         audit.log_chain_head(self._ctx.db)
         self._ctx.db.close()
         if self._lock is not None:

@@ -34,6 +34,7 @@ from tpchart.store.autobackup import AutoBackup
 from tpchart.ui import backup_settings
 from tpchart.ui.chart_panel import ChartPanel
 from tpchart.ui.demo_mode import DemoBanner, add_demo_banner, window_title
+from tpchart.ui.idle_lock import install_idle_lock
 from tpchart.ui.layout_memory import restore_layout, save_layout
 from tpchart.ui.operations import Changed, Operations, What
 from tpchart.ui.patient_column import PatientColumn
@@ -117,7 +118,17 @@ class MainWindow(QMainWindow):
         self.splitter.setCollapsible(1, False)
         self.setCentralWidget(self.splitter)
         self.menus = WindowMenus(self)
+        # The old "Charting as" list, on a clinic without sign-ins only (else None: who
+        # charts is whoever signed in, ``menus.charting_as``).
         self.practitioner_picker = self.menus.practitioner_picker
+        # Issue 18: the screen locks after the administrator's idle time (or File › Lock
+        # now); whoever signs in there charts from then on.
+        self.idle_watch, self.lock_screen = install_idle_lock(self, store, ops)
+        self.lock_screen.practitioner_switched.connect(self._practitioner_switched)
+        self.session_panel.signed_out.connect(self.lock_screen.lock)
+        if self.menus.charting_as is not None:
+            self.menus.charting_as.lock_requested.connect(self.lock_screen.lock)
+            self.menus.charting_as.account_requested.connect(self.show_accounts)
         self._update_actions()
 
         # Text still being typed is saved before any change, switch, undo or export.
@@ -155,6 +166,16 @@ class MainWindow(QMainWindow):
         )
         self.menus.update(writable, has_patient, session is not None, draft)
         self.column.update_buttons(writable, has_patient)
+        self._update_account_actions()
+
+    def _update_account_actions(self) -> None:
+        store = self.store
+        account = store.signed_in
+        self.menus.update_accounts(
+            store.accounts.any(),
+            account is not None and account.is_admin,
+            self.backup_settings_action,
+        )
 
     # -- what is on screen -------------------------------------------------------------
     def _show_start_page(self) -> None:
@@ -236,6 +257,8 @@ class MainWindow(QMainWindow):
             self.progress_tab.refresh()
         elif changed.what is What.SESSIONS and self.patient is not None:
             self._sessions_taken_back(record)
+        elif changed.what is What.PRACTITIONER:
+            self._update_account_actions()  # signed in, role changed, clinic set up
         archived = isinstance(record, Patient) and record.archived
         if archived and self.patient is not None and record.id == self.patient.id:  # type: ignore[union-attr]
             self.show_patient(None)  # archived: off the list, off the screen
@@ -264,7 +287,27 @@ class MainWindow(QMainWindow):
         if point is not None and focused is not None and self.chart.isAncestorOf(focused):
             self.side_tabs.setCurrentWidget(self.inspector)
 
+    @Slot(int)
+    def _practitioner_switched(self, _practitioner_id: int) -> None:
+        """Another practitioner signed in at the lock screen: the undo steps are the
+        previous one's (undoing them would write as the new one), and what shows is
+        read again as the new practitioner may see it."""
+        self.chart.undo_stack.clear()
+        self.reload_from_store()
+        self._update_actions()
+
     # -- the doctor's commands -----------------------------------------------------------
+    @Slot()
+    def show_accounts(self) -> None:
+        """Settings › Accounts…: an administrator manages every sign-in; everyone else
+        their own passphrase and PIN."""
+        if self.store.signed_in is None:
+            return
+        from tpchart.ui.accounts_dialog import show_accounts  # built when asked for
+
+        show_accounts(self, self.store, self.operations)
+        self._update_account_actions()
+
     @Slot()
     def new_patient(self) -> None:
         """Ask for a new patient's details; select them once saved."""
@@ -373,6 +416,7 @@ class MainWindow(QMainWindow):
         action.triggered.connect(open_backups)
         self.menus.settings_menu.addAction(action)
         self.backup_settings_action = action
+        self._update_account_actions()  # an administrator's, once the clinic has sign-ins
         return action
 
     def show_read_only(self, reason: str) -> QLabel:
@@ -402,7 +446,7 @@ class MainWindow(QMainWindow):
     @Slot()
     def quit(self) -> None:
         """File › Quit: the reminder of unsigned sessions, then close."""
-        if self.may_quit():
+        if self.lock_screen.is_locked or self.may_quit():
             self.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -414,11 +458,19 @@ class MainWindow(QMainWindow):
         # Only the doctor's own close (the title bar's button: a spontaneous event) is
         # reminded of unsigned sessions; File › Quit asked already (``quit``); the app or
         # the system closing the window (a log-out, a restore) never waits for an answer.
-        asks = event.spontaneous() and self.confirm_on_close and self.store.is_open
+        # A locked window never asks: the reminder names patients, and whoever closes a
+        # locked screen has not signed in.
+        asks = (
+            event.spontaneous()
+            and self.confirm_on_close
+            and self.store.is_open
+            and not self.lock_screen.is_locked
+        )
         if asks and not self.may_quit():
             event.ignore()
             if focused is not None:
                 focused.setFocus()  # "Go back": where the doctor was
             return
+        self.idle_watch.stop()  # no lock over a window that is going
         save_layout(self, self.splitter, self.work)
         super().closeEvent(event)

@@ -182,16 +182,25 @@ class Operations(QObject):
             flush=False,
         )
 
-    def sign_session(self, session_id: int, report: Report) -> Session | None:
-        """Sign a session as the practitioner charting."""
+    def sign_session(
+        self, session_id: int, report: Report, *, confirm: str | None = None
+    ) -> Session | None:
+        """Sign a session as the practitioner charting. ``confirm``: their PIN or
+        passphrase, typed again (a clinic with sign-ins; the store then signs the version
+        digitally with their key); None on a clinic without."""
         return self.run(
-            lambda: self.store.sessions.sign(session_id), lambda s: Changed(What.SESSION, s), report
+            lambda: self.store.sessions.sign(session_id, confirm=confirm),
+            lambda s: Changed(What.SESSION, s),
+            report,
         )
 
-    def amend_session(self, session_id: int, reason: str, report: Report) -> Session | None:
-        """Reopen a signed session as its next version, with the reason."""
+    def amend_session(
+        self, session_id: int, reason: str, report: Report, *, confirm: str | None = None
+    ) -> Session | None:
+        """Reopen a signed session as its next version, with the reason (``confirm`` as
+        for ``sign_session``)."""
         return self.run(
-            lambda: self.store.sessions.amend(session_id, reason),
+            lambda: self.store.sessions.amend(session_id, reason, confirm=confirm),
             lambda s: Changed(What.SESSION, s),
             report,
         )

@@ -64,9 +64,14 @@ class PractitionerPicker(QComboBox):
         if chosen == ADD:
             chosen = self._add()
         if chosen is not None and chosen != ADD:
-            self._store.practitioner_id = chosen
-            QSettings().setValue(self._key, chosen)
-            self.practitioner_changed.emit()
+            try:
+                self._store.practitioner_id = chosen
+            except TpchartError as exc:
+                # A clinic with sign-ins (issue 18): only signing in changes who charts.
+                message_box(self, "Charting as")(str(exc))
+            else:
+                QSettings().setValue(self._key, chosen)
+                self.practitioner_changed.emit()
         self.refresh()
 
     def _add(self) -> int | None:

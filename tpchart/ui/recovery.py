@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
@@ -83,17 +83,50 @@ def show_refused(error: TpchartError, parent: QWidget | None = None) -> None:
     QMessageBox.critical(parent, "tpchart cannot open the database", str(error))
 
 
-def show_warnings_once(warnings: list[str], parent: QWidget | None = None) -> list[str]:
+def show_warnings_once(
+    warnings: list[str],
+    parent: QWidget | None = None,
+    *,
+    every_time: Sequence[str] = (),
+) -> list[str]:
     """Show each start-up warning (an unsafe place, an interrupted restore) the first
-    time only (they are logged every start); returns the ones shown."""
+    time only (they are logged every start), and those in ``every_time`` (a file
+    changed outside tpchart) at every start: a doctor who clicked it away once must
+    not chart on an altered record unwarned the next day. Returns the ones shown."""
     settings = QSettings()
     seen = set(settings.value("warnings/shown", [], type=list) or [])
-    new = [w for w in warnings if _key(w) not in seen]
+    always = [w for w in warnings if w in every_time]
+    new = [w for w in warnings if w not in always and _key(w) not in seen]
+    shown = always + new
+    if shown:
+        # Tampering, unsafe places, an interrupted restore: what to know before charting.
+        QMessageBox.warning(parent, "Before you start", "\n\n".join(shown))
     if new:
-        # Unsafe places, and an interrupted restore: what to know before charting.
-        QMessageBox.warning(parent, "Before you start", "\n\n".join(new))
         settings.setValue("warnings/shown", sorted(seen | {_key(w) for w in new}))
-    return new
+    return shown
+
+
+def tampering_warnings(warnings: list[str], findings: list[str] | None) -> list[str]:
+    """The start-up warnings that name changes made outside tpchart (``findings``: the
+    start-up tamper check's, ``HealthReport.audit``): shown at every start."""
+    if not findings:
+        return []
+    return [w for w in warnings if any(f[1:] in w for f in findings if len(f) > 1)]
+
+
+def show_tampering(findings: list[str], name: str, parent: QWidget | None = None) -> None:
+    """What the check run beside the window found changed outside tpchart, in plain
+    words (the records stay usable: the doctor decides)."""
+    listed = "\n".join(f"- {f[:1].upper()}{f[1:]}." for f in findings[:8])
+    more = f"\n- and {len(findings) - 8} more" if len(findings) > 8 else ""
+    QMessageBox.warning(
+        parent,
+        "Changed outside tpchart",
+        f"{name} was changed outside tpchart since it was last used:\n{listed}{more}\n"
+        'Records in it may have been altered. Run "tpchart check" for the full report, and '
+        "ask for help before relying on them (the newest backup taken before the change "
+        "may be the one to restore).",
+    )
 
 
 def _key(text: str) -> str:

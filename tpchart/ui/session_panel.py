@@ -34,6 +34,7 @@ from tpchart.core.session import DEFAULT_AFTERCARE, Session, SessionStatus
 from tpchart.store import Store
 from tpchart.ui.adverse_event_dialog import AdverseEventDialog
 from tpchart.ui.amend_dialog import AmendDialog
+from tpchart.ui.confirm_identity import NOT_NEEDED, confirm_identity
 from tpchart.ui.later_events import previous_session, session_name
 from tpchart.ui.operations import Changed, Operations, Report, What
 from tpchart.ui.red_flag_decision import RedFlagBar, RedFlagDecisionDialog
@@ -49,6 +50,9 @@ class SessionPanel(QWidget):
     ``session_changed``."""
 
     session_changed = Signal(object)  # the Session as stored
+    # Too many wrong PINs or passphrases when confirming: the store signed the
+    # practitioner out; carries its words, for the lock screen (the window connects it).
+    signed_out = Signal(str)
 
     def __init__(
         self, store: Store, parent: QWidget | None = None, *, operations: Operations | None = None
@@ -453,17 +457,31 @@ class SessionPanel(QWidget):
             elif self.red_flag_bar.button.isVisible():
                 self.red_flag_bar.button.setFocus()  # the decision it waits for
             return
-        name = self._practitioner_name(self._store.practitioner_id)
         patient = f" for {self._patient.full_name}" if self._patient else ""
-        answer = QMessageBox.question(
-            self,
-            "Sign session",
-            f"Sign this session{patient} as {name}?\n\nAfter signing, it can only be changed "
-            "by an amendment with a reason.",
-        )
-        if answer != QMessageBox.StandardButton.Yes:
-            return
-        saved = self._operations.sign_session(s.id, self._show_error)
+        if self._store.accounts.any():
+            # Typing the PIN or passphrase again is the question "sign as you?" (issue 18):
+            # a colleague at a screen left unlocked cannot sign as the doctor.
+            secret = confirm_identity(
+                self,
+                self._store,
+                f"Sign this session{patient}",
+                action="Sign",
+                on_signed_out=self.signed_out.emit,
+            )
+            if secret is None:
+                return
+        else:
+            name = self._practitioner_name(self._store.practitioner_id)
+            answer = QMessageBox.question(
+                self,
+                "Sign session",
+                f"Sign this session{patient} as {name}?\n\nAfter signing, it can only be "
+                "changed by an amendment with a reason.",
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+            secret = NOT_NEEDED
+        saved = self._operations.sign_session(s.id, self._show_error, confirm=secret or None)
         if saved is None:
             return
         self.set_session(saved, self._patient)
@@ -479,7 +497,20 @@ class SessionPanel(QWidget):
         dialog = AmendDialog(s, self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
-        saved = self._operations.amend_session(s.id, dialog.reason(), self._show_error)
+        # With sign-ins, amending is confirmed like signing (NOT_NEEDED without).
+        patient = f" for {self._patient.full_name}" if self._patient else ""
+        secret = confirm_identity(
+            self,
+            self._store,
+            f"Amend this session{patient}",
+            action="Amend",
+            on_signed_out=self.signed_out.emit,
+        )
+        if secret is None:
+            return
+        saved = self._operations.amend_session(
+            s.id, dialog.reason(), self._show_error, confirm=secret or None
+        )
         if saved is None:
             return
         self.set_session(saved, self._patient)

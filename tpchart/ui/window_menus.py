@@ -26,6 +26,7 @@ from tpchart.ui.print_and_export import (
     print_summary,
 )
 from tpchart.ui.shortcuts_help import ShortcutsDialog
+from tpchart.ui.sign_in import ChartingAs
 
 if TYPE_CHECKING:
     from tpchart.ui.main_window import MainWindow
@@ -150,6 +151,14 @@ class WindowMenus:
         )
         self.file_menu.addAction(self.export_fhir_action)
         self.file_menu.addSeparator()
+        # Issue 18: the doctor stepping away hides every patient detail at once, not
+        # only after the idle time. Disabled on a clinic without sign-ins (nobody could
+        # unlock it).
+        self.lock_action = self._action(
+            "&Lock now", lambda: w.lock_screen.lock(), "Ctrl+L", "lockNowAction"
+        )
+        self.file_menu.addAction(self.lock_action)
+        self.file_menu.addSeparator()
         self.file_menu.addAction(quit_action)
 
         # Own actions rather than createUndoAction(): notes still being typed are saved
@@ -199,13 +208,17 @@ class WindowMenus:
             ]
         )
         self.settings_menu = w.menuBar().addMenu("&Settings")
-        self.settings_menu.addAction(
-            self._action(
-                "&Clinic profile…",
-                lambda: edit_clinic_profile(w, w.store, w.operations),
-                name="clinicProfileAction",
-            )
+        # A disabled entry's tooltip says why (only an administrator may).
+        self.settings_menu.setToolTipsVisible(True)
+        self.clinic_profile_action = self._action(
+            "&Clinic profile…",
+            lambda: edit_clinic_profile(w, w.store, w.operations),
+            name="clinicProfileAction",
         )
+        self.settings_menu.addAction(self.clinic_profile_action)
+        # An administrator manages everyone's sign-in; everyone else their own.
+        self.accounts_action = self._action("&Accounts…", w.show_accounts, name="accountsAction")
+        self.settings_menu.addAction(self.accounts_action)
 
         self.help_menu = w.menuBar().addMenu("&Help")
         self.shortcuts_action = self._action(
@@ -230,8 +243,17 @@ class WindowMenus:
         toolbar.addActions([self.undo_action, self.redo_action])
         toolbar.addSeparator()
         toolbar.addWidget(QLabel(" Charting as: "))
-        self.practitioner_picker = PractitionerPicker(w.store, operations=w.operations)
-        toolbar.addWidget(self.practitioner_picker)
+        # With sign-ins (issue 18) who charts is whoever signed in: a name and a menu
+        # (switch, lock, my account), never a list anyone could choose from. A clinic
+        # not set up yet keeps the list.
+        self.practitioner_picker: PractitionerPicker | None = None
+        self.charting_as: ChartingAs | None = None
+        if w.store.accounts.any():
+            self.charting_as = ChartingAs(w.store, w.operations)
+            toolbar.addWidget(self.charting_as)
+        else:
+            self.practitioner_picker = PractitionerPicker(w.store, operations=w.operations)
+            toolbar.addWidget(self.practitioner_picker)
 
     def show_about(self) -> None:
         """Help > About: version, the clinic's files, licences."""
@@ -274,3 +296,22 @@ class WindowMenus:
         self.export_consent_action.setEnabled(has_session)
         self.print_patient_copy_action.setEnabled(has_session)
         self.export_patient_copy_action.setEnabled(has_session)
+
+    def update_accounts(self, accounts: bool, admin: bool, backups: QAction | None) -> None:
+        """Enable what the signed-in practitioner may do: Lock now needs sign-ins; the
+        clinic profile and backups need an administrator once the clinic has accounts
+        (the store refuses a non-administrator's profile too). A disabled entry says
+        why in its tooltip and status tip."""
+        self.lock_action.setEnabled(accounts)
+        self.accounts_action.setEnabled(accounts)
+        self.accounts_action.setStatusTip(
+            "" if accounts else "The clinic has no sign-ins yet (set up at the next start)"
+        )
+        why = "Only an administrator can change this (Settings › Accounts lists them)"
+        for action in (self.clinic_profile_action, backups):
+            if action is None:
+                continue
+            allowed = admin or not accounts
+            action.setEnabled(allowed)
+            action.setToolTip("" if allowed else why)
+            action.setStatusTip("" if allowed else why)

@@ -5,6 +5,8 @@ are ``tpchart.store.records``' business."""
 
 from __future__ import annotations
 
+# Key slots, unlocking, encrypting a plain file, plain copies (docs/security.md).
+from tpchart.store.file import encryption
 from tpchart.store.file.backup import (
     BackupFailed,
     BackupFile,
@@ -14,6 +16,7 @@ from tpchart.store.file.backup import (
     newest_good_backup,
     verify_backup,
 )
+from tpchart.store.file.database import DatabaseLocked
 from tpchart.store.file.exports import (
     ExportRefused,
     protected_paths,
@@ -63,6 +66,7 @@ __all__ = [
     "BackupFile",
     "DamageFound",
     "DatabaseLock",
+    "DatabaseLocked",
     "ExportRefused",
     "HealthReport",
     "Opened",
@@ -80,6 +84,7 @@ __all__ = [
     "default_backup_folder",
     "default_database",
     "demo_database",
+    "encryption",
     "fsync_folder",
     "inspect_wal",
     "leftovers",

@@ -3,21 +3,35 @@ and renamed into place so a crash never leaves a half-written backup.
 
 Backup files are named ``tpchart-YYYYmmdd-HHMMSS-<reason>.db`` so they sort by time
 and say why they were taken (close, periodic, before-update, before-restore, manual).
+
+The backup of an encrypted database is encrypted under the same key (the backup API
+between two SQLCipher connections), and its key slots are copied beside it
+(``<backup>.keys``) before it is renamed into place, so it opens with the
+passphrases of its day and never without one.
 """
 
 from __future__ import annotations
 
 import errno
+import json
 import logging
 import os
 import re
 import sqlite3
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from tpchart.core.errors import TpchartError
-from tpchart.store.file.database import inspect, read_only_uri
+from tpchart.store.file.anchor import SIDECAR_SUFFIX, database_id, head, write_backup_anchor
+from tpchart.store.file.database import (
+    inspect,
+    is_plain,
+    key_for,
+    keys_path,
+    open_connection,
+)
 from tpchart.store.file.health import check_file
 from tpchart.store.file.private import private_folder, touch_private
 from tpchart.store.records.schema import APPLICATION_ID, SCHEMA_VERSION
@@ -73,8 +87,10 @@ def backup_to(
         _copy(source, temporary)
         verify_backup(temporary)  # whole, and a tpchart database (not /dev/null's nothing)
         fsync_file(temporary)
+        _keys_beside(source, target)  # before the backup exists: it must always open
         os.replace(temporary, target)
         fsync_folder(folder)
+        _anchor_beside(target)
     except (OSError, sqlite3.Error) as exc:
         temporary.unlink(missing_ok=True)
         raise BackupFailed(_failure_words(source, folder, exc)) from exc
@@ -97,9 +113,12 @@ def copy_database(source: Path, target: Path) -> None:
 def _copy(source: Path, target: Path) -> None:
     target.unlink(missing_ok=True)
     touch_private(target)  # 0600 before SQLite writes a byte into it
-    src = sqlite3.connect(read_only_uri(source), uri=True)
+    # An encrypted source is copied into a file under the same key (SQLCipher's backup
+    # API keeps the encryption); a plain one stays plain.
+    key = None if is_plain(source) else key_for(source)
+    src = open_connection(source, read_only=True)
     try:
-        dst = sqlite3.connect(target)
+        dst = open_connection(target, key=key)
         try:
             # One step (pages=-1): a single read transaction, so the copy is one moment
             # of the database even while the app goes on writing.
@@ -110,6 +129,50 @@ def _copy(source: Path, target: Path) -> None:
             dst.close()
     finally:
         src.close()
+
+
+def _anchor_beside(backup: Path) -> None:
+    """The chain head the backup holds, in ``<backup>.anchor`` beside it: one more claim,
+    outside the database, that a later cut or rewrite of the trail contradicts
+    (`store.file.anchor`). A backup without it is still a whole backup."""
+    try:
+        if is_plain(backup):
+            write_backup_anchor(backup)
+        else:
+            _encrypted_anchor_beside(backup)
+    except (OSError, sqlite3.Error) as exc:
+        log.warning("Could not write the anchor beside %s: %s", backup, exc)
+
+
+def _encrypted_anchor_beside(backup: Path) -> None:
+    """``write_backup_anchor`` for an encrypted backup: the same content, read through
+    the keyed connection (``store.file.anchor`` opens files with the plain sqlite3)."""
+    conn = open_connection(backup, read_only=True)
+    try:
+        identity, top = database_id(conn), head(conn)
+    finally:
+        conn.close()
+    if identity is None or top is None:
+        return
+    content = {"database_id": identity, "rows": top[0], "hash": top[1], "written_at": time.time()}
+    _write_private(backup.with_name(backup.name + SIDECAR_SUFFIX), json.dumps(content))
+
+
+def _keys_beside(source: Path, backup: Path) -> None:
+    """Copy the key slots of an encrypted ``source`` beside ``backup`` (0600, one rename)."""
+    slots = keys_path(source)
+    if is_plain(source) or not slots.exists():
+        return
+    _write_private(keys_path(backup), slots.read_text(encoding="utf-8"))
+
+
+def _write_private(target: Path, text: str) -> None:
+    temporary = target.with_name(target.name + ".partial")
+    temporary.unlink(missing_ok=True)
+    touch_private(temporary)
+    temporary.write_text(text, encoding="utf-8")
+    fsync_file(temporary)
+    os.replace(temporary, target)
 
 
 def _free_name(folder: Path, stem: str) -> Path:

@@ -24,13 +24,19 @@ from pathlib import Path
 
 from tpchart.core.errors import TpchartError
 from tpchart.store.errors import DatabaseRefused
-from tpchart.store.file.database import inspect, read_only_uri, refuse_unreadable_wal
+from tpchart.store.file.anchor import claims_for
+from tpchart.store.file.database import (
+    SQLITE_HEADER,
+    inspect,
+    is_encrypted,
+    key_for,
+    open_connection,
+    refuse_unreadable_wal,
+)
 from tpchart.store.file.lock import read_record
 from tpchart.store.file.wal import inspect_wal
 from tpchart.store.records.schema import APPLICATION_ID, SCHEMA_VERSION
-from tpchart.store.records.tamper import audit_findings
-
-SQLITE_HEADER = b"SQLite format 3\x00"
+from tpchart.store.records.tamper import startup_findings, tamper_report
 
 
 class Verdict(IntEnum):
@@ -124,7 +130,14 @@ def _not_a_tpchart_database(path: Path) -> tuple[Verdict, str] | None:
         return Verdict.UNREADABLE, "This user may not read the file."
     except OSError as exc:
         return Verdict.UNREADABLE, f"The file cannot be read ({exc.strerror or exc})."
-    if header != SQLITE_HEADER:
+    if header != SQLITE_HEADER and is_encrypted(path):
+        if key_for(path) is None:
+            return (
+                Verdict.UNREADABLE,
+                "The database is encrypted: give a practitioner's passphrase "
+                "(--passphrase-file FILE) to check it.",
+            )
+    elif header != SQLITE_HEADER:
         return Verdict.NOT_TPCHART, "The file is not a database (it is not an SQLite file)."
     if _wal_damage(path):
         return None  # what the file says of itself may be in the lost part: check_file says
@@ -159,7 +172,7 @@ def _not_a_tpchart_database(path: Path) -> tuple[Verdict, str] | None:
 def _migrated_by_tpchart(path: Path) -> bool:
     """True when the file's migrations table says tpchart built its schema."""
     try:
-        conn = sqlite3.connect(read_only_uri(path), uri=True)
+        conn = open_connection(path, read_only=True)
         try:
             row = conn.execute(
                 "SELECT count(*) FROM _sqlite_migrations WHERE migration_set = 'tpchart'"
@@ -201,10 +214,16 @@ def _written_by_a_running_tpchart(path: Path) -> bool:
     return True
 
 
-def check_file(path: Path, full: bool = True, audit: bool = False) -> HealthReport:
+def check_file(
+    path: Path, full: bool = True, audit: bool = False, tamper: bool = False
+) -> HealthReport:
     """Run ``integrity_check`` (or the faster ``quick_check``), ``foreign_key_check``
-    and, with ``audit``, the tamper checks, in one read transaction on a read-only
-    connection; a damaged -wal is reported before SQLite would drop its changes."""
+    and, with ``audit``, every tamper check (the chain, each audited row, each digital
+    signature, the schema, the anchors); with ``tamper`` only their fast part (the
+    schema, its record and the anchors: what start-up runs). One read transaction on
+    a read-only connection; a damaged -wal is reported before SQLite would drop its
+    changes. The anchors are those of the database at ``path``: a backup is checked
+    without ``audit``/``tamper``, since it is older than its database's anchor."""
     path = Path(path).resolve()  # the -wal and -journal are beside the real file
     problem = _wal_damage(path)
     if problem:
@@ -216,19 +235,37 @@ def check_file(path: Path, full: bool = True, audit: bool = False) -> HealthRepo
                 "a write interrupted by a crash was rolled back on a copy, as tpchart will do "
                 "when it next opens the file; the checks are of that last committed state"
             )
-        integrity, foreign, findings = _sqlite_checks(readable, full, audit)
-    return HealthReport(path, integrity, foreign, findings, full, notes=notes)
+        integrity, foreign, findings, more = _sqlite_checks(readable, full, audit, tamper, path)
+    return HealthReport(path, integrity, foreign, findings, full, notes=notes + more)
+
+
+def tamper_findings(path: Path) -> list[str]:
+    """Only the start-up tamper checks (schema, its record, anchors, signatures) of
+    ``path``, for the check run beside the window after its quick_check."""
+    path = Path(path).resolve()
+    conn = open_connection(path, read_only=True, isolation_level=None)
+    try:
+        claims = claims_for(path, conn)
+        conn.execute("BEGIN")
+        return startup_findings(conn, claims)
+    finally:
+        conn.close()
 
 
 def _sqlite_checks(
-    path: Path, full: bool, audit: bool
-) -> tuple[list[str], list[str], list[str] | None]:
+    path: Path, full: bool, audit: bool, tamper: bool = False, anchored: Path | None = None
+) -> tuple[list[str], list[str], list[str] | None, list[str]]:
     findings: list[str] | None = None
+    notes: list[str] = []
     try:
-        conn = sqlite3.connect(read_only_uri(path), uri=True, isolation_level=None)
+        conn = open_connection(path, read_only=True, isolation_level=None)
     except sqlite3.DatabaseError as exc:
-        return [f"not a readable database: {exc}"], [], None
+        return [f"not a readable database: {exc}"], [], None, []
     try:
+        # The anchors are read before the snapshot: a claim is written after its commit,
+        # so every claim read now is held by the moment read below (a check while the
+        # app writes sees no false "cut").
+        claims = claims_for(anchored or path, conn) if audit or tamper else []
         # One read transaction: every statement below sees the same moment.
         conn.execute("BEGIN")
         pragma = "integrity_check" if full else "quick_check"
@@ -237,13 +274,17 @@ def _sqlite_checks(
             f"{table} row {rowid} points to a missing {parent} row"
             for table, rowid, parent, _ in conn.execute("PRAGMA foreign_key_check")
         ]
-        if audit and integrity == ["ok"]:
-            findings = audit_findings(conn)
+        if (audit or tamper) and integrity == ["ok"]:
+            if audit:
+                report = tamper_report(conn, claims)
+                findings, notes = report.findings, report.notes
+            else:
+                findings = startup_findings(conn, claims)
     except sqlite3.DatabaseError as exc:
         integrity, foreign = [f"not a readable database: {exc}"], []
     finally:
         conn.close()
-    return integrity, foreign, findings
+    return integrity, foreign, findings, notes
 
 
 @contextmanager
@@ -258,7 +299,7 @@ def _rolled_back(path: Path) -> Iterator[Path]:
         copy = Path(folder) / path.name
         shutil.copyfile(path, copy)
         shutil.copyfile(journal, copy.with_name(copy.name + "-journal"))
-        conn = sqlite3.connect(copy, isolation_level=None)
+        conn = open_connection(copy, isolation_level=None)
         try:
             conn.execute("PRAGMA schema_version").fetchone()  # the first read rolls it back
         except sqlite3.DatabaseError:
@@ -271,7 +312,7 @@ def _rolled_back(path: Path) -> Iterator[Path]:
 def _needs_roll_back(path: Path) -> bool:
     """True when a read-only reader is refused because a journal must be rolled back."""
     try:
-        conn = sqlite3.connect(read_only_uri(path), uri=True)
+        conn = open_connection(path, read_only=True)
         try:
             conn.execute("PRAGMA schema_version").fetchone()
         finally:

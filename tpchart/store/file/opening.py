@@ -18,7 +18,15 @@ from sqlite_utils import Database
 
 from tpchart.store.errors import DatabaseDamaged, DatabaseLost, DatabaseRefused
 from tpchart.store.file.backup import backup_to, list_backups
-from tpchart.store.file.database import check_openable, connect, needs_migration
+from tpchart.store.file.database import (
+    DatabaseLocked,
+    check_openable,
+    connect,
+    is_encrypted,
+    key_for,
+    needs_migration,
+    open_connection,
+)
 from tpchart.store.file.health import HealthReport, check_file
 from tpchart.store.file.locations import (
     backup_folder_for,
@@ -71,6 +79,12 @@ def open_database(
     path = Path(path).resolve()
     if path.exists() and not path.is_file():
         raise DatabaseRefused(f"{path} is not a database file (it is a folder or a device).")
+    if is_encrypted(path) and key_for(path) is None:
+        # Before the lock: a file that cannot be read is not an unclean exit.
+        raise DatabaseLocked(
+            f"{path} is encrypted: tpchart needs a practitioner's passphrase to open it "
+            "(--passphrase-file FILE, or type it when asked). It was not changed."
+        )
     if read_only is None:
         read_only = not writable(path)
         if read_only:
@@ -122,13 +136,16 @@ def _open_checked(
     elif size > 0:
         # Full check after a crash (or when unknown); quick_check otherwise, every time.
         full = check_fully and not read_only
-        health = check_file(path, full=full)
+        health = check_file(path, full=full, tamper=True)
         log.info("Start-up check of %s: %s", path, " | ".join(health.lines()[1:]))
         if health.damaged:
             raise DatabaseDamaged(
                 f"{path} is damaged: " + "; ".join(health.integrity[:3]) + ". It was not changed.",
                 health,
             )
+        if health.audit:
+            warnings.append(tampering_warning(path, health.audit))
+            log.warning(warnings[-1])
     pre_update = None
     if not read_only and needs_migration(path):
         folder = backup_folder or configured_backup_folder(path)
@@ -139,6 +156,19 @@ def _open_checked(
     if lock is not None:
         lock.refresh()  # the file has data now: an empty file later means it was cut short
     return Opened(db, read_only, own, health, unclean, warnings, pre_update, deferred)
+
+
+def tampering_warning(path: Path, findings: list[str]) -> str:
+    """The start-up warning naming what was changed outside tpchart (the fast checks:
+    schema, its record, the anchors). The file opens: the doctor decides."""
+    listed = "\n".join(f"- {finding[0].upper()}{finding[1:]}." for finding in findings[:8])
+    more = f"\n- and {len(findings) - 8} more" if len(findings) > 8 else ""
+    return (
+        f"{path.name} was changed outside tpchart since it was last used:\n{listed}{more}\n"
+        'Records in it may have been altered. Run "tpchart check" for the full report, '
+        "and ask for help before relying on them (the newest backup taken before the "
+        "change may be the one to restore)."
+    )
 
 
 def _refuse_lost(path: Path, lock: DatabaseLock | None, backup_folder: Path | None) -> None:
@@ -227,7 +257,7 @@ def _roll_back_interrupted_write(path: Path) -> None:
     if not (path.exists() and journal.exists() and journal.stat().st_size > 0):
         return
     log.warning("%s: rolling back a write interrupted by a crash", path)
-    conn = sqlite3.connect(str(path), isolation_level=None)
+    conn = open_connection(path, isolation_level=None)
     try:
         conn.execute("PRAGMA schema_version").fetchone()  # the first read rolls it back
     except sqlite3.DatabaseError as exc:
@@ -254,4 +284,10 @@ def configured_backup_folder(path: Path) -> Path:
     return chosen or backup_folder_for(path)
 
 
-__all__ = ["BACKUP_FOLDER_SETTING", "DatabaseRefused", "Opened", "open_database"]
+__all__ = [
+    "BACKUP_FOLDER_SETTING",
+    "DatabaseRefused",
+    "Opened",
+    "open_database",
+    "tampering_warning",
+]

@@ -20,6 +20,7 @@ from datetime import datetime
 from pathlib import Path
 
 from tpchart.store.errors import DatabaseRefused
+from tpchart.store.file.anchor import database_id, head, reanchor, write_anchor
 from tpchart.store.file.backup import (
     BackupFailed,
     BackupFile,
@@ -31,7 +32,12 @@ from tpchart.store.file.backup import (
     newest_good_backup,
     verify_backup,
 )
-from tpchart.store.file.database import read_only_uri
+from tpchart.store.file.database import (
+    DatabaseLocked,
+    is_plain,
+    keys_path,
+    open_connection,
+)
 from tpchart.store.file.health import check_file
 from tpchart.store.file.locations import backup_folder_for
 from tpchart.store.file.lock import DatabaseLock
@@ -141,10 +147,15 @@ def restore_backup(
             if healthy:
                 safety = backup_to(database, backup_folder, reason="before-restore")
                 # No -wal may stay beside the path: SQLite would apply it to the new file.
-                _fold_journal(database)
+                fold_journal(database)
             kept = set_aside(database, "replaced" if healthy else "damaged", keep_in_place=True)
+        _keys_for_restored(database, backup)
         os.replace(staged, database)
         fsync_folder(database.parent)
+        # The restored chain is shorter than the one the anchor claims: a restore is the
+        # doctor's choice, not tampering, so the anchor follows it (the replaced file is
+        # kept aside above with the longer chain).
+        _reanchor(database)
     except BaseException:
         with contextlib.suppress(OSError):
             staged.unlink()
@@ -157,13 +168,42 @@ def restore_backup(
     return RestoreResult(backup, kept, safety)
 
 
-def _fold_journal(database: Path) -> None:
+def _keys_for_restored(database: Path, backup: Path) -> None:
+    """An encrypted backup restored where no key file is (the database was lost, or
+    was plain): its own key slots go beside the database first, so the restored file
+    always opens. A key file already there is kept: it has the same key and the
+    newest slots (a practitioner added or removed since the backup)."""
+    if is_plain(backup) or keys_path(database).exists() or not keys_path(backup).exists():
+        return
+    target, temporary = keys_path(database), keys_path(database).with_suffix(".keys-partial")
+    shutil.copyfile(keys_path(backup), temporary)
+    os.chmod(temporary, FILE_MODE)
+    fsync_file(temporary)
+    os.replace(temporary, target)
+
+
+def _reanchor(database: Path) -> None:
+    """``anchor.reanchor``, through the keyed connection for an encrypted database
+    (``store.file.anchor`` opens files with the plain sqlite3)."""
+    if is_plain(database):
+        reanchor(database)
+        return
+    conn = open_connection(database, read_only=True)
+    try:
+        identity, top = database_id(conn), head(conn)
+    finally:
+        conn.close()
+    if identity is not None and top is not None:
+        write_anchor(database, identity, *top)
+
+
+def fold_journal(database: Path) -> None:
     """Fold a healthy database's -wal into the file and leave no sidecar beside it. A
     checkpoint only copies committed pages into the file (a kill during it leaves the
     -wal to be applied again), and the last connection's close removes the -wal and
     -shm; switching the journal mode instead would write through a rollback journal,
     and a kill there would leave a hot journal that a reader cannot open."""
-    conn = sqlite3.connect(database, isolation_level=None)
+    conn = open_connection(database, isolation_level=None)
     try:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
     finally:
@@ -256,15 +296,15 @@ def recover_damaged(path: Path, folders: Sequence[Path] = ()) -> DamageFound:
 def chosen_backup_folder(database: Path) -> Path | None:
     """The backup folder chosen in ``database``, read without writing; None if unknown."""
     try:
-        conn = sqlite3.connect(read_only_uri(database), uri=True)
+        conn = open_connection(database, read_only=True)
         try:
             row = conn.execute(
                 "SELECT value FROM settings WHERE key = ?", [BACKUP_FOLDER_SETTING]
             ).fetchone()
         finally:
             conn.close()
-    except sqlite3.Error:
-        return None
+    except (sqlite3.Error, DatabaseLocked):
+        return None  # unreadable, or encrypted and not unlocked: the default folder
     return Path(row[0]) if row and row[0] else None
 
 

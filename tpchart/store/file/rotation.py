@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from tpchart.store.file.anchor import SIDECAR_SUFFIX
 from tpchart.store.file.backup import BackupFile, list_backups
+from tpchart.store.file.database import keys_path
 from tpchart.store.file.private import tighten
 
 log = logging.getLogger("tpchart.store")
@@ -60,6 +62,9 @@ def rotate(
     for backup in backups:
         if backup.path not in kept:
             backup.path.unlink(missing_ok=True)
+            # Its anchor (the chain head it held) and key slots go with it.
+            backup.path.with_name(backup.path.name + SIDECAR_SUFFIX).unlink(missing_ok=True)
+            keys_path(backup.path).unlink(missing_ok=True)
             removed.append(backup.path)
         else:
             tighten(backup.path)  # a backup an older version left readable by others

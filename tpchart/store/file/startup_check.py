@@ -12,9 +12,10 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
-from tpchart.store.file.health import HealthReport, check_file
+from tpchart.store.file.health import HealthReport, check_file, tamper_findings
 from tpchart.store.records.context import WriteGate
 
 log = logging.getLogger("tpchart.store")
@@ -24,8 +25,10 @@ CHECK_BEFORE_OPENING_BYTES = 64 * 1024 * 1024
 
 
 def check_beside(path: Path, gate: WriteGate, done: Callable[[HealthReport], None]) -> None:
-    """Run ``quick_check`` and ``foreign_key_check`` on a read-only connection in a
-    daemon thread; answer the gate, then call ``done`` (from that thread)."""
+    """Run ``quick_check``, ``foreign_key_check`` and the fast tamper checks (schema,
+    its record, the anchors) on a read-only connection in a daemon thread; answer the
+    gate, then call ``done`` (from that thread). Tampering does not close the gate:
+    the doctor is warned (``report.audit``), the records stay usable."""
 
     def run() -> None:
         try:
@@ -33,6 +36,11 @@ def check_beside(path: Path, gate: WriteGate, done: Callable[[HealthReport], Non
         except Exception as exc:  # unreadable counts as damaged, and is logged
             log.exception("Start-up check of %s failed", path)
             report = HealthReport(path, [f"the check could not run: {exc}"], [], None, False)
+        if not report.damaged:
+            try:
+                report = replace(report, audit=tamper_findings(path))
+            except Exception:  # the file is sound; only the tamper check failed: logged
+                log.exception("Tamper check of %s failed", path)
         log.info(
             "Start-up check of %s (beside the window): %s", path, " | ".join(report.lines()[1:])
         )

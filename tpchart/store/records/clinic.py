@@ -25,7 +25,9 @@ class Clinic:
         return ClinicProfile(**{field: self._settings.get(key) for field, key in KEYS.items()})
 
     def save(self, profile: ClinicProfile) -> ClinicProfile:
-        """Store every field in one audited transaction (unchanged values write nothing)."""
+        """Store every field in one audited transaction (unchanged values write nothing).
+        Once the clinic has accounts, only an administrator may (PermissionRefused)."""
+        self._settings.require_admin("change the clinic profile")
         cleaned = ClinicProfile(
             name=profile.name.strip(),
             address="\n".join(line.strip() for line in profile.address.strip().splitlines()),

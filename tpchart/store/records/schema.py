@@ -9,6 +9,7 @@ database written by a newer one without touching it.
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
 from collections.abc import Callable
 
@@ -16,16 +17,18 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from tpchart.core.muscles import muscle_id_for
+from tpchart.store.errors import DatabaseRefused
 from tpchart.store.records import audit
 from tpchart.store.records.added_columns import NECK_ONLY
 from tpchart.store.records.audit import GENESIS, HASHED_COLUMNS, link_hash
 from tpchart.store.records.patients import rebuild_name_index
+from tpchart.store.records.rows import now, to_text
 
 # "TPCH" as a big-endian 32-bit integer: lets `file` and other tools identify the file.
 APPLICATION_ID = 0x54504348
 
 # The schema version this app writes; bump it with every migration added below.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 migrations = Migrations("tpchart")
 
@@ -405,6 +408,173 @@ def m005_documents(db: Database) -> None:
     )
 
 
+# The table of the database's identity: a random id given at the first open
+# (migration 6), which names the anchor kept outside the file (`store.file.anchor`).
+DATABASE_ID_TABLE = "database_identity"
+
+
+@_migration(6)
+def m006_accounts(db: Database) -> None:
+    """Practitioner accounts, their signing keys, and a digital signature for every
+    version signed from now on (docs/security.md).
+
+    - ``accounts``: one per practitioner; the passphrase (and optional PIN) only as
+      scrypt hashes. Never deleted: a practitioner who leaves is made inactive.
+    - ``practitioner_keys``: Ed25519 public keys, each with its private key wrapped
+      under its owner's passphrase. Append-only: only the wrapping changes (a new
+      passphrase) and a key is retired once (its wrapping then erased); the public
+      key stays for ever, so old signatures still verify.
+    - ``version_signatures``: one per signed version, made by a key of the signer.
+      Append-only, like the versions themselves.
+    - ``database_identity``: the random id naming the anchor kept outside the file
+      (`store.file.anchor`), audited and permanent.
+    No existing row changes: versions signed before this have no signature, and
+    ``check`` says so as a note while no account existed when they were signed."""
+    _execute_script(
+        db,
+        f"""
+    CREATE TABLE accounts (
+        id INTEGER PRIMARY KEY,
+        practitioner_id INTEGER NOT NULL UNIQUE
+            REFERENCES practitioners (id) ON DELETE RESTRICT,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'practitioner')),
+        passphrase_hash TEXT NOT NULL CHECK (passphrase_hash GLOB 'scrypt$*'),
+        pin_hash TEXT CHECK (pin_hash IS NULL OR pin_hash GLOB 'scrypt$*'),
+        {_b("active")},
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    ) STRICT;
+
+    CREATE TABLE practitioner_keys (
+        id INTEGER PRIMARY KEY,
+        practitioner_id INTEGER NOT NULL REFERENCES practitioners (id) ON DELETE RESTRICT,
+        public_key TEXT NOT NULL UNIQUE
+            CHECK (length(public_key) = 64 AND public_key NOT GLOB '*[^0-9a-f]*'),
+        wrapped_key TEXT NOT NULL CHECK (wrapped_key NOT GLOB '*[^0-9a-f]*'),
+        created_at TEXT NOT NULL,
+        retired_at TEXT,
+        CHECK (retired_at IS NULL OR wrapped_key = '')
+    ) STRICT;
+    CREATE INDEX practitioner_keys_practitioner ON practitioner_keys (practitioner_id);
+
+    CREATE TABLE version_signatures (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL,
+        version INTEGER NOT NULL,
+        key_id INTEGER NOT NULL REFERENCES practitioner_keys (id) ON DELETE RESTRICT,
+        snapshot_sha256 TEXT NOT NULL
+            CHECK (length(snapshot_sha256) = 64 AND snapshot_sha256 NOT GLOB '*[^0-9a-f]*'),
+        signature TEXT NOT NULL
+            CHECK (length(signature) = 128 AND signature NOT GLOB '*[^0-9a-f]*'),
+        UNIQUE (session_id, version),
+        FOREIGN KEY (session_id, version) REFERENCES session_versions (session_id, version)
+            ON DELETE RESTRICT
+    ) STRICT;
+
+    -- One row: the random id naming this database's anchor outside the file.
+    CREATE TABLE database_identity (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        database_id TEXT NOT NULL CHECK (length(database_id) = 32),
+        created_at TEXT NOT NULL
+    ) STRICT;
+    CREATE TRIGGER database_identity_no_update BEFORE UPDATE ON database_identity
+    BEGIN SELECT RAISE(ABORT, 'the database identity is permanent'); END;
+    CREATE TRIGGER database_identity_no_delete BEFORE DELETE ON database_identity
+    BEGIN SELECT RAISE(ABORT, 'the database identity is permanent'); END;
+
+    CREATE TRIGGER accounts_no_delete BEFORE DELETE ON accounts
+    BEGIN SELECT RAISE(ABORT, 'an account is made inactive, never deleted'); END;
+    CREATE TRIGGER practitioner_keys_permanent BEFORE UPDATE ON practitioner_keys
+    WHEN NEW.id IS NOT OLD.id OR NEW.practitioner_id IS NOT OLD.practitioner_id
+        OR NEW.public_key IS NOT OLD.public_key OR NEW.created_at IS NOT OLD.created_at
+        OR (OLD.retired_at IS NOT NULL
+            AND (NEW.retired_at IS NOT OLD.retired_at OR NEW.wrapped_key IS NOT OLD.wrapped_key))
+    BEGIN SELECT RAISE(ABORT, 'signing keys are permanent'); END;
+    CREATE TRIGGER practitioner_keys_no_delete BEFORE DELETE ON practitioner_keys
+    BEGIN SELECT RAISE(ABORT, 'signing keys are permanent'); END;
+    CREATE TRIGGER version_signatures_own_key BEFORE INSERT ON version_signatures
+    WHEN (SELECT practitioner_id FROM practitioner_keys WHERE id = NEW.key_id)
+        IS NOT (SELECT signed_by FROM session_versions
+                WHERE session_id = NEW.session_id AND version = NEW.version)
+        OR (SELECT retired_at FROM practitioner_keys WHERE id = NEW.key_id) IS NOT NULL
+    BEGIN SELECT RAISE(ABORT, 'a version is signed with a current key of its signer'); END;
+    CREATE TRIGGER version_signatures_no_update BEFORE UPDATE ON version_signatures
+    BEGIN SELECT RAISE(ABORT, 'signatures are permanent'); END;
+    CREATE TRIGGER version_signatures_no_delete BEFORE DELETE ON version_signatures
+    BEGIN SELECT RAISE(ABORT, 'signatures are permanent'); END;
+    """,
+    )
+    identity = {"id": 1, "database_id": secrets.token_hex(16), "created_at": to_text(now())}
+    db.execute(
+        "INSERT INTO database_identity (id, database_id, created_at) VALUES (?, ?, ?)",
+        list(identity.values()),
+    )
+    audit.record(
+        db, None, "insert", "database_identity", 1, after=identity,
+        reason="Schema 6: this database's identity, for the anchor kept outside the file",
+    )  # fmt: skip
+
+
+# What each migration leaves behind, to tell a migration that already ran (its record
+# deleted outside tpchart) from one that has not: (sql on sqlite_master, found).
+FOOTPRINTS = {
+    "m001_clinical_records": "SELECT count(*) FROM sqlite_master WHERE name = 'audit_log'",
+    "m002_audit_hash_chain": "SELECT count(*) FROM pragma_table_info('audit_log')"
+    " WHERE name IN ('hash', 'prev_hash')",
+    "m004_safety_records": "SELECT count(*) FROM sqlite_master WHERE name = 'adverse_events_later'",
+    "m005_documents": "SELECT count(*) FROM pragma_table_info('sessions')"
+    " WHERE name = 'consent_text_version'",
+    "m006_accounts": "SELECT count(*) FROM sqlite_master WHERE name = 'accounts'",
+}
+
+ALTERED_RECORD = (
+    "this file's schema record was altered outside tpchart ({}), so tpchart will not "
+    "update it: a migration run again could rewrite the audit trail. Restore a backup, "
+    "or ask for help; the file was not changed."
+)
+
+
+def schema_record_problem(conn: sqlite3.Connection) -> str | None:
+    """Why the migrations recorded in the file cannot be trusted, or None.
+
+    The record is ``_sqlite_migrations`` and ``user_version``. Each migration stamps
+    its number, so the recorded names must be exactly the first ``user_version``
+    migrations, and a migration not recorded must have left no trace (the hash
+    chain's columns, say): otherwise someone deleted its row to make tpchart run it
+    again over altered data (m002 would re-chain a forged trail)."""
+    names = [m.name for m in migrations._migrations]
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if migrations.migrations_table not in tables:
+        return (
+            None
+            if version == 0 and "audit_log" not in tables
+            else (ALTERED_RECORD.format("the table of applied migrations is missing"))
+        )
+    recorded = [
+        r[0]
+        for r in conn.execute(
+            f"SELECT name FROM [{migrations.migrations_table}] WHERE migration_set = ?",
+            [migrations.name],
+        )
+    ]
+    if set(recorded) - set(names):
+        return None  # a newer tpchart's migrations: refused elsewhere as "newer"
+    applied = [n for n in names if n in recorded]
+    if applied != names[: len(applied)]:
+        missing = next(n for n in names if n not in recorded)
+        return ALTERED_RECORD.format(f"the record of {missing} was deleted")
+    if version != len(applied):
+        return ALTERED_RECORD.format(
+            f"user_version is {version}, but {len(applied)} migrations are recorded"
+        )
+    for name in names[len(applied) :]:
+        footprint = FOOTPRINTS.get(name)
+        if footprint and conn.execute(footprint).fetchone()[0]:
+            return ALTERED_RECORD.format(f"{name} is not recorded, yet its changes are there")
+    return None
+
+
 def migrate(db: Database) -> None:
     """Apply pending migrations; each one and its version stamp commit together.
 
@@ -415,4 +585,7 @@ def migrate(db: Database) -> None:
         with db.atomic():
             migrations.ensure_migrations_table(db)
             db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    problem = schema_record_problem(db.conn)
+    if problem is not None:
+        raise DatabaseRefused(problem[0].upper() + problem[1:])
     migrations.apply(db)

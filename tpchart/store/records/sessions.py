@@ -20,6 +20,7 @@ from tpchart.core.session import LikelyCause, Session, SessionStatus
 from tpchart.core.trigger_point import TriggerPoint
 from tpchart.core.validation import check_text_for_saving
 from tpchart.store.records import audit
+from tpchart.store.records.accounts import confirmed_signer, seal_version
 from tpchart.store.records.added_columns import added_values
 from tpchart.store.records.context import Context
 from tpchart.store.records.points import point_from_row
@@ -222,9 +223,13 @@ class Sessions:
         earlier = [i for i, started in rows if to_datetime(started) < session.started_at]
         return earlier[-1] if earlier else None
 
-    def sign(self, session_id: int) -> Session:
-        """Sign a session as the current practitioner; the signed version is kept for ever."""
+    def sign(self, session_id: int, *, confirm: str | None = None) -> Session:
+        """Sign a session as the current practitioner; the signed version is kept for ever.
+        Once the clinic has accounts, ``confirm`` (the signed-in practitioner's
+        passphrase or PIN) is required and the version is digitally signed with their
+        key (SignInError or PermissionRefused otherwise, nothing written)."""
         db, who = self._ctx.db, self._ctx.who()
+        signer = confirmed_signer(self._ctx, confirm)
         with self._ctx.transaction():
             before = self._ctx.row("sessions", session_id, "Session")
             points = self._ctx.rows(
@@ -235,6 +240,7 @@ class Sessions:
                 session_id, {k: _to_row(signed)[k] for k in ("status", "signed_by", "signed_at")}
             )
             after = self._ctx.row("sessions", session_id, "Session")
+            snapshot = to_json({"session": after, "points": points})
             self._ctx.insert(
                 "session_versions",
                 {
@@ -242,18 +248,24 @@ class Sessions:
                     "version": signed.version,
                     "signed_by": who,
                     "signed_at": after["signed_at"],
-                    "snapshot": to_json({"session": after, "points": points}),
+                    "snapshot": snapshot,
                 },
             )
             audit.record(db, who, "sign", "sessions", session_id, before, after)
+            if signer is not None:
+                seal_version(
+                    self._ctx, signer, session_id, signed.version, after["signed_at"], snapshot
+                )
         return session_from_row(after)
 
-    def amend(self, session_id: int, reason: str) -> Session:
-        """Reopen a signed session for correction; the reason and the signed version stay."""
+    def amend(self, session_id: int, reason: str, *, confirm: str | None = None) -> Session:
+        """Reopen a signed session for correction; the reason and the signed version stay.
+        Once the clinic has accounts, ``confirm`` (passphrase or PIN) is required."""
         if not reason.strip():
             raise ValidationError("An amendment needs a reason")
         check_text_for_saving("Amendment reason", reason, required=True)
         db, who = self._ctx.db, self._ctx.who()
+        confirmed_signer(self._ctx, confirm)
         with self._ctx.transaction():
             before = self._ctx.row("sessions", session_id, "Session")
             current = session_from_row(before)

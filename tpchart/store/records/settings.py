@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import overload
 
+from tpchart.core.accounts import Role
+from tpchart.core.errors import PermissionRefused
 from tpchart.store.records import audit
 from tpchart.store.records.context import Context
 
@@ -22,6 +24,24 @@ class Settings:
         """The stored value, or ``default``."""
         row = self._ctx.db.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
         return default if row is None else row[0]
+
+    def require_admin(self, doing: str) -> None:
+        """Refuse (PermissionRefused, nothing written) unless the signed-in practitioner
+        is an active administrator, once the clinic has accounts (issue 18: the clinic
+        profile heads every document; before set-up anyone may write it, as always).
+        The role is read from the file, not from the sign-in: a role taken away since
+        counts at once."""
+        if not getattr(self._ctx, "set_up", False):
+            return
+        signed = getattr(self._ctx, "signed", None)
+        if signed is None:
+            raise PermissionRefused("Sign in before making changes")
+        row = self._ctx.db.execute(
+            "SELECT role, active FROM accounts WHERE practitioner_id = ?",
+            [signed.account.practitioner_id],
+        ).fetchone()
+        if row is None or row[0] != Role.ADMIN.value or not row[1]:
+            raise PermissionRefused(f"Only an administrator can {doing}")
 
     def set_many(self, values: dict[str, str]) -> None:
         """Store several values in one audited transaction."""
