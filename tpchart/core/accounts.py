@@ -65,6 +65,14 @@ class Account:
         return self.active and self.role is Role.ADMIN
 
 
+def check_new_passphrase_typed_twice(passphrase: str, repeat: str, name: str = "") -> None:
+    """``check_new_passphrase`` for a passphrase typed twice, as every form asks for a
+    new one: the two must be the same first (ValidationError, plain words)."""
+    if passphrase != repeat:
+        raise ValidationError("The two passphrases differ: type them again.")
+    check_new_passphrase(passphrase, name)
+
+
 def check_new_passphrase(passphrase: str, name: str = "") -> None:
     """Refuse (ValidationError, plain words) a passphrase that is too short, is the
     practitioner's name, or is one of the passwords tried first. Any characters,

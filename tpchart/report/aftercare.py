@@ -317,12 +317,12 @@ def handout_story(record: SessionRecord, tz: tzinfo | None = None) -> list[Flowa
             # as such (issue 16: the summary printed the default as advice given).
             part.append(_p(STANDARD_NOTE, s["note"]))
         part += [_p(t, s["text"]) for t in section.paragraphs]
-        part += _listed(section.items, s["item"])
+        part += bulleted(section.items, s["item"])
         story.append(KeepTogether(part))
     return story
 
 
-def _listed(items: Sequence[str], style: ParagraphStyle) -> list[Flowable]:
+def bulleted(items: Sequence[str], style: ParagraphStyle) -> list[Flowable]:
     """A bulleted list, in two columns when it is long (a visit over the whole body
     still leaves room on the page for the advice). Plain flowables, never a nested
     KeepTogether: reportlab then moves the whole section to the next page."""

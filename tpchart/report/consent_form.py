@@ -30,7 +30,7 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table,
 from tpchart.core.consent import CURRENT_VERSION, ConsentSection, ConsentText, consent_text
 from tpchart.core.screening import ComplaintArea
 from tpchart.core.session import Session
-from tpchart.report.aftercare import needs_emergency_box, treated_areas
+from tpchart.report.aftercare import bulleted, needs_emergency_box, treated_areas
 from tpchart.report.blocks import box, day, local, when
 from tpchart.report.fonts import SANS, SANS_BOLD, markup
 from tpchart.report.pages import Letterhead, build_pdf
@@ -46,9 +46,6 @@ COMPLAINT_WORDS = {
     ComplaintArea.LOW_BACK: "your low back",
 }
 
-# This many sites read better in two columns (a whole-body plan still leaves the
-# risks and the signatures on the first two pages).
-_TWO_COLUMNS_FROM = 8
 # The space between two lines to write on.
 _GAP = 8 * mm
 
@@ -167,7 +164,7 @@ def consent_story(record: SessionRecord, tz: tzinfo | None = None) -> list[Flowa
             continue
         part: list[Flowable] = [_p(section.heading, s["heading"])]
         part += [_p(t, s["text"]) for t in section.paragraphs]
-        part += _listed(section.items, s["item"])
+        part += bulleted(section.items, s["item"])
         if index == len(sections) - 1:
             # The last section (the right to say no) goes with the signatures: a form
             # that runs onto a second page never has a page of bare signature lines.
@@ -258,29 +255,6 @@ def _lines(
         )
     )
     return table
-
-
-def _listed(items: Sequence[str], style: ParagraphStyle) -> list[Flowable]:
-    """A bulleted list, in two columns when it is long. Plain flowables, never a nested
-    KeepTogether: reportlab then moves the whole section to the next page."""
-    bullets: list[Flowable] = [_p(item, style, bullet=True) for item in items]
-    if len(bullets) < _TWO_COLUMNS_FROM:
-        return bullets
-    half = (len(bullets) + 1) // 2
-    rows = [[bullets[i], bullets[i + half] if i + half < len(bullets) else ""] for i in range(half)]
-    table = Table(rows, colWidths=[CONTENT_WIDTH / 2] * 2)
-    table.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 6),
-                ("TOPPADDING", (0, 0), (-1, -1), 0),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
-            ]
-        )
-    )
-    return [table]
 
 
 def _p(text: str, style: ParagraphStyle, *, bullet: bool = False) -> Paragraph:

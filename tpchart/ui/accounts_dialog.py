@@ -45,7 +45,7 @@ from tpchart.core.accounts import (
     IDLE_LOCK_RANGE,
     Account,
     Role,
-    check_new_passphrase,
+    check_new_passphrase_typed_twice,
     check_new_pin,
 )
 from tpchart.core.errors import ValidationError
@@ -352,12 +352,9 @@ class MyAccount(QWidget):
         if not old:
             self._said("Type your current passphrase first.", True, self.old)
             return
-        if new != repeat:
-            self._said("The two new passphrases differ: type them again.", True, self.new)
-            return
         try:
             name = practitioner_name(self._store, me.practitioner_id) if me else ""
-            check_new_passphrase(new, name)
+            check_new_passphrase_typed_twice(new, repeat, name)
         except ValidationError as exc:
             self._said(str(exc), True, self.new)
             return
@@ -452,11 +449,8 @@ class NewAccountDialog(QDialog):
         except ValidationError as exc:
             self._refused(str(exc), self.name)
             return
-        if secret != repeat:
-            self._refused("The two passphrases differ: type them again.", self.passphrase)
-            return
         try:
-            check_new_passphrase(secret, practitioner.name)
+            check_new_passphrase_typed_twice(secret, repeat, practitioner.name)
         except ValidationError as exc:
             self._refused(str(exc), self.passphrase)
             return
@@ -530,12 +524,9 @@ class NewPassphraseDialog(QDialog):
         secret, repeat = self.passphrase.text(), self.repeat.text()
         self.passphrase.clear()
         self.repeat.clear()
-        if secret != repeat:
-            self._refused("The two passphrases differ: type them again.")
-            return
         store, pid = self._store, self._practitioner_id
         try:
-            check_new_passphrase(secret, practitioner_name(store, pid))
+            check_new_passphrase_typed_twice(secret, repeat, practitioner_name(store, pid))
         except ValidationError as exc:
             self._refused(str(exc))
             return

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tpchart.core.accounts import check_new_passphrase
+from tpchart.core.accounts import check_new_passphrase_typed_twice
 from tpchart.core.errors import ValidationError
 from tpchart.core.practitioner import Practitioner
 from tpchart.store import Store
@@ -156,11 +156,8 @@ class ClinicSetUpDialog(QDialog):
         except ValidationError as exc:
             self._refused(str(exc), self.name)
             return
-        if secret != repeat:
-            self._refused("The two passphrases differ: type them again.", self.passphrase)
-            return
         try:
-            check_new_passphrase(secret, practitioner.name)
+            check_new_passphrase_typed_twice(secret, repeat, practitioner.name)
         except ValidationError as exc:
             self._refused(str(exc), self.passphrase)
             return

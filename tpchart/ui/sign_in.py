@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tpchart.core.accounts import Account, Role, check_new_passphrase
+from tpchart.core.accounts import Account, Role, check_new_passphrase_typed_twice
 from tpchart.core.errors import TpchartError, ValidationError
 from tpchart.store import Store
 from tpchart.ui.operations import Changed, Operations, What
@@ -372,11 +372,9 @@ class ForgotPassphraseDialog(QDialog):
         if not code:
             self._refused("Type the recovery code.", self.code)
             return
-        if new != repeat:
-            self._refused("The two new passphrases differ: type them again.", self.new)
-            return
         try:
-            check_new_passphrase(new, practitioner_name(self._store, practitioner_id))
+            name = practitioner_name(self._store, practitioner_id)
+            check_new_passphrase_typed_twice(new, repeat, name)
         except ValidationError as exc:
             self._refused(str(exc), self.new)
             return
