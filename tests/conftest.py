@@ -18,3 +18,12 @@ if "TPCHART_TEST_CONFIG" not in os.environ:  # set once; child processes inherit
 # there); tests/test_on_x11.py starts Xvfb and runs that folder in a process of its own.
 if os.environ["QT_QPA_PLATFORM"] != "xcb":
     collect_ignore = ["x11"]
+
+# scrypt at its real cost (n=2**15, ~0.12 s) for every passphrase the suite sets and
+# checks would add minutes to it; each stored hash and key slot records the cost it was
+# made with, so a cheaper one is read back the same way. The real cost is asserted in
+# a fresh process (tests/store/test_accounts.py), and every subprocess test (the CLI,
+# the window, the kill tests) runs at it.
+from tpchart.store.records import signatures as _signatures
+
+_signatures.SCRYPT_N = 2**11

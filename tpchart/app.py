@@ -29,6 +29,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
+import tpchart.store.file as store_file
 from tpchart.core.errors import TpchartError
 from tpchart.store import DatabaseInUse, Store
 from tpchart.store.autobackup import AutoBackup
@@ -45,6 +46,7 @@ from tpchart.ui import recovery
 from tpchart.ui.about import app_icon
 from tpchart.ui.backup_settings import BackupSettingsDialog
 from tpchart.ui.main_window import MainWindow
+from tpchart.ui.operations import Changed, What
 from tpchart.ui.single_instance import InstanceServer, bring_forward, raise_window
 
 log = logging.getLogger("tpchart.app")
@@ -74,6 +76,12 @@ class App:
         self.qt = qt
         # Who signs in without the dialog (``tpchart --practitioner ID --passphrase-file``).
         self.signer = signer
+        # True while ``signer`` is the passphrase typed to unlock an encrypted file.
+        self._signer_once = False
+        # "Encrypt this database" (Settings › Accounts): who asked, their passphrase and
+        # name, until the conversion runs between two windows; then what it did.
+        self.pending_encryption: tuple[int, str, str] | None = None
+        self.encrypted = None
         self.lock: DatabaseLock | None = None
         self.read_only = False
         self.pending_restore: Path | None = None
@@ -105,6 +113,8 @@ class App:
 
     def run_once(self, hook: recovery.ExceptionHook) -> int:
         """Open the store and run the window; returns the exit code (RESTART to reopen)."""
+        if not self._unlocked():
+            return 0  # the doctor cancelled at the passphrase: nothing was opened
         store = recovery.open_store(
             self.db_path,
             self.lock,
@@ -123,6 +133,10 @@ class App:
         window = self.window = MainWindow(store)
         hook.parent, hook.reload = window, window.reload_from_store
         self._attach(window, store, auto)
+        from tpchart.ui.accounts_dialog import encryption_requests
+
+        requests = encryption_requests()
+        requests.requested.connect(self.request_encryption)
         window.show()
         log.info("Window open on %s", self.db_path)
         findings = store.health.audit if store.health is not None else None
@@ -132,14 +146,33 @@ class App:
             every_time=recovery.tampering_warnings(store.warnings, findings),
         )
         self._check_beside(window, store)
+        if self.encrypted is not None:
+            QTimer.singleShot(0, lambda: self._after_encrypting(window, store))
         try:
             code = self.qt.exec()
         finally:
+            requests.requested.disconnect(self.request_encryption)
             self._close_window(window)
             self.window = hook.parent = hook.reload = None
             self._backup_on_close(store, auto)
             store.close()
         return code
+
+    def _unlocked(self) -> bool:
+        """An encrypted database whose key this process does not hold yet: ask who and
+        their passphrase before ``Store.open``; it unlocks the file and is kept (in
+        memory, once) to sign them in without a second question. False: cancelled."""
+        encryption = store_file.encryption
+        if not encryption.is_encrypted(self.db_path) or encryption.key_for(self.db_path):
+            return True
+        from tpchart.ui.sign_in import unlock_at_start
+
+        answer = unlock_at_start(self.db_path)
+        if answer is False:
+            return False
+        if isinstance(answer, tuple):
+            self.signer, self._signer_once = answer, True
+        return True
 
     def _who_is_charting(self, store: Store) -> bool:
         """Before any patient shows (issue 18): a clinic with accounts signs in (also
@@ -150,11 +183,14 @@ class App:
             from tpchart.ui.sign_in import sign_in
 
             if self.signer is not None:
+                signer = self.signer
+                if self._signer_once:  # typed at the unlock: not kept past this sign-in
+                    self.signer, self._signer_once = None, False
                 try:
-                    store.sign_in(*self.signer)
+                    store.sign_in(*signer)
                     return True
                 except TpchartError as exc:  # a wrong passphrase: the dialog asks instead
-                    log.warning("Sign-in from the command line refused: %s", exc)
+                    log.warning("Sign-in at start refused: %s", exc)
 
             return sign_in(None, store) is not None
         if store.is_demo or store.read_only:
@@ -257,6 +293,83 @@ class App:
         restores ``backup`` and reopens."""
         self.pending_restore = backup
         self.qt.exit(RESTART)
+
+    def request_encryption(self, practitioner_id: int, passphrase: str) -> None:
+        """End the event loop; ``run_app`` then closes the window and the database,
+        encrypts the file and reopens it with this administrator signed in."""
+        name = ""
+        if self.window is not None:
+            name = self.window.store.practitioners.get(practitioner_id).name
+        self.pending_encryption = (practitioner_id, passphrase, name)
+        self.qt.exit(RESTART)
+
+    def encrypt_pending(self) -> None:
+        """Convert the closed (still locked) database, showing each step; on refusal
+        say why in one message: the file is as it was (``encrypt_in_place``)."""
+        from PySide6.QtWidgets import QProgressDialog
+
+        assert self.pending_encryption is not None
+        practitioner_id, passphrase, name = self.pending_encryption
+        self.pending_encryption = None
+        progress = QProgressDialog("Encrypting the database…", "", 0, 0)
+        progress.setWindowTitle("Encrypting")
+        progress.setCancelButton(None)  # a swap half done is never offered to stop
+        progress.setMinimumDuration(0)
+        progress.show()
+
+        def step(text: str) -> None:
+            progress.setLabelText(text)
+            self.qt.processEvents()
+
+        try:
+            self.encrypted = store_file.encryption.encrypt_in_place(
+                self.db_path, passphrase, practitioner_id=practitioner_id, label=name,
+                lock=self.lock, progress=step,
+            )  # fmt: skip
+        except (TpchartError, OSError) as exc:
+            log.warning("Encryption refused: %s", exc)
+            progress.close()
+            QMessageBox.warning(None, "Not encrypted", f"{exc}\n\nThe database was not changed.")
+            return
+        finally:
+            progress.close()
+        # The passphrase just typed signs the administrator in to the reopened file.
+        self.signer, self._signer_once = (practitioner_id, passphrase), True
+        log.warning("Encrypted %s; plain copy kept as %s", self.db_path, self.encrypted.plain_kept)
+
+    def _after_encrypting(self, window: MainWindow, store: Store) -> None:
+        """The encrypted file is open: its recovery code becomes the clinic's one code
+        (shown once), then the doctor chooses whether the plain copy may go."""
+        from tpchart.ui.clinic_set_up import RecoveryCodeDialog
+
+        done, self.encrypted = self.encrypted, None
+        if done is None:
+            return
+        refused: list[str] = []
+        window.operations.run(
+            lambda: store.accounts.adopt_recovery_code(done.recovery_code),
+            lambda _none: Changed(What.PRACTITIONER, None),
+            refused.append,
+        )
+        signed = store.signed_in
+        admin = store.practitioners.get(signed.practitioner_id).name if signed else ""
+        RecoveryCodeDialog(store, done.recovery_code, admin, window, renewed=not refused).exec()
+        answer = QMessageBox.question(
+            window,
+            "Delete the plain copy?",
+            "The encrypted database opened and checked sound. The plain (unencrypted) copy "
+            f"is kept as {done.plain_kept.name} beside it: anyone with that file can read "
+            "every record.\n\nDelete the plain copy now?",
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            store_file.encryption.forget_plain(self.db_path)
+            window.statusBar().showMessage("The plain copy was deleted.", 10000)
+        else:
+            window.statusBar().showMessage(
+                f"The plain copy is kept as {done.plain_kept}; delete it with "
+                "tpchart encrypt --forget-plain once you are sure.",
+                15000,
+            )
 
     def restore_pending(self) -> None:
         """Restore the backup asked for, with the database closed but still locked."""
@@ -382,6 +495,8 @@ def run_app(
         while code == RESTART:
             if app.pending_restore is not None:
                 app.restore_pending()
+            if app.pending_encryption is not None:
+                app.encrypt_pending()
             if app.pending_switch is not None:
                 app.switch_pending()
             code = app.run_once(hook)

@@ -295,6 +295,13 @@ def cmd_encrypt(args: argparse.Namespace) -> int:
 
             check_new_passphrase(passphrase)
     done = encryption.encrypt_in_place(db, passphrase, practitioner_id=practitioner, label=label)
+    if practitioner is not None:
+        # The code that opens the file becomes the accounts' recovery code too: a
+        # clinic keeps one code, and the one printed at set-up stops working.
+        encryption.unlock(db, passphrase)
+        with Store.open(db) as store:
+            store.sign_in(practitioner, passphrase)
+            store.accounts.adopt_recovery_code(done.recovery_code)
     print(f"Encrypted {db} ({sum(done.rows.values())} rows verified).")
     print(f"The plain file is kept as {done.plain_kept}: once tpchart opens the encrypted")
     print(f"database, delete it with: tpchart encrypt --db {db} --forget-plain")
@@ -655,8 +662,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments and run; returns the process exit code."""
     args = build_parser().parse_args(argv)
     try:
-        if args.func is cmd_gui:
-            _unlock_if_encrypted(args)  # the window opens an unlocked file
+        if args.func is cmd_gui and args.passphrase_file is not None:
+            # Given a file, the window opens unlocked; else its own dialog asks.
+            _unlock_if_encrypted(args)
         if args.func in (cmd_gui, cmd_bench):
             return args.func(args)  # the app keeps its own log; bench works in a temp folder
         # What a command logs (warnings included) goes to the log file, not the terminal.

@@ -265,3 +265,14 @@ def test_a_clinic_without_accounts_works_as_before(tmp_path):
         assert not store.accounts.any() and store.accounts.all() == []
         store.practitioner_id = store.practitioners.add(Practitioner(name="Dr Old")).id
         store.patients.add(_patient())
+
+
+def test_the_app_hashes_passphrases_at_the_real_scrypt_cost():
+    """The suite lowers the cost for speed (tests/conftest.py); the app never does."""
+    import subprocess
+    import sys
+
+    code = "from tpchart.store.records import signatures as s; print(s.SCRYPT_N, s.hash_text('x'))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    n, stored = out.stdout.split()
+    assert int(n) == 2**15 and stored.startswith("scrypt$32768$8$1$")

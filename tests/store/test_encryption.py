@@ -242,3 +242,19 @@ def test_cli_demo_encrypt_opens_with_the_printed_passphrase(tmp_path, capsys):
     unlock(demo, DEMO_PASSPHRASE)
     with Store.open(demo) as store:
         assert store.is_demo and store.patients.count() == 2
+
+
+def test_cli_encrypt_leaves_the_clinic_one_recovery_code(tmp_path, capsys):
+    """The code printed by `encrypt` opens the file AND recovers the admin's account;
+    the code shown at set-up stops working."""
+    path = tmp_path / "clinic.db"
+    with Store.open(path) as store:
+        ana, first_code = store.accounts.set_up_clinic(Practitioner(name="Dr Ana Souza"), ANA)
+    assert main(["encrypt", "--db", str(path), "--passphrase-file", _file(tmp_path, ANA)]) == 0
+    code = capsys.readouterr().out.rsplit("it is shown only now): ", 1)[1].strip()
+    database_module._KEYS.clear()
+    unlock(path, code)  # the printed code opens the file
+    with Store.open(path) as store:
+        with pytest.raises(Exception, match="(?i)recovery code"):
+            store.accounts.recover(first_code, ana.id, "a new harbour in the morning")
+        store.accounts.recover(code, ana.id, "a new harbour in the morning")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -48,7 +48,7 @@ from tpchart.core.accounts import (
     check_new_passphrase_typed_twice,
     check_new_pin,
 )
-from tpchart.core.errors import ValidationError
+from tpchart.core.errors import TpchartError, ValidationError
 from tpchart.core.practitioner import Practitioner
 from tpchart.store import Store
 from tpchart.ui.clinic_set_up import PASSPHRASE_HINT
@@ -141,7 +141,36 @@ class PractitionersPage(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.message)
         layout.addWidget(lock_box)
+        layout.addWidget(self._encryption_box())
         self.refresh()
+
+    def _encryption_box(self) -> QGroupBox:
+        """Whether the file is encrypted, and for a plain one "Encrypt this database…"."""
+        store = self._store
+        self.encrypt_button = _button("&Encrypt this database…", "encryptDatabase", self.encrypt)
+        if store.encrypted:
+            text = "This database is encrypted: each practitioner's passphrase opens it."
+        else:
+            text = "Not encrypted: anyone with the file or a backup can read it."
+        self.encryption_state = QLabel(text, objectName="encryptionState", wordWrap=True)
+        self.encrypt_button.setVisible(not store.encrypted and not store.read_only)
+        row = QHBoxLayout()
+        row.addWidget(self.encryption_state, stretch=1)
+        row.addWidget(self.encrypt_button)
+        box = QGroupBox("Encryption", objectName="encryptionBox")
+        box.setLayout(row)
+        return box
+
+    @Slot()
+    def encrypt(self) -> None:
+        """Ask the administrator's passphrase, then hand the conversion to the app (it
+        closes the database, converts it with progress, and reopens it signed in)."""
+        dialog = EncryptDialog(self._store, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.secret is not None:
+            signed = self._store.signed_in
+            assert signed is not None
+            secret, dialog.secret = dialog.secret, None
+            encryption_requests().requested.emit(signed.practitioner_id, secret)
 
     # -- what is shown -----------------------------------------------------------------
     def refresh(self, select: int | None = None) -> None:
@@ -541,6 +570,73 @@ class NewPassphraseDialog(QDialog):
     def _refused(self, message: str) -> None:
         self.error.setText(message)
         self.passphrase.setFocus()
+
+
+class EncryptionRequests(QObject):
+    """Carries "encrypt this database" from the dialog to the app, which alone can close
+    the database and reopen it (as a restore does)."""
+
+    requested = Signal(int, str)  # the administrator's practitioner id and passphrase
+
+
+_REQUESTS: EncryptionRequests | None = None
+
+
+def encryption_requests() -> EncryptionRequests:
+    """The one ``EncryptionRequests`` of this process (the app connects to it)."""
+    global _REQUESTS
+    if _REQUESTS is None:
+        _REQUESTS = EncryptionRequests()
+    return _REQUESTS
+
+
+class EncryptDialog(QDialog):
+    """What encrypting does, and the administrator's passphrase (it will open the
+    file). ``secret`` holds it once checked, for the app to use at once."""
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("encryptDialog")
+        self.setWindowTitle("Encrypt this database")
+        self._store = store
+        self.secret: str | None = None
+        explain = QLabel(
+            "tpchart will close the database, write an encrypted copy, check that it holds "
+            "every record, and put it in place; the plain file is kept aside until you "
+            "confirm the encrypted one opens. You get a new recovery code. Your passphrase "
+            "will open the database; a colleague's opens it once they have signed in with "
+            "it while it is open (File › Lock now, then sign in).",
+            wordWrap=True,
+        )
+        self.passphrase = passphrase_field("encryptPassphrase", "Your passphrase")
+        self.error = MessageArea("encryptError", lines=2)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("&Encrypt")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form = QFormLayout()
+        form.addRow(QLabel("Your &passphrase", buddy=self.passphrase), self.passphrase)
+        layout = QVBoxLayout(self)
+        layout.addWidget(explain)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        self.setFixedWidth(480)
+
+    def accept(self) -> None:
+        """Check the passphrase (not a PIN: it will wrap the key); one line if wrong."""
+        secret = self.passphrase.text()
+        self.passphrase.clear()
+        try:
+            self._store.accounts.check_passphrase(secret)
+        except TpchartError as exc:
+            self.error.setText(str(exc))
+            self.passphrase.setFocus()
+            return
+        self.secret = secret
+        super().accept()
 
 
 class Feedback(QStackedWidget):

@@ -44,6 +44,12 @@ from tpchart.ui.style import MessageArea
 DIALOG_WIDTH = 560
 NEW = -1  # "Someone new" in the list of existing practitioners
 
+ENCRYPT_OFFER = "&Encrypt this database (recommended on laptops)"
+ENCRYPT_WHY = (
+    "A stolen laptop or backup drive then gives nothing away. Your passphrase opens the "
+    "database (each colleague's their own); the recovery code below opens it too."
+)
+
 PASSPHRASE_HINT = (
     "At least 10 characters. A few words only you would put together are easy to "
     "remember and hard to guess (e.g. “kettle whistles at seven”); spaces are fine."
@@ -97,6 +103,7 @@ class ClinicSetUpDialog(QDialog):
         self.passphrase = passphrase_field("setUpPassphrase", "Passphrase")
         self.repeat = passphrase_field("setUpRepeat", "Passphrase again")
         hint = QLabel(PASSPHRASE_HINT, wordWrap=True, objectName="passphraseHint")
+        self.encrypt = self._encryption_offer(existing)
         self.error = MessageArea("setUpError", lines=2)
         self.error.setAccessibleName("Set-up message")
         self.set_up_button = QPushButton("Set up", objectName="setUpButton")
@@ -113,6 +120,7 @@ class ClinicSetUpDialog(QDialog):
         form.addRow(QLabel("&Passphrase", buddy=self.passphrase), self.passphrase)
         form.addRow(QLabel("Passphrase &again", buddy=self.repeat), self.repeat)
         form.addRow("", hint)
+        form.addRow("", self.encrypt)
         self._form = form
         # Only a database that already has practitioners asks which of them it is.
         form.setRowVisible(self._who_row, bool(existing))
@@ -128,6 +136,26 @@ class ClinicSetUpDialog(QDialog):
         layout.addStretch()
         layout.addLayout(buttons)
         return page
+
+    def _encryption_offer(self, existing: list[Practitioner]) -> QCheckBox:
+        """ "Encrypt this database": on by default for a new, empty one (made encrypted
+        before its first record); shown ticked and fixed when it is encrypted already
+        (an earlier set-up stopped half way); not offered for a database with records,
+        which Settings › Accounts encrypts once the clinic is set up."""
+        box = QCheckBox(ENCRYPT_OFFER, objectName="setUpEncrypt")
+        box.setToolTip(ENCRYPT_WHY)
+        box.setStatusTip(ENCRYPT_WHY)
+        store = self._store
+        if store.encrypted:
+            box.setText("This database is encrypted: your passphrase will open it")
+            box.setChecked(True)
+            box.setEnabled(False)
+        elif existing or store.read_only or store.patients.count(include_archived=True):
+            box.setChecked(False)
+            box.setVisible(False)
+        else:
+            box.setChecked(True)
+        return box
 
     @Slot()
     def _who_changed(self) -> None:
@@ -162,8 +190,13 @@ class ClinicSetUpDialog(QDialog):
             self._refused(str(exc), self.passphrase)
             return
         store = self._store
+        # Encrypting a new database is part of the same user action: one store call.
+        encrypt = not self.encrypt.isHidden() and self.encrypt.isChecked() and not store.encrypted
+        if encrypt:
+            self.error.setText("Encrypting the new database…")
+            self.error.repaint()  # two scrypt derivations: a moment without a reply
         done = self._operations.run(
-            lambda: store.accounts.set_up_clinic(practitioner, secret),
+            lambda: store.set_up_clinic(practitioner, secret, encrypt=encrypt),
             lambda result: Changed(What.PRACTITIONER, result[0]),
             lambda message: self._refused(message, self.passphrase),
         )
@@ -288,6 +321,29 @@ class RecoveryCodePage(QWidget):
             self._store.clinic.load().name,
             str(self._store.path),
         )
+
+
+class RecoveryCodeDialog(QDialog):
+    """A recovery code shown once outside the set-up (after encrypting a database):
+    Escape or closing leaves only once it is ticked as kept."""
+
+    def __init__(
+        self, store: Store, code: str, admin: str, parent: QWidget | None = None, *,
+        renewed: bool = True,
+    ) -> None:  # fmt: skip
+        super().__init__(parent)
+        self.setObjectName("recoveryCodeDialog")
+        self.setWindowTitle("The clinic's recovery code")
+        self.page = RecoveryCodePage(store, self)
+        self.page.show_code(code, admin, renewed=renewed)
+        self.page.done.connect(self.accept)
+        QVBoxLayout(self).addWidget(self.page)
+        self.setFixedWidth(DIALOG_WIDTH)
+
+    def reject(self) -> None:
+        """Not before the code is ticked as kept."""
+        if self.page.may_leave():
+            self.accept()
 
 
 def recovery_sheet(code: str, admin: str, clinic: str, database: str) -> QTextDocument:

@@ -17,6 +17,8 @@ colleague goes through the lock screen (they sign in), never through a list.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QSettings, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
@@ -33,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+import tpchart.store.file as store_file
 from tpchart.core.accounts import Account, Role, check_new_passphrase_typed_twice
 from tpchart.core.errors import TpchartError, ValidationError
 from tpchart.store import Store
@@ -86,7 +89,11 @@ def account_changed(store: Store, practitioner_id: int | None) -> Changed:
 
 
 def _remembered_key(store: Store) -> str:
-    return f"sign_in/last/{store.path.resolve()}"
+    return _remembered_for(store.path)
+
+
+def _remembered_for(path: Path) -> str:
+    return f"sign_in/last/{Path(path).resolve()}"
 
 
 class SignInForm(QWidget):
@@ -280,6 +287,126 @@ def sign_in(
         if demo_admin is not None:
             dialog.form.refresh(preferred=demo_admin.practitioner_id)
     return dialog.account if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+
+RECOVERY = "recovery"  # the unlock list's entry for the recovery code
+
+
+class UnlockDialog(QDialog):
+    """The first window on an encrypted database, before it is opened: who you are
+    (the names in its key file, never a patient's) and your passphrase, typed once. It
+    unlocks the file; ``signer`` (practitioner id, passphrase) then signs in with no
+    second question. The recovery code unlocks too (then the sign-in window's "Forgot
+    passphrase?" sets a new passphrase). A wrong passphrase: one line, nothing changed."""
+
+    def __init__(self, path: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("unlockDialog")
+        self.setWindowTitle("Open an encrypted database")
+        self.path = Path(path)
+        self.signer: tuple[int, str] | None = None
+        heading = QLabel(f"<h2>{_escape(self.path.name)}</h2>", objectName="unlockHeading")
+        heading.setTextFormat(Qt.TextFormat.RichText)
+        intro = QLabel(
+            "This database is encrypted. Your passphrase opens it and signs you in.",
+            wordWrap=True,
+        )
+        self.practitioner = QComboBox(objectName="unlockPractitioner")
+        self.practitioner.setAccessibleName("Practitioner opening the database")
+        self.practitioner.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.practitioner.setMinimumContentsLength(16)
+        # Enter presses the default button ("Open"): not connected twice.
+        self.passphrase = passphrase_field("unlockPassphrase", "Passphrase")
+        self.error = MessageArea("unlockError", lines=2)
+        self.error.setAccessibleName("Unlock message")
+        self.open_button = QPushButton("Open", objectName="unlockButton")
+        self.open_button.setDefault(True)
+        self.open_button.clicked.connect(self.submit)
+        cancel = QPushButton("Cancel", objectName="unlockCancel")
+        cancel.setAutoDefault(False)
+        cancel.clicked.connect(self.reject)
+        form = QFormLayout()
+        form.addRow(QLabel("&Who", buddy=self.practitioner), self.practitioner)
+        form.addRow(QLabel("&Passphrase", buddy=self.passphrase), self.passphrase)
+        buttons = QDialogButtonBox()
+        buttons.addButton(self.open_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(cancel, QDialogButtonBox.ButtonRole.RejectRole)
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        self.setFixedWidth(FORM_WIDTH + 40)
+        self._list_slots()
+
+    def _list_slots(self) -> None:
+        """One entry per practitioner with a key slot (by the name it was made with),
+        the last one to sign in here first; then the recovery code."""
+        try:
+            slots = store_file.encryption.read_slots(self.path)
+        except TpchartError as exc:
+            self.error.setText(str(exc))
+            slots = []
+        people: dict[int | None, str] = {}
+        recovery = False
+        for slot in slots:
+            if slot.kind == "recovery":
+                recovery = True
+            elif slot.practitioner_id not in people:
+                people[slot.practitioner_id] = slot.label or "The clinic's passphrase"
+        for practitioner_id, label in sorted(people.items(), key=lambda item: item[1]):
+            self.practitioner.addItem(label, practitioner_id)
+        if recovery:
+            self.practitioner.addItem("The clinic's recovery code", RECOVERY)
+        last = QSettings().value(_remembered_for(self.path))
+        try:
+            index = self.practitioner.findData(int(last)) if last is not None else -1
+        except (TypeError, ValueError):
+            index = -1
+        self.practitioner.setCurrentIndex(max(index, 0))
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.passphrase.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    @Slot()
+    def submit(self) -> None:
+        """Unlock with the passphrase (one scrypt for a chosen practitioner); on
+        refusal say why in one line, clear the field and change nothing."""
+        chosen = self.practitioner.currentData()
+        secret = self.passphrase.text()
+        self.passphrase.clear()  # right or wrong, the text goes now
+        if not secret:
+            self._refused("Type your passphrase.")
+            return
+        practitioner_id = chosen if isinstance(chosen, int) else None
+        try:
+            # Nothing is written: the key is unwrapped into this process's memory only.
+            unlocked = store_file.encryption.unlock(self.path, secret, practitioner_id)
+        except TpchartError as exc:
+            self._refused(str(exc))
+            return
+        if unlocked.practitioner_id is not None:
+            self.signer = (unlocked.practitioner_id, secret)
+        self.accept()
+
+    def _refused(self, message: str) -> None:
+        self.error.setText(message)
+        self.passphrase.setFocus(Qt.FocusReason.OtherFocusReason)
+
+
+def unlock_at_start(path: Path, parent: QWidget | None = None) -> tuple[int, str] | bool:
+    """Ask for the passphrase of the encrypted database at ``path`` before it opens.
+    Returns who signs in with it (practitioner id, passphrase), True when it was unlocked
+    by the recovery code or a clinic passphrase (the sign-in window follows), or False
+    when the doctor cancelled (nothing was changed)."""
+    dialog = UnlockDialog(path, parent)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return False
+    return dialog.signer if dialog.signer is not None else True
 
 
 class ForgotPassphraseDialog(QDialog):

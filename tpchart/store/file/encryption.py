@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -32,6 +33,7 @@ from tpchart.store.file.database import (
     forget_key,
     is_encrypted,
     is_plain,
+    key_for,
     keys_path,
     open_connection,
     remember_key,
@@ -265,6 +267,46 @@ def remove_slot(database: Path | str, practitioner_id: int) -> bool:
     return True
 
 
+def stage_slot(
+    database: Path | str, key: bytes, secret: str, *, practitioner_id: int | None = None,
+    label: str = "", kind: str = "passphrase",
+) -> KeySlot:  # fmt: skip
+    """Add a slot for ``secret`` BESIDE the ones already there for the same practitioner
+    (or recovery code): the first half of an account change on an encrypted file. Written
+    before the database commits and settled (``settle_slot``) after it, so a crash in
+    between leaves a key file opened by the old secret and by the new one, never by
+    neither. ``key`` must open the file (DatabaseLocked if not)."""
+    database = Path(database).resolve()
+    open_connection(database, read_only=True, key=key).close()
+    slot_id = RECOVERY_SLOT if kind == "recovery" else slot_id_for(practitioner_id)
+    slot = wrap(key, secret, slot_id, kind=kind, practitioner_id=practitioner_id, label=label)
+    write_slots(database, [*read_slots(database), slot])
+    return slot
+
+
+def settle_slot(database: Path | str, slot: KeySlot, *, drop_clinic: bool = False) -> None:
+    """The second half, after the commit: ``slot`` becomes the only one of its slot id
+    (the old secret stops opening the file); ``drop_clinic`` also removes the clinic's
+    slot of a file encrypted before its accounts existed."""
+    database = Path(database).resolve()
+    kept = [
+        s
+        for s in read_slots(database)
+        if s == slot
+        or (s.slot_id != slot.slot_id and not (drop_clinic and s.slot_id == CLINIC_SLOT))
+    ]
+    if slot in kept:
+        write_slots(database, kept)
+
+
+def drop_slot(database: Path | str, slot: KeySlot) -> None:
+    """Take back a slot staged for a change that did not commit."""
+    database = Path(database).resolve()
+    slots = read_slots(database)
+    if slot in slots:
+        write_slots(database, [s for s in slots if s != slot])
+
+
 # -- converting a plain database ---------------------------------------------------------
 
 
@@ -292,7 +334,8 @@ def plain_copies(database: Path) -> list[Path]:
 
 def encrypt_in_place(
     database: Path | str, secret: str, *, practitioner_id: int | None = None,
-    label: str = "", lock: DatabaseLock | None = None,
+    label: str = "", lock: DatabaseLock | None = None, keep_plain: bool = True,
+    progress: Callable[[str], None] | None = None,
 ) -> Encrypted:  # fmt: skip
     """Convert the plain ``database`` to an encrypted one at the same path.
 
@@ -302,7 +345,11 @@ def encrypt_in_place(
     keeping the plain file aside (0600, a hard link made before the swap) until the
     doctor confirms with ``forget_plain``. Killed at any moment, the path holds the
     plain database or the verified encrypted one, with its key file already beside it.
-    The database must be closed (the lock is taken here unless ``lock`` is given)."""
+    The database must be closed (the lock is taken here unless ``lock`` is given).
+    ``keep_plain=False`` (a new database holding no record yet, only its schema) deletes
+    the plain file once the encrypted one is in place: there is nothing in it to keep.
+    ``progress`` is told each step in words (a window shows them)."""
+    say = progress or (lambda _step: None)
     database = Path(database).resolve()
     if not database.exists() or database.stat().st_size == 0:
         raise DatabaseRefused(f"There is no database at {database}")
@@ -314,6 +361,7 @@ def encrypt_in_place(
     staged = encrypting_path(database)
     clean = False
     try:
+        say("Checking the database…")
         report = check_file(database)
         if not report.ok:
             raise DatabaseRefused(
@@ -325,7 +373,9 @@ def encrypt_in_place(
         fold_journal(database)
         key = secrets.token_bytes(KEY_BYTES)
         staged.unlink(missing_ok=True)
+        say("Writing the encrypted copy…")
         _export(database, staged, key=key)
+        say("Checking the encrypted copy holds every record…")
         rows = verify_same(database, staged, key)
         code = signatures.new_recovery_code()
         slots = [
@@ -334,6 +384,7 @@ def encrypt_in_place(
             wrap(key, code, RECOVERY_SLOT, kind="recovery", label="recovery code"),
         ]  # fmt: skip
         # The key file first: once the encrypted file is at the path, it must open.
+        say("Putting the encrypted database in place…")
         write_slots(database, slots)
         kept = database.with_name(
             f"{database.stem}.plain-{datetime.now():%Y%m%d-%H%M%S}{database.suffix}"
@@ -343,12 +394,16 @@ def encrypt_in_place(
         os.replace(staged, database)
         fsync_folder(database.parent)
         remember_key(database, key)
+        if not keep_plain:
+            kept.unlink()
+            fsync_folder(database.parent)
         clean = True
     finally:
         staged.unlink(missing_ok=True)
         if own is not None:
             own.release(clean=clean)
-    log.warning("Encrypted %s; the plain file is kept as %s", database, kept)
+    if keep_plain:
+        log.warning("Encrypted %s; the plain file is kept as %s", database, kept)
     return Encrypted(database, kept, code, rows)
 
 
@@ -397,8 +452,6 @@ def _export(source: Path, target: Path, *, key: bytes | None) -> None:
 
 
 def _held_key(path: Path) -> bytes:
-    from tpchart.store.file.database import key_for
-
     key = key_for(path)
     if key is None:
         raise DatabaseLocked(f"{path.name} is encrypted: unlock it first.")
@@ -502,14 +555,18 @@ __all__ = [
     "add_slot",
     "copy_slots",
     "decrypt_copy",
+    "drop_slot",
     "encrypt_in_place",
     "forget_plain",
     "is_encrypted",
     "is_plain",
+    "key_for",
     "new_encrypted",
     "plain_copies",
     "read_slots",
     "remove_slot",
+    "settle_slot",
+    "stage_slot",
     "unlock",
     "verify_same",
 ]

@@ -83,7 +83,8 @@ def new_hash(secret: str) -> tuple[str, Derived]:
     """A stored hash of a secret with a fresh salt, and the derivation it came from
     (whose wrapping key the caller may use, never store)."""
     salt = new_salt()
-    derived = derive(secret, salt)
+    # The cost read now, not when ``derive`` was defined: the stored text names it.
+    derived = derive(secret, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
     text = f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${salt.hex()}${derived.verifier.hex()}"
     return text, derived
 
