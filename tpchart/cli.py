@@ -345,6 +345,45 @@ def cmd_decrypt_copy(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_redact(args: argparse.Namespace) -> int:
+    """Remove wrongly entered content from audit rows, as an administrator confirming
+    with their passphrase: each redaction is a signed audit entry, and the file is
+    rewritten so the removed bytes are gone from it (docs/security.md)."""
+    if args.scrub:
+        with _signed_in(args) as store:
+            if not store.redactions.scrub():
+                raise TpchartError(f"{args.db.name} could not be rewritten: close every tpchart "
+                                   "using it and try again")  # fmt: skip
+        print(f"Rewrote {args.db.name}: no removed content is left in its free space or -wal.")
+        return 0
+    if not args.audit_rows:
+        raise TpchartError("Say which audit row to redact: --audit-row N")
+    if not args.reason:
+        raise TpchartError("Give the reason for the redaction: --reason TEXT")
+    with _signed_in(args) as store:
+        done = store.redactions.redact(
+            args.audit_rows, args.reason, confirm=getattr(args, "secret", None),
+            fields=args.fields or (),
+        )  # fmt: skip
+    for redaction in done.redactions:
+        what = ", ".join(redaction.fields) if redaction.fields else "its whole content"
+        print(f"Redacted audit row {redaction.audit_row} ({what}): redaction entry "
+              f"{redaction.entry_id}, signed")  # fmt: skip
+    held = sorted({n for r in done.redactions for n in r.still_held_in})
+    if held:
+        rows = " ".join(f"--audit-row {n}" for n in held)
+        print(f"Audit rows {', '.join(map(str, held))} of the same record still hold a value "
+              f"removed here; to remove it there too: tpchart redact {rows} ...")  # fmt: skip
+    if done.scrubbed:
+        print(f"{args.db.name} and its -wal no longer hold the removed content; backups, "
+              "PDFs and exports made before still do.")  # fmt: skip
+    else:
+        print(f"The removed content may stay in {args.db.name}'s free space or -wal until "
+              "it is rewritten: close the other tpchart using it, then run "
+              f"tpchart redact --db {args.db} --scrub")  # fmt: skip
+    return 0
+
+
 def _passphrase(
     args: argparse.Namespace,
     prompt: str,
@@ -608,6 +647,29 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     plain.add_argument("--to", type=_path, required=True, metavar="PLAIN.db",
                        help="a new file for the plain copy")  # fmt: skip
+    redact = command(
+        "redact", cmd_redact,
+        "an administrator removes wrongly entered content from the audit trail, signed",
+    )  # fmt: skip
+    redact.add_argument(
+        "--audit-row", dest="audit_rows", type=_positive, action="append",
+        metavar="N", help="the audit row whose content to remove (repeat for several)",
+    )  # fmt: skip
+    redact.add_argument("--reason", help="why (kept in the audit trail)")
+    redact.add_argument(
+        "--scrub", action="store_true",
+        help="only rewrite the file, when an earlier redaction could not (another tpchart "
+        "had it open)",
+    )  # fmt: skip
+    redact.add_argument(
+        "--field", dest="fields", action="append", metavar="NAME",
+        help="remove only this field of the row's images (repeat for several); "
+        "without it, the whole content of a record that no longer exists",
+    )  # fmt: skip
+    redact.add_argument(
+        "--practitioner", type=_positive, metavar="ID", default=argparse.SUPPRESS,
+        help="the administrator redacting (their passphrase from --passphrase-file)",
+    )  # fmt: skip
     bench_help = (
         "measure speed and memory on synthetic clinics "
         "(5 to 8 minutes on 2 cores; --quick: under 1)"

@@ -59,6 +59,7 @@ from tpchart.store.records import (
     LaterEvents,
     Patients,
     Practitioners,
+    Redactions,
     Sessions,
     Settings,
     TriggerPoints,
@@ -310,6 +311,7 @@ class Store:
         # Sign-in, roles, passphrases (docs/security.md): once the clinic has accounts,
         # nothing is written without a signed-in practitioner.
         self.accounts = SlotFollowingAccounts(ctx, self.settings, self)
+        self.redactions = Redactions(ctx)  # an administrator's signed redaction of the trail
         # Set by open(): True when the file could only be opened read-only (show a banner).
         self.read_only = False
         # What the start-up checks found, whether the last run crashed, unsafe-place warnings.

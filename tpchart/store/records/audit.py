@@ -5,6 +5,11 @@ its own stored text together with that previous hash, so altering, removing or
 inserting an audit row outside the app breaks the chain from that row on
 (``tpchart.store.records.tamper`` walks it). Each row also keeps the full after-image of the
 clinical row it changed, which is what a later out-of-app edit is compared against.
+
+The one exception to "never changed": an administrator's redaction
+(``tpchart.store.records.redaction``) replaces a row's before/after content with a
+marker, keeps the row's stored hashes, and is itself a digitally signed entry of the
+chain, which ``check`` needs before it accepts the row's stored hash.
 """
 
 from __future__ import annotations
@@ -32,10 +37,10 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     reason: str = "",
-) -> None:
-    """Append one audit row, chained to the previous one. Call inside the same
-    transaction as the change (which already holds SQLite's write lock, so no other
-    writer can slip a row in between reading the last hash and inserting)."""
+) -> int:
+    """Append one audit row, chained to the previous one; returns its id. Call inside
+    the same transaction as the change (which already holds SQLite's write lock, so no
+    other writer can slip a row in between reading the last hash and inserting)."""
     last = db.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
     new_id, previous = (1, GENESIS) if last is None else (last[0] + 1, last[1])
     content = {
@@ -56,10 +61,16 @@ def record(
         f"INSERT INTO audit_log ({columns}) VALUES ({', '.join('?' * len(content))})",
         list(content.values()),
     )
+    return new_id
 
 
 # The table name of an audit entry about the schema itself (a migration's record).
 SCHEMA_ENTRY = "schema"
+
+# An administrator's redaction: an entry on the table "audit_log" naming, as its
+# row_id, the audit row whose content it removed (`tpchart.store.records.redaction`).
+REDACT = "redact"
+REDACTED_TABLE = "audit_log"
 
 # The previous hash of the very first row.
 GENESIS = "0" * 64

@@ -10,7 +10,9 @@ The chain has no key: whoever rewrites it with this algorithm is caught by the
 anchor kept outside the file (`tpchart.store.file.anchor`), a claim that the chain
 holds row N with hash H. Signed versions carry an Ed25519 signature of their signer
 (`signatures`), and the schema itself is compared with what the migrations build, so
-a dropped column or protective trigger is named (docs/security.md).
+a dropped column or protective trigger is named (docs/security.md). A row whose
+content an administrator redacted is accepted only on its signed redaction
+(`redaction.RedactionEvidence`).
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from tpchart.store.records import redaction
 from tpchart.store.records.added_columns import added_values
 from tpchart.store.records.audit import GENESIS, HASHED_COLUMNS, SCHEMA_ENTRY, link_hash
+from tpchart.store.records.redaction import RedactionEvidence
 from tpchart.store.records.signatures import (
     audit_image,
     signed_message,
@@ -106,11 +110,14 @@ def tamper_report(conn: sqlite3.Connection, claims: Sequence[AnchorClaim] = ()) 
     muscle_ids: dict[str, str] = {}  # what the schema-4 migration recorded
     chain_broken = False
     previous_hash, previous_id = GENESIS, 0
+    redactions = _redaction_evidence(conn, claims)
+    findings += redactions.findings
+    report.notes += redactions.notes()
     select = ", ".join((*HASHED_COLUMNS, "prev_hash", "hash"))
     for values in conn.execute(f"SELECT {select} FROM audit_log ORDER BY id"):
         row = dict(zip((*HASHED_COLUMNS, "prev_hash", "hash"), values, strict=True))
         if not chain_broken:
-            problem = _link_problem(row, previous_id, previous_hash)
+            problem = _link_problem(row, previous_id, previous_hash, redactions)
             if problem:
                 findings.append(problem)
                 chain_broken = True
@@ -208,7 +215,9 @@ def _row_image(row: dict[str, Any]) -> tuple[tuple[str, Any], tuple[str, str | N
     return None
 
 
-def _link_problem(row: dict[str, Any], previous_id: int, previous_hash: str) -> str | None:
+def _link_problem(
+    row: dict[str, Any], previous_id: int, previous_hash: str, redactions: RedactionEvidence
+) -> str | None:
     if row["id"] != previous_id + 1:
         return (
             f"audit_log rows {previous_id + 1} to {row['id'] - 1} are missing: the audit "
@@ -217,8 +226,24 @@ def _link_problem(row: dict[str, Any], previous_id: int, previous_hash: str) -> 
     if row["prev_hash"] != previous_hash:
         return f"audit_log row {row['id']} does not follow row {previous_id}: the chain is broken"
     if row["hash"] != link_hash(previous_hash, row):
-        return f"audit_log row {row['id']} was altered after it was written"
-    return None
+        # A redacted row cannot recompute its link: its stored hash stands only when an
+        # administrator's signed redaction vouches for it and for what it kept.
+        if not redaction.redacted(row):
+            return redactions.problem(row) or (
+                f"audit_log row {row['id']} was altered after it was written"
+            )
+        return redactions.problem(row)
+    return redactions.restored(row)
+
+
+def _redaction_evidence(
+    conn: sqlite3.Connection, claims: Sequence[AnchorClaim]
+) -> RedactionEvidence:
+    """The trail's redaction entries, verified; against the longest anchored chain."""
+    longest = max(claims, key=lambda c: c.rows, default=None)
+    if longest is None:
+        return RedactionEvidence(conn)
+    return RedactionEvidence(conn, longest.rows, longest.source)
 
 
 def _table_findings(
