@@ -117,7 +117,7 @@ def run_bench(
     """Run the plan, print the table to ``out``; returns 0 (misses are findings, not
     failures of the command)."""
     os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before Qt loads: never a window on screen
-    from bench import scenarios
+    from bench import encrypted, scenarios
 
     plan = plan or (QUICK if quick else FULL)
     began = time.perf_counter()
@@ -138,6 +138,12 @@ def run_bench(
             _qt_settings(Path(folder))
             for size in plan.clinics:
                 results.append(_measure_clinic(Path(folder), size, plan, say))
+            # What SQLCipher costs (issue 18), on the smallest clinic, against the same
+            # clinic plain measured here and now.
+            say(f"{plan.clinics[0].label}, plain and encrypted: generating …")
+            encrypted_folder = Path(folder) / "encrypted"
+            encrypted_folder.mkdir()
+            encryption = encrypted.compare(encrypted_folder, plan.clinics[0], plan.starts)
     finally:
         signal.signal(signal.SIGTERM, previous)
     labels = [f"{s.patients:,}" for s in plan.clinics]
@@ -147,6 +153,9 @@ def run_bench(
     say("")
     say(_growth(results, plan.clinics))
     say(_scale_note(plan, results))
+    say("")
+    for line in encrypted.lines(encryption, plan.clinics[0]):
+        say(line)
     say(f"end: {load_average()} · whole run {time.perf_counter() - began:.0f} s")
     if json_path is not None:
         data = {
@@ -154,6 +163,7 @@ def run_bench(
             "machine": info,
             "rows": rows,
             "load": load_average(),
+            "encrypted": encryption,
             "clinics": [
                 {"size": vars(s), **{k: list(v.values) for k, v in r.items()}}
                 for s, r in zip(plan.clinics, results, strict=True)

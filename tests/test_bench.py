@@ -138,6 +138,10 @@ def test_tiny_run_prints_every_row_and_writes_json(tmp_path, monkeypatch):
     keys = {r["key"] for r in data["rows"]}
     assert {"start", "click", "search", "open", "summary_pdf", "progress_pdf"} <= keys
     assert all(r["result"] in ("PASS", "MISS", "—") for r in data["rows"])
+    # Issue 18: click, search, start and backup encrypted beside plain, in the same run.
+    assert "Encrypted beside plain" in text
+    assert set(data["encrypted"]) == {"click", "search", "start", "backup"}
+    assert all(m["encrypted"] > 0 and m["plain"] > 0 for m in data["encrypted"].values())
     assert not list(scratch.iterdir())  # temporary databases and settings are gone
 
 
