@@ -57,6 +57,10 @@ class DiagramItem(QGraphicsObject):
     def paint(
         self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
     ) -> None:
+        self.draw(painter)
+
+    def draw(self, painter: QPainter) -> None:
+        """Render the SVG into its viewBox rectangle in ``painter``'s coordinates."""
         self._renderer.render(painter, self._rect)
 
 
@@ -82,6 +86,10 @@ class BodyMapScene(QGraphicsScene):
         self.diagram = DiagramItem(view)
         self.addItem(self.diagram)
         self.setSceneRect(self.diagram.boundingRect())
+        # The diagram is the scene's background (`drawBackground`), which the view keeps
+        # drawn in a pixmap until it scrolls or zooms: as an item, every repaint of a
+        # marker rendered the whole SVG again under it, clipped (~1 ms of a click).
+        self.diagram.hide()
         self.highlight = QGraphicsPathItem()
         self.highlight.setBrush(QBrush(HOVER_FILL))
         self.highlight.setPen(QPen(HOVER_STROKE, 0))
@@ -100,6 +108,12 @@ class BodyMapScene(QGraphicsScene):
         """The region geometry, parsed on first hover or click rather than at start-up
         (a few hundred ms for the three views); Qt draws the picture itself."""
         return load_body_map(self.view)
+
+    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
+        # What a view without a background brush of its own (and ``render``) draws;
+        # `BodyMapView` draws the diagram over its own brush.
+        super().drawBackground(painter, rect)
+        self.diagram.draw(painter)
 
     # -- markers -------------------------------------------------------------------
     def show_points(self, points: list[TriggerPoint], ghosts: list[TriggerPoint]) -> None:
@@ -235,6 +249,12 @@ class BodyMapView(QGraphicsView):
         self._focus_click = False  # swallowing a press that only activated the window
         self._activated_this_turn = False  # until the events in hand are done
 
+    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
+        super().drawBackground(painter, rect)  # the brush (Qt skips the scene's then)
+        scene = self.scene()
+        if isinstance(scene, BodyMapScene):
+            scene.diagram.draw(painter)
+
     def set_body_scene(self, scene: BodyMapScene) -> None:
         """Show another diagram, fitted."""
         self.setScene(scene)
@@ -259,7 +279,29 @@ class BodyMapView(QGraphicsView):
         self.scale(target / current, target / current)
         self._fitted = abs(target - fitted) < 1e-6
 
+    def _cache_background(self) -> None:
+        # The background is the body diagram (`drawBackground`). Kept in a pixmap, it is
+        # drawn once per zoom or scroll and copied, where every repaint of a marker
+        # rendered the whole SVG again under it (~1 ms of a click). Only at a whole
+        # device pixel ratio: at 125 % Qt puts the pixmap on whole device pixels, a
+        # fraction of a pixel off the markers, so there the SVG is drawn each time.
+        exact = self.devicePixelRatioF().is_integer()
+        mode = (
+            QGraphicsView.CacheModeFlag.CacheBackground
+            if exact
+            else QGraphicsView.CacheModeFlag.CacheNone
+        )
+        if self.cacheMode() != mode:
+            self.setCacheMode(mode)
+            self.resetCachedContent()
+
+    def showEvent(self, event) -> None:
+        self._cache_background()
+        super().showEvent(event)
+
     def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.DevicePixelRatioChange:  # moved to another screen
+            self._cache_background()
         # Qt passes WindowActivate down to every widget of the window (ActivationChange
         # only reaches the window itself).
         if event.type() == QEvent.Type.WindowActivate:

@@ -11,6 +11,21 @@ from tpchart.core.trigger_point import TriggerPoint
 from tpchart.ui.muscle_field import muscle_label
 
 RADIUS = MARKER_DIAMETER / 2
+_PAD = RADIUS * 1.2 + 4
+_BOX = QRectF(-_PAD, -_PAD, 2 * _PAD, 2 * _PAD)  # every marker's bounding rectangle
+_SELECTED_PEN = QPen(QColor(SELECTED), 3)
+_FONTS: dict[int, QFont] = {}
+
+
+def _number_font(pixel_size: int) -> QFont:
+    """The bold face of a marker's number. The application's font is set once at start
+    (nothing changes it later), so one font per size serves every marker."""
+    font = _FONTS.get(pixel_size)
+    if font is None:
+        font = _FONTS[pixel_size] = QFont()
+        font.setPixelSize(pixel_size)
+        font.setBold(True)
+    return font
 
 
 def marker_path(shape: MarkerShape, radius: float = RADIUS) -> QPainterPath:
@@ -50,6 +65,18 @@ class PointMarker(QGraphicsObject):
         self.point = point
         self._style = marker_style(point)
         self._path = marker_path(self._style.shape)
+        # What paint() draws with, made once per change of the point rather than at
+        # every paint: a click repaints a dozen or more markers under the new one, and
+        # building pens, colours and a font from names was most of their cost.
+        style = self._style
+        self._ring = marker_path(style.shape, RADIUS + 3.5)
+        self._pen = QPen(QColor(style.stroke), 1.5)
+        if self.ghost:
+            self._pen.setStyle(Qt.PenStyle.DashLine)
+        self._brush = QBrush(QColor("#ffffff" if self.ghost else style.fill))
+        self._text_pen = QPen(QColor("#444444" if self.ghost else style.text))
+        self._font = _number_font(11 if point.number < 100 else 8)
+        self._number = str(point.number)
         self.setPos(point.x, point.y)
         self.setToolTip(
             f"{'Previous session, point' if self.ghost else 'Point'} {point.number}: "
@@ -63,8 +90,7 @@ class PointMarker(QGraphicsObject):
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsMovable, movable and not self.ghost)
 
     def boundingRect(self) -> QRectF:
-        pad = RADIUS * 1.2 + 4
-        return QRectF(-pad, -pad, 2 * pad, 2 * pad)
+        return QRectF(_BOX)  # a copy: a caller may adjust it
 
     def shape(self) -> QPainterPath:
         return self._path
@@ -74,18 +100,12 @@ class PointMarker(QGraphicsObject):
     ) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         if self.isSelected():
-            painter.setPen(QPen(QColor(SELECTED), 3))
+            painter.setPen(_SELECTED_PEN)
             painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawPath(marker_path(self._style.shape, RADIUS + 3.5))
-        pen = QPen(QColor(self._style.stroke), 1.5)
-        if self.ghost:
-            pen.setStyle(Qt.PenStyle.DashLine)
-        painter.setPen(pen)
-        painter.setBrush(QBrush(QColor("#ffffff" if self.ghost else self._style.fill)))
+            painter.drawPath(self._ring)
+        painter.setPen(self._pen)
+        painter.setBrush(self._brush)
         painter.drawPath(self._path)
-        font = QFont()
-        font.setPixelSize(11 if self.point.number < 100 else 8)
-        font.setBold(True)
-        painter.setFont(font)
-        painter.setPen(QColor("#444444" if self.ghost else self._style.text))
-        painter.drawText(self.boundingRect(), Qt.AlignmentFlag.AlignCenter, str(self.point.number))
+        painter.setFont(self._font)
+        painter.setPen(self._text_pen)
+        painter.drawText(_BOX, Qt.AlignmentFlag.AlignCenter, self._number)

@@ -154,10 +154,17 @@ class NoticeStrip(QWidget):
     def post(self, banner: FixedBanner, text: str, details: str = "", ask: bool = False) -> None:
         """Give ``banner`` its message (``details``: rich text for its tooltip); an empty
         ``text`` takes the message away. ``ask``: show the banner's action button with it."""
+        asking = bool(ask and text)
+        if (
+            self._details.get(banner) == details
+            and banner.text() == text
+            and (banner in self._asking) == asking
+        ):
+            return  # the same message again: every click posts all five banners
         banner.setText(text)
         self._details[banner] = details
         banner.setToolTip(details or escape(text))
-        if ask and text:
+        if asking:
             self._asking.add(banner)
         else:
             self._asking.discard(banner)

@@ -197,19 +197,41 @@ class WrappingCheckBox(QCheckBox):
         policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         policy.setHeightForWidth(True)
         self.setSizePolicy(policy)
+        # Measurements that depend only on the text, font and style, kept until one of
+        # them changes: a layout asks heightForWidth a dozen times each time a form
+        # appears, and each answer measured the text and asked the style again.
+        self._measured: dict[tuple, int] = {}
 
     def _option(self) -> QStyleOptionButton:
         option = QStyleOptionButton()
         self.initStyleOption(option)
         return option
 
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (
+            QEvent.Type.FontChange,
+            QEvent.Type.StyleChange,
+            QEvent.Type.LayoutDirectionChange,
+        ):
+            # Measured in the old font or style (may come before __init__ is done).
+            getattr(self, "_measured", {}).clear()
+        super().changeEvent(event)
+
     def _text_left(self) -> int:
-        option = self._option()
-        contents = self.style().subElementRect(QStyle.SubElement.SE_CheckBoxContents, option, self)
-        return contents.left()
+        left = self._measured.get(("left",))
+        if left is None:
+            option = self._option()
+            style = self.style()
+            contents = style.subElementRect(QStyle.SubElement.SE_CheckBoxContents, option, self)
+            left = self._measured["left",] = contents.left()
+        return left
 
     def _line_height(self) -> int:
-        return super().sizeHint().height()  # a plain one-line check box
+        key = ("line", self.text())
+        height = self._measured.get(key)
+        if height is None:
+            height = self._measured[key] = super().sizeHint().height()  # a one-line check box
+        return height
 
     def _flags(self) -> int:
         underline = self.style().styleHint(QStyle.StyleHint.SH_UnderlineShortcut, None, self)
@@ -230,9 +252,16 @@ class WrappingCheckBox(QCheckBox):
         return True
 
     def heightForWidth(self, width: int) -> int:
-        rect = self._text_rect(width, 100_000)
-        text = self.fontMetrics().boundingRect(rect, self._flags(), self.text())
-        return max(self._line_height(), text.bottom() + 1 + rect.top())
+        key = ("height", self.text(), width)
+        height = self._measured.get(key)
+        if height is None:
+            rect = self._text_rect(width, 100_000)
+            text = self.fontMetrics().boundingRect(rect, self._flags(), self.text())
+            height = max(self._line_height(), text.bottom() + 1 + rect.top())
+            if len(self._measured) > 200:  # a panel dragged through many widths
+                self._measured = {k: v for k, v in self._measured.items() if k[0] != "height"}
+            self._measured[key] = height
+        return height
 
     def minimumSizeHint(self) -> QSize:
         # As narrow as the longest word: the rest wraps.
