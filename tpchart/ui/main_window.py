@@ -11,6 +11,7 @@ the sessions list in ``session_list``, the Progress tab in ``progress_tab``. The
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
@@ -48,6 +49,14 @@ from tpchart.ui.window_menus import WindowMenus
 
 if TYPE_CHECKING:
     from tpchart.ui.progress_view import ProgressView
+
+
+def _take_back() -> ModuleType:
+    """``tpchart.ui.take_back``, imported when first asked for: its dialogs (archive,
+    discard, bring back, the quit reminder) cost every start ~15 ms otherwise."""
+    from tpchart.ui import take_back
+
+    return take_back
 
 
 class MainWindow(QMainWindow):
@@ -323,9 +332,7 @@ class MainWindow(QMainWindow):
         chosen = dialog.saved or dialog.existing  # added, or "Open existing" of a duplicate
         if chosen is not None and chosen.archived:
             # The one on file was archived: bring it back only if the doctor says so.
-            from tpchart.ui import take_back  # its dialogs: only when asked for
-
-            chosen = take_back.bring_back_patient(self, self.operations, chosen)
+            chosen = _take_back().bring_back_patient(self, self.operations, chosen)
         if chosen is not None and chosen.id is not None:
             self.patients.select_patient(chosen.id)
 
@@ -352,16 +359,12 @@ class MainWindow(QMainWindow):
     def archive_patient(self) -> None:
         """Archive the patient on screen (asked first; File › Archived patients brings back)."""
         if self.patient is not None:
-            from tpchart.ui import take_back  # its dialogs: only when asked for
-
-            take_back.archive_patient(self, self.operations, self.patient)
+            _take_back().archive_patient(self, self.operations, self.patient)
 
     @Slot()
     def show_archived_patients(self) -> None:
         """List archived patients, to bring one back."""
-        from tpchart.ui import take_back  # its dialogs: only when asked for
-
-        dialog = take_back.ArchivedPatientsDialog(self, self.operations)
+        dialog = _take_back().ArchivedPatientsDialog(self, self.operations)
         dialog.exec()
         if dialog.restored is not None and dialog.restored.id is not None:
             self.patients.refresh()
@@ -371,17 +374,13 @@ class MainWindow(QMainWindow):
     def discard_draft(self) -> None:
         """Discard the draft session on screen (asked first; Edit › Discarded drafts)."""
         if self.patient is not None and self.session is not None:
-            from tpchart.ui import take_back  # its dialogs: only when asked for
-
-            take_back.discard_draft(self, self.operations, self.session, self.patient)
+            _take_back().discard_draft(self, self.operations, self.session, self.patient)
 
     @Slot()
     def show_discarded_drafts(self) -> None:
         """List the patient's discarded drafts, to bring one back."""
         if self.patient is not None:
-            from tpchart.ui import take_back  # its dialogs: only when asked for
-
-            take_back.DiscardedDraftsDialog(self, self.operations, self.patient).exec()
+            _take_back().DiscardedDraftsDialog(self, self.operations, self.patient).exec()
 
     @Slot()
     def undo(self) -> None:
@@ -437,9 +436,7 @@ class MainWindow(QMainWindow):
             return True  # nothing can be signed now: nothing to ask
         self.operations.flush_pending()
         try:
-            from tpchart.ui import take_back  # its dialogs: only when asked for
-
-            return take_back.confirm_quit(self, store)
+            return _take_back().confirm_quit(self, store)
         except TpchartError:  # the records cannot be read now; quitting loses nothing
             return True
 
