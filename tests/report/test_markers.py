@@ -305,3 +305,80 @@ def test_the_longest_catalogue_muscle_prints_whole_in_the_points_table():
     width = dict(POINT_COLUMNS)["Muscle"] * mm - 6  # the cell's padding, both sides
     longest_word = max((w for m in MUSCLES.values() for w in m.name.split()), key=len)
     assert text_width(longest_word, SANS, 8.5) <= width, longest_word  # the cell style
+
+
+def _place_apart_asking_every_marker(points, to_page, limits):
+    """`insets.place_apart` as it was before it asked only the markers near a spot: the
+    reference the faster one must match, place for place."""
+    from tpchart.report.insets import _segment_distance as segment_distance
+    from tpchart.report.insets import clash, reach
+
+    placed: dict[int, tuple[float, float]] = {}
+    reaches: dict[int, float] = {}
+    for p in sorted(points, key=lambda p: p.number):
+        r, spot = reach(p), to_page(p.x, p.y)
+
+        def free(c, r=r):
+            return all(not clash(c, r, q, reaches[n]) for n, q in placed.items())
+
+        def clear_leader(c, spot=spot):
+            for n, q in placed.items():
+                if math.dist(spot, q) < reaches[n]:
+                    if (c[0] - spot[0]) * (spot[0] - q[0]) + (c[1] - spot[1]) * (
+                        spot[1] - q[1]
+                    ) < 0:
+                        return False
+                elif segment_distance(q, spot, c) < reaches[n]:
+                    return False
+            return True
+
+        here = spot
+        if not free(spot):
+            best, best_hits, distance, found = spot, math.inf, r, None
+            x0, y0, x1, y1 = limits
+            while distance < 6 * MARKER_DIAMETER and found is None:
+                steps = max(12, int(2 * math.pi * distance / 6))
+                for k in range(steps):
+                    angle = 2 * math.pi * k / steps + math.pi / 2
+                    c = (spot[0] + distance * math.cos(angle), spot[1] + distance * math.sin(angle))
+                    if not (x0 + r <= c[0] <= x1 - r and y0 + r <= c[1] <= y1 - r):
+                        continue
+                    if free(c) and clear_leader(c):
+                        found = c
+                        break
+                    hits = sum(clash(c, r, q, reaches[n]) for n, q in placed.items())
+                    hits += 0.5 * (not clear_leader(c))
+                    if hits < best_hits:
+                        best, best_hits = c, hits
+                distance += 4.0
+            here = found if found is not None else best
+        placed[p.number], reaches[p.number] = here, r
+    return placed
+
+
+def test_markers_moved_aside_land_where_asking_every_marker_put_them():
+    """A crowded record asks only the markers near each spot (``_free_place``): the
+    places must be exactly those found by asking every marker placed before."""
+    from tpchart.report.insets import place_apart
+
+    region = REGIONS["front.chest.left"]
+    rng = random.Random(19)
+    for _ in range(60):
+        cx, cy = rng.uniform(60, 300), rng.uniform(60, 900)
+        spread = rng.choice([4, 12, 30, 90, 300])
+        points = []
+        for number in range(1, rng.randint(3, 31)):
+            x = min(999, max(0, cx + rng.uniform(-spread, spread)))
+            y = min(999, max(0, cy + rng.uniform(-spread, spread)))
+            kind = rng.choice(list(PointKind))
+            at = {"view": region.view, "region_id": region.id, "side": region.side}
+            points.append(TriggerPoint(session_id=1, number=number, kind=kind, x=x, y=y, **at))
+        scale = rng.choice([0.25, 0.5, 1.0])
+
+        def to_page(x: float, y: float, scale: float = scale) -> tuple[float, float]:
+            return x * scale, y * scale
+
+        limits = (0.0, 0.0, rng.choice([120.0, 250.0, 500.0]), rng.choice([250.0, 500.0]))
+        assert place_apart(points, to_page, limits) == _place_apart_asking_every_marker(
+            points, to_page, limits
+        )

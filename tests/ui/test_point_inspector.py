@@ -189,6 +189,34 @@ def test_no_twitch_count_without_a_twitch(qtbot, store, point, inspector):
     assert not inspector.twitch_count.isEnabled()
 
 
+def test_editors_follow_whether_the_point_shown_may_change(qtbot, store, point, inspector):
+    """The editors are switched on or off only when that changes, and left alone while
+    no point is shown (the form is hidden then): each point shown must still get
+    editors that match it, whatever came before."""
+    editors = [e for e in inspector._editors() if e is not inspector.twitch_count]
+
+    def shows(editable: bool) -> None:
+        assert inspector.form.isVisible()
+        assert all(e.isEnabled() is editable for e in editors)
+        assert inspector.twitch_count.isEnabled() is editable  # the point has a twitch
+
+    shows(True)
+    for editable in (False, False, True, True, False):  # a signed session's point, ...
+        inspector.set_point(None, editable=True)
+        assert not inspector.form.isVisible()
+        inspector.set_point(point, editable=editable)
+        shows(editable)
+        inspector.set_point(point, editable=editable)  # the same again: nothing to switch
+        shows(editable)
+    # Typing reaches a field of an editable point shown after none.
+    inspector.set_point(None, editable=False)
+    inspector.set_point(point, editable=True)
+    inspector.pain.lineEdit().selectAll()
+    qtbot.keyClicks(inspector.pain.lineEdit(), "4")
+    qtbot.keyClick(inspector.pain.lineEdit(), Qt.Key.Key_Return)
+    assert stored(store, point.id).pain == 4
+
+
 def test_every_field_has_an_accessible_name(inspector):
     names = []
     for widget in inspector._editors():
@@ -276,6 +304,36 @@ def test_the_list_offers_the_regions_muscles_by_name(inspector):
     muscle = inspector.muscle
     assert [muscle.itemText(i) for i in range(muscle.count())] == ["temporalis"]
     assert muscle.currentText() == "temporalis"
+
+
+def test_the_list_follows_each_point_shown(store, point, inspector):
+    """The list is refilled only when another point needs other entries: each point
+    shown still gets its region's muscles, its own words first, and the first entry
+    current, whatever the point before it chose."""
+    muscle = inspector.muscle
+
+    def listed() -> list[tuple[str, str | None]]:
+        return [(muscle.itemText(i), muscle.itemData(i)) for i in range(muscle.count())]
+
+    neck = "back.neck.posterior.right"
+    x, y = load_body_map(REGIONS[neck].view).interior_point(neck)
+    on_neck = replace(point, view=REGIONS[neck].view, region_id=neck, side=REGIONS[neck].side,
+                      x=x, y=y).with_muscle(REGIONS[neck].muscles[1])  # fmt: skip
+    inspector.set_point(on_neck, editable=True)
+    neck_list = [(MUSCLES[m].name, m) for m in REGIONS[neck].muscles]
+    assert listed() == neck_list and len(neck_list) > 1
+    muscle.setCurrentIndex(1)  # the doctor looked down the list
+    other = on_neck.with_muscle("scalp tension band")  # words the catalogue lacks
+    inspector.set_point(other, editable=True)
+    assert listed()[0][1] == other.muscle_id and listed()[1:] == neck_list
+    inspector.set_point(on_neck, editable=True)
+    assert listed() == neck_list
+    muscle.setCurrentIndex(1)
+    inspector.set_point(replace(on_neck, number=9), editable=True)  # the same region again
+    assert listed() == neck_list and muscle.currentIndex() == 0
+    assert muscle.currentText() == MUSCLES[REGIONS[neck].muscles[1]].name
+    inspector.set_point(point, editable=True)
+    assert listed() == [("temporalis", "temporalis")]
 
 
 def test_upper_traps_is_stored_as_upper_trapezius_and_shown_so(qtbot, store, point, inspector):

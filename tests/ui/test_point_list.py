@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QTreeWidget
 
 from tpchart.bodymap import load_body_map
@@ -15,7 +16,7 @@ from tpchart.core.trigger_point import TwitchStrength
 from tpchart.report.session_summary import point_row
 from tpchart.ui.point_list import PointList
 
-from .charting import click_region, start
+from .charting import click_region, make_active, start
 
 NECK = "back.neck.posterior.right"
 CHEST = "front.chest.left"
@@ -270,3 +271,48 @@ def test_a_renumbered_point_moves_to_its_row(qtbot, window, store):
     fresh.show_points(renumbered, [two.id])
     assert listed(point_list) == listed(fresh)
     assert [r[0] for r in rows(point_list)] == ["2", "3", "4"]
+
+
+def drawn_by_qt(point_list: PointList, monkeypatch) -> QImage:
+    """The list as Qt draws it itself, every row laid out afresh (no rows copied)."""
+    with monkeypatch.context() as patch:
+        patch.setattr(point_list, "paintEvent", lambda e: QTreeWidget.paintEvent(point_list, e))
+        patch.setattr(
+            point_list, "drawRow", lambda p, o, i: QTreeWidget.drawRow(point_list, p, o, i)
+        )
+        return point_list.grab().toImage()
+
+
+def test_rows_copied_from_earlier_paints_look_as_qt_draws_them(qtbot, window, monkeypatch):
+    """The list draws each row once and copies it after that (``drawRow``). What it
+    shows must be Qt's own drawing after every change a row can see: new rows, a
+    changed cell, the selection moving, the keyboard focus, a scroll, a narrower list."""
+    chart, point_list = window.chart, window.chart.point_list
+    canvas = chart.canvas
+    for region in (NECK, CHEST, TEMPLE, "back.neck.posterior.left", "back.upper.left"):
+        click_region(qtbot, window, region)
+
+    def check() -> None:
+        shown = point_list.grab().toImage()
+        assert point_list._drawn, "the rows were not taken from the copies"
+        assert shown == drawn_by_qt(point_list, monkeypatch)
+
+    check()
+    first = point_list.grab().toImage()
+    canvas.setFocus()
+    qtbot.keyClick(canvas, Qt.Key.Key_S)  # the selected point's twitch: a cell rewritten
+    check()
+    assert point_list.grab().toImage() != first  # the copied row was not shown stale
+    click_row(qtbot, point_list, 1)  # selection and focus move to another row
+    make_active(qtbot, window)
+    point_list.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.keyClick(point_list, Qt.Key.Key_Down)  # the keyboard's focus frame
+    check()
+    for _ in range(40):  # a list that scrolls
+        click_region(qtbot, window, CHEST)
+    check()
+    point_list.scrollToTop()
+    check()
+    window.chart.splitter.setSizes([500, 150])  # the muscle names cut short
+    qtbot.wait(1)
+    check()

@@ -33,6 +33,7 @@ GAP = 2.5  # pt of white paper kept between two markers' ink (a test asks for 1)
 MIN_ZOOM, MAX_ZOOM = 1.8, 5.0
 INSET_PAD = 16.0  # pt around the outermost markers inside an inset
 INSET_POINTS = 3  # touching markers that make a cluster worth an inset
+RING_LIMIT = 6 * MARKER_DIAMETER  # pt: how far from its spot a marker may be moved
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1
 ToPage = Callable[[float, float], tuple[float, float]]
@@ -170,8 +171,28 @@ def _free_place(
     spot: tuple[float, float], r: float, placed: dict[int, tuple[float, float]],
     reaches: dict[int, float], limits: Box,
 ) -> tuple[float, float]:  # fmt: skip
+    # Candidates lie less than RING_LIMIT from the spot: a marker further off (across
+    # or up, as `clash` measures) cannot touch one, nor one further in a straight line
+    # lie on its leader, so only the near ones are asked (a crowded record asked every
+    # marker placed so far, for every candidate). 1 pt to spare for rounding.
+    reach_out = RING_LIMIT + 1.0
+    near = [
+        (q, reaches[n])
+        for n, q in placed.items()
+        if apart(spot, q) < reach_out + r + reaches[n] + GAP
+        or math.dist(spot, q) < reach_out + reaches[n]
+    ]
+
+    # `clash` unrolled, its sum precomputed in the same order: the same comparisons,
+    # without two calls per marker per candidate.
+    touching = [(q[0], q[1], r + rq + GAP) for q, rq in near]
+
+    def clashes(c: tuple[float, float]) -> int:
+        cx, cy = c
+        return sum(1 for qx, qy, limit in touching if max(abs(cx - qx), abs(cy - qy)) < limit)
+
     def free(c: tuple[float, float]) -> bool:
-        return all(not clash(c, r, q, reaches[n]) for n, q in placed.items())
+        return not clashes(c)
 
     def within(c: tuple[float, float]) -> bool:
         x0, y0, x1, y1 = limits
@@ -180,11 +201,11 @@ def _free_place(
     def clear_leader(c: tuple[float, float]) -> bool:
         """The leader crosses no marker, but the ones over the spot, and leaves those
         away from their centre, so it cannot be read as theirs."""
-        for n, q in placed.items():
-            if math.dist(spot, q) < reaches[n]:
+        for q, rq in near:
+            if math.dist(spot, q) < rq:
                 if (c[0] - spot[0]) * (spot[0] - q[0]) + (c[1] - spot[1]) * (spot[1] - q[1]) < 0:
                     return False
-            elif _segment_distance(q, spot, c) < reaches[n]:
+            elif _segment_distance(q, spot, c) < rq:
                 return False
         return True
 
@@ -194,17 +215,18 @@ def _free_place(
     best, best_clashes = spot, math.inf
     # A free place with a leader in the clear, else the place touching fewest markers.
     distance = r
-    while distance < 6 * MARKER_DIAMETER:
+    while distance < RING_LIMIT:
         steps = max(12, int(2 * math.pi * distance / 6))
         for k in range(steps):
             angle = 2 * math.pi * k / steps + math.pi / 2
             c = (spot[0] + distance * math.cos(angle), spot[1] + distance * math.sin(angle))
             if not within(c):
                 continue
-            if free(c) and clear_leader(c):
+            hits = clashes(c)
+            leader_clear = clear_leader(c)
+            if not hits and leader_clear:
                 return c
-            hits = sum(clash(c, r, q, reaches[n]) for n, q in placed.items())
-            hits += 0.5 * (not clear_leader(c))
+            hits += 0.5 * (not leader_clear)
             if hits < best_clashes:
                 best, best_clashes = c, hits
         distance += 4.0

@@ -127,6 +127,7 @@ class MuscleField(QComboBox):
         super().__init__(parent, objectName="muscle", editable=True)
         self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.region: Region | None = None
+        self._listed: list[tuple[str, str | None]] = []  # the list's (name, muscle id)
         self.offered = QStandardItemModel(self)
         self.completer_ = QCompleter(self.offered, self)
         # Unfiltered: the list is ours (`ranked_suggestions`), found by name and synonym,
@@ -145,12 +146,19 @@ class MuscleField(QComboBox):
         """List ``region``'s muscles, the point's own first when the region does not
         list it, and show the point's muscle."""
         self.region = region
-        self.clear()
         usual = list(region.muscles) if region is not None else []
+        items = [(MUSCLES[m].name, m) for m in usual]
         if point.muscle.strip() and point.muscle_id not in usual:
-            self.addItem(field_text(point), point.muscle_id)
-        for muscle_id in usual:
-            self.addItem(MUSCLES[muscle_id].name, muscle_id)
+            items.insert(0, (field_text(point), point.muscle_id))
+        if items != self._listed:
+            # Points after points in one region list the same muscles: refilling the
+            # list (and its popup's model) on every click was work for nothing.
+            self.clear()
+            for text, muscle_id in items:
+                self.addItem(text, muscle_id)
+            self._listed = items
+        elif self.currentIndex() > 0:
+            self.setCurrentIndex(0)  # as a refilled list starts
         self.setEditText(field_text(point))
         self.lineEdit().setCursorPosition(0)  # the start of a long name, not its end
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import QEvent, QSize, Qt, Signal, Slot
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QEvent, QModelIndex, QSize, Qt, Signal, Slot
+from PySide6.QtGui import QKeyEvent, QPainter, QPaintEvent, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -33,6 +33,8 @@ VIEW_NAMES = {View.FRONT: "Front", View.BACK: "Back", View.HEAD: "Head"}
 COLUMNS = ["#", "Muscle", "Side", "View", "Twitch", "Pain"]
 MUSCLE = COLUMNS.index("Muscle")
 POINT_ID = Qt.ItemDataRole.UserRole
+# Rows kept drawn (`PointList.drawRow`): a few screenfuls, ~16 kB each at 300 px.
+DRAWN_ROWS = 120
 
 
 def point_cells(point: TriggerPoint) -> list[str]:
@@ -95,6 +97,11 @@ class PointList(QTreeWidget):
         self._cells: dict[int, list[str]] = {}
         self._widths: dict[tuple[int, str], int] = {}  # (column, text): Qt's width hint
         self._hints: dict[int, int] = {}  # column: its width for the rows listed now
+        # Each row as last drawn, by what decides its pixels (`drawRow`), and what all
+        # rows of the paint in progress share (None: draw as Qt does, uncached).
+        self._drawn: dict[tuple, QPixmap] = {}
+        self._paint_key: tuple | None = None
+        self._current_row = -1
         self.itemSelectionChanged.connect(self._chosen)
         self.itemClicked.connect(self._clicked)
 
@@ -158,8 +165,18 @@ class PointList(QTreeWidget):
         for column, text in enumerate(cells):
             if item.text(column) != text:
                 item.setText(column, text)
+        if self._cells.get(point.id) is None:  # type: ignore[arg-type]
+            # A new row only widens a column: a width it has been measured at is
+            # taken at once, instead of every row's width being looked up again.
+            for column, hint in list(self._hints.items()):
+                width = self._widths.get((column, cells[column]))
+                if width is None:
+                    del self._hints[column]
+                else:
+                    self._hints[column] = max(hint, width)
+        else:
+            self._hints.clear()  # the widest text may be the one just replaced
         self._cells[point.id] = cells  # type: ignore[index]
-        self._hints.clear()
         tooltip = point_tooltip(point)
         if item.toolTip(MUSCLE) != tooltip:
             item.setToolTip(MUSCLE, tooltip)
@@ -205,6 +222,74 @@ class PointList(QTreeWidget):
                 self._widths[column, text] = delegate.sizeHint(option, index).width()
         self._hints[column] = max(self._widths[column, text] for text in texts)
         return self._hints[column]
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        # A point added to a long list scrolls it: Qt draws every visible row again,
+        # each cell laid out and shaped as text (~3 ms for 30 rows, the costliest part
+        # of a click). A row's pixels depend only on its texts, the columns, its
+        # parity, selection and focus, and the view's state, so a row drawn once is
+        # copied after that. Not while the mouse is over the list (the hovered row is
+        # Qt's to know) nor at a fractional scale (a copied row would sit between
+        # device pixels).
+        ratio = self.viewport().devicePixelRatioF()
+        if self.viewport().underMouse() or ratio != int(ratio):
+            self._paint_key = None
+        else:
+            header = self.header()
+            columns = tuple(
+                (header.sectionViewportPosition(c), header.sectionSize(c))
+                for c in range(self.columnCount())
+            )
+            self._paint_key = (
+                columns,
+                self.viewport().width(),
+                ratio,
+                self.palette().cacheKey(),
+                self.font().key(),
+                self.style().name(),
+                self.isActiveWindow(),
+            )
+            self._current_row = self.currentIndex().row()
+        super().paintEvent(event)
+        self._paint_key = None
+
+    def drawRow(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        cells = self._cells.get(index.data(POINT_ID))
+        if self._paint_key is None or cells is None:  # not one of the rows listed
+            super().drawRow(painter, option, index)
+            return
+        row = index.row()
+        key = (
+            self._paint_key,
+            option.rect.height(),
+            int(option.state.value),
+            row & 1,
+            row == self._current_row,  # the focus frame
+            self.selectionModel().isSelected(index),
+            tuple(cells),
+        )
+        pixmap = self._drawn.get(key)
+        if pixmap is None:
+            pixmap = self._draw_row(option, index)
+            if len(self._drawn) >= DRAWN_ROWS:
+                self._drawn.clear()
+            self._drawn[key] = pixmap
+        painter.drawPixmap(0, option.rect.y(), pixmap)
+
+    def _draw_row(self, option: QStyleOptionViewItem, index: QModelIndex) -> QPixmap:
+        """The row drawn by Qt on the view's background, off screen."""
+        ratio = self.viewport().devicePixelRatioF()
+        width, height = self.viewport().width(), option.rect.height()
+        pixmap = QPixmap(round(width * ratio), round(height * ratio))
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(self.viewport().palette().color(self.viewport().backgroundRole()))
+        painter = QPainter(pixmap)
+        try:
+            painter.translate(0, -option.rect.y())
+            super().drawRow(painter, option, index)
+        finally:
+            painter.end()
+        return pixmap
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):

@@ -141,6 +141,10 @@ class MessageArea(QScrollArea):
 
     def setText(self, text: str) -> None:  # the QLabel name, on purpose
         """Show ``text`` (empty: nothing to say)."""
+        if not text and not self.label.text():
+            # Cleared again (each point shown clears it): the tool tip and accessible
+            # description would be set to the same nothing, at a cost on every click.
+            return
         self.label.setText(text)
         self.setToolTip(text)
         self.setAccessibleDescription(text)

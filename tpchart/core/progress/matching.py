@@ -9,6 +9,7 @@ of it), labelled as drafts.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Sequence
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 
 from tpchart.core.muscles import matching_key
 from tpchart.core.progress.sessions import PointsBySession, in_session_order, point_name
+from tpchart.core.regions import Side
 from tpchart.core.session import Session
 from tpchart.core.trigger_point import TriggerPoint
 
@@ -90,22 +92,34 @@ def compare_points(
         for j in sorted(used_b, reverse=True):
             right.pop(j)
 
+    # Pairs are looked up by their muscle key and side instead of trying every pair:
+    # a progress report compares 99 pairs of 20-point sessions several times over, and
+    # asking each pair for both muscle keys was most of it. `take` sorts the candidates,
+    # so the order they are found in does not change the matches.
+    later_by_muscle: dict[tuple[str, Side], list[int]] = {}
+    for j, b in enumerate(right):
+        key = _muscle_key(b)
+        if key:  # a point with no muscle named matches by place only
+            later_by_muscle.setdefault((key, b.side), []).append(j)
     take(
         [
-            (_distance(a, b), i, j)
+            (_distance(a, right[j]), i, j)
             for i, a in enumerate(left)
-            for j, b in enumerate(right)
-            if _same_muscle(a, b) and a.side is b.side
+            if (key := _muscle_key(a))
+            for j in later_by_muscle.get((key, a.side), ())
         ],
         by_muscle=True,
     )
+    # A point does not change sides: left and right are different muscles.
+    later_by_side: dict[Side, list[int]] = {}
+    for j, b in enumerate(right):
+        later_by_side.setdefault(b.side, []).append(j)
     take(
         [
             (d, i, j)
             for i, a in enumerate(left)
-            for j, b in enumerate(right)
-            # A point does not change sides: left and right are different muscles.
-            if a.side is b.side and (d := _distance(a, b)) <= max_distance
+            for j in later_by_side.get(a.side, ())
+            if (d := _distance(a, right[j])) <= max_distance
         ],
         by_muscle=False,
     )
@@ -118,10 +132,17 @@ def compare_sessions(points: PointsBySession, earlier_id: int, later_id: int) ->
     return compare_points(points.get(earlier_id, ()), points.get(later_id, ()))
 
 
-def _same_muscle(a: TriggerPoint, b: TriggerPoint) -> bool:
-    """Both points name one muscle: the same catalogue id, or the same "other" words."""
-    key = matching_key(a.muscle_id, a.muscle)
-    return bool(key) and key == matching_key(b.muscle_id, b.muscle)
+def _muscle_key(point: TriggerPoint) -> str:
+    """What names the point's muscle for matching ("": none named): two points name
+    one muscle when their keys are equal and not empty (the same catalogue id, or the
+    same "other" words)."""
+    return _matching_key(point.muscle_id, point.muscle)
+
+
+# One key per distinct muscle id and wording: a patient's 2,000 points name a few
+# dozen muscles, and each point is compared at two consecutive pairs of sessions in
+# every figure. Bounded, since the doctor's own words are open-ended.
+_matching_key = functools.lru_cache(maxsize=4096)(matching_key)
 
 
 def _distance(a: TriggerPoint, b: TriggerPoint) -> float:
