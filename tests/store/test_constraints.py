@@ -12,6 +12,10 @@ from tpchart.core.session import Session
 
 from .conftest import make_point
 
+# The SQLite schema's own refusals; the server's twins are in tests/server/test_guards.py
+# and test_schema.py (each CHECK has a twin there).
+pytestmark = pytest.mark.file_only
+
 
 def raw(store):
     return store._ctx.db.conn

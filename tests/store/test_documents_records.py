@@ -16,7 +16,7 @@ from tpchart.core.trigger_point import Technique
 from tpchart.store import Store
 from tpchart.store.file.health import check_file
 
-from .conftest import make_point
+from .conftest import audit_findings, make_point
 
 FIXTURE = Path(__file__).parent / "fixtures" / "tpchart_30b5201.db"
 
@@ -56,7 +56,7 @@ def test_new_fields_round_trip_and_sign_into_the_snapshot(store, session):
     assert snapshot["session"]["consent_text_version"] == "2026-11"
     assert snapshot["session"]["notes_internal"] == 1
     assert snapshot["points"][0]["stim_pulse_width_us"] == 250
-    assert _findings(store.path) == []
+    assert audit_findings(store) == []
 
 
 @pytest.mark.parametrize(
@@ -78,6 +78,7 @@ def test_stimulation_settings_need_the_electrical_technique(store, session):
     assert make_point(session.id, technique=Technique.ELECTRICAL, stim_frequency_hz=2.0)
 
 
+@pytest.mark.file_only  # the server's twin: tests/server
 @pytest.mark.parametrize(
     ("sql", "value"),
     [

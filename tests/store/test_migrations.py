@@ -46,6 +46,7 @@ def test_reopening_applies_nothing_twice(db_path):
     assert db["_sqlite_migrations"].count == SCHEMA_VERSION
 
 
+@pytest.mark.file_only  # the server's twin: tests/server
 def test_connection_pragmas(store):
     db = store._ctx.db
     assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1

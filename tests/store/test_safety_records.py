@@ -14,15 +14,14 @@ from tpchart.core.errors import ValidationError
 from tpchart.core.lung import Build, LungPrecaution
 from tpchart.core.precaution_sites import BodyArea, PrecautionSite, SiteSide
 from tpchart.core.screening import ComplaintArea, Precaution, RedFlag, RedFlagDecision
-from tpchart.store.file.health import check_file
 
-from .conftest import make_point
+from .conftest import audit_findings, make_point
 
 LEFT_ARM = PrecautionSite(Precaution.LYMPHOEDEMA, BodyArea.ARM, SiteSide.LEFT)
 
 
 def _audit_clean(store) -> list[str]:
-    return check_file(store.path, audit=True).audit or []
+    return audit_findings(store)
 
 
 def test_session_safety_fields_round_trip(store, session):
@@ -195,6 +194,7 @@ def test_an_event_reported_later_leaves_the_signed_session_untouched(store, sess
     assert _audit_clean(store) == []
 
 
+@pytest.mark.file_only  # edits the file with sqlite3; the server's twin: tests/server
 def test_reported_events_are_permanent_and_tampering_is_found(store, session):
     store.sessions.update(replace(session, screening_done=True))
     store.later_events.report(

@@ -44,6 +44,7 @@ def test_signed_session_refuses_edits(store, session):
     assert store.points.get(point.id) == point
 
 
+@pytest.mark.file_only  # the server's twin: tests/server
 def test_database_triggers_guard_signed_sessions_too(store, session):
     point = store.points.add(make_point(session.id))
     store.sessions.sign(ready(store, session).id)

@@ -353,6 +353,7 @@ def test_every_patient_table_of_the_schema_is_carried_or_rebuilt(store):
     assert set(CARRIED) | set(DERIVED) <= set(patient_tables(conn))
 
 
+@pytest.mark.file_only  # the app role cannot create a table on the server
 def test_a_new_patient_table_makes_the_transfer_refuse_loudly(store, rich, tmp_path):
     store._ctx.db.execute(
         "CREATE TABLE session_photos (id INTEGER PRIMARY KEY,"

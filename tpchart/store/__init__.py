@@ -1,4 +1,11 @@
-"""The record store: SQLite through sqlite-utils, returning core dataclasses only.
+"""The record store: returning core dataclasses only, on one of two engines.
+
+A single doctor's records live in a SQLite file (``Store``, through sqlite-utils); a
+clinic's on its PostgreSQL server (``tpchart.store.clinic_server.ClinicServerStore``,
+clinic mode). Both are a ``RecordStore``: the same repositories over the same small
+database face (``tpchart.store.server.database`` gives it on the server), so what the
+window, the reports and the command line do works on either. ``open_store`` opens
+whichever a location names (a path, or a ``postgresql://`` address).
 
 Two wings behind this face: ``tpchart.store.records`` (the clinical records: schema,
 audit trail, one repository per aggregate) and ``tpchart.store.file`` (keeping the
@@ -22,18 +29,16 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Any, Self
 
 # First: sqlite-utils is imported without NumPy (lean_import says why), before any
 # module of the store imports it.
 import tpchart.store.lean_import  # noqa: F401
-
-# isort: split
-from sqlite_utils import Database
-
 from tpchart.core.accounts import Account, check_new_passphrase
 from tpchart.core.audit import AuditEntry
 from tpchart.core.errors import PermissionRefused
 from tpchart.core.practitioner import Practitioner
+from tpchart.store.editing import OnlyWriter
 from tpchart.store.errors import (
     DatabaseDamaged,
     DatabaseInUse,
@@ -52,12 +57,14 @@ from tpchart.store.file import (
 from tpchart.store.file.anchor import Keeper
 from tpchart.store.key_slots import SlotFollowingAccounts
 from tpchart.store.records import (
+    Accounts,
     AccountsContext,
     Clinic,
     Disclosures,
     LaterEvents,
     Patients,
     Practitioners,
+    RecordDatabase,
     Redactions,
     Sessions,
     Settings,
@@ -75,8 +82,11 @@ __all__ = [
     "DatabaseLost",
     "DatabaseRefused",
     "DemoRefused",
+    "RecordStore",
     "StorageError",
     "Store",
+    "is_server_address",
+    "open_store",
 ]
 
 
@@ -86,12 +96,14 @@ DEMO_KEY = "demo"
 log = logging.getLogger("tpchart.store")
 
 
-class Store:
-    """An open tpchart database."""
+class RecordStore:
+    """An open tpchart record, on either engine: the repositories, who is signed in and
+    charting, transactions and the audit trail. What only a file has (its path, lock,
+    encryption, the checks and backups beside it) is ``Store``'s; what only a server has
+    is ``ClinicServerStore``'s (``tpchart.store.clinic_server``)."""
 
-    def __init__(self, ctx: AccountsContext, path: Path) -> None:
+    def __init__(self, ctx: AccountsContext) -> None:
         self._ctx = ctx
-        self.path = path
         self.practitioners = Practitioners(ctx)
         self.patients = Patients(ctx)
         self.sessions = Sessions(ctx)
@@ -103,17 +115,207 @@ class Store:
         self.disclosures = Disclosures(ctx)
         # Sign-in, roles, passphrases (docs/security.md): once the clinic has accounts,
         # nothing is written without a signed-in practitioner.
-        self.accounts = SlotFollowingAccounts(ctx, self.settings, self)
+        self.accounts = self._accounts(ctx)
         self.redactions = Redactions(ctx)  # an administrator's signed redaction of the trail
-        # Set by open(): True when the file could only be opened read-only (show a banner).
+        # Who may edit which session now (issue 21): on a file, this tpchart alone.
+        self.editing: OnlyWriter = self._editing(ctx)
+        # True when the records could only be opened read-only (show a banner).
         self.read_only = False
-        # What the start-up checks found, whether the last run crashed, unsafe-place warnings.
+        # What the start-up checks found, whether the last run crashed, warnings to show.
         self.health: HealthReport | None = None
         self.unclean_exit = False
         self.warnings: list[str] = []
+        self._closed = False
+
+    def _accounts(self, ctx: AccountsContext) -> Accounts:
+        return Accounts(ctx, self.settings)
+
+    # Colleagues' changes as they commit, to refresh the screen: a clinic server's
+    # (``ClinicServerStore.colleague_changes``); a file has no colleagues.
+    colleague_changes: Any = None
+
+    def _editing(self, ctx: AccountsContext) -> OnlyWriter:
+        """``store.editing`` (``tpchart.store.editing``): the one writer of a file holds
+        every session; a clinic server's store leases them instead."""
+        return OnlyWriter()
+
+    @property
+    def location(self) -> str:
+        """Where the records are, in words for the title bar and messages."""
+        raise NotImplementedError
+
+    @property
+    def encrypted(self) -> bool:
+        """True when tpchart keeps these records encrypted (an encrypted file)."""
+        return False
+
+    @property
+    def file(self) -> Path | None:
+        """The database file, or None for records on a clinic server."""
+        return None
+
+    @property
+    def title(self) -> str:
+        """What the title bar names: the file, or the clinic server."""
+        return self.file.name if self.file is not None else self.location
+
+    def _choose_only_practitioner(self) -> None:
+        """The only active practitioner, if there is exactly one and the clinic has no
+        accounts yet, becomes the current one."""
+        active = self.practitioners.all()
+        if len(active) == 1 and not self.accounts.any():
+            self.practitioner_id = active[0].id
+
+    @property
+    def practitioner_id(self) -> int | None:
+        """Who is recorded as making changes."""
+        return self._ctx.practitioner_id
+
+    @practitioner_id.setter
+    def practitioner_id(self, value: int | None) -> None:
+        # Once the clinic has accounts, only signing in changes who charts.
+        signed = self._ctx.signed
+        if self.accounts.any() and (signed is None or signed.account.practitioner_id != value):
+            raise PermissionRefused("Sign in as that practitioner to chart as them")
+        if value is not None:
+            self.practitioners.get(value)
+        self._ctx.practitioner_id = value
+
+    # -- accounts: the contract of issue 18 (docs/security.md) -------------------------
+    def set_up_clinic(
+        self, practitioner: Practitioner, passphrase: str, *, encrypt: bool = False
+    ) -> tuple[Practitioner, str]:
+        """The first run, one user action, as ``accounts.set_up_clinic``: returns the
+        administrator (signed in) and the recovery code, shown once. ``encrypt`` is for a
+        file (``Store``); elsewhere it is refused, nothing changed."""
+        if encrypt:
+            raise DatabaseRefused(
+                f"Only a database file on this computer is encrypted by tpchart; "
+                f"{self.location} is not one. Nothing was changed."
+            )
+        return self.accounts.set_up_clinic(practitioner, passphrase)
+
+    def sign_in(self, practitioner_id: int, passphrase: str) -> Account:
+        """Sign a practitioner in (SignInError when refused); they become the "who"
+        of every change, and their signing key is unlocked for this sitting."""
+        return self.accounts.sign_in(practitioner_id, passphrase)
+
+    def sign_out(self) -> None:
+        """Forget who is signed in and their key (``practitioner_id`` becomes None)."""
+        self.accounts.sign_out()
+
+    @property
+    def signed_in(self) -> Account | None:
+        """The signed-in practitioner's account, or None."""
+        return self.accounts.signed_in
+
+    def confirm(self, secret: str) -> None:
+        """The signed-in practitioner's passphrase or PIN, or SignInError."""
+        self.accounts.confirm(secret)
+
+    @property
+    def idle_lock_minutes(self) -> int:
+        """Minutes without use before the window locks (the admin sets it)."""
+        return self.accounts.idle_lock_minutes
+
+    @property
+    def is_demo(self) -> bool:
+        """A demo database: made-up patients for trying tpchart, never clinical records.
+        Marked inside the file (``settings.demo``), so the mark travels with it."""
+        return self.settings.get(DEMO_KEY) == "yes"
+
+    @contextmanager
+    def clock_at(self, moment: datetime) -> Iterator[None]:
+        """Stamp ``moment`` on everything written in the block (created, signed, audit
+        times): the demo's made-up sessions are signed on their own day. Refused
+        (DemoRefused) outside a demo database: a clinical record is never backdated."""
+        if not self.is_demo:
+            raise DemoRefused("Only a demo database can be written with made-up times")
+        with clock_at(moment):
+            yield
+
+    def mark_as_demo(self) -> None:
+        """Make this database a demo database. Refused (DemoRefused) when it already
+        holds a practitioner or a patient and is not a demo database: demo data never
+        goes into a clinic's file."""
+        with self.transaction():
+            if self.is_demo:
+                return
+            if self.practitioners.all() or self.patients.count(include_archived=True):
+                raise DemoRefused(
+                    f"{self.location} holds a clinic's records; demo patients go only into a "
+                    "demo database of their own (tpchart demo writes one)"
+                )
+            self.settings.set_many({DEMO_KEY: "yes"})
+
+    def transaction(self) -> AbstractContextManager[RecordDatabase]:
+        """Group several changes into one transaction (savepoints nest), so a
+        multi-point action such as carry forward or its undo commits whole or not at all."""
+        return self._ctx.transaction()
+
+    def audit_trail(self, table: str | None = None, row_id: int | None = None) -> list[AuditEntry]:
+        """Audit entries, oldest first."""
+        return audit.trail(self._ctx.db, table, row_id)
+
+    def changes(self) -> int:
+        """Rows changed through this connection so far (tells periodic backups to run)."""
+        return self._ctx.db.conn.total_changes
+
+    @property
+    def check_pending(self) -> bool:
+        """True while a start-up check has not answered (writes wait for it)."""
+        return False
+
+    def start_deferred_check(self, done: Callable[[HealthReport], None]) -> None:
+        """Start a start-up check left for after opening; nothing to do here."""
+
+    @property
+    def damaged(self) -> bool:
+        """True when a check beside the window found the records damaged."""
+        return False
+
+    @property
+    def is_open(self) -> bool:
+        """False once ``close`` has run: nothing can be read or written any more."""
+        return not self._closed
+
+    def close(self) -> None:
+        """Close the connection; the signed-in practitioner's key is forgotten."""
+        self._closed = True
+        self._ctx.signed = None
+        audit.log_chain_head(self._ctx.db)
+        self._ctx.db.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class Store(RecordStore):
+    """A tpchart database file (SQLite): one doctor's records on this computer."""
+
+    accounts: SlotFollowingAccounts  # key slots follow the accounts on an encrypted file
+
+    def __init__(self, ctx: AccountsContext, path: Path) -> None:
+        self.path = path
+        super().__init__(ctx)
         self._lock: DatabaseLock | None = None
         self._keeper: Keeper | None = None
-        self._closed = False
+
+    def _accounts(self, ctx: AccountsContext) -> Accounts:
+        return SlotFollowingAccounts(ctx, self.settings, self)
+
+    @property
+    def location(self) -> str:
+        """The file's path."""
+        return str(self.path)
+
+    @property
+    def file(self) -> Path:
+        """The database file."""
+        return self.path
 
     @classmethod
     def open(
@@ -143,28 +345,10 @@ class Store:
             # The audit chain's head, kept outside the file after commits and at close.
             store._keeper = Keeper(store.path, opened.db.conn)
             ctx.after_commit = store._keeper.after_commit
-        active = store.practitioners.all()
-        if len(active) == 1 and not store.accounts.any():
-            store.practitioner_id = active[0].id
+        store._choose_only_practitioner()
         store.accounts.tidy_slots()
         return store
 
-    @property
-    def practitioner_id(self) -> int | None:
-        """Who is recorded as making changes."""
-        return self._ctx.practitioner_id
-
-    @practitioner_id.setter
-    def practitioner_id(self, value: int | None) -> None:
-        # Once the clinic has accounts, only signing in changes who charts.
-        signed = self._ctx.signed
-        if self.accounts.any() and (signed is None or signed.account.practitioner_id != value):
-            raise PermissionRefused("Sign in as that practitioner to chart as them")
-        if value is not None:
-            self.practitioners.get(value)
-        self._ctx.practitioner_id = value
-
-    # -- accounts: the contract of issue 18 (docs/security.md) -------------------------
     def set_up_clinic(
         self, practitioner: Practitioner, passphrase: str, *, encrypt: bool = False
     ) -> tuple[Practitioner, str]:
@@ -218,72 +402,6 @@ class Store:
         self._keeper = Keeper(self.path, opened.db.conn)
         self._ctx.after_commit = self._keeper.after_commit
 
-    def sign_in(self, practitioner_id: int, passphrase: str) -> Account:
-        """Sign a practitioner in (SignInError when refused); they become the "who"
-        of every change, and their signing key is unlocked for this sitting."""
-        return self.accounts.sign_in(practitioner_id, passphrase)
-
-    def sign_out(self) -> None:
-        """Forget who is signed in and their key (``practitioner_id`` becomes None)."""
-        self.accounts.sign_out()
-
-    @property
-    def signed_in(self) -> Account | None:
-        """The signed-in practitioner's account, or None."""
-        return self.accounts.signed_in
-
-    def confirm(self, secret: str) -> None:
-        """The signed-in practitioner's passphrase or PIN, or SignInError."""
-        self.accounts.confirm(secret)
-
-    @property
-    def idle_lock_minutes(self) -> int:
-        """Minutes without use before the window locks (the admin sets it)."""
-        return self.accounts.idle_lock_minutes
-
-    @property
-    def is_demo(self) -> bool:
-        """A demo database: made-up patients for trying tpchart, never clinical records.
-        Marked inside the file (``settings.demo``), so the mark travels with it."""
-        return self.settings.get(DEMO_KEY) == "yes"
-
-    @contextmanager
-    def clock_at(self, moment: datetime) -> Iterator[None]:
-        """Stamp ``moment`` on everything written in the block (created, signed, audit
-        times): the demo's made-up sessions are signed on their own day. Refused
-        (DemoRefused) outside a demo database: a clinical record is never backdated."""
-        if not self.is_demo:
-            raise DemoRefused("Only a demo database can be written with made-up times")
-        with clock_at(moment):
-            yield
-
-    def mark_as_demo(self) -> None:
-        """Make this database a demo database. Refused (DemoRefused) when it already
-        holds a practitioner or a patient and is not a demo database: demo data never
-        goes into a clinic's file."""
-        with self.transaction():
-            if self.is_demo:
-                return
-            if self.practitioners.all() or self.patients.count(include_archived=True):
-                raise DemoRefused(
-                    f"{self.path.name} holds a clinic's records; demo patients go only into a "
-                    "demo database of their own (tpchart demo writes one)"
-                )
-            self.settings.set_many({DEMO_KEY: "yes"})
-
-    def transaction(self) -> AbstractContextManager[Database]:
-        """Group several changes into one transaction (savepoints nest), so a
-        multi-point action such as carry forward or its undo commits whole or not at all."""
-        return self._ctx.transaction()
-
-    def audit_trail(self, table: str | None = None, row_id: int | None = None) -> list[AuditEntry]:
-        """Audit entries, oldest first."""
-        return audit.trail(self._ctx.db, table, row_id)
-
-    def changes(self) -> int:
-        """Rows changed through this connection so far (tells periodic backups to run)."""
-        return self._ctx.db.conn.total_changes
-
     @property
     def check_pending(self) -> bool:
         """True while the start-up check has not answered (writes wait for it)."""
@@ -307,11 +425,6 @@ class Store:
         gate = self._ctx.gate
         return gate is not None and gate.damaged
 
-    @property
-    def is_open(self) -> bool:
-        """False once ``close`` has run: nothing can be read or written any more."""
-        return not self._closed
-
     def close(self) -> None:
         """Close the connection (WAL is checkpointed by SQLite on the last close) and
         record a clean exit in the lock file, so the next start needs only quick_check.
@@ -328,8 +441,25 @@ class Store:
             self._lock.release(clean=not self.damaged)
             self._lock = None
 
-    def __enter__(self) -> Store:
-        return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+# What a clinic server's address starts with (a libpq URI), as ``--db`` receives it.
+SERVER_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_server_address(location: str | Path) -> bool:
+    """True when ``location`` names a clinic server rather than a database file."""
+    return isinstance(location, str) and location.startswith(SERVER_SCHEMES)
+
+
+def open_store(
+    location: str | Path, *, password: str | None = None, **file_options: object
+) -> RecordStore:
+    """The records at ``location``: a clinic server's ``postgresql://`` address (with
+    ``password``, if it is not in the address) or a database file's path (with
+    ``Store.open``'s options). The server's engine is imported only when asked for, so
+    a single doctor's start never loads it."""
+    if is_server_address(location):
+        from tpchart.store.clinic_server import ClinicServerStore
+
+        return ClinicServerStore.connect(str(location), password=password)
+    return Store.open(location, **file_options)  # type: ignore[arg-type]

@@ -48,7 +48,10 @@ class DemoRefused(TpchartError):
 class StorageError(TpchartError):
     """A change could not be saved because of the disk or the file; it was rolled back.
 
-    ``kind`` is one of ``full``, ``read_only``, ``io``, ``busy``, ``damaged``, ``missing``.
+    ``kind`` is one of ``full``, ``read_only``, ``io``, ``busy``, ``damaged``, ``missing``;
+    on a clinic server also ``server`` (the connection was lost and the change certainly
+    not saved: the app tries it once more) and ``unknown`` (the connection was lost at
+    the commit and the server could not be asked whether it was saved: never retried).
     """
 
     def __init__(self, message: str, kind: str) -> None:

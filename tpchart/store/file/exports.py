@@ -42,14 +42,19 @@ def require_recordable(store: _Opened) -> None:
         )
 
 
-def protected_paths(database: Path | str) -> list[Path]:
-    """The database and its working files: no export may replace one of them."""
+def protected_paths(database: Path | str | None) -> list[Path]:
+    """The database and its working files: no export may replace one of them (none for
+    records kept on a clinic server, ``None``)."""
+    if database is None:
+        return []
     database = Path(database).resolve()  # a link's target keeps its working files
     sidecars = [database.with_name(database.name + s) for s in SIDECARS]
     return [database, *sidecars, lock_path(database), restoring_path(database)]
 
 
-def refuse_unsafe_target(target: Path, database: Path | str, kind: str, looks_like: bytes) -> None:
+def refuse_unsafe_target(
+    target: Path, database: Path | str | None, kind: str, looks_like: bytes
+) -> None:
     """Raise ExportRefused when writing the export ``kind`` at ``target`` could destroy
     records: the database or one of its files, a folder, a missing folder, or an
     existing file that is not an earlier export of this kind (whose first bytes, past

@@ -10,7 +10,7 @@ from __future__ import annotations
 from tpchart.store.records import audit
 from tpchart.store.records.accounts import Accounts, AccountsContext
 from tpchart.store.records.clinic import Clinic
-from tpchart.store.records.context import Context, WriteGate
+from tpchart.store.records.context import Context, RecordDatabase, WriteGate
 from tpchart.store.records.exports import Disclosure, Disclosures
 from tpchart.store.records.later_events import LaterEvents
 from tpchart.store.records.patients import Patients, parse_birth_date
@@ -34,6 +34,7 @@ __all__ = [
     "LaterEvents",
     "Patients",
     "Practitioners",
+    "RecordDatabase",
     "Redacted",
     "Redaction",
     "Redactions",

@@ -16,8 +16,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlite_utils import Database
-
 from tpchart.core.accounts import (
     DEFAULT_IDLE_LOCK_MINUTES,
     Account,
@@ -30,7 +28,7 @@ from tpchart.core.errors import PermissionRefused, SignInError, ValidationError
 from tpchart.core.practitioner import Practitioner
 from tpchart.store.errors import StorageError
 from tpchart.store.records import audit, signatures
-from tpchart.store.records.context import Context, WriteGate
+from tpchart.store.records.context import Context, RecordDatabase, WriteGate
 from tpchart.store.records.practitioners import Practitioners
 from tpchart.store.records.rows import now, to_datetime, to_text
 from tpchart.store.records.settings import Settings
@@ -76,7 +74,7 @@ class AccountsContext(Context):
     the clinic has accounts nothing is written without a signed-in practitioner.
     ``after_commit`` is told after each outermost transaction commits (the anchor)."""
 
-    def __init__(self, db: Database, gate: WriteGate | None = None) -> None:
+    def __init__(self, db: RecordDatabase, gate: WriteGate | None = None) -> None:
         super().__init__(db, None, gate)
         self.signed: SignedIn | None = None
         self.after_commit: Callable[[], None] | None = None
@@ -107,7 +105,7 @@ class AccountsContext(Context):
         return super().who()
 
     @contextmanager
-    def transaction(self) -> Iterator[Database]:
+    def transaction(self) -> Iterator[RecordDatabase]:
         """As ``Context.transaction``, refused (PermissionRefused, nothing written) while
         the clinic has accounts and nobody is signed in; tells ``after_commit``."""
         if self._unguarded == 0 and self.signed is None and self.set_up:
@@ -137,7 +135,7 @@ class AccountsContext(Context):
             self._unguarded -= 1
 
 
-def clinic_set_up(db: Database) -> bool:
+def clinic_set_up(db: RecordDatabase) -> bool:
     """True when the file has accounts, or had them (its set-up is in the audit trail:
     deleting the accounts outside tpchart does not open the clinic to everyone)."""
     try:
@@ -472,7 +470,7 @@ class Accounts:
 
     def _keep_an_admin(self, practitioner_id: int) -> None:
         others = self._ctx.db.execute(
-            "SELECT count(*) FROM accounts WHERE role = 'admin' AND active = 1"
+            "SELECT count(*) FROM accounts WHERE role = 'admin' AND active = TRUE"
             " AND practitioner_id <> ?",
             [practitioner_id],
         ).fetchone()[0]

@@ -20,16 +20,15 @@ import logging
 import sqlite3
 from typing import Any
 
-from sqlite_utils import Database
-
 from tpchart.core.audit import AuditEntry
+from tpchart.store.records.context import RecordDatabase
 from tpchart.store.records.rows import from_json, now, to_datetime, to_json, to_text
 
 log = logging.getLogger("tpchart.store")
 
 
 def record(
-    db: Database,
+    db: RecordDatabase,
     practitioner_id: int | None,
     action: str,
     table: str,
@@ -40,7 +39,11 @@ def record(
 ) -> int:
     """Append one audit row, chained to the previous one; returns its id. Call inside
     the same transaction as the change (which already holds SQLite's write lock, so no
-    other writer can slip a row in between reading the last hash and inserting)."""
+    other writer can slip a row in between reading the last hash and inserting; on the
+    clinic server, where workstations write at once, ``lock_audit_chain`` queues them)."""
+    lock_chain = getattr(db, "lock_audit_chain", None)
+    if lock_chain is not None:
+        lock_chain()
     last = db.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
     new_id, previous = (1, GENESIS) if last is None else (last[0] + 1, last[1])
     content = {
@@ -88,7 +91,9 @@ def link_hash(previous: str, row: dict[str, Any]) -> str:
     return hashlib.sha256(f"{previous}\n{text}".encode()).hexdigest()
 
 
-def trail(db: Database, table: str | None = None, row_id: int | None = None) -> list[AuditEntry]:
+def trail(
+    db: RecordDatabase, table: str | None = None, row_id: int | None = None
+) -> list[AuditEntry]:
     """Audit entries, oldest first, optionally for one table or one row."""
     where: list[str] = []
     params: list[object] = []
@@ -120,7 +125,7 @@ def trail(db: Database, table: str | None = None, row_id: int | None = None) -> 
     return entries
 
 
-def log_chain_head(db: Database) -> None:
+def log_chain_head(db: RecordDatabase) -> None:
     """Write the newest audit row's id and hash to the log: a record outside the file,
     against which a rewritten chain can be noticed."""
     try:

@@ -5,11 +5,9 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from typing import Any
-
-from sqlite_utils import Database
+from typing import Any, Protocol
 
 from tpchart.core.errors import NotFoundError, ValidationError
 from tpchart.store.errors import StorageError, storage_error
@@ -55,14 +53,40 @@ class WriteGate:
             )
 
 
+class RecordDatabase(Protocol):
+    """What the repositories use of their database: ``sqlite_utils.Database`` on a
+    file, ``tpchart.store.server.database.ServerDatabase`` on the clinic server. SQL is
+    written in SQLite's dialect; the server's face translates it."""
+
+    conn: Any  # in_transaction, executemany, total_changes
+
+    def execute(self, sql: str, parameters: Any = None, /) -> Any:
+        """Run one statement; a cursor (fetchone, fetchall, description, lastrowid)."""
+        ...
+
+    def atomic(self) -> AbstractContextManager[Any]:
+        """One transaction; nested, a savepoint."""
+        ...
+
+    def close(self) -> None:
+        """Close the connection."""
+        ...
+
+
 @dataclass
 class Context:
     """The open database and the practitioner recorded as "who" in the audit trail."""
 
-    db: Database
+    db: RecordDatabase
     practitioner_id: int | None = None
     # Set while the start-up check of a large file runs beside the window.
     gate: WriteGate | None = None
+
+    @property
+    def on_server(self) -> bool:
+        """True on the clinic server (PostgreSQL), for the few queries whose SQLite form
+        relies on the file's schema (a NOCASE column) and has no common spelling."""
+        return bool(getattr(self.db, "on_server", False))
 
     def who(self) -> int:
         """The current practitioner, required for any change to clinical data."""
@@ -71,7 +95,7 @@ class Context:
         return self.practitioner_id
 
     @contextmanager
-    def transaction(self) -> Iterator[Database]:
+    def transaction(self) -> Iterator[RecordDatabase]:
         """One user action: ``db.atomic()`` (savepoints nest) whose disk and file failures
         (full, read-only, I/O, busy) come out as a plain-words ``StorageError``.
         SQLite has already rolled the change back, so the screen can reload from the file.

@@ -8,8 +8,6 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from sqlite_utils import Database
-
 from tpchart.core.dates import parse_date
 from tpchart.core.errors import ValidationError
 from tpchart.core.lung import Build
@@ -17,7 +15,7 @@ from tpchart.core.patient import Patient, Sex
 from tpchart.core.precaution_sites import parse_sites
 from tpchart.core.screening import parse_precautions
 from tpchart.store.records import audit
-from tpchart.store.records.context import Context
+from tpchart.store.records.context import Context, RecordDatabase
 from tpchart.store.records.rows import from_json, now, to_date, to_datetime, to_json, to_text
 
 _WORD_SPLIT = re.compile(r"[\s,.;:()\-‐'’\"/]+")
@@ -79,7 +77,7 @@ def _pinyin_words(word: str) -> set[str]:
     return words
 
 
-def rebuild_name_index(db: Database) -> None:
+def rebuild_name_index(db: RecordDatabase) -> None:
     """Fill ``patient_name_words`` anew from every patient's name, with today's
     `name_words`: for migrations that change what a name is searchable by. The caller
     holds the transaction."""
@@ -220,7 +218,7 @@ class Patients:
 
     def count(self, include_archived: bool = False) -> int:
         """How many patients there are."""
-        where = "" if include_archived else " WHERE archived = 0"
+        where = "" if include_archived else " WHERE archived = FALSE"
         return self._ctx.db.execute(f"SELECT count(*) FROM patients{where}").fetchone()[0]
 
     def archived(self) -> list[Patient]:
@@ -237,19 +235,23 @@ class Patients:
     ) -> list[Patient]:
         """Patients whose name words start with every word typed (any script, any case),
         or whose record number starts with the text, or born on the date typed."""
-        archived = "" if include_archived else " AND archived = 0"
+        archived = "" if include_archived else " AND archived = FALSE"
         typed = query.strip()
         # Lone surrogates (a broken paste, os.fsdecode of bad bytes) cannot be sent to
         # SQLite and are in no stored name: they are left out; if nothing else was
         # typed, nothing matches.
-        query = _without_surrogates(typed).strip()
+        # Control characters too: no stored text holds one (validation refuses them), and
+        # the clinic server refuses a NUL even in a search.
+        query = "".join(c for c in _without_surrogates(typed) if unicodedata.category(c) != "Cc")
+        query = query.strip()
         if typed and not query:
             return []
         if not query:
             return [
                 _from_row(r)
                 for r in self._ctx.rows(
-                    f"SELECT * FROM patients WHERE 1{archived} ORDER BY full_name LIMIT ?", [limit]
+                    f"SELECT * FROM patients WHERE TRUE{archived} ORDER BY full_name LIMIT ?",
+                    [limit],
                 )
             ]
         # A name has a handful of words; a pasted page has hundreds, more than one query
@@ -266,7 +268,13 @@ class Patients:
             for w in words:
                 params += [w, w + _TOP]
         escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        branches.append("SELECT id FROM patients WHERE record_number LIKE ? ESCAPE '\\'")
+        branches.append(
+            # SQLite's LIKE ignores case (its index is NOCASE); the server's index is on
+            # lower(record_number), in byte order so that a prefix can use it.
+            "SELECT id FROM patients WHERE lower(record_number) LIKE lower(?) ESCAPE '\\'"
+            if self._ctx.on_server
+            else "SELECT id FROM patients WHERE record_number LIKE ? ESCAPE '\\'"
+        )
         params.append(escaped + "%")
         born = parse_birth_date(query)
         if born is not None:
@@ -298,8 +306,11 @@ class Patients:
         return found
 
     def _check_record_number_free(self, record_number: str) -> None:
+        # The file's column compares without case (NOCASE); the server's unique index is
+        # on lower(record_number).
+        where = "lower(record_number) = lower(?)" if self._ctx.on_server else "record_number = ?"
         taken = self._ctx.db.execute(
-            "SELECT full_name FROM patients WHERE record_number = ?", [record_number]
+            f"SELECT full_name FROM patients WHERE {where}", [record_number]
         ).fetchone()
         if taken:
             raise ValidationError(f"Record number {record_number} is already used by {taken[0]}")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import MISSING, fields
 from typing import Any
 
 from tpchart.core.charting import next_point_number
 from tpchart.core.errors import SignedRecordError, ValidationError
+from tpchart.core.lung import LungPrecaution
+from tpchart.core.muscles import muscle_id_for
 from tpchart.core.regions import Side, View
 from tpchart.core.trigger_point import PointKind, Technique, TriggerPoint, TwitchStrength
 from tpchart.store.records import audit
@@ -58,22 +61,76 @@ def _to_row(p: TriggerPoint) -> dict[str, Any]:
 
 
 def point_from_row(row: dict[str, Any]) -> TriggerPoint:
-    """A stored trigger-point row (or a signed snapshot of one) as a TriggerPoint."""
+    """A trigger point from stored JSON (a signed snapshot, an audit image), or any row
+    not read straight from the trigger_points table: validated as it is built."""
+    return TriggerPoint(**_values(row))
+
+
+# TriggerPoint's fields with their defaults: a field no column gives keeps its default,
+# as in TriggerPoint(**values).
+_DEFAULTS = {f.name: f.default for f in fields(TriggerPoint) if f.default is not MISSING}
+
+
+def stored_point(row: dict[str, Any]) -> TriggerPoint:
+    """A row read from the trigger_points table as a TriggerPoint, built without
+    validating it again (issue 19: validating the 2,000 points of a progress report was
+    an eighth of it). It was validated when written, and the table's CHECKs hold what a
+    point read needs (view, side, kind, ranges); a row an older version wrote that
+    today's rules refuse still loads, as it must, and is judged when changed (every
+    change builds a new point, which validates). What ``TriggerPoint.__post_init__``
+    would change is done here: the enums, the muscle id of a row that has none, the
+    lung precautions (tests/store/test_stored_points.py compares with `point_from_row`)."""
+    values = _values(row)
+    try:
+        values["lung_precautions"] = frozenset(
+            LungPrecaution(v) for v in values["lung_precautions"]
+        )
+    except ValueError:
+        return point_from_row(row)  # an unknown precaution: refused as on any reading
+    if not values["muscle_id"]:
+        values["muscle_id"] = muscle_id_for(values["muscle"])
+    point = object.__new__(TriggerPoint)
+    # A frozen dataclass refuses attribute assignment; its fields live in __dict__.
+    point.__dict__.update(_DEFAULTS, **values)
+    return point
+
+
+# Stored text to enum member by a dict: calling the enum class (View("back")) was a
+# sixth of reading a patient's 2,000 points. A value not in the dict is given to the
+# class, which refuses it as before.
+_VIEWS, _SIDES, _KINDS = ({m.value: m for m in e} for e in (View, Side, PointKind))
+_TWITCHES, _TECHNIQUES = ({m.value: m for m in e} for e in (TwitchStrength, Technique))
+
+
+def _values(row: dict[str, Any]) -> dict[str, Any]:
+    """A stored point's values as TriggerPoint takes them (enums, booleans, sets)."""
     values = {c: row[c] for c in _COLUMNS}
-    values["view"] = View(values["view"])
-    values["side"] = Side(values["side"])
-    values["kind"] = PointKind(values["kind"])
-    if values["twitch_strength"]:
-        values["twitch_strength"] = TwitchStrength(values["twitch_strength"])
-    if values["technique"]:
-        values["technique"] = Technique(values["technique"])
+    view, side, kind = values["view"], values["side"], values["kind"]
+    values["view"] = _VIEWS.get(view) or View(view)
+    values["side"] = _SIDES.get(side) or Side(side)
+    values["kind"] = _KINDS.get(kind) or PointKind(kind)
+    if twitch := values["twitch_strength"]:
+        values["twitch_strength"] = _TWITCHES.get(twitch) or TwitchStrength(twitch)
+    if technique := values["technique"]:
+        values["technique"] = _TECHNIQUES.get(technique) or Technique(technique)
     for key in ("taut_band", "spot_tenderness", "referred_pain", "recognised", "twitch_elicited"):
         values[key] = bool(values[key])
     values["muscle_id"] = row.get("muscle_id", "")
     values["lung_precautions"] = frozenset(from_json(row.get("lung_precautions")) or ())
     values.update({c: row[c] for c in _SINCE_5 if c in row})
     values["notes_internal"] = bool(values.get("notes_internal", 0))
-    return TriggerPoint(id=row["id"], **values)
+    values["id"] = row["id"]
+    return values
+
+
+def ensure_held_here(ctx: Context, session_id: int) -> None:
+    """Inside a write's transaction: the store's editing guard, if it has one, refuses
+    a change to a session another workstation has open for editing (on the clinic
+    server: its lease, ``tpchart.store.editing``; a file has no guard, its lock makes
+    one writer). Here, so both repositories that write a session's rows share it."""
+    guard = getattr(ctx, "editing_guard", None)
+    if guard is not None:
+        guard(session_id)
 
 
 class TriggerPoints:
@@ -86,6 +143,7 @@ class TriggerPoints:
         """Save a new point. A point with an id (an undone delete) comes back under that id."""
         db, who = self._ctx.db, self._ctx.who()
         with self._ctx.transaction():
+            ensure_held_here(self._ctx, point.session_id)
             self._ensure_editable(point.session_id)
             # Also for a point coming back (an undone delete, a redone mark): undo and
             # redo would otherwise needle past an undecided red flag or a referral.
@@ -97,7 +155,7 @@ class TriggerPoints:
             new_id = self._ctx.insert("trigger_points", row)
             after = self._ctx.row("trigger_points", new_id, "Trigger point")
             audit.record(db, who, "insert", "trigger_points", new_id, after=after)
-        return point_from_row(after)
+        return stored_point(after)
 
     def update(self, point: TriggerPoint) -> TriggerPoint:
         """Save the changed fields of a point (a move is an update of x, y and region)."""
@@ -105,6 +163,7 @@ class TriggerPoints:
             raise ValidationError("This trigger point has not been saved yet")
         db, who = self._ctx.db, self._ctx.who()
         with self._ctx.transaction():
+            ensure_held_here(self._ctx, point.session_id)
             before = self._ctx.row("trigger_points", point.id, "Trigger point")
             if before["session_id"] != point.session_id:
                 raise ValidationError("A trigger point cannot move to another session")
@@ -112,32 +171,33 @@ class TriggerPoints:
             self._check_for_saving(point, before)
             changed = {k: v for k, v in _to_row(point).items() if before[k] != v}
             if not changed:
-                return point_from_row(before)
+                return stored_point(before)
             self._ctx.update("trigger_points", point.id, changed)
             after = self._ctx.row("trigger_points", point.id, "Trigger point")
             audit.record(db, who, "update", "trigger_points", point.id, before, after)
-        return point_from_row(after)
+        return stored_point(after)
 
     def delete(self, point_id: int) -> TriggerPoint:
         """Remove a point; returns it as it was, so an undo can add it back."""
         db, who = self._ctx.db, self._ctx.who()
         with self._ctx.transaction():
             before = self._ctx.row("trigger_points", point_id, "Trigger point")
+            ensure_held_here(self._ctx, before["session_id"])
             self._ensure_editable(before["session_id"])
             db.execute("DELETE FROM trigger_points WHERE id = ?", [point_id])
             audit.record(db, who, "delete", "trigger_points", point_id, before=before)
-        return point_from_row(before)
+        return stored_point(before)
 
     def get(self, point_id: int) -> TriggerPoint:
         """One point by id."""
-        return point_from_row(self._ctx.row("trigger_points", point_id, "Trigger point"))
+        return stored_point(self._ctx.row("trigger_points", point_id, "Trigger point"))
 
     def for_session(self, session_id: int) -> list[TriggerPoint]:
         """A session's points in the order they were marked."""
         rows = self._ctx.rows(
             "SELECT * FROM trigger_points WHERE session_id = ? ORDER BY number", [session_id]
         )
-        return [point_from_row(r) for r in rows]
+        return [stored_point(r) for r in rows]
 
     def for_patient(self, patient_id: int) -> dict[int, list[TriggerPoint]]:
         """Every point of a patient, keyed by session id, in one query."""
@@ -148,7 +208,7 @@ class TriggerPoints:
         )
         by_session: dict[int, list[TriggerPoint]] = {}
         for r in rows:
-            by_session.setdefault(r["session_id"], []).append(point_from_row(r))
+            by_session.setdefault(r["session_id"], []).append(stored_point(r))
         return by_session
 
     def next_number(self, session_id: int) -> int:
@@ -161,7 +221,7 @@ class TriggerPoints:
         What this point already was is not judged again: the stored row being updated,
         and, when that is not enough, every version of it in the audit trail, so undoing
         the deletion or the move of a point an older version stored still works."""
-        earlier = [point_from_row(before)] if before is not None else []
+        earlier = [stored_point(before)] if before is not None else []
         try:
             point.check_for_saving(earlier)
         except ValidationError:

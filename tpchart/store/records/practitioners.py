@@ -53,7 +53,7 @@ class Practitioners:
 
     def all(self, include_inactive: bool = False) -> list[Practitioner]:
         """Practitioners by name."""
-        where = "" if include_inactive else " WHERE active = 1"
+        where = "" if include_inactive else " WHERE active = TRUE"
         return [
             _from_row(r)
             for r in self._ctx.rows(f"SELECT * FROM practitioners{where} ORDER BY name")

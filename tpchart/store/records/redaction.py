@@ -42,13 +42,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlite_utils import Database
-
 from tpchart.core.errors import NotFoundError, PermissionRefused, ValidationError
 from tpchart.store.records import audit, signatures
 from tpchart.store.records.accounts import Accounts, AccountsContext
 from tpchart.store.records.audit import HASHED_COLUMNS, REDACT, REDACTED_TABLE, link_hash
-from tpchart.store.records.context import Context
+from tpchart.store.records.context import Context, RecordDatabase
 from tpchart.store.records.rows import now, to_datetime, to_json, to_text
 from tpchart.store.records.settings import Settings
 
@@ -474,7 +472,7 @@ UPDATE_GUARD = "audit_log_no_update"
 
 
 @contextmanager
-def _guard_lifted(db: Database) -> Iterator[None]:
+def _guard_lifted(db: RecordDatabase) -> Iterator[None]:
     """Lift the append-only guard for the one redacting UPDATE and put it back exactly
     as it was, inside the caller's transaction (as migration m002 did for its
     back-fill): no other connection ever sees it missing, and a crash rolls both back.

@@ -6,9 +6,8 @@ from __future__ import annotations
 import logging
 from copy import deepcopy
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
-
-from sqlite_utils import Database
 
 from tpchart.core.adverse_events import AdverseEvent
 from tpchart.core.audit import Amendment, SignedVersion
@@ -22,8 +21,8 @@ from tpchart.core.validation import check_text_for_saving
 from tpchart.store.records import audit
 from tpchart.store.records.accounts import confirmed_signer, seal_version
 from tpchart.store.records.added_columns import added_values
-from tpchart.store.records.context import Context
-from tpchart.store.records.points import point_from_row
+from tpchart.store.records.context import Context, RecordDatabase
+from tpchart.store.records.points import ensure_held_here, point_from_row
 from tpchart.store.records.rows import from_json, now, to_datetime, to_json, to_text
 
 log = logging.getLogger("tpchart.store")
@@ -132,7 +131,7 @@ class _DiscardIndex:
     by_patient: dict[int, list[int]] = field(default_factory=dict)
     restored: dict[int, int] = field(default_factory=dict)  # discard entry: restore entry
 
-    def read(self, db: Database) -> None:
+    def read(self, db: RecordDatabase) -> None:
         """Take in the audit entries written after ``read_to``."""
         prefix = RESTORED.format("")
         # Up to the newest entry now: one written while reading is taken in next time.
@@ -149,7 +148,8 @@ class _DiscardIndex:
         # any other deletion), so every deletion of a session is a discard.
         for entry_id, action, reason, patient_id in rows:
             if action == "delete" and patient_id is not None:
-                self.by_patient.setdefault(patient_id, []).append(entry_id)
+                # int(): the clinic server reads a JSON value out as text.
+                self.by_patient.setdefault(int(patient_id), []).append(entry_id)
             elif action == "insert" and reason.startswith(prefix):
                 discard = reason.removeprefix(prefix)
                 if discard.isdigit():
@@ -185,6 +185,7 @@ class Sessions:
             raise ValidationError("This session has not been saved yet")
         db, who = self._ctx.db, self._ctx.who()
         with self._ctx.transaction():
+            ensure_held_here(self._ctx, session.id)
             before = self._ctx.row("sessions", session.id, "Session")
             stored = session_from_row(before)
             stored.ensure_editable()
@@ -223,6 +224,25 @@ class Sessions:
         earlier = [i for i, started in rows if to_datetime(started) < session.started_at]
         return earlier[-1] if earlier else None
 
+    def last_signed_before(self, session: Session) -> Session | None:
+        """The patient's last signed session started before ``session`` (None: there is
+        none), which later adverse events are reported against: a draft takes its
+        events directly. Ids, start times and status are read for every session and only
+        the one found is built (opening a patient with 100 sessions asks this). Of two
+        signed sessions started at the same moment, the first listed is taken."""
+        rows = self._ctx.db.execute(
+            "SELECT id, started_at FROM sessions WHERE patient_id = ? AND status = ?"
+            " ORDER BY started_at, id",
+            [session.patient_id, SessionStatus.SIGNED.value],
+        ).fetchall()
+        found: tuple[int, datetime] | None = None
+        for row_id, text in rows:
+            started = to_datetime(text)
+            earlier = row_id != session.id and started < session.started_at
+            if earlier and (found is None or started > found[1]):
+                found = (row_id, started)
+        return None if found is None else self.get(found[0])
+
     def sign(self, session_id: int, *, confirm: str | None = None) -> Session:
         """Sign a session as the current practitioner; the signed version is kept for ever.
         Once the clinic has accounts, ``confirm`` (the signed-in practitioner's
@@ -231,6 +251,7 @@ class Sessions:
         db, who = self._ctx.db, self._ctx.who()
         signer = confirmed_signer(self._ctx, confirm)
         with self._ctx.transaction():
+            ensure_held_here(self._ctx, session_id)
             before = self._ctx.row("sessions", session_id, "Session")
             points = self._ctx.rows(
                 "SELECT * FROM trigger_points WHERE session_id = ? ORDER BY number", [session_id]
@@ -267,6 +288,7 @@ class Sessions:
         db, who = self._ctx.db, self._ctx.who()
         confirmed_signer(self._ctx, confirm)
         with self._ctx.transaction():
+            ensure_held_here(self._ctx, session_id)
             before = self._ctx.row("sessions", session_id, "Session")
             current = session_from_row(before)
             reopened = current.amend()
@@ -342,6 +364,7 @@ class Sessions:
         so the draft can be brought back (`discarded`, `restore_discarded`)."""
         db, who = self._ctx.db, self._ctx.who()
         with self._ctx.transaction():
+            ensure_held_here(self._ctx, session_id)
             before = self._ctx.row("sessions", session_id, "Session")
             if before["status"] != SessionStatus.DRAFT.value or before["version"] > 1:
                 raise SignedRecordError(
@@ -435,7 +458,7 @@ class Sessions:
         what is still to be signed (the reminder when quitting)."""
         rows = self._ctx.rows(
             "SELECT s.* FROM sessions s JOIN patients p ON p.id = s.patient_id"
-            " WHERE s.status IN ('draft', 'amending') AND p.archived = 0"
+            " WHERE s.status IN ('draft', 'amending') AND p.archived = FALSE"
             " ORDER BY s.started_at, s.id"
         )
         return [session_from_row(r) for r in rows]

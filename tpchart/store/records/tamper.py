@@ -93,18 +93,35 @@ def startup_findings(conn: sqlite3.Connection, claims: Sequence[AnchorClaim] = (
 
 def tamper_report(conn: sqlite3.Connection, claims: Sequence[AnchorClaim] = ()) -> TamperReport:
     """Everything ``check`` verifies: the start-up part (`startup_findings`: schema,
-    anchors, digital signatures), then the chain link by link and every audited row
-    against its last after-image. The first broken link of the chain is reported
-    (everything after it is suspect)."""
-    report = TamperReport()
+    anchors, digital signatures), then the records (`records_report`). The first broken
+    link of the chain is reported first (everything after it is suspect)."""
     fast = startup_findings(conn, claims)
-    if "version_signatures" in _tables(conn) and not _missing_schema(conn):
-        _signature_notes(conn, report)
     if _missing_schema(conn) or conn.execute("PRAGMA user_version").fetchone()[0] < CHAINED_SINCE:
         # Without these nothing below can be trusted or even read; before the chain
         # existed there is nothing to verify.
-        report.findings = fast
-        return report
+        return TamperReport(fast)
+    return records_report(conn, _tables(conn), claims, first=fast)
+
+
+def records_report(
+    conn: Any,
+    tables: set[str],
+    claims: Sequence[AnchorClaim] = (),
+    *,
+    first: Sequence[str] = (),
+    signatures: bool = False,
+) -> TamperReport:
+    """The checks of the records themselves, the same on either engine (``conn`` is a
+    SQLite connection or the clinic server's database face): the chain link by link,
+    every audited row of ``tables`` against its last after-image, the redactions, and,
+    with ``signatures``, every signed version against its signature (on a file that is
+    part of the start-up check, passed in ``first``). ``first`` (what the caller found
+    about the schema) follows the chain's first break, or leads."""
+    report = TamperReport()
+    if signatures and "version_signatures" in tables:
+        _signature_findings(conn, _trail_facts(conn), report)  # its notes too
+    elif "version_signatures" in tables:
+        _signature_notes(conn, report)
     findings = report.findings
     last_image: dict[tuple[str, Any], tuple[str, str | None]] = {}
     muscle_ids: dict[str, str] = {}  # what the schema-4 migration recorded
@@ -127,13 +144,12 @@ def tamper_report(conn: sqlite3.Connection, claims: Sequence[AnchorClaim] = ()) 
         image = _row_image(row)
         if image is not None:
             last_image[image[0]] = image[1]
-    tables = _tables(conn)
     for table in CLINICAL_TABLES:
         if table in tables:
             findings += _table_findings(conn, table, last_image, muscle_ids)
     findings += _settings_findings(conn, last_image)
-    # The chain's first break first, then what the start-up check also sees.
-    findings[1 if chain_broken else 0 : 1 if chain_broken else 0] = fast
+    # The chain's first break first, then what the caller found.
+    findings[1 if chain_broken else 0 : 1 if chain_broken else 0] = first
     if len(findings) > MAX_FINDINGS:
         report.findings = [*findings[:MAX_FINDINGS], f"... and {len(findings) - MAX_FINDINGS} more"]
     return report
@@ -407,6 +423,8 @@ def _trail_facts(conn: sqlite3.Connection) -> _TrailFacts:
         "SELECT id, row_id, json_extract(after, '$.version') FROM audit_log"
         " WHERE table_name = 'sessions' AND action = 'sign'"
     ):
+        if isinstance(version, str) and version.isdigit():
+            version = int(version)  # the clinic server reads a JSON value out as text
         if isinstance(version, int):
             facts.signed_in_row[(session_id, version)] = entry
     for entry, key_id in conn.execute(

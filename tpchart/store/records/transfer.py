@@ -69,6 +69,8 @@ CARRIED = (
 DERIVED = ("patient_name_words",)
 # Tables patient rows refer to that are shared by the clinic: matched, added if missing.
 SHARED = ("practitioners",)
+# Patient tables that hold no record: who has a session open on a clinic server.
+TRANSIENT = ("session_leases",)
 
 # Audit actions written here. A row that arrived is "import" (with its after-image,
 # which the tamper check reads); the summary and the carried history are separate
@@ -165,7 +167,8 @@ def unhandled_tables(conn: sqlite3.Connection) -> list[str]:
     refer to that are not matched (`SHARED`), and carried tables whose references are
     not plain ids: a transfer of a patient with rows there would lose them."""
     tables = patient_tables(conn)
-    found = [t for t in tables if t not in CARRIED and t not in DERIVED and t not in VOUCHED]
+    handled = (*CARRIED, *DERIVED, *VOUCHED, *TRANSIENT)
+    found = [t for t in tables if t not in handled]
     for table in (t for t in tables if t in CARRIED):
         for parent, _here, there in _links(conn, table):
             if (parent not in tables and parent not in SHARED) or there != ("id",):

@@ -13,6 +13,8 @@ from typing import Any
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from tpchart.store.errors import DatabaseRefused
+
 # The schema that holds the clinic's tables; the owner role owns it (roles.py).
 SCHEMA = "tpchart"
 
@@ -21,8 +23,9 @@ SCHEMA = "tpchart"
 CONNECT_TIMEOUT = 10
 
 
-class ServerRefused(Exception):
-    """The server, or what is on it, cannot be used; the message is in plain words."""
+class ServerRefused(DatabaseRefused):
+    """The server, or what is on it, cannot be used; the message is in plain words
+    (nothing was changed)."""
 
 
 def redacted(dsn: str) -> str:
@@ -35,6 +38,13 @@ def redacted(dsn: str) -> str:
     if "password" in params:
         params["password"] = "***"
     return make_conninfo("", **{k: v for k, v in params.items() if v is not None})
+
+
+def server_name(conn: psycopg.Connection[Any]) -> str:
+    """Who is connected where, in a few words for messages and the title bar:
+    ``user@host:port/database`` (never a password)."""
+    info = conn.info
+    return f"{info.user}@{info.host}:{info.port}/{info.dbname}"
 
 
 def connect(dsn: str, **overrides: Any) -> psycopg.Connection[Any]:

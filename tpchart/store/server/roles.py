@@ -46,6 +46,9 @@ APP_PRIVILEGES: dict[str, tuple[str, ...]] = {
     "audit_log": ("SELECT", "INSERT"),
     "adverse_events_later": ("SELECT", "INSERT"),
     "version_signatures": ("SELECT", "INSERT"),
+    # Who has which session open: read by all, written only through the lease_* functions
+    # (SECURITY DEFINER, migration 003), which check the holder's token.
+    "session_leases": ("SELECT",),
     # Written by the migrations only.
     "database_identity": ("SELECT",),
     "schema_migrations": ("SELECT",),

@@ -18,7 +18,9 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from tpchart.store.records import audit
 from tpchart.store.server.connection import SCHEMA, ServerRefused
+from tpchart.store.server.database import ServerDatabase
 from tpchart.store.server.roles import grant_app
 
 VERSION_TABLE = "schema_migrations"
@@ -141,6 +143,8 @@ def _apply(conn: psycopg.Connection[Any], step: Migration, app_role: str) -> Non
     # A migration is several statements: the simple query protocol runs them as sent,
     # inside the transaction already open (no implicit commit between them).
     conn.execute(step.sql.encode(), prepare=False)
+    if step.number == 1:
+        _audit_identity(conn)
     conn.execute(
         sql.SQL("INSERT INTO {} (version, name, app_role) VALUES (%s, %s, %s)").format(
             sql.Identifier(SCHEMA, VERSION_TABLE)
@@ -148,3 +152,17 @@ def _apply(conn: psycopg.Connection[Any], step: Migration, app_role: str) -> Non
         [step.number, step.name, app_role],
     )
     grant_app(conn, app_role)
+
+
+def _audit_identity(conn: psycopg.Connection[Any]) -> None:
+    """The first entry of the clinic's audit trail: the identity the first migration
+    gave the database, as a file's schema 6 records its own (``check`` finds a row
+    without its entry). Written through the store's own audit code, so the entry
+    is hashed exactly as every later one."""
+    db = ServerDatabase(conn)
+    cursor = db.execute("SELECT id, database_id, created_at FROM database_identity")
+    identity = dict(zip(("id", "database_id", "created_at"), cursor.fetchone() or (), strict=True))
+    audit.record(
+        db, None, "insert", "database_identity", identity["id"], after=identity,
+        reason="The clinic server's identity, naming it wherever its records go",
+    )  # fmt: skip
