@@ -31,7 +31,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 import tpchart.store.file as store_file
 from tpchart.core.errors import TpchartError
-from tpchart.store import DatabaseInUse, Store
+from tpchart.store import DatabaseInUse, RecordStore, Store, is_server_address
 from tpchart.store.autobackup import AutoBackup
 from tpchart.store.file import (
     BackupFailed,
@@ -93,6 +93,74 @@ class App:
         # reopen checks before the window, which leads to the damaged-file dialog.
         self.defer_check = True
         self.window: MainWindow | None = None
+        # File › Connect to clinic server / Use this computer's database: (True, the
+        # dialog's (settings, password)) or (False, None), until the switch is made.
+        self.switch: tuple[bool, object] | None = None
+        # True while the records to come back to from the demo are the clinic server's.
+        self.home_server = False
+
+    def run(self, hook: recovery.ExceptionHook, on_server: bool, address: str | None) -> int:
+        """Run windows until the doctor quits, on the clinic server or the file, moving
+        between them when File › Connect to clinic server / Use this computer's database
+        asks; returns the exit code."""
+        from tpchart.clinic_app import run_clinic
+
+        given = None
+        while True:
+            if on_server:
+                self.home_server = True
+                code = run_clinic(
+                    self.qt, hook, address, self._who_is_charting, given, self._attach_clinic
+                )
+                address = None  # from now on, the server the dialog saved
+            else:
+                if not self.take_lock():
+                    return 2
+                code = RESTART
+                while code == RESTART and self.switch is None:
+                    if self.pending_restore is not None:
+                        self.restore_pending()
+                    if self.pending_encryption is not None:
+                        self.encrypt_pending()
+                    if self.pending_switch is not None:
+                        self.switch_pending()
+                    code = self.run_once(hook)
+                if self.lock is not None:
+                    self.lock.release(clean=True)
+                    self.lock = None
+            if self.switch is None:
+                return code
+            (on_server, given), self.switch = self.switch, None
+
+    def connect_server(self, answer: object) -> None:
+        """Leave this database for the clinic server the dialog connected to."""
+        self.switch = (True, answer)
+        self.qt.exit(RESTART)
+
+    def use_local_database(self) -> None:
+        """Back from the clinic server to this computer's database; the window opens the
+        file from now on (the saved server is forgotten, its password kept)."""
+        from tpchart.store.server import workstation
+
+        workstation.forget()
+        self.home_server = False
+        self.switch = (False, None)
+        self.qt.exit(RESTART)
+
+    def _attach_clinic(self, window: MainWindow) -> None:
+        """What the app gives a window on the clinic server."""
+        window.connect_server_requested.connect(self.connect_server)
+        window.local_database_requested.connect(self.use_local_database)
+        window.open_demo_requested.connect(self._demo_from_server)
+        # A demo clinic on a server (trying clinic mode): back to this computer's records.
+        window.leave_demo_requested.connect(self.use_local_database)
+
+    def _demo_from_server(self) -> None:
+        """Try with demo patients, from the clinic server: the demo database on this
+        computer; leaving the demo comes back to the server."""
+        self.pending_switch = demo_database()
+        self.switch = (False, None)
+        self.qt.exit(RESTART)
 
     def take_lock(self) -> bool:
         """Lock the database for writing; False when the doctor gives up instead."""
@@ -174,7 +242,7 @@ class App:
             self.signer, self._signer_once = answer, True
         return True
 
-    def _who_is_charting(self, store: Store) -> bool:
+    def _who_is_charting(self, store: RecordStore) -> bool:
         """Before any patient shows (issue 18): a clinic with accounts signs in (also
         read-only, to see the records: verified, not written); a new clinic sets up its
         administrator. False when the doctor quits instead (Escape, Cancel)."""
@@ -216,6 +284,7 @@ class App:
         window.add_backups_action(lambda: self.show_backups(store, auto))
         window.open_demo_requested.connect(self.open_demo)
         window.leave_demo_requested.connect(self.leave_demo)
+        window.connect_server_requested.connect(self.connect_server)
         if store.read_only:
             if writable(self.db_path):
                 reason = "the database is open in another tpchart window."
@@ -240,7 +309,12 @@ class App:
 
     def leave_demo(self) -> None:
         """Back from the demo database to the clinic's (the default one if the app was
-        started on the demo database itself)."""
+        started on the demo database itself; the clinic server when the demo was opened
+        from it)."""
+        if self.home_server:
+            self.switch = (True, None)
+            self.qt.exit(RESTART)
+            return
         home = self.home_path
         self.pending_switch = default_database() if home == self.db_path else home
         self.qt.exit(RESTART)
@@ -468,9 +542,13 @@ def add_shipped_fonts() -> None:
 
 
 def run_app(
-    db_path: Path, argv: list[str] | None = None, signer: tuple[int, str] | None = None
+    db_path: Path | str | None,
+    argv: list[str] | None = None,
+    signer: tuple[int, str] | None = None,
 ) -> int:
     """Open ``db_path`` and run the window until the doctor quits; returns the exit code.
+    ``db_path`` is a database file, a clinic server's ``postgresql://`` address, or None:
+    the clinic server this workstation connected to, else the default file.
     ``signer`` (practitioner id, passphrase) signs in a clinic with accounts at start."""
     qt = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
     qt.setOrganizationName("tpchart")
@@ -483,23 +561,18 @@ def run_app(
     previous_hook, previous_handler = sys.excepthook, qInstallMessageHandler(_qt_message)
     hook = recovery.ExceptionHook(log_file)
     sys.excepthook = hook
-    app = App(db_path, qt, signer)
+    on_server = is_server_address(db_path or "")
+    if db_path is None:
+        from tpchart.clinic_app import saved_server
+
+        on_server = saved_server() is not None
+        db_path = None if on_server else default_database()
+    app = App(Path(db_path) if not on_server else default_database(), qt, signer)
     stop_on_signal = _quit_on_terminate(qt)
-    log.info("Starting tpchart on %s", db_path)
+    log.info("Starting tpchart on %s", db_path or "the clinic server")
     clean = False
     try:
-        if not app.take_lock():
-            clean = True
-            return 2
-        code = RESTART
-        while code == RESTART:
-            if app.pending_restore is not None:
-                app.restore_pending()
-            if app.pending_encryption is not None:
-                app.encrypt_pending()
-            if app.pending_switch is not None:
-                app.switch_pending()
-            code = app.run_once(hook)
+        code = app.run(hook, on_server, str(db_path) if on_server and db_path else None)
         clean = True
         return code
     finally:

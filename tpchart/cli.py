@@ -1,4 +1,6 @@
-"""The command line: ``python main.py`` opens the app; subcommands work on a database.
+"""The command line: ``python main.py`` opens the app; subcommands work on a database:
+a file, or a clinic server named by its ``postgresql://`` address (clinic mode,
+docs/clinic-server.md).
 
 Expected problems (missing file, newer schema, bad argument) print one line to
 stderr and exit non-zero; only a bug shows a traceback.
@@ -17,7 +19,7 @@ from pathlib import Path
 import tpchart.store.file as store_file
 from tpchart import __version__
 from tpchart.core.errors import TpchartError
-from tpchart.store import Store
+from tpchart.store import RecordStore, Store, is_server_address
 from tpchart.store.file import (
     BackupFailed,
     Verdict,
@@ -33,10 +35,82 @@ from tpchart.store.file import (
 )
 
 
-def _existing(path: Path) -> Path:
+def _existing(path: Path | str) -> Path:
+    if is_server_address(path):
+        raise TpchartError(
+            "This command works on a database file on this computer, not on a clinic server"
+        )
+    path = Path(path)
     if not path.exists():
         raise TpchartError(f"There is no database at {path}")
     return path
+
+
+def _server_login(address: str, role: str = ""):
+    """The settings in ``address`` (``postgresql://user@host:port/db``) and the password
+    to connect with: one written in the address (warned about: others can read a command
+    line), else the one this workstation keeps in its keyring, else None (libpq's own:
+    PGPASSWORD, ~/.pgpass; ``_connect`` asks on a terminal when refused)."""
+    from tpchart.store.server import workstation as ws
+
+    try:
+        settings = ws.ServerSettings.from_url(address)
+        settings.ready_to_connect()
+    except ws.SettingsRefused as exc:
+        raise TpchartError(str(exc)) from None
+    password = ws.url_password(address)
+    if password is not None:
+        print(f"Warning: {ws.URL_PASSWORD_WARNING}", file=sys.stderr)
+    elif not role:
+        password = ws.stored_password(settings)
+    return settings, password
+
+
+def _server_connection(address: str, role: str = ""):
+    """A plain connection to the clinic server (``role``: what the address's user must
+    be, in words, for the prompt), for a backup or a restore."""
+    from tpchart.store.server import ServerRefused, connect
+
+    settings, password = _server_login(address, role)
+    try:
+        return connect(settings.to_dsn(), password=password)
+    except ServerRefused as exc:
+        if password is not None or not sys.stdin.isatty() or "password" not in str(exc):
+            raise
+        who = f"{settings.user}{f' ({role})' if role else ''}"
+        typed = getpass.getpass(f"Password of {who} on {settings.label()}: ")
+        return connect(settings.to_dsn(), password=typed)
+
+
+def _connect(address: str):
+    """The clinic server's records at ``address``, as the app role (see _server_login)."""
+    from tpchart.store.clinic_server import ClinicServerStore
+    from tpchart.store.server import ServerRefused
+
+    settings, password = _server_login(address)
+    try:
+        return ClinicServerStore.connect(settings.to_dsn(), password=password)
+    except ServerRefused as exc:
+        if password is not None or not sys.stdin.isatty() or "password" not in str(exc):
+            raise
+        typed = getpass.getpass(f"Password of {settings.user} on {settings.label()}: ")
+        return ClinicServerStore.connect(settings.to_dsn(), password=typed)
+
+
+def _open(args: argparse.Namespace) -> RecordStore:
+    """The records ``--db`` names: a database file (which must exist) or a clinic server."""
+    if is_server_address(args.db):
+        return _connect(args.db)
+    return Store.open(_existing(args.db))
+
+
+def _file_only(args: argparse.Namespace, what: str) -> None:
+    """Refuse, in one line, a command that only makes sense for a database file."""
+    if is_server_address(args.db):
+        raise TpchartError(
+            f"{what} works on a database file on this computer; a clinic server is "
+            "looked after on the server (docs/clinic-server.md). Nothing was changed."
+        )
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
@@ -55,8 +129,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from tpchart.demo import DEMO_ADMIN, DEMO_PASSPHRASE, DEMO_PIN, add_demo_accounts, write_demo
 
     db = args.db if args.db is not None else demo_database()
+    if args.encrypt:
+        _file_only(args, "demo --encrypt")
     key = _new_encrypted_demo(db, args) if args.encrypt else None
-    with Store.open(db) as store:
+    with _connect(db) if is_server_address(db) else Store.open(db) as store:
         accounts = not args.no_accounts or store.accounts.any()
         if accounts and store.is_demo and store.accounts.any():
             add_demo_accounts(store)  # signs the demo administrator in, to write more
@@ -102,7 +178,19 @@ def cmd_check(args: argparse.Namespace) -> int:
     """What the file is, then integrity, foreign keys, the -wal and the audit trail
     (tamper evidence), read in one transaction: safe while the app is open. The exit
     code says which (``Verdict``): 0 sound, 1 damaged or altered, 2 no such file,
-    3 not a tpchart database, 4 from a newer tpchart, 5 cannot be read."""
+    3 not a tpchart database, 4 from a newer tpchart, 5 cannot be read. On a clinic
+    server: its guards and the same checks of the records, 0 sound or 1 altered."""
+    if is_server_address(args.db):
+        with _connect(args.db) as server:
+            report = server.check()
+        print(f"Clinic server {server.address}")
+        if report.findings:
+            print("The records were changed outside tpchart:")
+            print("\n".join(f"  - {finding}" for finding in report.findings))
+        else:
+            print("Audit trail: intact (every link, every audited row, every signature)")
+        print("\n".join(f"Note: {note}" for note in report.notes))
+        return int(Verdict.DAMAGED if report.findings else Verdict.SOUND)
     report = check_database(args.db)
     if report.verdict is Verdict.MISSING:
         _existing(args.db)  # the same one line as every other command
@@ -114,15 +202,63 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    """A consistent, verified copy through the SQLite backup API."""
+    """A consistent, verified copy through the SQLite backup API; of a clinic server, a
+    verified logical backup read as one moment (``store.server.backup``)."""
+    if is_server_address(args.db):
+        return _backup_server(args)
     folder = args.to or configured_backup_folder(_existing(args.db))
     target = backup_to(_existing(args.db), folder)
     print(f"Backed up {args.db} to {target}")
     return 0
 
 
+def _backup_server(args: argparse.Namespace) -> int:
+    """A verified logical backup of the clinic server, read as one moment while
+    colleagues keep charting; ``--to`` a folder (a new dated file in it) or a new file."""
+    from datetime import UTC, datetime
+
+    from tpchart.store.file import default_backup_folder
+    from tpchart.store.server.backup import backup_server
+
+    target: Path = args.to or default_backup_folder()
+    if target.is_dir() or args.to is None:
+        target.mkdir(mode=0o700, parents=True, exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H%M%SZ")
+        target = target / f"clinic-server-{stamp}.tpchart-server.zip"
+    with _server_connection(args.db) as conn:
+        done = backup_server(conn, target, progress=_progress("rows"))
+    _progress_done()
+    counts = done.manifest.counts()
+    print(f"Backed up the clinic server to {done.path}: {sum(counts.values())} rows of "
+          f"{len(counts)} tables, verified")  # fmt: skip
+    print(f"SHA-256 {done.sha256} (to check a copy kept elsewhere: sha256sum)")
+    return 0
+
+
+def _restore_server(args: argparse.Namespace) -> int:
+    """Into an empty clinic database, as its owner (``--db`` names the owner role), then
+    migrated to this tpchart's schema."""
+    from tpchart.store.server import migrate
+    from tpchart.store.server.backup import restore_server
+
+    source: Path = args.source
+    if not source.is_file():
+        raise TpchartError(f"There is no backup file at {source}")
+    with _server_connection(args.db, "the owner") as owner:
+        done = restore_server(source, owner, app_role=args.app_role, progress=_progress("rows"))
+        _progress_done()
+        version = migrate(owner, app_role=args.app_role)
+    counts = done.manifest.counts()
+    print(f"Restored {sum(counts.values())} rows of {len(counts)} tables from {source}; "
+          f"the server's {done.guards_enabled} guards are on again; schema {version}")  # fmt: skip
+    return 0
+
+
 def cmd_restore(args: argparse.Namespace) -> int:
-    """Replace the database with a verified backup; the current file is kept aside."""
+    """Replace the database with a verified backup; the current file is kept aside. A
+    clinic server's backup goes into an empty clinic database, never over records."""
+    if is_server_address(args.db):
+        return _restore_server(args)
     source: Path = args.source
     folder = args.backups or configured_backup_folder(args.db)
     if source.is_dir():
@@ -139,6 +275,25 @@ def cmd_restore(args: argparse.Namespace) -> int:
     if result.safety_backup:
         print(f"and backed up to {result.safety_backup}")
     return 0
+
+
+def cmd_migrate_to_server(args: argparse.Namespace) -> int:
+    """Copy a single doctor's database file into an empty clinic server (as its owner),
+    every row verified and counted; the file is left as it was. Exit 0 when both sides
+    agree, 1 when the copy committed but the two sides differ, 2 when refused."""
+    from tpchart.store.to_server import migrate_into
+
+    source = _existing(args.source)
+    if not is_server_address(args.to):
+        raise TpchartError("--to takes the clinic server's address: postgresql://owner@host/db")
+    passphrase = None
+    if store_file.encryption.is_encrypted(source):
+        passphrase = _passphrase(args, f"Passphrase (or recovery code) for {source.name}: ")
+    with _server_connection(args.to, "the owner") as owner:
+        done = migrate_into(source, owner, passphrase=passphrase, progress=_progress("rows"))
+    _progress_done()
+    print("\n".join(done.lines()))
+    return 0 if done.ok else 1
 
 
 def cmd_export_pdf(args: argparse.Namespace) -> int:
@@ -233,7 +388,7 @@ def cmd_export_patient(args: argparse.Namespace) -> int:
     with _signed_in(args) as store:
         require_recordable(store)
         refuse_unsafe_target(
-            target, store.path, "patient transfer file", store.transfer.is_transfer_file
+            target, store.file, "patient transfer file", store.transfer.is_transfer_file
         )
         sent = store.transfer.export(
             args.patient, target.name, lambda data: write_bytes_atomic(target, data)
@@ -256,13 +411,14 @@ def cmd_import_patient(args: argparse.Namespace) -> int:
             store.practitioner_id = args.practitioner
         got = store.transfer.import_patient(data, source.name)
     print(f"Imported {got.full_name} (record {got.record_number}) from {got.source}: "
-          f"{got.counts_in_words()}. Patient {got.patient_id} in {args.db}")  # fmt: skip
+          f"{got.counts_in_words()}. Patient {got.patient_id} in {store.location}")  # fmt: skip
     return 0
 
 
 def cmd_encrypt(args: argparse.Namespace) -> int:
     """Convert a plain database to an encrypted one in place (copy, verify, swap; the
     plain file is kept aside until ``--forget-plain``)."""
+    _file_only(args, "encrypt")
     encryption = store_file.encryption
     db = _existing(args.db)
     if args.forget_plain:
@@ -327,6 +483,7 @@ def cmd_decrypt_copy(args: argparse.Namespace) -> int:
     disclosure of every patient before it is written."""
     from tpchart.exchange.disclosure import audited
 
+    _file_only(args, "decrypt-copy")
     encryption = store_file.encryption
     db, target = _existing(args.db), args.to
     with Store.open(db) as store:
@@ -349,6 +506,7 @@ def cmd_redact(args: argparse.Namespace) -> int:
     """Remove wrongly entered content from audit rows, as an administrator confirming
     with their passphrase: each redaction is a signed audit entry, and the file is
     rewritten so the removed bytes are gone from it (docs/security.md)."""
+    _file_only(args, "redact")
     if args.scrub:
         with _signed_in(args) as store:
             if not store.redactions.scrub():
@@ -415,13 +573,13 @@ def _passphrase(
 
 
 @contextmanager
-def _signed_in(args: argparse.Namespace, practitioner: int | None = None) -> Iterator[Store]:
+def _signed_in(args: argparse.Namespace, practitioner: int | None = None) -> Iterator[RecordStore]:
     """The database, opened; in a clinic with accounts (issue 18), with the practitioner
     who runs the command signed in (their passphrase from ``--passphrase-file`` or typed
     at a terminal), since every write, an export's audit row included, needs one. Who:
     ``practitioner`` (a command's own option), the global ``--practitioner``, the one
     whose key slot opened an encrypted file, or the clinic's only active account."""
-    with Store.open(_existing(args.db)) as store:
+    with _open(args) as store:
         if store.accounts.any() and not store.read_only:
             unlocked = getattr(args, "unlocked", None)
             who = (
@@ -466,8 +624,8 @@ def _unlock_if_encrypted(args: argparse.Namespace) -> None:
     db = args.db if getattr(args, "db", None) is not None else None
     if args.func is cmd_demo and db is None:
         db = demo_database()
-    if args.func is cmd_encrypt:
-        return  # it unlocks (or signs in) itself
+    if args.func in (cmd_encrypt, cmd_migrate_to_server) or is_server_address(db or ""):
+        return  # it unlocks (or signs in) itself; a server is not a file to unlock
     if db is not None and encryption.is_encrypted(db):
         _unlock(db, args)
         return
@@ -496,8 +654,13 @@ def build_parser() -> argparse.ArgumentParser:
         prog="tpchart", description="Charting of myofascial trigger points and dry needling."
     )
     parser.add_argument("--version", action="version", version=f"tpchart {__version__}")
-    db_help = f"database file (default: {default_database()})"
-    parser.add_argument("--db", type=_path, default=default_database(), help=db_help)
+    db_help = (
+        f"database file (default: {default_database()}), or a clinic server: "
+        "postgresql://user@host:port/database"
+    )
+    # None: the window opens what this workstation chose (a clinic server it connected
+    # to, else the default file); every command resolves it in main().
+    parser.add_argument("--db", type=_location, default=None, help=db_help)
     secret_help = (
         "a file whose first line is the passphrase of an encrypted database "
         "(asked for on a terminal when not given)"
@@ -520,7 +683,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     def command(name: str, func, help_text: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text)
-        sub.add_argument("--db", type=_path, default=default_database(), help=db_help)
+        sub.add_argument("--db", type=_location, default=argparse.SUPPRESS, help=db_help)
         passphrase_option(sub)
         sub.set_defaults(func=func)
         return sub
@@ -533,8 +696,9 @@ def build_parser() -> argparse.ArgumentParser:
         "holds a clinic's records.",
     )  # fmt: skip
     demo.add_argument(
-        "--db", type=_path, default=None,
-        help=f"the demo database (default: {demo_database()})",
+        "--db", type=_location, default=argparse.SUPPRESS,
+        help=f"the demo database (default: {demo_database()}), or a clinic server for trying "
+        "clinic mode",
     )  # fmt: skip
     demo.set_defaults(func=cmd_demo)
     demo.add_argument(
@@ -556,8 +720,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     backup = command("backup", cmd_backup, "copy the database safely into a folder")
     backup.add_argument(
-        "--to", type=_path, metavar="DIR", help="backup folder (default: the one set in the app)"
-    )
+        "--to", type=_path, metavar="DIR",
+        help="backup folder (default: the one set in the app); of a clinic server, a folder "
+        "or a new file",
+    )  # fmt: skip
     restore = command(
         "restore", cmd_restore, "replace the database with a verified backup (kept aside first)"
     )
@@ -569,6 +735,26 @@ def build_parser() -> argparse.ArgumentParser:
         "--backups", type=_path, metavar="DIR",
         help="where the safety backup of the current file goes (default: the app's folder)",
     )  # fmt: skip
+    restore.add_argument(
+        "--app-role", default="tpchart_app", metavar="ROLE",
+        help="on a clinic server: the role its workstations connect as (default tpchart_app)",
+    )  # fmt: skip
+    moving = commands.add_parser(
+        "migrate-to-server",
+        help="copy a single doctor's database file into an empty clinic server, verified",
+        description="Copy every row of a tpchart database file (signatures and the audit "
+        "trail included) into an empty, migrated clinic database on the server, as its "
+        "owner role; both sides are checked and counted. The file is not changed "
+        "(docs/clinic-server.md).",
+    )  # fmt: skip
+    moving.add_argument("--from", dest="source", type=_path, required=True, metavar="FILE",
+                        help="the database file")  # fmt: skip
+    moving.add_argument(
+        "--to", type=_location, required=True, metavar="ADDRESS",
+        help="the clinic server, as its owner: postgresql://tpchart_owner@host:port/database",
+    )  # fmt: skip
+    passphrase_option(moving)
+    moving.set_defaults(func=cmd_migrate_to_server)
     export = command(
         "export-pdf",
         cmd_export_pdf,
@@ -681,6 +867,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _location(text: str) -> Path | str:
+    """An argparse type: a clinic server's ``postgresql://`` address as given, else a
+    database file's path."""
+    return text if is_server_address(text) else _path(text)
+
+
 def _path(text: str) -> Path:
     """An argparse type: a path SQLite and every file dialog can use. A name with bytes
     that are not UTF-8 (from another system's disk) would fail deep inside SQLite."""
@@ -723,6 +915,8 @@ _positive = _at_most(MAX_ID)
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments and run; returns the process exit code."""
     args = build_parser().parse_args(argv)
+    if args.func is not cmd_gui and args.db is None and args.func is not cmd_demo:
+        args.db = default_database()
     try:
         if args.func is cmd_gui and args.passphrase_file is not None:
             # Given a file, the window opens unlocked; else its own dialog asks.

@@ -32,6 +32,10 @@ def make_active(qtbot, win) -> None:
     inactive window only activates it (`body_map_view.is_focus_click`)."""
     win.activateWindow()
     qtbot.waitUntil(win.isActiveWindow)
+    # The map ignores clicks in the event-loop turn its window became active in (that
+    # click only brought the window forward): wait for that turn to end.
+    canvas = win.chart.canvas
+    qtbot.waitUntil(lambda: not getattr(canvas, "_activated_this_turn", False))
 
 
 def click_region(qtbot, win, region_id: str) -> None:

@@ -80,11 +80,11 @@ def check_folder_target(store: Store, folder: Path) -> None:
         )
     if not folder.parent.is_dir():
         raise ExportRefused(f"There is no folder {folder.parent}; nothing was written.")
-    if folder.resolve() in protected_paths(store.path):
+    if folder.resolve() in protected_paths(store.file):
         raise ExportRefused(f"{folder} is the database; nothing was written.")
 
 
 def check_file_target(store: Store, target: Path, kind: str, looks_like: bytes) -> None:
     """Refuse writing the export ``kind`` at ``target`` where it could destroy records
     (``tpchart.store.file.exports.refuse_unsafe_target``)."""
-    refuse_unsafe_target(target, store.path, kind, looks_like)
+    refuse_unsafe_target(target, store.file, kind, looks_like)

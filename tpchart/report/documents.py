@@ -122,7 +122,7 @@ def export_document(
     database) nothing is written, and a path that would overwrite records (the database,
     its working files, a backup, any other file that is not a PDF) is refused."""
     target = Path(path)
-    refuse_unsafe_target(target, store.path, "PDF", b"%PDF-")
+    refuse_unsafe_target(target, store.file, "PDF", b"%PDF-")
     require_recordable(store)
     pdf = build()
     store.disclosures.record(table, row_id, document, file_name=target.name)

@@ -57,14 +57,13 @@ def _version(distribution: str) -> str:
         return ""  # a bundle may carry the code without its package metadata
 
 
-def about_html(database: Path) -> str:
-    """The About text: version, the clinic's files, and the licences."""
+def about_html(database: Path | str) -> str:
+    """The About text: version, the clinic's files (or its server), and the licences."""
     fonts = Path(str(resources.files("tpchart.report") / "fonts"))
-    files = [
-        ("Database", database),
-        ("Backup folder", configured_backup_folder(database)),
-        ("Log file", log_file()),
-    ]
+    files: list[tuple[str, Path | str]] = [("Database", database)]
+    if isinstance(database, Path):  # a clinic server is backed up on the server
+        files.append(("Backup folder", configured_backup_folder(database)))
+    files.append(("Log file", log_file()))
     rows = "".join(
         f"<tr><td><b>{label}</b>&nbsp;</td><td>{escape(str(path))}</td></tr>"
         for label, path in files
@@ -106,7 +105,7 @@ def _bundle_notices() -> str:
 class AboutDialog(QDialog):
     """Help > About tpchart."""
 
-    def __init__(self, database: Path, parent: QWidget | None = None) -> None:
+    def __init__(self, database: Path | str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("About tpchart")
         self.setObjectName("aboutDialog")

@@ -166,6 +166,9 @@ def install_backup_timer(window: QMainWindow, auto: AutoBackup) -> QTimer:
     warned: set[str] = set()
 
     def tick() -> None:
+        if not auto.store.is_open:  # the window outlived its records (closed, switched)
+            timer.stop()
+            return
         try:
             path = auto.take_if_changed("periodic")
         except BackupFailed as exc:

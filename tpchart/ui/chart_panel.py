@@ -79,6 +79,8 @@ class ChartPanel(QWidget):
         # Changes go through the window's operations (a private one on its own).
         self.operations = operations or Operations(store, self)
         self.session: Session | None = None
+        # A colleague's words when they hold this session on another workstation.
+        self.held_by = ""
         self.patient: Patient | None = None
         self.points: dict[int, TriggerPoint] = {}
         self.previous: list[TriggerPoint] = []
@@ -177,10 +179,15 @@ class ChartPanel(QWidget):
         return scene
 
     # -- session -----------------------------------------------------------------------
-    def set_session(self, patient: Patient | None, session: Session | None) -> None:
+    def set_session(
+        self, patient: Patient | None, session: Session | None, *, held_by: str = ""
+    ) -> None:
         """Chart ``session`` (None: nothing to chart). Earlier points come from the
-        patient's most recent earlier session; the undo history starts afresh."""
+        patient's most recent earlier session; the undo history starts afresh.
+        ``held_by``: a colleague has the session open (clinic server), in their words;
+        it is read-only here and the note says so."""
         self.patient, self.session = patient, session
+        self.held_by = held_by
         self.undo_stack.clear()
         self.points = {}
         self.previous = []
@@ -212,7 +219,12 @@ class ChartPanel(QWidget):
     @property
     def editable(self) -> bool:
         """Points can change: a draft or amending session in a database open for writing."""
-        return self.session is not None and self.session.editable and not self.store.read_only
+        return (
+            self.session is not None
+            and self.session.editable
+            and not self.store.read_only
+            and not self.held_by
+        )
 
     def _refresh_session_state(self) -> None:
         editable = self.editable
@@ -232,11 +244,12 @@ class ChartPanel(QWidget):
         self.notices.post(self.hint, hint)
         note = ""
         if self.session is not None and not editable:
-            note = (
-                "This database is open read-only."
-                if self.store.read_only
-                else "This session is signed: amend it to change points."
-            )
+            if self.held_by:
+                note = self.held_by  # who has it open on another workstation
+            elif self.store.read_only:
+                note = "This database is open read-only."
+            else:
+                note = "This session is signed: amend it to change points."
         self.notices.post(self.readonly_note, note)
         if not editable:
             self.undo_stack.clear()

@@ -150,7 +150,12 @@ class ClinicSetUpDialog(QDialog):
             box.setText("This database is encrypted: your passphrase will open it")
             box.setChecked(True)
             box.setEnabled(False)
-        elif existing or store.read_only or store.patients.count(include_archived=True):
+        elif (
+            store.file is None  # a clinic server: its connection is TLS, its disk the server's
+            or existing
+            or store.read_only
+            or store.patients.count(include_archived=True)
+        ):
             box.setChecked(False)
             box.setVisible(False)
         else:
@@ -319,7 +324,7 @@ class RecoveryCodePage(QWidget):
             self.code.text(),
             self._admin,
             self._store.clinic.load().name,
-            str(self._store.path),
+            self._store.location,
         )
 
 

@@ -49,6 +49,7 @@ from tpchart.ui.window_menus import WindowMenus
 
 if TYPE_CHECKING:
     from tpchart.ui.progress_view import ProgressView
+    from tpchart.ui.side_by_side import SideBySide
 
 
 def _take_back() -> ModuleType:
@@ -59,18 +60,30 @@ def _take_back() -> ModuleType:
     return take_back
 
 
+def _side_by_side(window: MainWindow) -> SideBySide:
+    """Working beside colleagues (``tpchart.ui.side_by_side``), imported on a clinic
+    server only: a single doctor's start never loads it."""
+    from tpchart.ui.side_by_side import SideBySide
+
+    return SideBySide(window)
+
+
 class MainWindow(QMainWindow):
     """The application window over one open store."""
 
     # The app switches databases: to the demo one (made or opened), or back to the clinic's.
     open_demo_requested = Signal()
     leave_demo_requested = Signal()
+    # File › Connect to clinic server… answered: (ServerSettings, password) to switch to;
+    # File › Use this computer's database: back from the clinic server (clinic mode).
+    connect_server_requested = Signal(object)
+    local_database_requested = Signal()
 
     def __init__(self, store: Store) -> None:
         super().__init__()
         self.store = store
         self.setObjectName("mainWindow")
-        self.setWindowTitle(window_title(store.path.name, store.is_demo))
+        self.setWindowTitle(window_title(store.title, store.is_demo))
         self.patient: Patient | None = None
         self.session: Session | None = None
         ops = self.operations = Operations(store, self)
@@ -139,6 +152,8 @@ class MainWindow(QMainWindow):
             self.menus.charting_as.lock_requested.connect(self.lock_screen.lock)
             self.menus.charting_as.account_requested.connect(self.show_accounts)
         self._update_actions()
+        # Issue 21: on a clinic server, leases and colleagues' changes (nothing on a file).
+        self.side_by_side = _side_by_side(self) if store.editing.shared else None
 
         # Text still being typed is saved before any change, switch, undo or export.
         ops.keep_pending(self.session_panel.commit_pending, self.inspector.commit_pending)
@@ -202,6 +217,8 @@ class MainWindow(QMainWindow):
         self._update_actions()
         if patient is None:
             self.session = None
+            if self.side_by_side is not None:
+                self.side_by_side.chart(None)  # the session left is released
             self._update_actions()
             self.session_list.clear()
             self.chart.set_session(None, None)
@@ -228,11 +245,13 @@ class MainWindow(QMainWindow):
         """Chart ``session`` of the current patient (None: no session yet)."""
         # Text still being typed belongs to the session on screen: save it before switching.
         self.operations.flush_pending()
+        # On a clinic server: taken here, or read-only with the colleague who has it.
+        held_by = self.side_by_side.chart(session) if self.side_by_side is not None else ""
         self.session = session
         self._update_actions()
         self.header.show_session(self.patient, session)  # type: ignore[arg-type]
-        self.chart.set_session(self.patient, session)
-        self.session_panel.set_session(session, self.patient)
+        self.chart.set_session(self.patient, session, held_by=held_by)
+        self.session_panel.set_session(session, self.patient, held_by=held_by)
         self.tabs.setCurrentWidget(self.chart)
 
     def session_saved(self, session: Session) -> None:
@@ -469,5 +488,7 @@ class MainWindow(QMainWindow):
                 focused.setFocus()  # "Go back": where the doctor was
             return
         self.idle_watch.stop()  # no lock over a window that is going
+        if self.side_by_side is not None:
+            self.side_by_side.close()  # colleagues may take its sessions at once
         save_layout(self, self.splitter, self.work)
         super().closeEvent(event)

@@ -8,9 +8,12 @@ Every user action that changes the store goes through ``Operations.run``, which
    never overwrites or loses it;
 2. runs the change: one store call, one transaction;
 3. on an expected refusal (``TpchartError``: a value the record refuses, a signed
-   session, or a ``StorageError`` from the disk) shows its plain-words message where
-   the caller asked (``report``) and, after a storage error, asks the window to
-   show exactly what the database holds (``reload_requested``);
+   session, or a ``StorageError`` from the disk or the clinic server) shows its
+   plain-words message where the caller asked (``report``) and, after a storage
+   error, asks the window to show exactly what the database holds
+   (``reload_requested``). A change that lost the clinic server's connection and
+   certainly did not commit is first run once more (the store reconnects), so a blip
+   is not the doctor's problem;
 4. on success says what changed (``records_changed``) so the views refresh
    themselves; no widget calls another's refresh.
 
@@ -120,7 +123,7 @@ class Operations(QObject):
         if flush:
             self.flush_pending()
         try:
-            result = change()
+            result = self._once_more_after_blip(change)
         except TpchartError as exc:
             log.warning("%s: %s", type(exc).__name__, exc)
             if isinstance(exc, StorageError):
@@ -129,6 +132,22 @@ class Operations(QObject):
             return None
         self.records_changed.emit(changed(result))
         return result
+
+    def _once_more_after_blip(self, change: Callable[[], T]) -> T:
+        """``change()``, run a second time when the clinic server's connection was lost
+        and the change certainly did not commit (StorageError kind "server", and
+        nothing this attempt did was saved: ``store.changes()`` did not move), so a
+        blip on the network or a server restart stays invisible to the doctor. The
+        store connects again for the second attempt. Never when the outcome is unknown
+        (kind "unknown"): running it again could save it twice."""
+        saved_before = self.store.changes()
+        try:
+            return change()
+        except StorageError as exc:
+            if exc.kind != "server" or self.store.changes() != saved_before:
+                raise
+            log.warning("Connection to the clinic server lost; trying once more: %s", exc)
+        return change()
 
     # -- the doctor's changes ------------------------------------------------------
     def save_patient(self, entered: Callable[[], Patient], report: Report) -> Patient | None:

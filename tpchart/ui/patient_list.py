@@ -142,6 +142,22 @@ class PatientListPanel(QWidget):
         """Reload the list, keeping the selection."""
         self.model.refresh()
 
+    def refresh_keeping_choice(self) -> None:
+        """Reload the list after a colleague's change without choosing the patient on
+        screen again (which would chart them afresh under the doctor's hands); only a
+        patient gone from the list (archived elsewhere) is let go."""
+        chosen = self._selected_id
+        selection = self.list_view.selectionModel()
+        selection.blockSignals(True)
+        try:
+            self.model.refresh()
+        finally:
+            selection.blockSignals(False)
+        if chosen is not None and self.model.row_of(chosen) is None:
+            self.list_view.clearSelection()
+            self._selected_id = None
+            self.patient_selected.emit(None)
+
     @Slot()
     def _after_reset(self) -> None:
         if self._selected_id is not None:

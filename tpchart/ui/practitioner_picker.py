@@ -33,7 +33,7 @@ class PractitionerPicker(QComboBox):
         self._operations = operations or Operations(store, self)
         # A practitioner added anywhere (here, or on the welcome page) is listed at once.
         self._operations.records_changed.connect(self._records_changed)
-        self._key = f"practitioner/{store.path.resolve()}"
+        self._key = f"practitioner/{store.file.resolve() if store.file else store.location}"
         remembered = QSettings().value(self._key)
         if remembered is not None and store.practitioner_id is None:
             # A practitioner remembered from another copy of this file may not exist here.

@@ -35,7 +35,7 @@ from tpchart.store import Store
 from tpchart.ui.adverse_event_dialog import AdverseEventDialog
 from tpchart.ui.amend_dialog import AmendDialog
 from tpchart.ui.confirm_identity import NOT_NEEDED, confirm_identity
-from tpchart.ui.later_events import previous_session, session_name
+from tpchart.ui.later_events import session_name
 from tpchart.ui.operations import Changed, Operations, Report, What
 from tpchart.ui.red_flag_decision import RedFlagBar, RedFlagDecisionDialog
 from tpchart.ui.session_form import SessionForm
@@ -63,6 +63,8 @@ class SessionPanel(QWidget):
         self._operations = operations or Operations(store, self)
         self._session: Session | None = None
         self._patient: Patient | None = None
+        # A colleague's words when they hold this session on another workstation.
+        self.held_by = ""
         self._previous: Session | None = None  # the patient's session before this one
         self._build()
         self._connect()
@@ -132,12 +134,16 @@ class SessionPanel(QWidget):
         """The session shown, as last read from or written to the store."""
         return self._session
 
-    def set_session(self, session: Session | None, patient: Patient | None) -> None:
+    def set_session(
+        self, session: Session | None, patient: Patient | None, *, held_by: str = ""
+    ) -> None:
         """Show ``session`` (None: nothing open); text still being typed is saved first.
+        ``held_by``: a colleague has it open (clinic server): read-only here.
 
         The session is read back from the store, so a caller holding an older copy
         cannot overwrite what was just typed (the screen always shows the database)."""
         self.commit_pending()
+        self.held_by = held_by
         if session is not None and session.id is not None:
             session = self._store.sessions.get(session.id)
         same = session is not None and self._session is not None and session.id == self._session.id
@@ -157,6 +163,8 @@ class SessionPanel(QWidget):
         self.scroll.setVisible(session is not None)
         if session is not None:
             self.form.fill(session, reload=same)
+            if held_by:
+                self.form.set_editable(False)
         self._show_status()
         self._show_later_events()
         if same:  # a reload under the doctor's hands: keep the form where it is
@@ -181,9 +189,13 @@ class SessionPanel(QWidget):
     def _show_status(self) -> None:
         s = self._session
         self.status.setVisible(s is not None)
-        self.sign_button.setVisible(s is not None and s.editable)
+        self.sign_button.setVisible(s is not None and self._editable(s))
         self.amend_button.setVisible(s is not None and not s.editable)
         if s is None:
+            return
+        if self.held_by:
+            self.status.setText(self.held_by)
+            self.status.setStyleSheet(CAUTION + _STATUS)
             return
         started = f"{s.started_at.astimezone():%d %b %Y %H:%M}"
         if s.status is SessionStatus.SIGNED:
@@ -208,7 +220,7 @@ class SessionPanel(QWidget):
             self.red_flag_bar.hide()
             return
         self.red_flag_bar.show_state(
-            s.red_flags, s.red_flag_decision, s.red_flag_reason, s.editable
+            s.red_flags, s.red_flag_decision, s.red_flag_reason, self._editable(s)
         )
 
     def _show_later_events(self) -> None:
@@ -218,10 +230,17 @@ class SessionPanel(QWidget):
             self._previous = None
             return
         later = self._store.later_events
-        previous = previous_session(self._store.sessions.for_patient(s.patient_id), s)
+        # The one session needed, not all of them (issue 19: ~6 ms of opening a patient).
+        previous = self._store.sessions.last_signed_before(s)
         since = later.for_session(previous.id) if previous and previous.id is not None else []
         self._previous = previous
-        self.form.adverse.later.show_events(previous, since, later.for_session(s.id), s.editable)
+        self.form.adverse.later.show_events(
+            previous, since, later.for_session(s.id), self._editable(s)
+        )
+
+    def _editable(self, s: Session) -> bool:
+        """Editable here: a draft or amending session no colleague holds."""
+        return s.editable and not self.held_by
 
     def _practitioner_name(self, practitioner_id: int | None) -> str:
         if practitioner_id is None:
@@ -293,7 +312,7 @@ class SessionPanel(QWidget):
 
     def commit_pending(self) -> None:
         """Save text still being typed (call before closing or switching sessions)."""
-        if self._session is None or not self._session.editable:
+        if self._session is None or not self._editable(self._session):
             return
         self._chief_complaint_edited()
         self._consent_by_edited()
@@ -332,7 +351,7 @@ class SessionPanel(QWidget):
     def decide_red_flag(self) -> None:
         """Ask for the decision on the ticked red flags; saved as one update."""
         s = self._session
-        if s is None or not s.red_flags or not s.editable:
+        if s is None or not s.red_flags or not self._editable(s):
             return
 
         def save(decision: RedFlagDecision, reason: str, report: Report) -> bool:
@@ -393,7 +412,7 @@ class SessionPanel(QWidget):
     @Slot()
     def add_adverse_event(self) -> None:
         """Ask for one adverse event of this session; saved as one update."""
-        if self._session is None or not self._session.editable:
+        if self._session is None or not self._editable(self._session):
             return
 
         def save(event: AdverseEvent, report: Report) -> bool:
@@ -442,7 +461,7 @@ class SessionPanel(QWidget):
         """Sign the session, or say plainly what is still missing."""
         self.commit_pending()
         s = self._session
-        if s is None or s.id is None or not s.editable:
+        if s is None or s.id is None or not self._editable(s):
             return
         point_count = len(self._store.points.for_session(s.id))
         missing = s.missing_for_signature(point_count)

@@ -89,11 +89,11 @@ def account_changed(store: Store, practitioner_id: int | None) -> Changed:
 
 
 def _remembered_key(store: Store) -> str:
-    return _remembered_for(store.path)
+    return _remembered_for(store.file if store.file is not None else store.location)
 
 
-def _remembered_for(path: Path) -> str:
-    return f"sign_in/last/{Path(path).resolve()}"
+def _remembered_for(where: Path | str) -> str:
+    return f"sign_in/last/{Path(where).resolve() if isinstance(where, Path) else where}"
 
 
 class SignInForm(QWidget):

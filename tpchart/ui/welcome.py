@@ -3,6 +3,8 @@ the demo database (a separate file; see ``tpchart.ui.demo_mode``)."""
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -39,7 +41,11 @@ class WelcomePage(QWidget):
         intro = QLabel(
             "Chart trigger points and dry needling on body maps, print a summary for the "
             "patient, and follow progress across sessions. Everything is saved as you go, "
-            f"in a database on this computer:<br><code>{store.path}</code>",
+            + (
+                f"in a database on this computer:<br><code>{escape(str(store.file))}</code>"
+                if store.file is not None
+                else f"on {escape(store.location)}, shared by the clinic's computers."
+            ),
             wordWrap=True,
         )
         self.name = QLineEdit(objectName="practitionerName")
