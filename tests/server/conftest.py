@@ -9,7 +9,6 @@ Each clinic made here is a database of its own with its own owner and app roles
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,28 +18,14 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from tests import clinic_server
 from tpchart.store.server import ClinicRoles, connect, create_roles, migrate
-
-
-def _server_dsn() -> str:
-    dsn = os.environ.get("TPCHART_TEST_PG")
-    if not dsn:
-        if os.environ.get("CI"):
-            pytest.fail(
-                "TPCHART_TEST_PG is not set: under CI, scripts/test.sh must start the "
-                "PostgreSQL test cluster (did setup.sh install the postgresql package?)"
-            )
-        pytest.skip(
-            "no PostgreSQL test server: run `bash scripts/test.sh tests/server` (it starts "
-            "a throwaway cluster), or set TPCHART_TEST_PG to a superuser DSN"
-        )
-    return dsn
 
 
 @pytest.fixture(scope="session")
 def server_dsn() -> str:
     """The test cluster's superuser DSN."""
-    return _server_dsn()
+    return clinic_server.server_dsn()
 
 
 @dataclass
