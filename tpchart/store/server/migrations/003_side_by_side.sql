@@ -38,13 +38,17 @@ LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = tpchart, pg_catalog, pg_temp AS $$
 DECLARE
     fresh uuid := gen_random_uuid();
+    -- One reading of the clock for the three times (each clock_timestamp() call moves
+    -- on, which would make the lease a microsecond longer than asked).
+    moment timestamptz;
 BEGIN
     LOOP
+        moment := clock_timestamp();
         INSERT INTO tpchart.session_leases AS l (session_id, held_by_practitioner_id,
             workstation, token_sha256, taken_at, renewed_at, expires_at)
         VALUES (p_session_id, p_practitioner_id, trim(p_workstation),
-            sha256(convert_to(fresh::text, 'UTF8')), clock_timestamp(), clock_timestamp(),
-            clock_timestamp() + make_interval(secs => p_seconds))
+            sha256(convert_to(fresh::text, 'UTF8')), moment, moment,
+            moment + make_interval(secs => p_seconds))
         ON CONFLICT (session_id) DO UPDATE SET
             held_by_practitioner_id = EXCLUDED.held_by_practitioner_id,
             workstation = EXCLUDED.workstation, token_sha256 = EXCLUDED.token_sha256,
@@ -77,8 +81,9 @@ CREATE FUNCTION lease_renew(p_session_id bigint, p_token uuid, p_seconds integer
 RETURNS timestamptz LANGUAGE sql SECURITY DEFINER
 SET search_path = tpchart, pg_catalog, pg_temp AS $$
     UPDATE tpchart.session_leases
-    SET renewed_at = clock_timestamp(),
-        expires_at = clock_timestamp() + make_interval(secs => p_seconds)
+    SET renewed_at = now_.moment,
+        expires_at = now_.moment + make_interval(secs => p_seconds)
+    FROM (SELECT clock_timestamp() AS moment) AS now_  -- one reading for both times
     WHERE session_id = p_session_id
         AND token_sha256 = sha256(convert_to(p_token::text, 'UTF8'))
     RETURNING expires_at;
