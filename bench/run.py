@@ -6,6 +6,7 @@ database (one writer at a time), then the in-process measurements share one wind
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -18,6 +19,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+import psycopg
+
+from bench.cluster import (
+    Cluster,
+    ClusterFailed,
+    existing_cluster,
+    server_binaries,
+    throwaway_cluster,
+)
 from bench.measure import Sample, load_average
 from bench.synthetic import ClinicSize, generate_clinic
 from bench.table import MB, ROWS, render, scaled
@@ -25,6 +35,13 @@ from tpchart.core.errors import TpchartError
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QMessageLogContext, QtMsgType
+
+    from bench.server_half import Statement
+
+# ``run_bench(server=...)``: the benchmark's own throwaway cluster (the command's way);
+# a superuser connection string instead uses that server (the tests give theirs); None
+# skips the clinic-server half.
+OWN_CLUSTER = "own cluster"
 
 
 @dataclass(frozen=True)
@@ -101,7 +118,7 @@ def command(quick: bool = False, json_path: Path | None = None) -> int:
     an unwritable --json file, 130 for Ctrl+C."""
     try:
         return run_bench(quick=quick, json_path=json_path)
-    except (TpchartError, OSError, sqlite3.Error) as exc:
+    except (TpchartError, OSError, sqlite3.Error, psycopg.Error) as exc:
         print(f"tpchart: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -113,9 +130,11 @@ def run_bench(
     json_path: Path | None = None,
     out: TextIO = sys.stdout,
     plan: Plan | None = None,
+    server: str | None = OWN_CLUSTER,
 ) -> int:
     """Run the plan, print the table to ``out``; returns 0 (misses are findings, not
-    failures of the command)."""
+    failures of the command). ``server``: where the clinic-server half runs (issue 21):
+    OWN_CLUSTER, a superuser connection string, or None to skip it."""
     os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before Qt loads: never a window on screen
     from bench import encrypted, scenarios
 
@@ -130,14 +149,21 @@ def run_bench(
     )
     say(f"start: {load_average()}")
     results: list[dict[str, Sample]] = []
+    statements: list[Statement] = []
     # A kill (SIGTERM) unwinds like Ctrl+C, so the temporary databases (gigabytes in a
-    # full run) are deleted rather than left in the temp folder.
+    # full run) are deleted, and the clinic server's cluster stopped and removed,
+    # rather than left behind.
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
-        with scenarios.database_folder() as folder:
+        with scenarios.database_folder() as folder, contextlib.ExitStack() as stack:
             _qt_settings(Path(folder))
-            for size in plan.clinics:
-                results.append(_measure_clinic(Path(folder), size, plan, say))
+            cluster = _cluster(server, stack, say)
+            for index, size in enumerate(plan.clinics):
+                # The server half on the smallest and the largest clinic, the table's
+                # two columns: writing a clinic into the server is the slow part of it.
+                on_server = cluster if index in (0, len(plan.clinics) - 1) else None
+                r, statements = _measure_clinic(Path(folder), size, plan, say, on_server)
+                results.append(r)
             # What SQLCipher costs (issue 18), on the smallest clinic, against the same
             # clinic plain measured here and now.
             say(f"{plan.clinics[0].label}, plain and encrypted: generating …")
@@ -154,6 +180,8 @@ def run_bench(
     say(_growth(results, plan.clinics))
     say(_scale_note(plan, results))
     say("")
+    for line in _server_lines(cluster, results[-1], statements):
+        say(line)
     for line in encrypted.lines(encryption, plan.clinics[0]):
         say(line)
     say(f"end: {load_average()} · whole run {time.perf_counter() - began:.0f} s")
@@ -164,6 +192,7 @@ def run_bench(
             "rows": rows,
             "load": load_average(),
             "encrypted": encryption,
+            "server": _server_json(cluster, statements),
             "clinics": [
                 {"size": vars(s), **{k: list(v.values) for k, v in r.items()}}
                 for s, r in zip(plan.clinics, results, strict=True)
@@ -174,11 +203,43 @@ def run_bench(
     return 0
 
 
+def _cluster(
+    server: str | None, stack: contextlib.ExitStack, say: Callable[[str], None]
+) -> Cluster | None:
+    """The PostgreSQL cluster the clinic-server half runs on (stopped and removed by
+    ``stack`` when the benchmark started it), or None, said in one line, without one."""
+    if server is None:
+        say("clinic server: not asked for, the server half is skipped")
+        return None
+    if server != OWN_CLUSTER:
+        cluster = stack.enter_context(existing_cluster(server))
+        say(f"clinic server: PostgreSQL {cluster.version} given to the benchmark")
+        return cluster
+    binaries = server_binaries()
+    if binaries is None:
+        say(
+            "clinic server: no PostgreSQL server binaries (initdb) on this computer, so the"
+            " server half is skipped (Debian: apt-get install postgresql)"
+        )
+        return None
+    began = time.perf_counter()
+    try:
+        cluster = stack.enter_context(throwaway_cluster(binaries))
+    except ClusterFailed as problem:
+        say(f"clinic server: {problem}; the server half is skipped")
+        return None
+    say(
+        f"clinic server: a throwaway PostgreSQL {cluster.version} cluster on 127.0.0.1"
+        f" (fsync on), ready in {time.perf_counter() - began:.1f} s"
+    )
+    return cluster
+
+
 def _measure_clinic(
-    folder: Path, size: ClinicSize, plan: Plan, say: Callable[[str], None]
-) -> dict[str, Sample]:
+    folder: Path, size: ClinicSize, plan: Plan, say: Callable[[str], None], cluster: Cluster | None
+) -> tuple[dict[str, Sample], list[Statement]]:
     from bench import scenarios
-    from bench.startup import measure_startup
+    from bench.startup import child_env, measure_startup
 
     path = folder / f"clinic-{size.patients}.db"
     say(f"\n{size.label}: generating …")
@@ -216,11 +277,52 @@ def _measure_clinic(
     finally:
         for suffix in ("", "-wal", "-shm", ".lock"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
+    statements: list[Statement] = []
+    if cluster is not None:
+        from bench.server_half import measure_on_server
+
+        runs = {"starts": plan.starts, "clicks": plan.clicks, "search": plan.search,
+                "opens": plan.opens}  # fmt: skip
+        settings = folder / f"settings-{size.patients}"
+        settings.mkdir()
+        found, statements = measure_on_server(
+            cluster, size, clinic, runs, child_env(str(settings)), say
+        )
+        r |= found
     say(
         "  "
         + " · ".join(f"{row.key} {_median(r, row.key, row.unit)}" for row in ROWS if row.key in r)
     )
-    return r
+    return r, statements
+
+
+def _server_lines(
+    cluster: Cluster | None, large: dict[str, Sample], statements: list[Statement]
+) -> list[str]:
+    """Under the table: what the server rows were measured on, its floor, and where a
+    click's time went there (the largest clinic's)."""
+    if cluster is None:
+        return []
+    from bench.server_half import floor_line, statement_lines
+
+    return [
+        f"Clinic server: PostgreSQL {cluster.version} on 127.0.0.1 (TCP over loopback,"
+        " fsync on), the app role through ClinicServerStore; the same synthetic clinics;"
+        " baselines as the file's.",
+        *([floor_line(large)] if "server_round_trip" in large else []),
+        *statement_lines(statements),
+        "",
+    ]
+
+
+def _server_json(cluster: Cluster | None, statements: list[Statement]) -> dict | None:
+    if cluster is None:
+        return None
+    return {
+        "version": cluster.version,
+        "click_statements": [vars(s) for s in statements],
+        "round_trips_per_click": sum(s.calls_per_click for s in statements) or None,
+    }
 
 
 def _median(results: dict[str, Sample], key: str, unit: str) -> str:

@@ -56,6 +56,17 @@ store.close()
 """
 
 
+def child_env(settings: str) -> dict[str, str]:
+    """The environment of a timed child: Qt offscreen, QSettings and compiled bytecode
+    in the throw-away folder ``settings`` (see ``measure_startup``)."""
+    return {
+        "QT_QPA_PLATFORM": "offscreen",
+        "XDG_CONFIG_HOME": settings,
+        "PYTHONDONTWRITEBYTECODE": "",
+        "PYTHONPYCACHEPREFIX": str(Path(settings) / "bytecode"),
+    }
+
+
 @dataclass(frozen=True)
 class StartupResult:
     """Seconds to an interactive window and peak resident bytes, app and bare window."""
@@ -78,12 +89,7 @@ def measure_startup(database: Path, runs: int, open_patient: int | None = None) 
         # Python not to write any (PYTHONDONTWRITEBYTECODE): the untimed first start
         # compiles into the throw-away folder, never into the checkout. Without it every
         # start compiled tpchart's modules from source, about 0.1 s here.
-        env = {
-            "QT_QPA_PLATFORM": "offscreen",
-            "XDG_CONFIG_HOME": settings,
-            "PYTHONDONTWRITEBYTECODE": "",
-            "PYTHONPYCACHEPREFIX": str(Path(settings) / "bytecode"),
-        }
+        env = child_env(settings)
         args = [str(database)] + ([str(open_patient)] if open_patient else [])
         for index in range(runs + 1):
             bare = run_child(BARE_WINDOW, env=env)

@@ -27,14 +27,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from bench import rows
 from bench.store_internals import link_hash, name_words, to_text
 from tpchart.core.clinic import ClinicProfile
 from tpchart.core.patient import Sex
 from tpchart.core.practitioner import Practitioner
-from tpchart.store import Store
+from tpchart.store import RecordStore, Store
 
 # Patients per transaction: big enough to amortise the commit, small enough that
 # the batch's rows (a few hundred MB at most) stay comfortably in memory.
@@ -76,7 +76,7 @@ class ClinicSize:
 class Clinic:
     """A generated database and what the measurements need to find in it."""
 
-    path: Path
+    path: Path  # the file (a clinic server's: the clinic's database name, for messages)
     size: ClinicSize
     patients: int
     sessions: int
@@ -87,6 +87,7 @@ class Clinic:
     busy_patient: int  # a signed session of SUMMARY_POINTS, then a draft of DRAFT_POINTS
     summary_session: int
     draft_session: int
+    now: datetime  # the clinic's "today": the same seed and day give the same rows
 
     @property
     def bytes(self) -> int:
@@ -111,41 +112,90 @@ def generate_clinic(
     # The store creates the file and holds its lock (no other tpchart may write it) while
     # the bulk writer's own connection fills it; closing the store records a clean exit.
     with Store.open(path) as store:
-        doctors = _set_up(store)
+        doctors = set_up(store)
         conn = sqlite3.connect(str(path), isolation_level=None)
         try:
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = OFF")
             conn.execute("PRAGMA cache_size = -131072")  # 128 MB: indexes stay in memory
-            writer = _Writer(conn, random.Random(seed), doctors, now)
-            ids = writer.special_patients()
-            done = 0
-            while done < size.patients:
-                count = min(BATCH_PATIENTS, size.patients - done)
-                for _ in range(count):
-                    writer.patient(size.sessions, size.points)
-                writer.flush()
-                done += count
-                if progress:
-                    progress(done, size.patients)
-            writer.flush()
+            writer = Writer(_SqliteRows(conn), random.Random(seed), doctors, now)
+            ids = fill(writer, size, progress)
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             conn.close()
-    return Clinic(
-        path=path,
-        size=size,
-        patients=writer.next["patients"] - 1,
-        sessions=writer.next["sessions"] - 1,
-        points=writer.next["trigger_points"] - 1,
-        audit_rows=writer.audit_id - 1,
-        seconds=time.perf_counter() - started,
-        **ids,
-    )
+    return writer.clinic(path, size, time.perf_counter() - started, ids)
 
 
-def _set_up(store: Store) -> list[int]:
+def fill(
+    writer: Writer, size: ClinicSize, progress: Callable[[int, int], None] | None = None
+) -> dict[str, int]:
+    """The two benchmark patients, then ``size``'s patients in batches; returns the ids
+    the measurements need (``Clinic``'s fields)."""
+    ids = writer.special_patients()
+    done = 0
+    while done < size.patients:
+        count = min(BATCH_PATIENTS, size.patients - done)
+        for _ in range(count):
+            writer.patient(size.sessions, size.points)
+        writer.flush()
+        done += count
+        if progress:
+            progress(done, size.patients)
+    writer.flush()
+    return ids
+
+
+class _SqliteRows:
+    """Where a batch goes in a database file: one transaction of ``executemany``s on the
+    generator's own connection."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def columns(self, table: str) -> list[str]:
+        """The table's columns, in order."""
+        return [r[1] for r in self.conn.execute(f"PRAGMA table_info({table})")]
+
+    def next_id(self, table: str) -> int:
+        """The id the table's next row gets."""
+        return self.conn.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").fetchone()[0]
+
+    def audit_head(self) -> tuple[int, str] | None:
+        """The newest audit row's id and hash."""
+        return self.conn.execute(
+            "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+
+    def write(self, batch: dict[str, list[tuple[Any, ...]]], columns: dict[str, list[str]]) -> None:
+        """Write ``batch`` in one transaction, parents before children, drafts signed
+        only after their points are in (the signed-session triggers insist)."""
+        c = self.conn
+        c.execute("BEGIN")
+        try:
+            for table in ("patients", "sessions", "trigger_points", "audit_log"):
+                marks = ", ".join("?" * len(columns[table]))
+                names = ", ".join(columns[table])
+                c.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", batch[table])
+            c.executemany("INSERT INTO patient_name_words (word, patient_id) VALUES (?, ?)",
+                          batch["words"])  # fmt: skip
+            c.executemany(
+                "UPDATE sessions SET status = ?, signed_by = ?, signed_at = ?, updated_at = ?"
+                " WHERE id = ?",
+                batch["sign"],
+            )
+            c.executemany(
+                "INSERT INTO session_versions (session_id, version, signed_by, signed_at,"
+                " snapshot) VALUES (?, ?, ?, ?, ?)",
+                batch["versions"],
+            )
+            c.execute("COMMIT")
+        except BaseException:
+            c.execute("ROLLBACK")
+            raise
+
+
+def set_up(store: RecordStore) -> list[int]:
     """Clinic profile and practitioners through the store's public API (audited; the
     schema came from ``Store.open``)."""
     ids = []
@@ -167,25 +217,35 @@ def _set_up(store: Store) -> list[int]:
     return ids  # type: ignore[return-value]
 
 
-class _Writer:
+class RowTarget(Protocol):
+    """Where the generated rows go: a database file or a clinic server."""
+
+    def columns(self, table: str) -> list[str]: ...
+    def next_id(self, table: str) -> int: ...
+    def audit_head(self) -> tuple[int, str] | None: ...
+    def write(
+        self, batch: dict[str, list[tuple[Any, ...]]], columns: dict[str, list[str]]
+    ) -> None: ...
+
+
+class Writer:
     """Rows of the current batch, the next id of each table and the audit chain head."""
 
     def __init__(
-        self, conn: sqlite3.Connection, rng: random.Random, doctors: list[int], now: datetime
+        self, target: RowTarget, rng: random.Random, doctors: list[int], now: datetime
     ) -> None:
-        self.conn, self.rng, self.doctors, self.now = conn, rng, doctors, now
+        self.target, self.rng, self.doctors, self.now = target, rng, doctors, now
         self.columns = {
-            table: [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+            table: target.columns(table)
             for table in ("patients", "sessions", "trigger_points", "audit_log")
         }
         if self.columns["audit_log"] != list(_AUDIT_COLUMNS):
             raise RuntimeError("audit_log columns changed: update bench.synthetic")
         self.next = {
-            table: conn.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").fetchone()[0]
-            for table in ("patients", "sessions", "trigger_points")
+            table: target.next_id(table) for table in ("patients", "sessions", "trigger_points")
         }
-        head = conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
-        if head is None:  # _set_up's practitioners always start the chain
+        head = target.audit_head()
+        if head is None:  # set_up's practitioners always start the chain
             raise RuntimeError("a synthetic clinic is written after its audited set-up")
         self.audit_id, self.head = head[0] + 1, head[1]
         self._clear()
@@ -303,32 +363,24 @@ class _Writer:
                 "summary_session": summary, "draft_session": draft}  # fmt: skip
 
     def flush(self) -> None:
-        """Write the batch in one transaction, parents before children, drafts signed
-        only after their points are in (the signed-session triggers insist)."""
-        b = self.batch
-        if not b["audit_log"]:
+        """Write the batch (one transaction) and start the next."""
+        if not self.batch["audit_log"]:
             return
-        c = self.conn
-        c.execute("BEGIN")
-        try:
-            for table in ("patients", "sessions", "trigger_points", "audit_log"):
-                marks = ", ".join("?" * len(self.columns[table]))
-                columns = ", ".join(self.columns[table])
-                c.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", b[table])
-            c.executemany("INSERT INTO patient_name_words (word, patient_id) VALUES (?, ?)",
-                          b["words"])  # fmt: skip
-            c.executemany(
-                "UPDATE sessions SET status = ?, signed_by = ?, signed_at = ?, updated_at = ?"
-                " WHERE id = ?",
-                b["sign"],
-            )
-            c.executemany(
-                "INSERT INTO session_versions (session_id, version, signed_by, signed_at,"
-                " snapshot) VALUES (?, ?, ?, ?, ?)",
-                b["versions"],
-            )
-            c.execute("COMMIT")
-        except BaseException:
-            c.execute("ROLLBACK")
-            raise
+        self.target.write(self.batch, self.columns)
         self._clear()
+
+    def clinic(
+        self, location: Path, size: ClinicSize, seconds: float, ids: dict[str, int]
+    ) -> Clinic:
+        """What was written, for the measurements."""
+        return Clinic(
+            path=location,
+            size=size,
+            patients=self.next["patients"] - 1,
+            sessions=self.next["sessions"] - 1,
+            points=self.next["trigger_points"] - 1,
+            audit_rows=self.audit_id - 1,
+            seconds=seconds,
+            now=self.now,
+            **ids,
+        )

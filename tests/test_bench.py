@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import io
 import json
+import os
 import random
+import subprocess
+import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,9 +18,19 @@ import pytest
 
 import bench.run
 from bench import rows
+from bench.cluster import (
+    ClusterFailed,
+    existing_cluster,
+    new_clinic,
+    server_binaries,
+    throwaway_cluster,
+)
 from bench.measure import Sample, repeat, run_child
 from bench.names import SCRIPTS, random_name
-from bench.run import TINY, run_bench
+from bench.run import OWN_CLUSTER, TINY, run_bench
+from bench.server_clinic import generate_on_server
+from bench.server_half import measure_on_server, statement_lines
+from bench.startup import child_env
 from bench.store_internals import to_json
 from bench.synthetic import (
     DRAFT_POINTS,
@@ -30,7 +44,9 @@ from bench.table import ROWS
 from tpchart import cli
 from tpchart.core.session import SessionStatus
 from tpchart.store import Store
+from tpchart.store.clinic_server import ClinicServerStore
 from tpchart.store.file.health import check_database
+from tpchart.store.server import ServerRefused, connect
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -129,7 +145,10 @@ def test_tiny_run_prints_every_row_and_writes_json(tmp_path, monkeypatch):
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     out = io.StringIO()
-    assert run_bench(json_path=tmp_path / "bench.json", out=out, plan=TINY) == 0
+    # The clinic-server half on the test suite's cluster when there is one (the
+    # benchmark's own cluster has tests of its own below).
+    server = os.environ.get("TPCHART_TEST_PG")
+    assert run_bench(json_path=tmp_path / "bench.json", out=out, plan=TINY, server=server) == 0
     text = out.getvalue()
     for row in ROWS:
         assert row.what.strip() in text
@@ -142,6 +161,16 @@ def test_tiny_run_prints_every_row_and_writes_json(tmp_path, monkeypatch):
     assert "Encrypted beside plain" in text
     assert set(data["encrypted"]) == {"click", "search", "start", "backup"}
     assert all(m["encrypted"] > 0 and m["plain"] > 0 for m in data["encrypted"].values())
+    # Issue 21: start, click, search and open on the clinic server beside the file's.
+    server_keys = {"server_start", "server_click", "server_search", "server_open"}
+    if server:
+        assert "Clinic server: PostgreSQL" in text and "the floor on this server" in text
+        assert server_keys <= keys
+        assert all(len(c["server_click"]) == TINY.clicks for c in data["clinics"])
+        assert data["server"]["version"]
+    else:
+        assert "the server half is skipped" in text and data["server"] is None
+        assert not server_keys & keys
     assert not list(scratch.iterdir())  # temporary databases and settings are gone
 
 
@@ -189,3 +218,115 @@ def test_bench_errors_are_one_line_like_the_other_commands(monkeypatch, capsys):
     assert bench.run.command(quick=True) == 2
     err = capsys.readouterr().err
     assert err.startswith("tpchart: ") and "No space left" in err and err.count("\n") == 1
+
+
+# -- the clinic-server half (issue 21) -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def server_cluster():
+    """The benchmark's own throwaway cluster where the server binaries are (what
+    ``python main.py bench`` starts), else the test suite's cluster (TPCHART_TEST_PG)."""
+    binaries = server_binaries()
+    if binaries is not None:
+        with throwaway_cluster(binaries) as cluster:
+            yield cluster
+    elif os.environ.get("TPCHART_TEST_PG"):
+        with existing_cluster(os.environ["TPCHART_TEST_PG"]) as cluster:
+            yield cluster
+    else:
+        pytest.skip("no PostgreSQL server binaries and no TPCHART_TEST_PG")
+
+
+def test_server_clinic_holds_the_files_rows_and_checks_clean(server_cluster, clinic):
+    with new_clinic(server_cluster, "bench_test") as server:
+        on_server = generate_on_server(server, clinic.size, now=clinic.now)
+        store = ClinicServerStore.connect(server.app_dsn)
+        try:
+            report = store.check()  # chain, rows against after-images, every guard on
+            assert not report.findings, report.findings
+            with Store.open(clinic.path) as file:
+                # The same seed and day: the same records, read back through the store.
+                for patient in (clinic.long_history_patient, clinic.busy_patient):
+                    assert store.patients.get(patient) == file.patients.get(patient)
+                    assert store.sessions.for_patient(patient) == file.sessions.for_patient(patient)
+                for session in (clinic.summary_session, clinic.draft_session):
+                    assert store.points.for_session(session) == file.points.for_session(session)
+                assert store.patients.find("") == file.patients.find("")
+            assert store.patients.count(include_archived=True) == clinic.patients
+            # A workstation's next row follows the generated ones (sequences moved on).
+            assert store.patients.get(on_server.patients) is not None
+        finally:
+            store.close()
+    assert (on_server.patients, on_server.sessions, on_server.points) == (
+        clinic.patients, clinic.sessions, clinic.points,
+    )  # fmt: skip
+
+
+def test_server_half_measures_click_search_open_and_start(server_cluster, clinic, tmp_path, qapp):
+    said = []
+    runs = {"starts": 1, "clicks": 2, "search": 1, "opens": 1}
+    results, statements = measure_on_server(
+        server_cluster, clinic.size, clinic, runs, child_env(str(tmp_path)), said.append
+    )
+    for key in ("server_start", "server_click", "server_search", "server_open",
+                "server_round_trip", "server_insert_commit"):  # fmt: skip
+        assert len(results[key]) >= 1 and results[key].median > 0, key
+    assert any("on the clinic server: clicks" in line for line in said)
+    if server_binaries() is not None:  # the benchmark's own cluster counts statements
+        queries = {s.query.split(" (")[0]: s.calls_per_click for s in statements}
+        assert queries['INSERT INTO "trigger_points"'] == 1
+        assert queries["INSERT INTO audit_log"] == 1
+        assert queries["COMMIT"] == 1
+        lines = statement_lines(statements)
+        assert "round trip" in lines[0] and len(lines) == 1 + min(12, len(statements))
+    # Every clinic database made for the benchmark is dropped afterwards.
+    with connect(server_cluster.dsn) as conn:
+        left = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'bench_%'")
+        assert left.fetchall() == []
+
+
+def test_benchs_own_cluster_is_stopped_and_removed(tmp_path):
+    binaries = server_binaries()
+    if binaries is None:
+        pytest.skip("no PostgreSQL server binaries")
+    # A folder left by a benchmark that died (its process is gone) goes at the next start.
+    abandoned = Path(tempfile.mkdtemp(prefix="tpchart-bench-pg-"))
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    (abandoned / "benchmark.pid").write_text(gone.stdout.strip(), encoding="utf-8")
+    with throwaway_cluster(binaries) as cluster:
+        assert not abandoned.exists()
+        with connect(cluster.dsn) as conn:
+            assert conn.execute("SHOW fsync").fetchone() == ("on",)
+            data = Path(str(conn.execute("SHOW data_directory").fetchone()[0]))
+            port = conn.info.port
+        assert data.exists()
+    assert not data.parent.exists()
+    with pytest.raises(ServerRefused):
+        connect(f"host=127.0.0.1 port={port} dbname=postgres user=postgres connect_timeout=2")
+
+
+def test_without_server_binaries_the_server_half_is_skipped_in_one_line(monkeypatch):
+    monkeypatch.setattr(bench.run, "server_binaries", lambda: None)
+    said = []
+    with contextlib.ExitStack() as stack:
+        assert bench.run._cluster(OWN_CLUSTER, stack, said.append) is None
+    assert len(said) == 1 and "no PostgreSQL server binaries" in said[0]
+
+
+def test_a_cluster_that_cannot_start_skips_the_server_half_in_one_line(monkeypatch, tmp_path):
+    @contextlib.contextmanager
+    def refused(binaries):
+        raise ClusterFailed("initdb failed for the benchmark's cluster: no space left")
+        yield
+
+    monkeypatch.setattr(bench.run, "server_binaries", lambda: tmp_path)
+    monkeypatch.setattr(bench.run, "throwaway_cluster", refused)
+    said = []
+    with contextlib.ExitStack() as stack:
+        assert bench.run._cluster(OWN_CLUSTER, stack, said.append) is None
+    assert said == [
+        "clinic server: initdb failed for the benchmark's cluster: no space left; the server"
+        " half is skipped"
+    ]

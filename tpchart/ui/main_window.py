@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from tpchart.core.errors import TpchartError
 from tpchart.core.patient import Patient
 from tpchart.core.session import Session, SessionStatus
-from tpchart.store import Store
+from tpchart.store import RecordStore
 from tpchart.store.autobackup import AutoBackup
 from tpchart.ui import backup_settings
 from tpchart.ui.chart_panel import ChartPanel
@@ -79,7 +79,7 @@ class MainWindow(QMainWindow):
     connect_server_requested = Signal(object)
     local_database_requested = Signal()
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: RecordStore) -> None:
         super().__init__()
         self.store = store
         self.setObjectName("mainWindow")
