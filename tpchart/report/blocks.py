@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, tzinfo
 
+from reportlab.lib.colors import Color
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -82,6 +83,43 @@ def plain_fits(text: str, style: ParagraphStyle, room: float) -> bool:
     )
 
 
+def plain_wrap(text: str, style: ParagraphStyle, room: float) -> list[str] | None:
+    """The lines a Paragraph breaks ``text`` into at ``room`` points, worked out here
+    without parsing markup, or None where that is not certain: text in another script
+    or with spaces a Paragraph would collapse, a word wider than a line, or a break
+    within `FIT_SPARE` of the edge either way (reportlab lets a line run a little past
+    the edge by shrinking its spaces, `spaceShrinkage`, which a plain line cannot do).
+
+    The same greedy rule as reportlab's: words go on the line while they fit, then a new
+    line starts."""
+    if not text or text != " ".join(text.split()) or not covers(SANS, text):
+        return None
+    font, size = style.fontName, style.fontSize
+    space = stringWidth(" ", font, size)
+    lines: list[list[str]] = []
+    width = 0.0
+    for word in text.split(" "):
+        word_width = stringWidth(word, font, size)
+        if word_width >= room - FIT_SPARE:
+            return None  # reportlab would split the word itself
+        if not lines:
+            lines.append([word])
+            width = word_width
+            continue
+        wider = width + space + word_width
+        # The most a line of these words may run past the edge by shrinking spaces.
+        shrink = style.spaceShrinkage * space * (len(lines[-1]) + 2)
+        if wider < room - FIT_SPARE:
+            lines[-1].append(word)
+            width = wider
+        elif wider > room + shrink + FIT_SPARE:
+            lines.append([word])
+            width = word_width
+        else:
+            return None  # too close to the edge to be sure which way it goes
+    return [" ".join(words) for words in lines]
+
+
 def plain_font(cells: tuple[tuple[int, int], tuple[int, int]], style: ParagraphStyle) -> list:
     """The table commands that set plain strings in ``cells`` as ``style`` sets text."""
     first, last = cells
@@ -89,6 +127,63 @@ def plain_font(cells: tuple[tuple[int, int], tuple[int, int]], style: ParagraphS
         ("FONT", first, last, style.fontName, style.fontSize, style.leading),
         ("TEXTCOLOR", first, last, style.textColor),
     ]
+
+
+class PlainLines(Flowable):
+    """Lines of plain text, each in its own colour, drawn where a Paragraph of the same
+    lines joined by ``<br/>`` sets them: the first line's baseline one font size under
+    the top, each next one a leading lower, at the left edge.
+
+    Made only by `lines_cell`, for lines in the text face already broken where a
+    Paragraph breaks them (`plain_fits`, `plain_wrap`): the progress report's 100-row
+    tables had a Paragraph per cell for a few short lines, and parsing and breaking them
+    was a fifth of the report's time (issue 19)."""
+
+    def __init__(self, lines: Sequence[tuple[str, Color]], style: ParagraphStyle) -> None:
+        super().__init__()
+        self._lines = list(lines)
+        self._style = style
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        """The room a Paragraph of these lines takes: the width given, a leading a line."""
+        self.width, self.height = availWidth, len(self._lines) * self._style.leading
+        return self.width, self.height
+
+    def draw(self) -> None:
+        """Each line on the canvas, a leading apart."""
+        style, canvas = self._style, self.canv
+        y = self.height - style.fontSize
+        for text, colour in self._lines:
+            canvas.setFillColor(colour)
+            canvas.setFont(style.fontName, style.fontSize)
+            canvas.drawString(0, y, text)
+            y -= style.leading
+
+
+def lines_cell(
+    lines: Sequence[tuple[str, Color | None]], style: ParagraphStyle, room: float
+) -> Flowable:
+    """A table cell of one or more (text, colour) lines (None: the style's colour): drawn
+    as plain lines where each fits ``room`` points in the text face (`plain_fits`) or
+    is surely broken where a Paragraph would break it (`plain_wrap`), else a Paragraph
+    of the lines, which wraps them and sets other scripts in their fonts."""
+    coloured = [(text, colour or style.textColor) for text, colour in lines]
+    plain: list[tuple[str, Color]] = []
+    for text, colour in coloured:
+        broken = [text] if plain_fits(text, style, room) else plain_wrap(text, style, room)
+        if broken is None:
+            break
+        plain += [(line, colour) for line in broken]
+    else:
+        return PlainLines(plain, style)
+    return Para(
+        "<br/>".join(
+            markup(text) if colour == style.textColor
+            else f'<font color="#{colour.hexval()[2:]}">{markup(text)}</font>'
+            for text, colour in coloured
+        ),
+        style,
+    )  # fmt: skip
 
 
 def heading(text: str) -> Paragraph:

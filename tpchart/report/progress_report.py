@@ -16,12 +16,13 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, tzinfo
 
 from reportlab.lib.units import mm
-from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph, Spacer
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer
 
 from tpchart.core.progress import (
     NOT_RECORDED,
     OUTCOME_MEASURES,
     Measure,
+    MuscleProgress,
     ProgressWords,
     SessionSummary,
     fmt,
@@ -36,20 +37,20 @@ from tpchart.core.regions import REGIONS
 from tpchart.core.session import Session
 from tpchart.core.trigger_point import TriggerPoint
 from tpchart.report.blocks import (
+    CELL_PADDING,
     DASH,
-    Para,
     born,
     box,
     day,
     grid,
     heading,
     key_values,
+    lines_cell,
     local,
     para,
     when,
 )
 from tpchart.report.charts import pain_chart, score_chart
-from tpchart.report.fonts import markup
 from tpchart.report.pages import Letterhead, build_pdf
 from tpchart.report.records import LaterReport, ProgressRecord
 from tpchart.report.styles import CONTENT_WIDTH, MUTED, styles
@@ -62,6 +63,7 @@ SIGNED, DRAFT = "Signed", "Draft, not counted"
 SESSION_COLUMNS = (("No.", 9), ("Date", 21), ("Pain before", 14), ("Pain after", 13),
                    ("Points", 12), ("Presenting complaint · regions treated", 92),
                    ("Status", 19))  # fmt: skip
+COMPLAINT_COLUMN = 5
 OUTCOME_SIDE_COLUMNS = (("No.", 9), ("Date", 24))  # then one per measure, then the status
 OUTCOME_STATUS_WIDTH = 27
 OUTCOME_MEASURE_WIDTH = 42  # at most: a value never needs more, and rows stay easy to follow
@@ -69,7 +71,6 @@ EVENT_COLUMNS = (("No.", 9), ("Date", 21), ("At the session", 84), ("Reported la
 MUSCLE_COLUMNS = (("Muscle", 38), ("Sessions", 15), ("Pain at point", 25),
                   ("Pressure threshold (kg/cm²)", 26), ("Trend", 76))  # fmt: skip
 OUTCOME_CHART_HEIGHT = 150.0
-MUTED_HEX = "#" + MUTED.hexval()[2:]
 # Room a table's heading needs below it (its header row and a first row) to stay on
 # the page; with less, the heading starts the next page.
 TABLE_START = 35 * mm
@@ -118,7 +119,8 @@ def progress_story(record: ProgressRecord, tz: tzinfo | None = None) -> list[Flo
     ]  # fmt: skip
     if not sessions:
         return [*story, Spacer(0, 8), para("No sessions recorded yet.")]
-    words = progress_words(sessions, points)
+    muscles = muscle_progress(sessions, points)  # for the words and for the table
+    words = progress_words(sessions, points, muscles=muscles)
     story += _change(words)
     trend = pain_trend(sessions)
     signed = [s for s in summaries if s.signed]  # a draft's values may still change
@@ -130,7 +132,7 @@ def progress_story(record: ProgressRecord, tz: tzinfo | None = None) -> list[Flo
     story += [*_table_heading("Sessions"), _sessions_table(summaries, by_id, points, tz)]
     story += _outcomes(summaries, sessions, tz)
     story += _adverse_events(summaries, by_id, record.reported_later, tz)
-    story += _muscles(sessions, points)
+    story += _muscles(muscles)
     story += [Spacer(0, 6), *[para(rule, "small") for rule in words.rules]]
     return story
 
@@ -186,14 +188,12 @@ def _sessions_table(
                 align_right=(0, 2, 3, 4))  # fmt: skip
 
 
-def _complaint_and_regions(session: Session, points: list[TriggerPoint]) -> Paragraph:
+def _complaint_and_regions(session: Session, points: list[TriggerPoint]) -> Flowable:
     # One column for both: two narrow ones wrapped the region names into rows five
     # lines tall. The regions are grey, so the complaint reads first.
-    treated = markup(f"Treated: {regions_treated(points)}" if points else "Nothing needled")
-    return Para(
-        f'{markup(complaint(session))}<br/><font color="{MUTED_HEX}">{treated}</font>',
-        styles()["cell"],
-    )
+    treated = f"Treated: {regions_treated(points)}" if points else "Nothing needled"
+    return lines_cell([(complaint(session), None), (treated, MUTED)], styles()["cell"],
+                      _room(SESSION_COLUMNS, COMPLAINT_COLUMN))  # fmt: skip
 
 
 def complaint(session: Session) -> str:
@@ -261,8 +261,8 @@ def _adverse_events(
             for r in later.get(v.session_id, ())
         ]
         date = day(local(v.started_at, tz).date())
-        rows.append([str(v.number), _lines([date] if v.signed else [date, "draft"]),
-                     _lines(at_session), _lines(reported or [DASH])])  # fmt: skip
+        rows.append([str(v.number), _lines([date] if v.signed else [date, "draft"], 1),
+                     _lines(at_session, 2), _lines(reported or [DASH], 3)])  # fmt: skip
     return [
         *_table_heading("Adverse events"),
         para(_adverse_summary(summaries, sessions, later)),
@@ -293,13 +293,18 @@ def _adverse_summary(
     return "; ".join(parts) + "."
 
 
-def _lines(texts: Sequence[str]) -> Paragraph:
-    """A table cell of one or more lines."""
-    return Para("<br/>".join(markup(t) for t in texts), styles()["cell"])
+def _lines(texts: Sequence[str], column: int) -> Flowable:
+    """A cell of the adverse-event table of one or more lines."""
+    return lines_cell([(t, None) for t in texts], styles()["cell"], _room(EVENT_COLUMNS, column))
 
 
-def _muscles(sessions: list, points: dict[int, list[TriggerPoint]]) -> list[Flowable]:
-    rows = most_treated(muscle_progress(sessions, points), limit=MOST_TREATED)
+def _room(columns: Sequence[tuple[str, float]], column: int) -> float:
+    """The width in points a column's text has inside the cell padding."""
+    return columns[column][1] * mm - 2 * CELL_PADDING
+
+
+def _muscles(muscles: Sequence[MuscleProgress]) -> list[Flowable]:
+    rows = most_treated(muscles, limit=MOST_TREATED)
     if not rows:
         return [heading("Most treated muscles"), para("No trigger points recorded.")]
     # The same texts as the Progress tab's muscle table (MuscleProgress properties).

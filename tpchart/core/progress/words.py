@@ -11,7 +11,12 @@ from dataclasses import dataclass
 
 from tpchart.core.progress.matching import persistence_rate
 from tpchart.core.progress.measures import MEASURES, PPT_SDC_TEXT
-from tpchart.core.progress.muscles import MUSCLE_RULE, most_treated, muscle_progress
+from tpchart.core.progress.muscles import (
+    MUSCLE_RULE,
+    MuscleProgress,
+    most_treated,
+    muscle_progress,
+)
 from tpchart.core.progress.sessions import PointsBySession, drafts_left_out
 from tpchart.core.progress.trend import (
     TREND_RULE,
@@ -47,14 +52,23 @@ def change_words(change: Change) -> str:
     return f"{change.status_sentence} {change.sentence}"
 
 
-def progress_words(sessions: Sequence[Session], points: PointsBySession) -> ProgressWords:
+def progress_words(
+    sessions: Sequence[Session],
+    points: PointsBySession,
+    *,
+    muscles: Sequence[MuscleProgress] | None = None,
+) -> ProgressWords:
     """The sentences about ``sessions`` (a patient's, drafts included: they are left out
-    of every figure and said to be)."""
+    of every figure and said to be). ``muscles`` is ``muscle_progress(sessions, points)``
+    when the caller has it already (the progress report shows it as a table too): it
+    is the costliest figure of the report, so it is worked out once."""
     pain = pain_trend(sessions)
     pain_lines = (pain.sentence,) if len(pain.readings) < 2 else (
         pain.status_sentence, pain.sentence)  # fmt: skip
     notes = [drafts_left_out(sessions), relief_sentence(sessions)]
-    top = [r for r in most_treated(muscle_progress(sessions, points), 3) if r.times_treated > 1]
+    if muscles is None:
+        muscles = muscle_progress(sessions, points)
+    top = [r for r in most_treated(muscles, 3) if r.times_treated > 1]
     if top:
         names = ", ".join(f"{r.label.lower()} ({r.times_treated} sessions)" for r in top)
         notes.append(f"Most often needled: {names}.")

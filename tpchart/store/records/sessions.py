@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from copy import deepcopy
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -14,10 +14,15 @@ from tpchart.core.audit import Amendment, SignedVersion
 from tpchart.core.discarded import DiscardedDraft
 from tpchart.core.errors import NotFoundError, SignedRecordError, ValidationError
 from tpchart.core.precaution_sites import parse_sites
-from tpchart.core.screening import parse_complaint_areas, parse_precautions, parse_red_flags
+from tpchart.core.screening import (
+    RedFlagDecision,
+    parse_complaint_areas,
+    parse_precautions,
+    parse_red_flags,
+)
 from tpchart.core.session import LikelyCause, Session, SessionStatus
 from tpchart.core.trigger_point import TriggerPoint
-from tpchart.core.validation import check_text_for_saving
+from tpchart.core.validation import check_aware, check_text_for_saving
 from tpchart.store.records import audit
 from tpchart.store.records.accounts import confirmed_signer, seal_version
 from tpchart.store.records.added_columns import added_values
@@ -75,46 +80,97 @@ def _to_row(s: Session) -> dict[str, Any]:
 
 
 def session_from_row(row: dict[str, Any]) -> Session:
-    """A stored session row (or a signed snapshot of one) as a Session."""
-    return Session(
-        id=row["id"],
-        patient_id=row["patient_id"],
-        practitioner_id=row["practitioner_id"],
-        started_at=to_datetime(row["started_at"]),
-        chief_complaint=row["chief_complaint"],
-        likely_cause=LikelyCause(row["likely_cause"]) if row["likely_cause"] else None,
-        pain_before=row["pain_before"],
-        pain_after=row["pain_after"],
-        consent_given=bool(row["consent_given"]),
-        consent_by=row["consent_by"],
-        consent_at=to_datetime(row["consent_at"]),
-        screening_done=bool(row["screening_done"]),
-        contraindications=parse_precautions(from_json(row["contraindications"])),
-        red_flags=parse_red_flags(from_json(row["red_flags"])),
+    """A stored session row (or a signed snapshot of one) as a Session, validated as it
+    is built: for signed snapshots, audit images and any row not read straight from the
+    sessions table."""
+    return Session(**_values(row))
+
+
+# Session's fields with their defaults: a field no column gives keeps its default, as
+# in Session(**values).
+_DEFAULTS = {f.name: f.default for f in fields(Session) if f.default is not MISSING}
+# Stored text to enum member by a dict (as points.py does): a value not in the dict is
+# given to the class, which refuses it as before.
+_CAUSES = {m.value: m for m in LikelyCause}
+_STATUSES = {m.value: m for m in SessionStatus}
+_DECISIONS = {m.value: m for m in RedFlagDecision}
+
+
+def stored_session(row: dict[str, Any]) -> Session:
+    """A row read from the sessions table as a Session, built without validating it
+    again (issue 19: opening a patient builds all their sessions for the list). It was
+    validated when written, and the table's CHECKs hold the enums and score ranges; a
+    row an older version wrote that today's rules refuse (text longer than allowed now,
+    consent without a name) still loads, as it must, and is judged when changed (every
+    change builds a new session, which validates). What ``Session.__post_init__`` would
+    change is done here: the red-flag decision and status become enums; the times must
+    still carry their zone, since sessions are ordered by them
+    (tests/store/test_stored_sessions.py compares with `session_from_row`)."""
+    values = _values(row)
+    decision = values["red_flag_decision"]
+    if decision is not None:
+        values["red_flag_decision"] = _DECISIONS.get(decision) or RedFlagDecision(decision)
+    for label, name in _TIMES:
+        check_aware(label, values[name])
+    for name in ("contraindications", "red_flags", "complaint_areas"):
+        if values[name]:
+            # Built again from itself as __post_init__ does: a set's order of iteration
+            # follows how it was filled, and a list or a print may follow that order.
+            values[name] = frozenset(iter(values[name]))
+    session = object.__new__(Session)
+    # A frozen dataclass refuses attribute assignment; its fields live in __dict__.
+    session.__dict__.update(_DEFAULTS, **values)
+    return session
+
+
+_TIMES = (("Session start", "started_at"), ("Consent time", "consent_at"),
+          ("Signing time", "signed_at"))  # fmt: skip
+
+
+def _values(row: dict[str, Any]) -> dict[str, Any]:
+    """A stored session's values as Session takes them (enums, booleans, sets)."""
+    cause, status = row["likely_cause"], row["status"]
+    return {
+        "id": row["id"],
+        "patient_id": row["patient_id"],
+        "practitioner_id": row["practitioner_id"],
+        "started_at": to_datetime(row["started_at"]),
+        "chief_complaint": row["chief_complaint"],
+        "likely_cause": (_CAUSES.get(cause) or LikelyCause(cause)) if cause else None,
+        "pain_before": row["pain_before"],
+        "pain_after": row["pain_after"],
+        "consent_given": bool(row["consent_given"]),
+        "consent_by": row["consent_by"],
+        "consent_at": to_datetime(row["consent_at"]),
+        "screening_done": bool(row["screening_done"]),
+        "contraindications": parse_precautions(from_json(row["contraindications"])),
+        "red_flags": parse_red_flags(from_json(row["red_flags"])),
         # Columns of schema 4: a signed snapshot taken before it has none of them.
-        complaint_areas=parse_complaint_areas(from_json(row.get("complaint_areas"))),
-        red_flag_decision=row.get("red_flag_decision"),
-        red_flag_reason=row.get("red_flag_reason", ""),
-        precaution_sites=parse_sites(from_json(row.get("precaution_sites"))),
-        skin_prepared=bool(row["skin_prepared"]),
-        adverse_events=tuple(AdverseEvent.from_stored(e) for e in from_json(row["adverse_events"])),
-        adverse_events_asked=bool(row.get("adverse_events_asked", 0)),
-        both_sides_acknowledged=bool(row.get("both_sides_acknowledged", 0)),
-        aftercare_given=bool(row["aftercare_given"]),
-        aftercare_text=row["aftercare_text"],
-        follow_up=row["follow_up"],
-        notes=row["notes"],
+        "complaint_areas": parse_complaint_areas(from_json(row.get("complaint_areas"))),
+        "red_flag_decision": row.get("red_flag_decision"),
+        "red_flag_reason": row.get("red_flag_reason", ""),
+        "precaution_sites": parse_sites(from_json(row.get("precaution_sites"))),
+        "skin_prepared": bool(row["skin_prepared"]),
+        "adverse_events": tuple(
+            AdverseEvent.from_stored(e) for e in from_json(row["adverse_events"])
+        ),
+        "adverse_events_asked": bool(row.get("adverse_events_asked", 0)),
+        "both_sides_acknowledged": bool(row.get("both_sides_acknowledged", 0)),
+        "aftercare_given": bool(row["aftercare_given"]),
+        "aftercare_text": row["aftercare_text"],
+        "follow_up": row["follow_up"],
+        "notes": row["notes"],
         # Columns of schema 5, likewise.
-        notes_internal=bool(row.get("notes_internal", 0)),
-        consent_text_version=row.get("consent_text_version", ""),
-        ndi=row["ndi"],
-        odi=row["odi"],
-        psfs=row["psfs"],
-        status=SessionStatus(row["status"]),
-        version=row["version"],
-        signed_by=row["signed_by"],
-        signed_at=to_datetime(row["signed_at"]),
-    )
+        "notes_internal": bool(row.get("notes_internal", 0)),
+        "consent_text_version": row.get("consent_text_version", ""),
+        "ndi": row["ndi"],
+        "odi": row["odi"],
+        "psfs": row["psfs"],
+        "status": _STATUSES.get(status) or SessionStatus(status),
+        "version": row["version"],
+        "signed_by": row["signed_by"],
+        "signed_at": to_datetime(row["signed_at"]),
+    }
 
 
 @dataclass
@@ -177,7 +233,7 @@ class Sessions:
             new_id = self._ctx.insert("sessions", {**row, "created_at": stamp, "updated_at": stamp})
             after = self._ctx.row("sessions", new_id, "Session")
             audit.record(db, who, "insert", "sessions", new_id, after=after)
-        return session_from_row(after)
+        return stored_session(after)
 
     def update(self, session: Session) -> Session:
         """Save the changed fields of a draft or amending session."""
@@ -187,7 +243,7 @@ class Sessions:
         with self._ctx.transaction():
             ensure_held_here(self._ctx, session.id)
             before = self._ctx.row("sessions", session.id, "Session")
-            stored = session_from_row(before)
+            stored = stored_session(before)
             stored.ensure_editable()
             session.check_for_saving(stored)
             row = _to_row(session)
@@ -196,22 +252,22 @@ class Sessions:
                     raise ValidationError(f"A session's {fixed.replace('_', ' ')} cannot be edited")
             changed = {k: v for k, v in row.items() if before[k] != v}
             if not changed:
-                return session_from_row(before)
+                return stored_session(before)
             self._write(session.id, changed)
             after = self._ctx.row("sessions", session.id, "Session")
             audit.record(db, who, "update", "sessions", session.id, before, after)
-        return session_from_row(after)
+        return stored_session(after)
 
     def get(self, session_id: int) -> Session:
         """One session by id."""
-        return session_from_row(self._ctx.row("sessions", session_id, "Session"))
+        return stored_session(self._ctx.row("sessions", session_id, "Session"))
 
     def for_patient(self, patient_id: int) -> list[Session]:
         """A patient's sessions, oldest first."""
         rows = self._ctx.rows(
             "SELECT * FROM sessions WHERE patient_id = ? ORDER BY started_at, id", [patient_id]
         )
-        return [session_from_row(r) for r in rows]
+        return [stored_session(r) for r in rows]
 
     def latest_before(self, session: Session) -> int | None:
         """The id of the patient's last session started before ``session`` (None: it is
@@ -256,7 +312,7 @@ class Sessions:
             points = self._ctx.rows(
                 "SELECT * FROM trigger_points WHERE session_id = ? ORDER BY number", [session_id]
             )
-            signed = session_from_row(before).sign(who, now(), len(points))
+            signed = stored_session(before).sign(who, now(), len(points))
             self._write(
                 session_id, {k: _to_row(signed)[k] for k in ("status", "signed_by", "signed_at")}
             )
@@ -277,7 +333,7 @@ class Sessions:
                 seal_version(
                     self._ctx, signer, session_id, signed.version, after["signed_at"], snapshot
                 )
-        return session_from_row(after)
+        return stored_session(after)
 
     def amend(self, session_id: int, reason: str, *, confirm: str | None = None) -> Session:
         """Reopen a signed session for correction; the reason and the signed version stay.
@@ -290,7 +346,7 @@ class Sessions:
         with self._ctx.transaction():
             ensure_held_here(self._ctx, session_id)
             before = self._ctx.row("sessions", session_id, "Session")
-            current = session_from_row(before)
+            current = stored_session(before)
             reopened = current.amend()
             row = _to_row(reopened)
             self._write(
@@ -308,7 +364,7 @@ class Sessions:
                 },
             )
             audit.record(db, who, "amend", "sessions", session_id, before, after, reason.strip())
-        return session_from_row(after)
+        return stored_session(after)
 
     def signed_versions(self, session_id: int) -> list[SignedVersion]:
         """Every signed version of a session, oldest first."""
@@ -451,7 +507,7 @@ class Sessions:
                 audit.record(
                     db, who, "insert", "trigger_points", point_id, after=point, reason=reason
                 )
-        return session_from_row(after)
+        return stored_session(after)
 
     def unsigned(self) -> list[Session]:
         """Every draft or amending session of every patient not archived, oldest first:
@@ -461,7 +517,7 @@ class Sessions:
             " WHERE s.status IN ('draft', 'amending') AND p.archived = FALSE"
             " ORDER BY s.started_at, s.id"
         )
-        return [session_from_row(r) for r in rows]
+        return [stored_session(r) for r in rows]
 
     # -- reading discards back from the audit trail ------------------------------------
     def _audit_row(self, entry_id: int) -> dict[str, Any] | None:
