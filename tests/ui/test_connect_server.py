@@ -13,7 +13,8 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog
 
-from tests.server.conftest import _drop_clinic, _new_clinic, _server_dsn
+from tests.clinic_server import server_dsn
+from tests.server.conftest import _drop_clinic, _new_clinic
 from tests.server.test_workstation import MemoryKeyring, free_port, settings_for
 from tpchart.store.server import migrate
 from tpchart.store.server import workstation as ws
@@ -25,7 +26,7 @@ from tpchart.ui.server_unreachable import ServerUnreachableDialog, ask_after_fai
 @pytest.fixture(scope="module")
 def clinic():
     """A migrated clinic on the test server (tests/server/conftest.py's, for this folder)."""
-    made = _new_clinic(_server_dsn())
+    made = _new_clinic(server_dsn())
     try:
         with made.as_owner() as owner:
             migrate(owner, app_role=made.roles.app)
@@ -37,7 +38,7 @@ def clinic():
 @pytest.fixture
 def bare_clinic():
     """A clinic database with its roles but no tables yet."""
-    made = _new_clinic(_server_dsn())
+    made = _new_clinic(server_dsn())
     try:
         yield made
     finally:
