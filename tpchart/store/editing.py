@@ -37,6 +37,8 @@ log = logging.getLogger("tpchart.store")
 
 # What a refused write adds to the holder's sentence.
 _NOT_SAVED = " Your change was not saved."
+# The lease's columns after the session's in ``session_for_change``'s row.
+_LEASE_COLUMNS = 6
 
 
 class HeldElsewhere(TpchartError):
@@ -157,29 +159,34 @@ class LeasedSessions(OnlyWriter):
             self.release(session_id)
 
     # -- the guard of every write -----------------------------------------------------
-    def ensure_held_here(self, session_id: int) -> None:
+    def ensure_held_here(self, session_id: int) -> dict[str, Any] | None:
         """Inside a write's transaction: refuse (``HeldElsewhere``, nothing written)
-        a change to ``session_id`` while another workstation's lease holds it.
+        a change to ``session_id`` while another workstation's lease holds it. Returns
+        the session's row as it is now (as ``SELECT *`` gives it), or None when there
+        is no such session, so the change need not read it again.
 
         The session's row is locked first, so a colleague's ``take`` waits for this
         write to commit (its new lease row must see the session through a foreign
         key): the colleague then loads the session with this change in it, never
-        before it."""
-        db = self._ctx.db
-        db.execute("SELECT id FROM sessions WHERE id = ? FOR UPDATE", [session_id])
-        row = db.execute(
-            "SELECT l.token_sha256, l.held_by_practitioner_id, p.name, l.workstation,"
-            " l.taken_at, l.expires_at FROM session_leases l JOIN practitioners p"
-            " ON p.id = l.held_by_practitioner_id"
-            " WHERE l.session_id = ? AND l.expires_at > clock_timestamp()",
+        before it. The lock, then the row and the lease read after it, are one round
+        trip: migration 005's ``session_for_change``."""
+        cursor = self._ctx.db.execute(
+            "SELECT (h.session).*, h.lease_token_sha256, h.lease_practitioner_id,"
+            " h.lease_practitioner_name, h.lease_workstation, h.lease_taken_at,"
+            " h.lease_expires_at FROM session_for_change(?) h",
             [session_id],
-        ).fetchone()
-        if row is None:
-            return  # nobody holds it: a script or the command line may write
-        token_hash, practitioner_id, name, where, since, until = row
+        )
+        values = cursor.fetchone()
+        if values is None:
+            return None  # no such session: the change itself says so
+        names = [c[0] for c in cursor.description]
+        session = dict(zip(names[:-_LEASE_COLUMNS], values[:-_LEASE_COLUMNS], strict=True))
+        token_hash, practitioner_id, name, where, since, until = values[-_LEASE_COLUMNS:]
+        if token_hash is None:
+            return session  # nobody holds it: a script or the command line may write
         lease = self._held.get(session_id)
         if lease is not None and bytes(token_hash) == _token_hash(lease):
-            return
+            return session
         holder = self._leases.Holder(
             session_id, practitioner_id, name, where, _moment(since), _moment(until)
         )

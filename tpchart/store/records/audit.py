@@ -40,11 +40,14 @@ def record(
     """Append one audit row, chained to the previous one; returns its id. Call inside
     the same transaction as the change (which already holds SQLite's write lock, so no
     other writer can slip a row in between reading the last hash and inserting; on the
-    clinic server, where workstations write at once, ``lock_audit_chain`` queues them)."""
+    clinic server, where workstations write at once, ``lock_audit_chain`` queues them and
+    gives the head as it is once queued)."""
     lock_chain = getattr(db, "lock_audit_chain", None)
     if lock_chain is not None:
-        lock_chain()
-    last = db.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+        # The server's face takes the lock and reads the head after it in one round trip.
+        last = lock_chain()
+    else:
+        last = db.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
     new_id, previous = (1, GENESIS) if last is None else (last[0] + 1, last[1])
     content = {
         "id": new_id,

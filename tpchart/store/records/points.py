@@ -123,14 +123,18 @@ def _values(row: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def ensure_held_here(ctx: Context, session_id: int) -> None:
+def ensure_held_here(ctx: Context, session_id: int) -> dict[str, Any] | None:
     """Inside a write's transaction: the store's editing guard, if it has one, refuses
     a change to a session another workstation has open for editing (on the clinic
     server: its lease, ``tpchart.store.editing``; a file has no guard, its lock makes
-    one writer). Here, so both repositories that write a session's rows share it."""
+    one writer). Here, so both repositories that write a session's rows share it.
+    Returns the session's row when the guard read it (the server's reads it with the
+    lease, in the same round trip), else None."""
     guard = getattr(ctx, "editing_guard", None)
-    if guard is not None:
-        guard(session_id)
+    if guard is None:
+        return None
+    held: dict[str, Any] | None = guard(session_id)
+    return held
 
 
 class TriggerPoints:
@@ -143,18 +147,18 @@ class TriggerPoints:
         """Save a new point. A point with an id (an undone delete) comes back under that id."""
         db, who = self._ctx.db, self._ctx.who()
         with self._ctx.transaction():
-            ensure_held_here(self._ctx, point.session_id)
-            self._ensure_editable(point.session_id)
+            session = self._session(point.session_id, ensure_held_here(self._ctx, point.session_id))
+            self._ensure_editable(session)
             # Also for a point coming back (an undone delete, a redone mark): undo and
             # redo would otherwise needle past an undecided red flag or a referral.
-            self._ensure_needling_allowed(point.session_id)
+            self._ensure_needling_allowed(session)
             self._check_for_saving(point, None)
             row = _to_row(point)
             if point.id is not None:
                 row = {"id": point.id, **row}
-            new_id = self._ctx.insert("trigger_points", row)
-            after = self._ctx.row("trigger_points", new_id, "Trigger point")
-            audit.record(db, who, "insert", "trigger_points", new_id, after=after)
+            # The row as stored is the audit's after-image: read back by the INSERT itself.
+            after = self._ctx.insert_returning("trigger_points", row, "Trigger point")
+            audit.record(db, who, "insert", "trigger_points", after["id"], after=after)
         return stored_point(after)
 
     def update(self, point: TriggerPoint) -> TriggerPoint:
@@ -163,11 +167,11 @@ class TriggerPoints:
             raise ValidationError("This trigger point has not been saved yet")
         db, who = self._ctx.db, self._ctx.who()
         with self._ctx.transaction():
-            ensure_held_here(self._ctx, point.session_id)
+            held = ensure_held_here(self._ctx, point.session_id)
             before = self._ctx.row("trigger_points", point.id, "Trigger point")
             if before["session_id"] != point.session_id:
                 raise ValidationError("A trigger point cannot move to another session")
-            self._ensure_editable(point.session_id)
+            self._ensure_editable(self._session(point.session_id, held))
             self._check_for_saving(point, before)
             changed = {k: v for k, v in _to_row(point).items() if before[k] != v}
             if not changed:
@@ -182,8 +186,8 @@ class TriggerPoints:
         db, who = self._ctx.db, self._ctx.who()
         with self._ctx.transaction():
             before = self._ctx.row("trigger_points", point_id, "Trigger point")
-            ensure_held_here(self._ctx, before["session_id"])
-            self._ensure_editable(before["session_id"])
+            held = ensure_held_here(self._ctx, before["session_id"])
+            self._ensure_editable(self._session(before["session_id"], held))
             db.execute("DELETE FROM trigger_points WHERE id = ?", [point_id])
             audit.record(db, who, "delete", "trigger_points", point_id, before=before)
         return stored_point(before)
@@ -244,23 +248,29 @@ class TriggerPoints:
                     continue  # an image an older version wrote in another shape
         return versions
 
-    def _ensure_needling_allowed(self, session_id: int) -> None:
+    def _session(self, session_id: int, held: dict[str, Any] | None) -> dict[str, Any]:
+        """The row of the session a change is for: as the editing guard read it (after
+        locking it, on the server), else read now; refused in plain words when there is
+        no such session."""
+        if held is not None:
+            return held
+        rows = self._ctx.rows("SELECT * FROM sessions WHERE id = ?", [session_id])
+        if not rows:
+            raise ValidationError(f"Session {session_id} does not exist")
+        return rows[0]
+
+    def _ensure_needling_allowed(self, session: dict[str, Any]) -> None:
         """Refuse a new point while a red flag waits for a decision or after a referral
         (`Session.needling_refused`), whoever calls: the chart, carry-forward, a script."""
         from tpchart.store.records.sessions import session_from_row  # it imports us
 
-        session = session_from_row(self._ctx.row("sessions", session_id, "Session"))
-        reason = session.needling_refused()
+        reason = session_from_row(session).needling_refused()
         if reason:
             raise ValidationError(reason)
 
-    def _ensure_editable(self, session_id: int) -> None:
-        status = self._ctx.db.execute(
-            "SELECT status FROM sessions WHERE id = ?", [session_id]
-        ).fetchone()
-        if status is None:
-            raise ValidationError(f"Session {session_id} does not exist")
-        if status[0] == "signed":
+    @staticmethod
+    def _ensure_editable(session: dict[str, Any]) -> None:
+        if session["status"] == "signed":
             raise SignedRecordError(
                 "This session is signed and its points cannot be changed; amend it with a reason."
             )

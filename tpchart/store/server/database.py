@@ -58,9 +58,10 @@ from functools import lru_cache
 from typing import Any
 
 import psycopg
+from psycopg import Column
 from psycopg import errors as pg_errors
-from psycopg.adapt import Dumper, Loader
-from psycopg.pq import TransactionStatus
+from psycopg.adapt import AdaptersMap, Dumper, Loader
+from psycopg.pq import ExecStatus, TransactionStatus
 from psycopg.types.datetime import TimestamptzLoader
 
 from tpchart.store.errors import StorageError
@@ -106,11 +107,11 @@ class _JsonAsText(Loader):
         return to_json(json.loads(bytes(data)))
 
 
-def _adapted(cursor: psycopg.Cursor[Any]) -> psycopg.Cursor[Any]:
-    """``cursor`` reading and writing values as SQLite would. Per cursor (about 25 µs),
-    not on the connection, so a connection lent by a caller (a migration's) keeps its
-    own adapters."""
-    adapters = cursor.adapters
+def sqlite_shaped(template: AdaptersMap) -> AdaptersMap:
+    """A copy of ``template`` reading and writing values as SQLite would; made once per
+    connection and shared by its cursors (``_Cursor``). Never registered on the
+    connection itself: a connection lent by a caller (a migration's) keeps its own."""
+    adapters = AdaptersMap(template)
     for kind in (int, float, bool):
         adapters.register_dumper(kind, _AsTyped)
     adapters.register_loader("timestamptz", _TimeAsText)
@@ -118,7 +119,22 @@ def _adapted(cursor: psycopg.Cursor[Any]) -> psycopg.Cursor[Any]:
     adapters.register_loader("bool", _BooleanAsInteger)
     adapters.register_loader("jsonb", _JsonAsText)
     adapters.register_loader("json", _JsonAsText)
-    return cursor
+    return adapters
+
+
+class _SqliteShapedCursor(psycopg.Cursor[Any]):
+    """A cursor on the connection whose adapters are the store's ``sqlite_shaped`` map,
+    shared rather than copied and registered anew per cursor (that was about 25 µs a
+    statement, a dozen times a click). Nothing registers on a cursor's adapters here,
+    so sharing the map is safe."""
+
+    def __init__(self, connection: psycopg.Connection[Any], adapters: AdaptersMap) -> None:
+        self._shared_adapters = adapters  # read by the base class's __init__
+        super().__init__(connection)
+
+    @property
+    def adapters(self) -> AdaptersMap:
+        return self._shared_adapters
 
 
 # -- SQL: SQLite's dialect as the repositories write it, in PostgreSQL's ------------------
@@ -286,6 +302,13 @@ def _plain(error: psycopg.Error) -> StorageError | None:
     return None
 
 
+def _returns_rows(cursor: psycopg.Cursor[Any]) -> bool:
+    """Whether the statement gave rows (a query, or a change with RETURNING): when
+    psycopg's ``description`` is not None, without making it."""
+    result = cursor.pgresult
+    return result is not None and bool(result.nfields or result.status == ExecStatus.TUPLES_OK)
+
+
 class _Cursor:
     """What ``db.execute`` returns on SQLite, for the parts the repositories read."""
 
@@ -293,16 +316,26 @@ class _Cursor:
         self._cursor = cursor
         self.lastrowid = lastrowid
         self.rowcount = cursor.rowcount
-        self.description = cursor.description
+        self.returns_rows = _returns_rows(cursor)
+        self._description: list[Column] | None = None
+
+    @property
+    def description(self) -> list[Column] | None:
+        """The columns, as psycopg describes them, made when first asked for (once):
+        psycopg makes a ``Column`` per column at every call, 40 of them for a row of
+        ``sessions`` or ``trigger_points``, and a click's statements asked twice."""
+        if self._description is None and self.returns_rows:
+            self._description = self._cursor.description
+        return self._description
 
     def fetchone(self) -> tuple[Any, ...] | None:
-        return self._cursor.fetchone() if self.description else None
+        return self._cursor.fetchone() if self.returns_rows else None
 
     def fetchall(self) -> list[tuple[Any, ...]]:
-        return self._cursor.fetchall() if self.description else []
+        return self._cursor.fetchall() if self.returns_rows else []
 
     def fetchmany(self, size: int = 1) -> list[tuple[Any, ...]]:
-        return self._cursor.fetchmany(size) if self.description else []
+        return self._cursor.fetchmany(size) if self.returns_rows else []
 
     def __iter__(self) -> Iterator[tuple[Any, ...]]:
         return iter(self.fetchall())
@@ -346,6 +379,7 @@ class _Underway:
     xid: str | None = None  # pg_current_xact_id(), read when it takes the audit lock
     audit_row: tuple[int, str] | None = None  # its last audit row: id, md5 of its text
     writes: bool = False
+    statements: int = 0  # sent since BEGIN (none yet: a nested block needs no savepoint)
     changes: int = 0  # rows it changed, counted in total_changes once it commits
     lost: bool = False  # the connection is gone: nothing more runs until it ends
 
@@ -389,16 +423,21 @@ class ServerDatabase:
         self._adopt(pg)
 
     def _adopt(self, pg: psycopg.Connection[Any]) -> None:
-        """Work on ``pg`` from now on: learn which tables have an ``id`` and when the
-        server started (a later start time says it restarted meanwhile)."""
-        started, with_id = pg.execute(
+        """Work on ``pg`` from now on: learn which tables have an ``id``, when the
+        server started (a later start time says it restarted meanwhile) and whether it
+        has migration 005's ``audit_chain_head`` (a migration's lent connection, before
+        005, has not); and make its adapters, once."""
+        started, with_id, head_function = pg.execute(
             "SELECT pg_postmaster_start_time()::text, array(SELECT table_name::text"
             " FROM information_schema.columns"
-            " WHERE table_schema = current_schema() AND column_name = 'id')"
-        ).fetchone() or (None, [])
+            " WHERE table_schema = current_schema() AND column_name = 'id'),"
+            " to_regprocedure(current_schema() || '.audit_chain_head()') IS NOT NULL"
+        ).fetchone() or (None, [], False)
         self.pg = pg
         self._started = started
         self._with_id = frozenset(with_id)
+        self._head_function = bool(head_function)
+        self._adapters = sqlite_shaped(pg.adapters)
 
     # -- statements ----------------------------------------------------------------
     def execute(self, sql: str, params: Sequence[Any] = ()) -> _Cursor:
@@ -435,8 +474,10 @@ class ServerDatabase:
             return
         with self._lock:
             outside = self._before_statement()
-            with _adapted(self.pg.cursor()) as cursor:
+            with _SqliteShapedCursor(self.pg, self._adapters) as cursor:
                 try:
+                    if self._underway is not None:
+                        self._underway.statements += 1
                     cursor.executemany(text, rows)
                 except psycopg.Error as error:
                     raise self._failed(error, outside) from error
@@ -453,7 +494,9 @@ class ServerDatabase:
         return outside
 
     def _run(self, text: str, params: list[Any], returning: bool) -> _Cursor:
-        cursor = _adapted(self.pg.cursor())
+        cursor = _SqliteShapedCursor(self.pg, self._adapters)
+        if self._underway is not None:
+            self._underway.statements += 1
         try:
             cursor.execute(text, params)
         except BaseException:
@@ -466,9 +509,10 @@ class ServerDatabase:
                 lastrowid = row[0]
                 if len(row) > 1 and self._underway is not None:
                     self._underway.audit_row = (row[0], row[1])
-        if cursor.description is None or returning:  # a change, not a query
+        result = _Cursor(cursor, lastrowid)
+        if not result.returns_rows or returning or _writes(text):  # a change
             self._count(text, max(cursor.rowcount, 0))
-        return _Cursor(cursor, lastrowid)
+        return result
 
     def _count(self, text: str, changed: int) -> None:
         underway = self._underway
@@ -531,10 +575,16 @@ class ServerDatabase:
     # -- transactions ----------------------------------------------------------------
     @contextmanager
     def atomic(self) -> Iterator[ServerDatabase]:
-        """One transaction; nested blocks are savepoints (as ``sqlite_utils``). A
+        """One transaction; nested blocks are savepoints (as ``sqlite_utils``), except
+        a block opened before its transaction has run anything (``_first_inside``). A
         connection lent inside a caller's transaction (a migration's) gets savepoints."""
         with self._lock:
             status = self.pg.info.transaction_status
+            underway = self._underway
+            if self.depth == 1 and underway is not None and not underway.statements:
+                with self._first_inside(underway):
+                    yield self
+                return
             if self.depth or status in (TransactionStatus.INTRANS, TransactionStatus.INERROR):
                 with self._savepoint():
                     yield self
@@ -556,6 +606,33 @@ class ServerDatabase:
             finally:
                 self.depth -= 1
                 self._underway = None
+
+    @contextmanager
+    def _first_inside(self, underway: _Underway) -> Iterator[None]:
+        """A nested block opened before its transaction ran anything (the usual click:
+        ``Operations`` opens the transaction, ``points.add`` nests its own): everything
+        the transaction holds when the block fails is the block's, so rolling the whole
+        transaction back and beginning it again undoes exactly what a savepoint would,
+        and on success it saves the SAVEPOINT and RELEASE round trips. The transaction
+        begun again has run nothing either: it starts afresh (its id, its audit row)."""
+        self.depth += 1
+        try:
+            yield
+        except BaseException:
+            if not self.pg.closed and not underway.lost:
+                try:
+                    self.pg.execute("ROLLBACK", prepare=False)
+                    self.pg.execute("BEGIN", prepare=False)
+                except psycopg.Error:
+                    # The connection went meanwhile: the outer block ends as lost.
+                    underway.lost = True
+                    raise
+                underway.xid = underway.audit_row = None
+                underway.writes = False
+                underway.statements = underway.changes = 0
+            raise
+        finally:
+            self.depth -= 1
 
     @contextmanager
     def _savepoint(self) -> Iterator[None]:
@@ -692,18 +769,34 @@ class ServerDatabase:
             return "aborted"
         return row[0] if row else None
 
-    def lock_audit_chain(self) -> None:
+    def lock_audit_chain(self) -> tuple[int, str] | None:
         """Queue behind any other workstation appending to the audit trail until this
-        transaction ends, so the head read next is still the head at the insert (the
+        transaction ends, and return the head of the trail (id, hash; None while it is
+        empty) as it is once the lock is held: still the head at the insert (the
         server's guard takes the same lock and refuses a row that does not follow).
-        The same statement reads the transaction's id, which finds out how it ended if
-        the connection is lost during its COMMIT (no round trip of its own)."""
-        row = self.execute(
-            "SELECT pg_advisory_xact_lock(hashtext('tpchart.audit_log')),"
-            " pg_current_xact_id()::text"
-        ).fetchone()
-        if row is not None and self._underway is not None:
-            self._underway.xid = row[1]
+        One round trip: migration 005's ``audit_chain_head`` takes the lock, then reads
+        the head in a statement of its own (a single SELECT could not: its snapshot
+        would predate the lock, and miss a row a colleague committed meanwhile). It
+        also gives the transaction's id, which finds out how it ended if the
+        connection is lost during its COMMIT. Before migration 005 (its own lent
+        connection, migration 001's identity entry) the lock and the read are two."""
+        if self._head_function:
+            row = self.execute(
+                "SELECT head_id, head_hash, xact_id FROM audit_chain_head()"
+            ).fetchone()
+        else:
+            locked = self.execute(
+                "SELECT pg_advisory_xact_lock(hashtext('tpchart.audit_log')),"
+                " pg_current_xact_id()::text"
+            ).fetchone()
+            head = self.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
+            row = (*(head.fetchone() or (None, None)), locked[1] if locked else None)
+        if row is None:
+            return None
+        head_id, head_hash, xid = row
+        if self._underway is not None:
+            self._underway.xid = xid
+        return None if head_id is None else (head_id, head_hash)
 
     def close(self) -> None:
         """Close the connection (an open transaction is rolled back by the server)."""
