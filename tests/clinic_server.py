@@ -7,14 +7,20 @@ saying how to run it; under CI (CI=true) a missing server is a failure, never a 
 Making a clinic the way the server's administrator does (roles, database, migrations)
 takes about half a second; the contract suite needs hundreds. So one clinic is set up
 and migrated once per test run as a template, and each test gets a copy of it
-(``CREATE DATABASE ... TEMPLATE``), dropped after the test.
+(``CREATE DATABASE ... TEMPLATE``), dropped after the test. A copy takes about 0.18 s to
+make and 0.07 s to drop (fsync on), a quarter of a second per test: ``ready()`` hands out
+a copy made ahead while the previous test ran, and ``discard()`` drops one after the
+test without waiting, both on a helper thread with a connection of its own (the server
+does that work, not the test's process).
 """
 
 from __future__ import annotations
 
 import itertools
 import os
+import queue
 import secrets
+import threading
 
 import pytest
 from psycopg import sql
@@ -59,13 +65,52 @@ class ServerClinics:
             migrate(owner, app_role=self.roles.app)
         self._names = (f"tpchart_{token}_{n}" for n in itertools.count(1))
         self._made: list[str] = []
+        # Copies made ahead, and the helper thread's work: ("make", None) or ("drop", name).
+        self._ahead: queue.Queue[str | BaseException] = queue.Queue()
+        self._work: queue.Queue[tuple[str, str | None] | None] = queue.Queue()
+        self._helper: threading.Thread | None = None
+
+    def ready(self) -> str:
+        """A fresh copy of the template, made ahead; the next is started now."""
+        if self._helper is None:
+            self._helper = threading.Thread(target=self._help, daemon=True)
+            self._helper.start()
+            self._work.put(("make", None))
+        self._work.put(("make", None))  # for the next test, while this one runs
+        got = self._ahead.get(timeout=120)
+        if isinstance(got, BaseException):
+            raise got
+        return got
+
+    def discard(self, database: str) -> None:
+        """Drop a copy after its test, without waiting for it."""
+        if self._helper is None:
+            self.drop(database)
+        else:
+            self._work.put(("drop", database))
+
+    def _help(self) -> None:
+        while (job := self._work.get()) is not None:
+            what, name = job
+            try:
+                if what == "make":
+                    self._ahead.put(self.new())
+                else:
+                    assert name is not None
+                    self.drop(name)
+            except BaseException as error:  # given to the test that waits for a copy
+                self._ahead.put(error)
 
     def new(self) -> str:
         """A new clinic database, a copy of the migrated template; returns its name."""
         name = next(self._names)
         with connect(self.dsn) as conn:
+            # FILE_COPY (PostgreSQL 15+): copying the small template's files beats writing
+            # them all to the WAL (about 0.1 s against 0.15 to make, 0.03 against 0.06 to
+            # drop, on the 2-core machine).
+            strategy = " STRATEGY FILE_COPY" if conn.info.server_version >= 150000 else ""
             conn.execute(
-                sql.SQL("CREATE DATABASE {} TEMPLATE {} OWNER {}").format(
+                sql.SQL("CREATE DATABASE {} TEMPLATE {} OWNER {}" + strategy).format(
                     sql.Identifier(name),
                     sql.Identifier(self.roles.database),
                     sql.Identifier(self.roles.owner),
@@ -89,6 +134,9 @@ class ServerClinics:
 
     def close(self) -> None:
         """Drop every copy, the template and the roles."""
+        if self._helper is not None:
+            self._work.put(None)
+            self._helper.join(timeout=120)
         for name in [*self._made, self.roles.database]:
             self.drop(name)
         with connect(self.dsn) as conn:

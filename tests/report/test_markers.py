@@ -363,7 +363,7 @@ def test_markers_moved_aside_land_where_asking_every_marker_put_them():
 
     region = REGIONS["front.chest.left"]
     rng = random.Random(19)
-    for _ in range(60):
+    for _ in range(25):  # each layout is checked against the slow reference: ~0.15 s
         cx, cy = rng.uniform(60, 300), rng.uniform(60, 900)
         spread = rng.choice([4, 12, 30, 90, 300])
         points = []

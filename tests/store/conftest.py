@@ -60,8 +60,8 @@ def open_engine(engine: str, request, db_path):
     from tpchart.store.clinic_server import ClinicServerStore
 
     clinics = request.getfixturevalue("server_clinics")
-    name = clinics.new()
-    request.addfinalizer(lambda: clinics.drop(name))
+    name = clinics.ready()
+    request.addfinalizer(lambda: clinics.discard(name))
     return ClinicServerStore.connect(clinics.dsn, **clinics.app_login(name))
 
 
