@@ -103,15 +103,11 @@ class App:
         """Run windows until the doctor quits, on the clinic server or the file, moving
         between them when File › Connect to clinic server / Use this computer's database
         asks; returns the exit code."""
-        from tpchart.clinic_app import run_clinic
-
         given = None
         while True:
             if on_server:
                 self.home_server = True
-                code = run_clinic(
-                    self.qt, hook, address, self._who_is_charting, given, self._attach_clinic
-                )
+                code = self.run_on_server(hook, address, given)
                 address = None  # from now on, the server the dialog saved
             else:
                 if not self.take_lock():
@@ -131,6 +127,36 @@ class App:
             if self.switch is None:
                 return code
             (on_server, given), self.switch = self.switch, None
+
+    def run_on_server(
+        self, hook: recovery.ExceptionHook, address: str | None, given: object = None
+    ) -> int:
+        """Connect, sign in and run the window on the clinic server until the doctor
+        quits or switches; returns the exit code. ``given`` is the Connect dialog's
+        answer when the doctor just connected."""
+        from tpchart.clinic_app import PASSWORD_IN_ADDRESS, connect_at_start
+        from tpchart.store.server import workstation
+
+        store = connect_at_start(address, given)  # type: ignore[arg-type]
+        if store is None:
+            return 0
+        try:
+            if not self._who_is_charting(store):
+                return 0  # the doctor quit at the set-up or the sign-in: nothing written
+            window = self.window = MainWindow(store)
+            hook.parent, hook.reload = window, window.reload_from_store
+            self._attach_clinic(window)
+            window.show()
+            if address and workstation.url_password(address) is not None:
+                window.statusBar().showMessage(PASSWORD_IN_ADDRESS, 30000)
+            log.info("Window open on %s", store.location)
+            try:
+                return self.qt.exec()
+            finally:
+                self._close_window(window)
+                self.window = hook.parent = hook.reload = None
+        finally:
+            store.close()
 
     def connect_server(self, answer: object) -> None:
         """Leave this database for the clinic server the dialog connected to."""

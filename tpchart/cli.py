@@ -66,35 +66,35 @@ def _server_login(address: str, role: str = ""):
     return settings, password
 
 
-def _server_connection(address: str, role: str = ""):
-    """A plain connection to the clinic server (``role``: what the address's user must
-    be, in words, for the prompt), for a backup or a restore."""
-    from tpchart.store.server import ServerRefused, connect
+def _on_server(address: str, opener, role: str = ""):
+    """``opener(dsn, password=…)`` on the clinic server at ``address``; when the server
+    wants a password none of _server_login's places had, it is typed at a terminal
+    (``role``: what the address's user must be, in words, for the prompt)."""
+    from tpchart.store.server import ServerRefused
 
     settings, password = _server_login(address, role)
     try:
-        return connect(settings.to_dsn(), password=password)
+        return opener(settings.to_dsn(), password=password)
     except ServerRefused as exc:
         if password is not None or not sys.stdin.isatty() or "password" not in str(exc):
             raise
         who = f"{settings.user}{f' ({role})' if role else ''}"
         typed = getpass.getpass(f"Password of {who} on {settings.label()}: ")
-        return connect(settings.to_dsn(), password=typed)
+        return opener(settings.to_dsn(), password=typed)
+
+
+def _server_connection(address: str, role: str = ""):
+    """A plain connection to the clinic server, for a backup or a restore."""
+    from tpchart.store.server import connect
+
+    return _on_server(address, connect, role)
 
 
 def _connect(address: str):
     """The clinic server's records at ``address``, as the app role (see _server_login)."""
     from tpchart.store.clinic_server import ClinicServerStore
-    from tpchart.store.server import ServerRefused
 
-    settings, password = _server_login(address)
-    try:
-        return ClinicServerStore.connect(settings.to_dsn(), password=password)
-    except ServerRefused as exc:
-        if password is not None or not sys.stdin.isatty() or "password" not in str(exc):
-            raise
-        typed = getpass.getpass(f"Password of {settings.user} on {settings.label()}: ")
-        return ClinicServerStore.connect(settings.to_dsn(), password=typed)
+    return _on_server(address, ClinicServerStore.connect)
 
 
 def _open(args: argparse.Namespace) -> RecordStore:

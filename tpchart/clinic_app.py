@@ -1,4 +1,5 @@
-"""The app on a clinic server (clinic mode, docs/clinic-server.md).
+"""Starting on a clinic server (clinic mode, docs/clinic-server.md); the window then
+runs as on a file (``App.run_on_server``).
 
 Start-up, in order: the workstation's server settings (from ``--db``, else those saved
 by "Connect to clinic server"); the password (written in the address, kept in the
@@ -12,16 +13,11 @@ the server's administrator backs the server up.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-
-from PySide6.QtWidgets import QApplication
 
 from tpchart.store import RecordStore
 from tpchart.store.server import ServerRefused
 from tpchart.store.server import workstation as ws
-from tpchart.ui import recovery
 from tpchart.ui.connect_server import ask_server_settings
-from tpchart.ui.main_window import MainWindow
 from tpchart.ui.server_unreachable import ask_after_failure
 
 log = logging.getLogger("tpchart.app")
@@ -95,40 +91,3 @@ def connect_at_start(
                 if answer is None:
                     return None
                 settings, password = answer
-
-
-def run_clinic(
-    qt: QApplication,
-    hook: recovery.ExceptionHook,
-    address: str | None,
-    who_is_charting: Callable[[RecordStore], bool],
-    given: object = None,
-    attach: Callable[[MainWindow], None] | None = None,
-) -> int:
-    """Connect, sign in and run the window on the clinic server until the doctor quits;
-    returns the exit code. ``who_is_charting(store)`` signs in (or sets the clinic up),
-    False when the doctor quits instead; ``given`` is the Connect dialog's answer when
-    the doctor just connected; ``attach(window)`` gives the window the app's pieces."""
-    store = connect_at_start(address, given)  # type: ignore[arg-type]
-    if store is None:
-        return 0
-    try:
-        if not who_is_charting(store):
-            return 0  # the doctor quit at the set-up or the sign-in: nothing written
-        window = MainWindow(store)
-        hook.parent, hook.reload = window, window.reload_from_store
-        if attach is not None:
-            attach(window)
-        window.show()
-        if address and ws.url_password(address) is not None:
-            window.statusBar().showMessage(PASSWORD_IN_ADDRESS, 30000)
-        log.info("Window open on %s", store.location)
-        try:
-            return qt.exec()
-        finally:
-            window.confirm_on_close = False
-            window.close()
-            window.deleteLater()
-            hook.parent = hook.reload = None
-    finally:
-        store.close()

@@ -429,12 +429,9 @@ class Store(RecordStore):
         """Close the connection (WAL is checkpointed by SQLite on the last close) and
         record a clean exit in the lock file, so the next start needs only quick_check.
         The signed-in practitioner's key is forgotten."""
-        self._closed = True
-        self._ctx.signed = None
         if self._keeper is not None:
             self._keeper.flush()
-        audit.log_chain_head(self._ctx.db)
-        self._ctx.db.close()
+        super().close()
         if self._lock is not None:
             # A damaged file is not a clean exit: the next start runs the full check
             # before opening and offers a backup.
