@@ -8,6 +8,7 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -19,9 +20,10 @@ from hypothesis.stateful import (
     rule,
 )
 
-from tpchart.core.errors import SignedRecordError
+from tpchart.core.errors import SignedRecordError, ValidationError
 from tpchart.core.practitioner import Practitioner
 from tpchart.core.session import SessionStatus
+from tpchart.core.validation import has_visible_text
 from tpchart.store import Store
 from tpchart.store.file.health import check_file
 
@@ -123,10 +125,16 @@ class StoreMachine(RuleBasedStateMachine):
         self.store.sessions.sign(session_id)
         self.status[session_id] = (SessionStatus.SIGNED, version)
 
-    @rule(session_id=sessions, reason=TEXT.filter(str.strip))
+    @rule(session_id=sessions, reason=TEXT)
     def amend(self, session_id, reason):
         status, version = self.status[session_id]
         if status is not SessionStatus.SIGNED:
+            return
+        if not has_visible_text(reason):
+            # Blank, or only marks that draw nothing (a lone combining accent): refused,
+            # and the signed session stays as it was (the invariants check that).
+            with pytest.raises(ValidationError, match="Amendment reason is required"):
+                self.store.sessions.amend(session_id, reason)
             return
         self.store.sessions.amend(session_id, reason)
         self.status[session_id] = (SessionStatus.AMENDING, version + 1)
