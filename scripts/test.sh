@@ -134,6 +134,15 @@ if [ -z "${TPCHART_TEST_PG:-}" ]; then
     fi
 fi
 
+# One pytest worker per core (pytest-xdist), at most 4: the suite is mostly one core's
+# work at a time (a window, a PDF, a killed child), so on the 2-core machines two
+# workers halve its wall time. --dist loadfile keeps each test file in one worker, so
+# a module's shared fixtures (a migrated clinic, a built window) are made once. Each
+# worker has its own config folder (tests/conftest.py) and its own clinics on the
+# cluster. `bash scripts/test.sh -n 0 ...` runs in this one process (a debugger, -x).
+workers=$(nproc 2>/dev/null || echo 1)
+[ "$workers" -le 4 ] || workers=4
+[ "$workers" -ge 2 ] || workers=0
 status=0
-.venv/bin/python -m pytest -p no:cacheprovider "$@" || status=$?
+.venv/bin/python -m pytest -p no:cacheprovider -n "$workers" --dist loadfile "$@" || status=$?
 exit "$status"

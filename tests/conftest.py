@@ -9,7 +9,11 @@ import tempfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-if "TPCHART_TEST_CONFIG" not in os.environ:  # set once; child processes inherit it
+# One config folder per test process, which the processes a test starts inherit. Under
+# pytest-xdist each worker makes its own: sharing the controller's, one worker's saved
+# clinic server or Qt settings would reach another worker's tests.
+if os.environ.get("TPCHART_TEST_CONFIG_WORKER") != os.environ.get("PYTEST_XDIST_WORKER", ""):
+    os.environ["TPCHART_TEST_CONFIG_WORKER"] = os.environ.get("PYTEST_XDIST_WORKER", "")
     _config = tempfile.mkdtemp(prefix="tpchart-test-config-")
     os.environ["TPCHART_TEST_CONFIG"] = os.environ["XDG_CONFIG_HOME"] = _config
     atexit.register(shutil.rmtree, _config, ignore_errors=True)
