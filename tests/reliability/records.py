@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from tpchart.core.patient import Patient, Sex
@@ -38,3 +39,36 @@ def make_point(session_id: int, number: int = 1, **kw) -> TriggerPoint:
     )  # fmt: skip
     values.update(kw)
     return TriggerPoint(**values)
+
+
+NOTE = "Tender band, reproduces the headache QZX"
+
+
+def chart_a_day(store: Store) -> TriggerPoint:
+    """A day of charting through the app, every kind of change the store makes (on
+    either engine); returns the point whose notes are NOTE. Closes ``store``."""
+    patient = add_patient(store, 1)
+    store.patients.update(replace(patient, phone="555 0101"))
+    session = start_session(store, patient.id)
+    point = store.points.add(make_point(session.id, notes=NOTE))
+    store.points.update(replace(point, pain=6))
+    removed = store.points.add(make_point(session.id, 2))
+    store.points.add(store.points.delete(removed.id))  # an undone delete
+    ready = store.sessions.update(
+        replace(
+            store.sessions.get(session.id),
+            screening_done=True,
+            consent_given=True,
+            consent_by="Patient",
+        )
+    )
+    store.sessions.sign(ready.id)
+    store.disclosures.record("sessions", session.id, "session summary", file_name="s.pdf")
+    store.sessions.amend(session.id, "Wrong side recorded")
+    draft = start_session(store, patient.id)
+    store.points.add(make_point(draft.id, notes="to be deleted"))
+    store.sessions.discard_draft(draft.id)
+    store.settings.set_many({"clinic.name": "Clínica Boa Vista"})
+    store.patients.archive(patient.id)
+    store.close()
+    return point

@@ -1,5 +1,9 @@
 """The store against an in-memory model: random sequences of create, edit, sign,
-amend, archive, delete and reopen, with the invariants checked after every step."""
+amend, archive, delete and reopen, with the invariants checked after every step.
+
+Part of the store's contract suite: the same machine runs on a database file and on a
+clinic server (a fresh copy of the test server's template clinic for each example),
+and each example ends with the engine's own ``check``."""
 
 from __future__ import annotations
 
@@ -18,13 +22,15 @@ from hypothesis.stateful import (
     invariant,
     precondition,
     rule,
+    run_state_machine_as_test,
 )
 
+from tests.clinic_server import ServerClinics, server_dsn
 from tpchart.core.errors import SignedRecordError, ValidationError
 from tpchart.core.practitioner import Practitioner
 from tpchart.core.session import SessionStatus
 from tpchart.core.validation import has_visible_text
-from tpchart.store import Store
+from tpchart.store import RecordStore, Store
 from tpchart.store.file.health import check_file
 
 from .records import add_patient, make_point, start_session
@@ -34,15 +40,57 @@ TEXT = st.text(
 )  # any script, no control characters
 
 
+class OnFile:
+    """A new database file for one example."""
+
+    def __init__(self) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="tpchart-model-"))
+        self.path = self.folder / "model.db"
+
+    def open(self) -> RecordStore:
+        return Store.open(self.path)
+
+    def findings(self) -> list[str]:
+        """The file's whole check (health, chain, rows, signatures), once closed."""
+        report = check_file(self.path, audit=True)
+        return [] if report.ok else report.lines()
+
+    def remove(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class OnServer:
+    """A new clinic database on the test server for one example."""
+
+    def __init__(self, clinics: ServerClinics) -> None:
+        self.clinics = clinics
+        self.name = clinics.ready()
+
+    def open(self) -> RecordStore:
+        from tpchart.store.clinic_server import ClinicServerStore
+
+        return ClinicServerStore.connect(self.clinics.dsn, **self.clinics.app_login(self.name))
+
+    def findings(self) -> list[str]:
+        """The server's check (guards, chain, rows, signatures), on a new connection."""
+        store = self.open()
+        try:
+            return store.check().findings  # type: ignore[attr-defined]
+        finally:
+            store.close()
+
+    def remove(self) -> None:
+        self.clinics.discard(self.name)
+
+
 class StoreMachine(RuleBasedStateMachine):
     patients = Bundle("patients")
     sessions = Bundle("sessions")
 
-    def __init__(self) -> None:
+    def __init__(self, engine: OnFile | OnServer) -> None:
         super().__init__()
-        self.folder = Path(tempfile.mkdtemp(prefix="tpchart-model-"))
-        self.path = self.folder / "model.db"
-        self.store = Store.open(self.path)
+        self.engine = engine
+        self.store = engine.open()
         self.store.practitioner_id = self.store.practitioners.add(Practitioner(name="Dr M")).id
         # The model: what a doctor expects to find.
         self.history: dict[int, str] = {}
@@ -54,9 +102,11 @@ class StoreMachine(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         self.store.close()
-        report = check_file(self.path, audit=True)
-        shutil.rmtree(self.folder, ignore_errors=True)
-        assert report.ok, report.lines()
+        try:
+            findings = self.engine.findings()
+        finally:
+            self.engine.remove()
+        assert not findings, findings
 
     # -- patients -------------------------------------------------------------------
     @rule(target=patients, history=TEXT)
@@ -150,7 +200,7 @@ class StoreMachine(RuleBasedStateMachine):
     @rule()
     def reopen(self):
         self.store.close()
-        self.store = Store.open(self.path)
+        self.store = self.engine.open()
 
     # -- invariants -------------------------------------------------------------------
     @invariant()
@@ -178,10 +228,21 @@ class StoreMachine(RuleBasedStateMachine):
         self.audit_rows = rows
 
 
-StoreMachine.TestCase.settings = settings(
+SETTINGS = settings(
     max_examples=25,
     stateful_step_count=25,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
-test_store_behaves_like_the_model = StoreMachine.TestCase
+
+
+def test_store_behaves_like_the_model_on_a_file():
+    run_state_machine_as_test(lambda: StoreMachine(OnFile()), settings=SETTINGS)
+
+
+def test_store_behaves_like_the_model_on_the_clinic_server():
+    clinics = ServerClinics(server_dsn())
+    try:
+        run_state_machine_as_test(lambda: StoreMachine(OnServer(clinics)), settings=SETTINGS)
+    finally:
+        clinics.close()

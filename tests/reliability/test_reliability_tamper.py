@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import replace
 
 import pytest
 import sqlite_utils
@@ -16,39 +15,13 @@ from tpchart.store.file.health import check_file
 from tpchart.store.file.locations import backup_folder_for
 from tpchart.store.records.schema import SCHEMA_VERSION, migrations
 
-from .records import add_patient, make_point, start_session
-
-NOTE = "Tender band, reproduces the headache QZX"
+from .records import NOTE, chart_a_day
 
 
 @pytest.fixture
 def charted(store, db_path):
     """A day of charting through the app: every kind of change the store makes."""
-    patient = add_patient(store, 1)
-    store.patients.update(replace(patient, phone="555 0101"))
-    session = start_session(store, patient.id)
-    point = store.points.add(make_point(session.id, notes=NOTE))
-    store.points.update(replace(point, pain=6))
-    removed = store.points.add(make_point(session.id, 2))
-    store.points.add(store.points.delete(removed.id))  # an undone delete
-    ready = store.sessions.update(
-        replace(
-            store.sessions.get(session.id),
-            screening_done=True,
-            consent_given=True,
-            consent_by="Patient",
-        )
-    )
-    store.sessions.sign(ready.id)
-    store.disclosures.record("sessions", session.id, "session summary", file_name="s.pdf")
-    store.sessions.amend(session.id, "Wrong side recorded")
-    draft = start_session(store, patient.id)
-    store.points.add(make_point(draft.id, notes="to be deleted"))
-    store.sessions.discard_draft(draft.id)
-    store.settings.set_many({"clinic.name": "Clínica Boa Vista"})
-    store.patients.archive(patient.id)
-    store.close()
-    return point
+    return chart_a_day(store)
 
 
 def _findings(db_path):
