@@ -1,5 +1,5 @@
 """kill -9 of a writing process at random moments: the file stays whole and every
-acknowledged write is there.
+acknowledged write is there; on the clinic server, the same of a workstation.
 
 Pass rule (issue 7): over 30+ rounds, ``integrity_check`` ok and every write the
 child acknowledged (printed after its commit returned) present after the kill.
@@ -19,8 +19,11 @@ import sys
 import time
 
 import pytest
+from psycopg.conninfo import conninfo_to_dict
 
-from tpchart.store import Store
+from tests.clinic_server import ServerClinics, server_dsn
+from tpchart.store import RecordStore, Store
+from tpchart.store.clinic_server import ClinicServerStore
 from tpchart.store.file.health import check_file
 
 from .conftest import HERE, python
@@ -55,7 +58,7 @@ def _wait_for_ready(output, deadline: float) -> None:
         time.sleep(0.005)
 
 
-def _stored(store: Store, table: str) -> set[int]:
+def _stored(store: RecordStore, table: str) -> set[int]:
     return {r[0] for r in store._ctx.db.execute(f"SELECT id FROM {table}")}
 
 
@@ -93,6 +96,48 @@ def test_kill_9_at_random_moments_loses_no_acknowledged_write(db_path, tmp_path,
     assert len(acknowledged["patient"]) > ROUNDS  # the kills really hit a busy writer
     # Each kill of a running writer was noticed at the next open (full integrity_check).
     assert unclean_seen >= killed_while_writing
+
+
+def test_kill_9_of_a_workstation_on_the_clinic_server_loses_no_acknowledged_write(tmp_path, zygote):
+    # The workstation killed, not the server (tests/server/test_server_kill.py kills
+    # that): the server rolls back what the dead connection left open, keeps every
+    # acknowledged commit, and the records check clean after each round.
+    clinics = ServerClinics(server_dsn())
+    try:
+        name = clinics.new()
+        login = clinics.app_login(name)
+        params = conninfo_to_dict(clinics.dsn)
+        address = (
+            f"postgresql://{login['user']}:{login['password']}@"
+            f"{params.get('host') or '127.0.0.1'}:{params.get('port') or 5432}/{name}"
+        )
+        rng = random.Random(int(os.environ.get("TPCHART_CRASH_SEED", "7")))
+        acknowledged = {"patient": set(), "session": set(), "points": set()}
+        for round_number in range(ROUNDS // 2):
+            output = tmp_path / f"round-{round_number}.txt"
+            zygote.stdin.write(f"{address}\t{round_number}\t{output}\n")
+            zygote.stdin.flush()
+            pid = int(zygote.stdout.readline())
+            early = round_number % 4 == 0  # while connecting
+            if not early:
+                _wait_for_ready(output, time.monotonic() + 20)
+            time.sleep(rng.uniform(0.0, 0.05) if early else rng.uniform(0.0, 0.25))
+            os.kill(pid, signal.SIGKILL)
+            assert zygote.stdout.readline() == "reaped\n"
+            text = output.read_text() if output.exists() else ""
+            for kind, ids in _acknowledged(text).items():
+                acknowledged[kind] |= ids
+            store = ClinicServerStore.connect(clinics.dsn, **login)
+            try:
+                assert store.check().findings == [], round_number
+                assert acknowledged["patient"] <= _stored(store, "patients"), round_number
+                assert acknowledged["session"] <= _stored(store, "sessions"), round_number
+                assert acknowledged["points"] <= _stored(store, "trigger_points"), round_number
+            finally:
+                store.close()
+        assert len(acknowledged["patient"]) > ROUNDS // 2  # the kills hit a busy writer
+    finally:
+        clinics.close()
 
 
 def test_kill_9_during_a_first_start_leaves_a_file_that_opens(tmp_path, zygote):

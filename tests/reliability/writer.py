@@ -1,6 +1,7 @@
 """A child process that writes records and acknowledges each commit on stdout.
 
-Usage: python writer.py DB [SEED]. Each line printed is ``kind id`` of a record whose
+Usage: python writer.py DB [SEED]; DB is a file's path or a clinic server's
+``postgresql://`` address (password included). Each line printed is ``kind id`` of a record whose
 transaction has committed (printed and flushed only after the commit returned), so
 the parent knows exactly which writes were acknowledged before it kills the child.
 ``zygote.py`` runs ``write_forever`` in forked children to skip Python's start-up.
@@ -17,13 +18,13 @@ from typing import TextIO
 from records import add_patient, make_point, start_session
 
 from tpchart.core.practitioner import Practitioner
-from tpchart.store import Store
+from tpchart.store import open_store
 
 
-def write_forever(path: Path, seed: int, out: TextIO) -> None:
-    """Open ``path`` and write patients, sessions and points until killed."""
+def write_forever(location: Path | str, seed: int, out: TextIO) -> None:
+    """Open ``location`` and write patients, sessions and points until killed."""
     rng = random.Random(seed)
-    store = Store.open(path)
+    store = open_store(location)
     doctors = store.practitioners.all()
     store.practitioner_id = (
         doctors[0].id if doctors else store.practitioners.add(Practitioner(name="Dr W")).id
@@ -42,4 +43,4 @@ def write_forever(path: Path, seed: int, out: TextIO) -> None:
 
 
 if __name__ == "__main__":
-    write_forever(Path(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 0, sys.stdout)
+    write_forever(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 0, sys.stdout)

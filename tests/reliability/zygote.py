@@ -1,17 +1,16 @@
 """Forks writer processes on request, so each kill -9 round skips Python's start-up.
 
-Reads lines ``DB<TAB>SEED<TAB>OUTPUT`` on stdin; for each, forks a child running
-``writer.write_forever`` with its acknowledgements going to OUTPUT (a file keeps
-every flushed line after the child is killed), prints the child's pid, waits for the
-child to die (the test kills it with SIGKILL) and prints ``reaped``. Single-threaded,
-so forking is safe.
+Reads lines ``DB<TAB>SEED<TAB>OUTPUT`` on stdin (DB: a file's path or a clinic
+server's address); for each, forks a child running ``writer.write_forever`` with its
+acknowledgements going to OUTPUT (a file keeps every flushed line after the child is
+killed), prints the child's pid, waits for the child to die (the test kills it with
+SIGKILL) and prints ``reaped``. Single-threaded, so forking is safe.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 from writer import write_forever
 
@@ -23,7 +22,7 @@ def main() -> None:
         if pid == 0:
             try:
                 with open(output, "w", encoding="utf-8") as out:
-                    write_forever(Path(db), int(seed), out)
+                    write_forever(db, int(seed), out)
             finally:
                 os._exit(1)
         print(pid, flush=True)
