@@ -21,9 +21,11 @@ import os
 import queue
 import secrets
 import threading
+from urllib.parse import quote
 
 import pytest
 from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict
 
 from tpchart.store.server import ClinicRoles, connect, create_roles, migrate
 
@@ -122,6 +124,16 @@ class ServerClinics:
     def app_login(self, database: str) -> dict[str, str]:
         """libpq parameters to add to ``dsn`` to connect to ``database`` as the app role."""
         return {"dbname": database, "user": self.roles.app, "password": self.app_password}
+
+    def app_address(self, database: str) -> str:
+        """``database``'s ``postgresql://`` address for the app role, password included:
+        what a doctor passes to ``--db`` (and the command line takes as it is)."""
+        params = conninfo_to_dict(self.dsn)
+        login = self.app_login(database)
+        return (
+            f"postgresql://{login['user']}:{quote(login['password'], safe='')}"
+            f"@{params.get('host') or '127.0.0.1'}:{params.get('port') or 5432}/{database}"
+        )
 
     def drop(self, database: str) -> None:
         """Remove one clinic database (its connections are ended)."""

@@ -19,7 +19,6 @@ import sys
 import time
 
 import pytest
-from psycopg.conninfo import conninfo_to_dict
 
 from tests.clinic_server import ServerClinics, server_dsn
 from tpchart.store import RecordStore, Store
@@ -105,12 +104,7 @@ def test_kill_9_of_a_workstation_on_the_clinic_server_loses_no_acknowledged_writ
     clinics = ServerClinics(server_dsn())
     try:
         name = clinics.new()
-        login = clinics.app_login(name)
-        params = conninfo_to_dict(clinics.dsn)
-        address = (
-            f"postgresql://{login['user']}:{login['password']}@"
-            f"{params.get('host') or '127.0.0.1'}:{params.get('port') or 5432}/{name}"
-        )
+        address = clinics.app_address(name)
         rng = random.Random(int(os.environ.get("TPCHART_CRASH_SEED", "7")))
         acknowledged = {"patient": set(), "session": set(), "points": set()}
         for round_number in range(ROUNDS // 2):
@@ -127,7 +121,7 @@ def test_kill_9_of_a_workstation_on_the_clinic_server_loses_no_acknowledged_writ
             text = output.read_text() if output.exists() else ""
             for kind, ids in _acknowledged(text).items():
                 acknowledged[kind] |= ids
-            store = ClinicServerStore.connect(clinics.dsn, **login)
+            store = ClinicServerStore.connect(clinics.dsn, **clinics.app_login(name))
             try:
                 assert store.check().findings == [], round_number
                 assert acknowledged["patient"] <= _stored(store, "patients"), round_number

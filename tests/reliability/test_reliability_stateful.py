@@ -183,7 +183,7 @@ class StoreMachine(RuleBasedStateMachine):
         if not has_visible_text(reason):
             # Blank, or only marks that draw nothing (a lone combining accent): refused,
             # and the signed session stays as it was (the invariants check that).
-            with pytest.raises(ValidationError, match="[Aa]mendment.*reason|reason is required"):
+            with pytest.raises(ValidationError, match=r"[Aa]mendment.*reason|reason is required"):
                 self.store.sessions.amend(session_id, reason)
             return
         self.store.sessions.amend(session_id, reason)

@@ -7,12 +7,10 @@ same checks the file runs (the hash chain, every audited row, the signatures) fi
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 import psycopg
 import pytest
 from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict
 
 from tests.clinic_server import ServerClinics, server_dsn
 from tests.reliability.records import chart_a_day
@@ -72,15 +70,6 @@ class Charted:
         assert row is not None
         return row[0]
 
-    def address(self) -> str:
-        """The clinic's postgresql:// address for the app role, password included."""
-        params = conninfo_to_dict(self.clinics.dsn)
-        login = self.clinics.app_login(self.name)
-        return (
-            f"postgresql://{login['user']}:{quote(login['password'], safe='')}"
-            f"@{params.get('host') or '127.0.0.1'}:{params.get('port') or 5432}/{self.name}"
-        )
-
 
 @pytest.fixture
 def charted(clinics, request):
@@ -97,7 +86,7 @@ def charted(clinics, request):
 
 def test_everything_the_app_writes_checks_clean(charted, capsys):
     assert charted.findings() == []
-    assert main(["check", "--db", charted.address()]) == 0
+    assert main(["check", "--db", charted.clinics.app_address(charted.name)]) == 0
     assert "Audit trail: intact" in capsys.readouterr().out
 
 
@@ -109,7 +98,7 @@ def test_a_note_edited_with_the_app_role_in_psql_is_named(charted, capsys):
     assert charted.findings() == [
         f"trigger_points row {point.id} differs from its last audited version (notes)"
     ]
-    assert main(["check", "--db", charted.address()]) == 1
+    assert main(["check", "--db", charted.clinics.app_address(charted.name)]) == 1
     assert f"trigger_points row {point.id} differs" in capsys.readouterr().out
 
 
