@@ -21,6 +21,7 @@ import os
 import queue
 import secrets
 import threading
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import pytest
@@ -28,6 +29,9 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
 from tpchart.store.server import ClinicRoles, connect, create_roles, migrate
+
+if TYPE_CHECKING:
+    from tpchart.store.clinic_server import ClinicServerStore
 
 
 def server_dsn() -> str:
@@ -127,13 +131,24 @@ class ServerClinics:
 
     def app_address(self, database: str) -> str:
         """``database``'s ``postgresql://`` address for the app role, password included:
-        what a doctor passes to ``--db`` (and the command line takes as it is)."""
+        what a doctor passes to ``--db`` (keep it out of assertions: pytest prints the
+        arguments of a call that fails one)."""
         params = conninfo_to_dict(self.dsn)
         login = self.app_login(database)
+        host, port = str(params.get("host") or "127.0.0.1"), params.get("port") or 5432
+        where = f"?host={quote(host, safe='')}" if host.startswith("/") else ""  # a socket
+        if ":" in host:
+            host = f"[{host}]"  # IPv6
         return (
             f"postgresql://{login['user']}:{quote(login['password'], safe='')}"
-            f"@{params.get('host') or '127.0.0.1'}:{params.get('port') or 5432}/{database}"
+            f"@{'' if where else host}:{port}/{database}{where}"
         )
+
+    def app_store(self, database: str) -> ClinicServerStore:
+        """A workstation's store on ``database``, as the app role."""
+        from tpchart.store.clinic_server import ClinicServerStore
+
+        return ClinicServerStore.connect(self.dsn, **self.app_login(database))
 
     def drop(self, database: str) -> None:
         """Remove one clinic database (its connections are ended)."""

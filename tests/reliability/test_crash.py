@@ -10,6 +10,7 @@ pre-loaded "zygote" process (``zygote.py``) to keep the rounds fast.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
@@ -22,7 +23,6 @@ import pytest
 
 from tests.clinic_server import ServerClinics, server_dsn
 from tpchart.store import RecordStore, Store
-from tpchart.store.clinic_server import ClinicServerStore
 from tpchart.store.file.health import check_file
 
 from .conftest import HERE, python
@@ -36,9 +36,19 @@ def zygote():
     process = python(
         str(HERE / "zygote.py"), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )
+    # The writer it forked and the test has not killed yet (a round that fails leaves
+    # one writing; the zygote has not reaped it, so its pid is still its own).
+    process.writing = None
     yield process
+    if process.writing is not None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(process.writing, signal.SIGKILL)
     process.stdin.close()
-    process.wait(timeout=30)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _acknowledged(output: str) -> dict[str, set[int]]:
@@ -71,6 +81,7 @@ def test_kill_9_at_random_moments_loses_no_acknowledged_write(db_path, tmp_path,
         zygote.stdin.write(f"{db_path}\t{round_number}\t{output}\n")
         zygote.stdin.flush()
         pid = int(zygote.stdout.readline())
+        zygote.writing = pid
         # Every fourth kill lands anywhere from start-up on (opening, checking,
         # migrating); the others while the child is writing, after it said "ready".
         early = round_number % 4 == 0
@@ -78,6 +89,7 @@ def test_kill_9_at_random_moments_loses_no_acknowledged_write(db_path, tmp_path,
             _wait_for_ready(output, time.monotonic() + 20)
         time.sleep(rng.uniform(0.0, 0.05) if early else rng.uniform(0.0, 0.25))
         os.kill(pid, signal.SIGKILL)
+        zygote.writing = None
         assert zygote.stdout.readline() == "reaped\n"
         text = output.read_text() if output.exists() else ""  # killed before it opened
         for kind, ids in _acknowledged(text).items():
@@ -112,16 +124,18 @@ def test_kill_9_of_a_workstation_on_the_clinic_server_loses_no_acknowledged_writ
             zygote.stdin.write(f"{address}\t{round_number}\t{output}\n")
             zygote.stdin.flush()
             pid = int(zygote.stdout.readline())
+            zygote.writing = pid
             early = round_number % 4 == 0  # while connecting
             if not early:
                 _wait_for_ready(output, time.monotonic() + 20)
             time.sleep(rng.uniform(0.0, 0.05) if early else rng.uniform(0.0, 0.25))
             os.kill(pid, signal.SIGKILL)
+            zygote.writing = None
             assert zygote.stdout.readline() == "reaped\n"
             text = output.read_text() if output.exists() else ""
             for kind, ids in _acknowledged(text).items():
                 acknowledged[kind] |= ids
-            store = ClinicServerStore.connect(clinics.dsn, **clinics.app_login(name))
+            store = clinics.app_store(name)
             try:
                 assert store.check().findings == [], round_number
                 assert acknowledged["patient"] <= _stored(store, "patients"), round_number
@@ -142,8 +156,10 @@ def test_kill_9_during_a_first_start_leaves_a_file_that_opens(tmp_path, zygote):
         zygote.stdin.write(f"{db}\t{round_number}\t{tmp_path / 'first.txt'}\n")
         zygote.stdin.flush()
         pid = int(zygote.stdout.readline())
+        zygote.writing = pid
         time.sleep(rng.uniform(0.0, 0.06))
         os.kill(pid, signal.SIGKILL)
+        zygote.writing = None
         assert zygote.stdout.readline() == "reaped\n"
         with Store.open(db) as store:  # neither refused as foreign nor taken as damaged
             assert store.health is None or store.health.ok, round_number

@@ -13,6 +13,7 @@ from tpchart.cli import main
 from tpchart.store import Store
 from tpchart.store.file.health import check_file
 from tpchart.store.file.locations import backup_folder_for
+from tpchart.store.records.audit import link_hash
 from tpchart.store.records.schema import SCHEMA_VERSION, migrations
 
 from .records import NOTE, chart_a_day
@@ -82,14 +83,20 @@ def test_removed_audit_rows_are_reported(charted, db_path):
 
 
 def test_a_recomputed_row_still_breaks_the_link_to_the_next(charted, db_path):
-    # Someone who also fixes the row's own hash still breaks the next row's prev_hash.
+    # Someone who changes row 2 and gives it the hash of its new content: the row
+    # verifies on its own, but row 3 was chained to the old hash.
+    conn = sqlite3.connect(db_path)
+    conn.row_factory = sqlite3.Row
+    row = dict(conn.execute("SELECT * FROM audit_log WHERE id = 2").fetchone())
+    conn.close()
+    row["reason"] = "Entered by mistake"
+    forged = link_hash(row["prev_hash"], row)
     _raw(
         db_path,
         "DROP TRIGGER audit_log_no_update",
-        "UPDATE audit_log SET hash = printf('%064d', 0) WHERE id = 2",
+        f"UPDATE audit_log SET reason = 'Entered by mistake', hash = '{forged}' WHERE id = 2",
     )
-    findings = _findings(db_path)
-    assert findings[0] == "audit_log row 2 was altered after it was written"
+    assert _findings(db_path)[0] == "audit_log row 3 does not follow row 2: the chain is broken"
 
 
 def test_rows_added_or_deleted_outside_are_named(charted, db_path):

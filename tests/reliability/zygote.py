@@ -14,6 +14,12 @@ import sys
 
 from writer import write_forever
 
+# The clinic server's engine too (psycopg, imported by ``open_store`` only for a
+# postgresql:// address): else a child would spend its first 0.1-0.25 s importing it,
+# and a kill meant to land while it connects would land before. Importing opens no
+# connection, so forking stays safe.
+import tpchart.store.clinic_server  # noqa: F401
+
 
 def main() -> None:
     for line in sys.stdin:

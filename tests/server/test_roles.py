@@ -115,8 +115,12 @@ def test_create_roles_refuses_taken_names_and_short_passwords_changing_nothing(
     empty_clinic, server_dsn
 ):
     names = empty_clinic.roles
+    # Only the roles these calls name: other tests (other pytest-xdist workers) make and
+    # drop roles of their own on the same cluster meanwhile.
+    named = [names.owner, names.app, "other_owner", "other_app"]
+    roles = "SELECT rolname, rolpassword FROM pg_authid WHERE rolname = ANY(%s) ORDER BY 1"
     with empty_clinic.as_superuser() as su:
-        before = su.execute("SELECT rolname, rolpassword FROM pg_authid ORDER BY 1").fetchall()
+        before = su.execute(roles, [named]).fetchall()
     with pytest.raises(ServerRefused, match="already has"):
         create_roles(server_dsn, database="tpchart_other", owner=names.owner, app="other_app",
                      owner_password="x" * 20, app_password="y" * 20)  # fmt: skip
@@ -130,9 +134,7 @@ def test_create_roles_refuses_taken_names_and_short_passwords_changing_nothing(
         create_roles(server_dsn, database="x; DROP", owner="other_owner", app="other_app",
                      owner_password="x" * 20, app_password="y" * 20)  # fmt: skip
     with empty_clinic.as_superuser() as su:
-        assert su.execute("SELECT rolname, rolpassword FROM pg_authid ORDER BY 1").fetchall() == (
-            before
-        )
+        assert su.execute(roles, [named]).fetchall() == before
         other = su.execute("SELECT count(*) FROM pg_database WHERE datname = 'tpchart_other'")
         assert other.fetchone()[0] == 0
 

@@ -10,13 +10,13 @@ from typing import Any
 
 import psycopg
 import pytest
-from psycopg import sql
 
 from tests.clinic_server import ServerClinics, server_dsn
 from tests.reliability.records import chart_a_day
 from tpchart.cli import main
 from tpchart.core.practitioner import Practitioner
 from tpchart.store.clinic_server import ClinicServerStore
+from tpchart.store.records.audit import link_hash
 from tpchart.store.server import connect
 
 
@@ -34,7 +34,7 @@ class Charted:
         self.clinics, self.name = clinics, name
 
     def store(self) -> ClinicServerStore:
-        return ClinicServerStore.connect(self.clinics.dsn, **self.clinics.app_login(self.name))
+        return self.clinics.app_store(self.name)
 
     def findings(self) -> list[str]:
         store = self.store()
@@ -84,9 +84,15 @@ def charted(clinics, request):
     return clinic
 
 
+def _check(charted) -> int:
+    """``tpchart check --db postgresql://…``'s exit code (the address holds the app
+    role's password: pytest would print it with a failing ``main(...)`` call)."""
+    return main(["check", "--db", charted.clinics.app_address(charted.name)])
+
+
 def test_everything_the_app_writes_checks_clean(charted, capsys):
     assert charted.findings() == []
-    assert main(["check", "--db", charted.clinics.app_address(charted.name)]) == 0
+    assert _check(charted) == 0
     assert "Audit trail: intact" in capsys.readouterr().out
 
 
@@ -98,7 +104,7 @@ def test_a_note_edited_with_the_app_role_in_psql_is_named(charted, capsys):
     assert charted.findings() == [
         f"trigger_points row {point.id} differs from its last audited version (notes)"
     ]
-    assert main(["check", "--db", charted.clinics.app_address(charted.name)]) == 1
+    assert _check(charted) == 1
     assert f"trigger_points row {point.id} differs" in capsys.readouterr().out
 
 
@@ -144,12 +150,22 @@ def test_removed_audit_rows_are_reported(charted):
 
 
 def test_a_recomputed_row_still_breaks_the_link_to_the_next(charted):
+    # The owner changes row 2 and gives it the hash its new content would have: the row
+    # verifies on its own, but row 3 was chained to the old hash.
+    store = charted.store()
+    try:
+        cursor = store._ctx.db.execute("SELECT * FROM audit_log WHERE id = 2")
+        row = dict(zip([c[0] for c in cursor.description], cursor.fetchone(), strict=True))
+    finally:
+        store.close()
+    row["reason"] = "Entered by mistake"
+    forged = link_hash(row["prev_hash"], row)
     charted.as_owner(
         "ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only",
-        "UPDATE audit_log SET hash = repeat('0', 64) WHERE id = 2",
+        f"UPDATE audit_log SET reason = 'Entered by mistake', hash = '{forged}' WHERE id = 2",
         "ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only",
     )
-    assert charted.findings()[0] == "audit_log row 2 was altered after it was written"
+    assert charted.findings()[0] == "audit_log row 3 does not follow row 2: the chain is broken"
 
 
 def test_rows_added_or_deleted_outside_are_named(charted):
@@ -167,9 +183,5 @@ def test_rows_added_or_deleted_outside_are_named(charted):
 
 def test_a_setting_changed_with_the_app_role_in_psql_is_named(charted):
     # Settings are not guarded (the app changes them), but every change is audited.
-    charted.as_app(
-        sql.SQL("UPDATE settings SET value = {} WHERE key = 'clinic.name'")
-        .format(sql.Literal('"Clínica Falsa"'))
-        .as_string(None)
-    )
+    charted.as_app("""UPDATE settings SET value = '"Clínica Falsa"' WHERE key = 'clinic.name'""")
     assert charted.findings() == ["setting 'clinic.name' differs from its last audited value"]
