@@ -104,7 +104,22 @@ class _BooleanAsInteger(Loader):
 
 class _JsonAsText(Loader):
     def load(self, data: Any) -> str:
-        return to_json(json.loads(bytes(data)))
+        text = bytes(data)
+        if len(text) <= _SHORT_JSON:
+            return _short_json_as_text(text)
+        return to_json(json.loads(text))
+
+
+# Most JSON values in clinical rows are short and repeat from row to row (an empty list
+# of precautions, the same two lung precautions): each is parsed and written again in
+# tpchart's form once, not once per row. Parsing them was a third of reading 200
+# patients for a search. Long values (an audit row's images) are not kept.
+_SHORT_JSON = 256
+
+
+@lru_cache(maxsize=2048)
+def _short_json_as_text(text: bytes) -> str:
+    return to_json(json.loads(text))
 
 
 def sqlite_shaped(template: AdaptersMap) -> AdaptersMap:
