@@ -14,6 +14,7 @@ from tpchart.core.lung import Build
 from tpchart.core.patient import Patient, Sex
 from tpchart.core.precaution_sites import parse_sites
 from tpchart.core.screening import parse_precautions
+from tpchart.core.validation import check_aware
 from tpchart.store.records import audit
 from tpchart.store.records.context import Context, RecordDatabase
 from tpchart.store.records.rows import from_json, now, to_date, to_datetime, to_json, to_text
@@ -146,7 +147,9 @@ def _to_row(p: Patient) -> dict[str, Any]:
     }
 
 
-def _from_row(row: dict[str, Any]) -> Patient:
+def patient_from_row(row: dict[str, Any]) -> Patient:
+    """A row of the patients table as a Patient, validated as any new one is (after a
+    write, and where `stored_patient` is checked against it)."""
     return Patient(
         id=row["id"],
         record_number=row["record_number"],
@@ -163,6 +166,47 @@ def _from_row(row: dict[str, Any]) -> Patient:
         created_at=to_datetime(row["created_at"]),
         updated_at=to_datetime(row["updated_at"]),
     )
+
+
+_SEXES = {m.value: m for m in Sex}
+_BUILDS = {m.value: m for m in Build}
+
+
+def stored_patient(row: dict[str, Any]) -> Patient:
+    """A row read from the patients table as a Patient, built without validating it
+    again (issue 19: a search keystroke, and the list's first page at every start, build
+    up to 200). It was validated when written, and the table's CHECKs hold the sex and
+    the build; a row an older version wrote that today's rules refuse still loads, as
+    it must, and is judged when changed (every change builds a new patient, which
+    validates). What ``Patient.__post_init__`` would change is done here: the sex, the
+    precautions and the build become enums, the sites a tuple; the times must still
+    carry their zone (tests/store/test_stored_patients.py compares with
+    `patient_from_row`)."""
+    build = row.get("build")
+    values = {
+        "record_number": row["record_number"],
+        "full_name": row["full_name"],
+        "date_of_birth": to_date(row["date_of_birth"]),
+        "sex": _SEXES.get(row["sex"]) or Sex(row["sex"]),
+        "phone": row["phone"],
+        "email": row["email"],
+        "medical_history": row["medical_history"],
+        # Built again from itself, as __post_init__ does: a set's order of iteration
+        # follows how it was filled, and a list or a print may follow that order.
+        "precautions": frozenset(iter(parse_precautions(from_json(row["precautions"])))),
+        "precaution_sites": parse_sites(from_json(row.get("precaution_sites"))),
+        "build": (_BUILDS.get(build) or Build(build)) if build else None,
+        "archived": bool(row["archived"]),
+        "id": row["id"],
+        "created_at": to_datetime(row["created_at"]),
+        "updated_at": to_datetime(row["updated_at"]),
+    }
+    check_aware("Created", values["created_at"])
+    check_aware("Updated", values["updated_at"])
+    patient = object.__new__(Patient)
+    # A frozen dataclass refuses attribute assignment; its fields live in __dict__.
+    patient.__dict__.update(values)
+    return patient
 
 
 class Patients:
@@ -183,7 +227,7 @@ class Patients:
             self._index_name(new_id, row["full_name"])
             after = self._ctx.row("patients", new_id, "Patient")
             audit.record(db, who, "insert", "patients", new_id, after=after)
-        return _from_row(after)
+        return patient_from_row(after)
 
     def update(self, patient: Patient) -> Patient:
         """Save changed details of an existing patient."""
@@ -193,12 +237,12 @@ class Patients:
         row = _to_row(patient)
         with self._ctx.transaction():
             before = self._ctx.row("patients", patient.id, "Patient")
-            patient.check_for_saving(_from_row(before))
+            patient.check_for_saving(stored_patient(before))
             if row["record_number"].casefold() != before["record_number"].casefold():
                 self._check_record_number_free(row["record_number"])
             changed = {k: v for k, v in row.items() if before[k] != v}
             if not changed:
-                return _from_row(before)
+                return stored_patient(before)
             changed["updated_at"] = to_text(now())
             self._ctx.update("patients", patient.id, changed)
             if "full_name" in changed:
@@ -206,7 +250,7 @@ class Patients:
                 self._index_name(patient.id, row["full_name"])
             after = self._ctx.row("patients", patient.id, "Patient")
             audit.record(db, who, "update", "patients", patient.id, before, after)
-        return _from_row(after)
+        return patient_from_row(after)
 
     def archive(self, patient_id: int, archived: bool = True) -> Patient:
         """Hide a patient from the list (or bring them back); nothing is deleted."""
@@ -214,7 +258,7 @@ class Patients:
 
     def get(self, patient_id: int) -> Patient:
         """One patient by id."""
-        return _from_row(self._ctx.row("patients", patient_id, "Patient"))
+        return stored_patient(self._ctx.row("patients", patient_id, "Patient"))
 
     def count(self, include_archived: bool = False) -> int:
         """How many patients there are."""
@@ -224,9 +268,9 @@ class Patients:
     def archived(self) -> list[Patient]:
         """Every archived patient, by name (to bring one back)."""
         return [
-            _from_row(r)
+            stored_patient(r)
             for r in self._ctx.rows(
-                "SELECT * FROM patients WHERE archived = 1 ORDER BY full_name, id"
+                "SELECT * FROM patients WHERE archived = TRUE ORDER BY full_name, id"
             )
         ]
 
@@ -248,7 +292,7 @@ class Patients:
             return []
         if not query:
             return [
-                _from_row(r)
+                stored_patient(r)
                 for r in self._ctx.rows(
                     f"SELECT * FROM patients WHERE TRUE{archived} ORDER BY full_name LIMIT ?",
                     [limit],
@@ -284,7 +328,7 @@ class Patients:
             f"SELECT * FROM patients WHERE id IN ({' UNION '.join(branches)}){archived}"
             " ORDER BY full_name LIMIT ?"
         )
-        return [_from_row(r) for r in self._ctx.rows(sql, [*params, limit])]
+        return [stored_patient(r) for r in self._ctx.rows(sql, [*params, limit])]
 
     def same_person(self, full_name: str, date_of_birth: date) -> list[Patient]:
         """Patients, archived ones too, born on ``date_of_birth`` whose name is
@@ -302,7 +346,7 @@ class Patients:
         for row in rows:
             other_joined, other_ordered = _name_key(row["full_name"])
             if other_joined == joined or other_ordered == ordered:
-                found.append(_from_row(row))
+                found.append(stored_patient(row))
         return found
 
     def _check_record_number_free(self, record_number: str) -> None:
