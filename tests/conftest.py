@@ -7,6 +7,8 @@ import os
 import shutil
 import tempfile
 
+import pytest
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 # One config folder per test process, which the processes a test starts inherit. Under
@@ -31,3 +33,15 @@ if os.environ["QT_QPA_PLATFORM"] != "xcb":
 from tpchart.store.records import signatures as _signatures
 
 _signatures.SCRYPT_N = 2**11
+
+
+@pytest.fixture(scope="session")
+def server_clinics():
+    """The test server's migrated template clinic, and fresh copies of it for the tests
+    that chart on a clinic server (made on first use in each test process, removed at
+    its end; skips, or fails under CI, without a test server)."""
+    from tests.clinic_server import ServerClinics, server_dsn
+
+    clinics = ServerClinics(server_dsn())
+    yield clinics
+    clinics.close()

@@ -21,7 +21,6 @@ import time
 
 import pytest
 
-from tests.clinic_server import ServerClinics, server_dsn
 from tpchart.store import RecordStore, Store
 from tpchart.store.file.health import check_file
 
@@ -71,6 +70,32 @@ def _stored(store: RecordStore, table: str) -> set[int]:
     return {r[0] for r in store._ctx.db.execute(f"SELECT id FROM {table}")}
 
 
+def _kill_a_writer(zygote, location, round_number: int, output, rng) -> dict[str, set[int]]:
+    """Fork a writer on ``location`` and SIGKILL it; returns what it acknowledged. Every
+    fourth kill lands anywhere from start-up on (opening, checking, migrating; on a
+    server, connecting); the others while the child is writing, after it said "ready"."""
+    zygote.stdin.write(f"{location}\t{round_number}\t{output}\n")
+    zygote.stdin.flush()
+    pid = int(zygote.stdout.readline())
+    zygote.writing = pid
+    early = round_number % 4 == 0
+    if not early:
+        _wait_for_ready(output, time.monotonic() + 20)
+    time.sleep(rng.uniform(0.0, 0.05) if early else rng.uniform(0.0, 0.25))
+    os.kill(pid, signal.SIGKILL)
+    zygote.writing = None
+    assert zygote.stdout.readline() == "reaped\n"
+    return _acknowledged(output.read_text() if output.exists() else "")  # killed before it opened
+
+
+TABLES = {"patient": "patients", "session": "sessions", "points": "trigger_points"}
+
+
+def _all_kept(store: RecordStore, acknowledged: dict[str, set[int]], round_number: int) -> None:
+    for kind, table in TABLES.items():
+        assert acknowledged[kind] <= _stored(store, table), (round_number, kind)
+
+
 def test_kill_9_at_random_moments_loses_no_acknowledged_write(db_path, tmp_path, zygote):
     # Another seed explores other moments: TPCHART_CRASH_SEED=123 pytest tests/reliability
     rng = random.Random(int(os.environ.get("TPCHART_CRASH_SEED", "7")))
@@ -78,74 +103,45 @@ def test_kill_9_at_random_moments_loses_no_acknowledged_write(db_path, tmp_path,
     unclean_seen = killed_while_writing = 0
     for round_number in range(ROUNDS):
         output = tmp_path / f"round-{round_number}.txt"
-        zygote.stdin.write(f"{db_path}\t{round_number}\t{output}\n")
-        zygote.stdin.flush()
-        pid = int(zygote.stdout.readline())
-        zygote.writing = pid
-        # Every fourth kill lands anywhere from start-up on (opening, checking,
-        # migrating); the others while the child is writing, after it said "ready".
-        early = round_number % 4 == 0
-        if not early:
-            _wait_for_ready(output, time.monotonic() + 20)
-        time.sleep(rng.uniform(0.0, 0.05) if early else rng.uniform(0.0, 0.25))
-        os.kill(pid, signal.SIGKILL)
-        zygote.writing = None
-        assert zygote.stdout.readline() == "reaped\n"
-        text = output.read_text() if output.exists() else ""  # killed before it opened
-        for kind, ids in _acknowledged(text).items():
+        for kind, ids in _kill_a_writer(zygote, db_path, round_number, output, rng).items():
             acknowledged[kind] |= ids
-        killed_while_writing += not early
+        killed_while_writing += round_number % 4 != 0
         if not db_path.exists():
             continue
         report = check_file(db_path, full=True, audit=True)
         assert report.ok, f"round {round_number}: " + "; ".join(report.lines())
         with Store.open(db_path) as store:  # the killed writer's lock does not block this
             unclean_seen += store.unclean_exit
-            assert acknowledged["patient"] <= _stored(store, "patients"), round_number
-            assert acknowledged["session"] <= _stored(store, "sessions"), round_number
-            assert acknowledged["points"] <= _stored(store, "trigger_points"), round_number
+            _all_kept(store, acknowledged, round_number)
     assert len(acknowledged["patient"]) > ROUNDS  # the kills really hit a busy writer
     # Each kill of a running writer was noticed at the next open (full integrity_check).
     assert unclean_seen >= killed_while_writing
 
 
-def test_kill_9_of_a_workstation_on_the_clinic_server_loses_no_acknowledged_write(tmp_path, zygote):
+def test_kill_9_of_a_workstation_on_the_clinic_server_loses_no_acknowledged_write(
+    tmp_path, zygote, server_clinics
+):
     # The workstation killed, not the server (tests/server/test_server_kill.py kills
     # that): the server rolls back what the dead connection left open, keeps every
     # acknowledged commit, and the records check clean after each round.
-    clinics = ServerClinics(server_dsn())
+    name = server_clinics.new()
     try:
-        name = clinics.new()
-        address = clinics.app_address(name)
+        address = server_clinics.app_address(name)
         rng = random.Random(int(os.environ.get("TPCHART_CRASH_SEED", "7")))
         acknowledged = {"patient": set(), "session": set(), "points": set()}
         for round_number in range(ROUNDS // 2):
             output = tmp_path / f"round-{round_number}.txt"
-            zygote.stdin.write(f"{address}\t{round_number}\t{output}\n")
-            zygote.stdin.flush()
-            pid = int(zygote.stdout.readline())
-            zygote.writing = pid
-            early = round_number % 4 == 0  # while connecting
-            if not early:
-                _wait_for_ready(output, time.monotonic() + 20)
-            time.sleep(rng.uniform(0.0, 0.05) if early else rng.uniform(0.0, 0.25))
-            os.kill(pid, signal.SIGKILL)
-            zygote.writing = None
-            assert zygote.stdout.readline() == "reaped\n"
-            text = output.read_text() if output.exists() else ""
-            for kind, ids in _acknowledged(text).items():
+            for kind, ids in _kill_a_writer(zygote, address, round_number, output, rng).items():
                 acknowledged[kind] |= ids
-            store = clinics.app_store(name)
+            store = server_clinics.app_store(name)
             try:
                 assert store.check().findings == [], round_number
-                assert acknowledged["patient"] <= _stored(store, "patients"), round_number
-                assert acknowledged["session"] <= _stored(store, "sessions"), round_number
-                assert acknowledged["points"] <= _stored(store, "trigger_points"), round_number
+                _all_kept(store, acknowledged, round_number)
             finally:
                 store.close()
         assert len(acknowledged["patient"]) > ROUNDS // 2  # the kills hit a busy writer
     finally:
-        clinics.close()
+        server_clinics.drop(name)
 
 
 def test_kill_9_during_a_first_start_leaves_a_file_that_opens(tmp_path, zygote):

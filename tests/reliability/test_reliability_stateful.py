@@ -25,7 +25,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from tests.clinic_server import ServerClinics, server_dsn
+from tests.clinic_server import ServerClinics
 from tpchart.core.errors import SignedRecordError, ValidationError
 from tpchart.core.practitioner import Practitioner
 from tpchart.core.session import SessionStatus
@@ -70,9 +70,7 @@ class OnServer:
         self.name = clinics.ready()
 
     def open(self) -> RecordStore:
-        from tpchart.store.clinic_server import ClinicServerStore
-
-        return ClinicServerStore.connect(self.clinics.dsn, **self.clinics.app_login(self.name))
+        return self.clinics.app_store(self.name)
 
     def findings(self) -> list[str]:
         """The server's check (guards, chain, rows, signatures), on a new connection."""
@@ -249,9 +247,5 @@ def test_store_behaves_like_the_model_on_a_file():
     run_state_machine_as_test(lambda: StoreMachine(OnFile()), settings=SETTINGS)
 
 
-def test_store_behaves_like_the_model_on_the_clinic_server():
-    clinics = ServerClinics(server_dsn())
-    try:
-        run_state_machine_as_test(lambda: StoreMachine(OnServer(clinics)), settings=SETTINGS)
-    finally:
-        clinics.close()
+def test_store_behaves_like_the_model_on_the_clinic_server(server_clinics):
+    run_state_machine_as_test(lambda: StoreMachine(OnServer(server_clinics)), settings=SETTINGS)

@@ -13,33 +13,24 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.clinic_server import ServerClinics, server_dsn
 from tpchart.core.patient import Patient
 from tpchart.core.practitioner import Practitioner
 from tpchart.core.regions import Side, View
 from tpchart.core.session import Session
 from tpchart.core.trigger_point import TriggerPoint
-from tpchart.store.clinic_server import ClinicServerStore
 from tpchart.store.editing import HeldElsewhere
 from tpchart.store.server import connect
 from tpchart.store.server.database import ServerDatabase
 
 
-@pytest.fixture(scope="module")
-def clinics():
-    made = ServerClinics(server_dsn())
-    yield made
-    made.close()
-
-
 @pytest.fixture
-def pair(clinics, request):
+def pair(server_clinics, request):
     """Two workstations on a fresh clinic (Dr Ana Souza, Dr Ben Okafor), a draft session,
     and the clinic's name."""
-    name = clinics.new()
-    request.addfinalizer(lambda: clinics.drop(name))
-    one = ClinicServerStore.connect(clinics.dsn, **clinics.app_login(name))
-    two = ClinicServerStore.connect(clinics.dsn, **clinics.app_login(name))
+    name = server_clinics.new()
+    request.addfinalizer(lambda: server_clinics.drop(name))
+    one = server_clinics.app_store(name)
+    two = server_clinics.app_store(name)
     request.addfinalizer(two.close)
     request.addfinalizer(one.close)
     ana = one.practitioners.add(Practitioner(name="Dr Ana Souza"))
@@ -108,8 +99,8 @@ def test_a_click_is_six_round_trips_and_keeps_the_chain(pair):
     assert one.check().findings == []
 
 
-def _waits_on_a_lock(clinics, name: str, backend: int, seconds: float = 5.0) -> bool:
-    with connect(clinics.dsn, dbname=name) as watcher:
+def _waits_on_a_lock(server_clinics, name: str, backend: int, seconds: float = 5.0) -> bool:
+    with connect(server_clinics.dsn, dbname=name) as watcher:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             row = watcher.execute(
@@ -135,9 +126,9 @@ def _in_thread(action) -> tuple[threading.Thread, list[Any]]:
     return thread, outcome
 
 
-def test_a_lease_taken_while_the_write_waited_for_the_session_refuses_it(clinics, pair):
+def test_a_lease_taken_while_the_write_waited_for_the_session_refuses_it(server_clinics, pair):
     one, two, session, name = pair
-    with connect(clinics.dsn, **clinics.app_login(name)) as colleague:
+    with connect(server_clinics.dsn, **server_clinics.app_login(name)) as colleague:
         with colleague.transaction():
             # Ben takes the session; his lease row locks the session's row until he commits.
             colleague.execute(
@@ -145,7 +136,7 @@ def test_a_lease_taken_while_the_write_waited_for_the_session_refuses_it(clinics
                 [session.id, two.practitioner_id],
             )
             thread, outcome = _in_thread(lambda: one.points.add(point(session.id, 1)))
-            assert _waits_on_a_lock(clinics, name, one._ctx.db.pg.info.backend_pid)
+            assert _waits_on_a_lock(server_clinics, name, one._ctx.db.pg.info.backend_pid)
         thread.join(10)
 
     # Read after the lock, the lease Ben committed meanwhile refuses Ana's change.
@@ -155,7 +146,7 @@ def test_a_lease_taken_while_the_write_waited_for_the_session_refuses_it(clinics
     assert one.points.for_session(session.id) == []
 
 
-def test_an_audit_row_committed_while_the_write_waited_is_followed(clinics, pair):
+def test_an_audit_row_committed_while_the_write_waited_is_followed(server_clinics, pair):
     one, two, session, name = pair
     with two.transaction():
         # Ben's action holds the chain's lock until it commits.
@@ -163,7 +154,7 @@ def test_an_audit_row_committed_while_the_write_waited_is_followed(clinics, pair
             Patient(record_number="S-2", full_name="João Reis", date_of_birth=date(1980, 5, 6))
         )
         thread, outcome = _in_thread(lambda: one.points.add(point(session.id, 1)))
-        assert _waits_on_a_lock(clinics, name, one._ctx.db.pg.info.backend_pid)
+        assert _waits_on_a_lock(server_clinics, name, one._ctx.db.pg.info.backend_pid)
     thread.join(10)
 
     (added,) = outcome

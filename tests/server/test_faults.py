@@ -155,18 +155,11 @@ INSERT_POINT = b'INSERT INTO "trigger_points"'
 
 
 # -- fixtures ------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def clinics() -> Iterator[ServerClinics]:
-    made = ServerClinics(server_dsn())
-    yield made
-    made.close()
-
-
 @pytest.fixture
-def clinic(clinics: ServerClinics) -> Iterator[str]:
-    name = clinics.new()
+def clinic(server_clinics: ServerClinics) -> Iterator[str]:
+    name = server_clinics.new()
     yield name
-    clinics.drop(name)
+    server_clinics.drop(name)
 
 
 @pytest.fixture
@@ -182,9 +175,9 @@ def through(proxy: Proxy) -> str:
     return make_conninfo(server_dsn(), host="127.0.0.1", port=str(proxy.port), sslmode="disable")
 
 
-def charting_store(dsn: str, clinics: ServerClinics, clinic: str) -> ClinicServerStore:
+def charting_store(dsn: str, server_clinics: ServerClinics, clinic: str) -> ClinicServerStore:
     """A store on ``clinic`` with a practitioner charting a draft session."""
-    store = ClinicServerStore.connect(dsn, **clinics.app_login(clinic))
+    store = ClinicServerStore.connect(dsn, **server_clinics.app_login(clinic))
     doctor = store.practitioners.add(Practitioner(name="Dr Ana Souza", registration="CRM 1"))
     store.practitioner_id = doctor.id
     patient = store.patients.add(
@@ -202,8 +195,8 @@ def charting_store(dsn: str, clinics: ServerClinics, clinic: str) -> ClinicServe
 
 
 @pytest.fixture
-def store(proxy: Proxy, clinics: ServerClinics, clinic: str) -> Iterator[ClinicServerStore]:
-    made = charting_store(through(proxy), clinics, clinic)
+def store(proxy: Proxy, server_clinics: ServerClinics, clinic: str) -> Iterator[ClinicServerStore]:
+    made = charting_store(through(proxy), server_clinics, clinic)
     yield made
     if made.is_open:
         proxy.refusing = False

@@ -13,33 +13,24 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from tests.clinic_server import ServerClinics, server_dsn
 from tpchart.core.patient import Patient
 from tpchart.core.practitioner import Practitioner
 from tpchart.core.regions import Side, View
 from tpchart.core.session import Session
 from tpchart.core.trigger_point import TriggerPoint
-from tpchart.store.clinic_server import ClinicServerStore
 from tpchart.store.editing import HeldElsewhere
 from tpchart.store.server.changes import Change
 from tpchart.store.server.leases import SessionHeld
 
 
-@pytest.fixture(scope="module")
-def clinics():
-    made = ServerClinics(server_dsn())
-    yield made
-    made.close()
-
-
 @pytest.fixture
-def pair(clinics, request):
+def pair(server_clinics, request):
     """Two workstations (ROOM-1, ROOM-2) on a fresh clinic, each charting as its own
     practitioner (Dr Ana Souza, Dr Ben Okafor), and a draft session to contend for."""
-    name = clinics.new()
-    request.addfinalizer(lambda: clinics.drop(name))
-    one = ClinicServerStore.connect(clinics.dsn, **clinics.app_login(name))
-    two = ClinicServerStore.connect(clinics.dsn, **clinics.app_login(name))
+    name = server_clinics.new()
+    request.addfinalizer(lambda: server_clinics.drop(name))
+    one = server_clinics.app_store(name)
+    two = server_clinics.app_store(name)
     request.addfinalizer(two.close)
     request.addfinalizer(one.close)
     ana = one.practitioners.add(Practitioner(name="Dr Ana Souza"))
@@ -132,7 +123,7 @@ def test_nobody_holding_it_any_workstation_may_write(pair):
     assert len(one.points.for_session(session.id)) == 1
 
 
-def test_renewing_keeps_the_lease_and_closing_releases_it(pair, clinics):
+def test_renewing_keeps_the_lease_and_closing_releases_it(pair, server_clinics):
     one, two, session = pair
     one.editing.take(session.id)
     first = one.editing.holder(session.id).until

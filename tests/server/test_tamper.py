@@ -11,7 +11,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.clinic_server import ServerClinics, server_dsn
+from tests.clinic_server import ServerClinics
 from tests.reliability.records import chart_a_day
 from tpchart.cli import main
 from tpchart.core.practitioner import Practitioner
@@ -20,18 +20,11 @@ from tpchart.store.records.audit import link_hash
 from tpchart.store.server import connect
 
 
-@pytest.fixture(scope="module")
-def clinics():
-    made = ServerClinics(server_dsn())
-    yield made
-    made.close()
-
-
 class Charted:
     """A clinic after a day of charting, and ways in from outside tpchart."""
 
-    def __init__(self, clinics: ServerClinics, name: str) -> None:
-        self.clinics, self.name = clinics, name
+    def __init__(self, server_clinics: ServerClinics, name: str) -> None:
+        self.clinics, self.name = server_clinics, name
 
     def store(self) -> ClinicServerStore:
         return self.clinics.app_store(self.name)
@@ -72,10 +65,10 @@ class Charted:
 
 
 @pytest.fixture
-def charted(clinics, request):
-    name = clinics.ready()
-    request.addfinalizer(lambda: clinics.discard(name))
-    clinic = Charted(clinics, name)
+def charted(server_clinics, request):
+    name = server_clinics.ready()
+    request.addfinalizer(lambda: server_clinics.discard(name))
+    clinic = Charted(server_clinics, name)
     store = clinic.store()
     store.practitioner_id = store.practitioners.add(
         Practitioner(name="Dr Ana Souza", registration="CRM 1234")

@@ -13,7 +13,6 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from tests.clinic_server import ServerClinics, server_dsn
 from tpchart.core.patient import Patient, Sex
 from tpchart.core.practitioner import Practitioner
 from tpchart.core.regions import Side, View
@@ -39,14 +38,6 @@ def engine(request) -> str:
     return getattr(request, "param", "sqlite")
 
 
-@pytest.fixture(scope="session")
-def server_clinics():
-    """The test server's template clinic (made on first use, removed at the end)."""
-    clinics = ServerClinics(server_dsn())
-    yield clinics
-    clinics.close()
-
-
 @pytest.fixture
 def db_path(tmp_path):
     return tmp_path / "clinic.db"
@@ -57,12 +48,10 @@ def open_engine(engine: str, request, db_path):
     database on the test server (dropped after the test)."""
     if engine == "sqlite":
         return Store.open(db_path)
-    from tpchart.store.clinic_server import ClinicServerStore
-
     clinics = request.getfixturevalue("server_clinics")
     name = clinics.ready()
     request.addfinalizer(lambda: clinics.discard(name))
-    return ClinicServerStore.connect(clinics.dsn, **clinics.app_login(name))
+    return clinics.app_store(name)
 
 
 @pytest.fixture

@@ -13,28 +13,20 @@ from PySide6.QtWidgets import QApplication
 
 import tpchart.app as app_module
 import tpchart.clinic_app as clinic_app
-from tests.clinic_server import ServerClinics, server_dsn
 from tpchart.core.practitioner import Practitioner
 from tpchart.store import Store
 from tpchart.store.server import workstation as ws
 
 
-@pytest.fixture(scope="module")
-def clinics():
-    made = ServerClinics(server_dsn())
-    yield made
-    made.close()
-
-
 @pytest.fixture
-def clinic(clinics, tmp_path, monkeypatch):
+def clinic(server_clinics, tmp_path, monkeypatch):
     """A clinic database with one practitioner; its app role's password in a pgpass
     file of this test (libpq's own way, as a script would), and the address to it."""
     from psycopg.conninfo import conninfo_to_dict
 
-    name = clinics.new()
-    login = clinics.app_login(name)
-    server = conninfo_to_dict(clinics.dsn)
+    name = server_clinics.new()
+    login = server_clinics.app_login(name)
+    server = conninfo_to_dict(server_clinics.dsn)
     passfile = tmp_path / "pgpass"
     ours = os.environ.get("PGPASSFILE")  # the test server's superuser, kept usable
     kept = Path(ours).read_text() if ours and Path(ours).is_file() else ""
@@ -44,7 +36,7 @@ def clinic(clinics, tmp_path, monkeypatch):
     monkeypatch.setenv("PGPASSFILE", str(passfile))
     address = f"postgresql://{login['user']}@{server['host']}:{server['port']}/{name}"
     yield address, login["password"]
-    clinics.drop(name)
+    server_clinics.drop(name)
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
-from tests.clinic_server import ServerClinics, server_dsn
+from tests.clinic_server import server_dsn
 from tests.server.test_faults import COMMIT, INSERT_POINT, Proxy, end_backend, through
 from tpchart.store.clinic_server import ClinicServerStore
 from tpchart.store.server import connect
@@ -21,13 +21,6 @@ from tpchart.store.server.database import ServerDatabase
 from .charting import click_region
 
 NECK = "back.neck.posterior.right"
-
-
-@pytest.fixture(scope="module")
-def clinics():
-    made = ServerClinics(server_dsn())
-    yield made
-    made.close()
 
 
 @pytest.fixture
@@ -41,15 +34,15 @@ def proxy():
 
 
 @pytest.fixture
-def clinic(clinics):
-    name = clinics.new()
+def clinic(server_clinics):
+    name = server_clinics.new()
     yield name
-    clinics.drop(name)
+    server_clinics.drop(name)
 
 
 @pytest.fixture
-def empty_store(proxy, clinics, clinic):
-    store = ClinicServerStore.connect(through(proxy), **clinics.app_login(clinic))
+def empty_store(proxy, server_clinics, clinic):
+    store = ClinicServerStore.connect(through(proxy), **server_clinics.app_login(clinic))
     yield store
     proxy.refusing = False
     store.close()

@@ -12,32 +12,23 @@ from datetime import date
 
 import pytest
 
-from tests.clinic_server import ServerClinics, server_dsn
 from tpchart.core.clinic import ClinicProfile
 from tpchart.core.patient import Patient
 from tpchart.core.practitioner import Practitioner
-from tpchart.store.clinic_server import ClinicServerStore
 from tpchart.store.server.leases import SessionHeld
 from tpchart.ui.main_window import MainWindow
 
 from .charting import click_region, make_active, start
 
 
-@pytest.fixture(scope="module")
-def clinics():
-    made = ServerClinics(server_dsn())
-    yield made
-    made.close()
-
-
 @pytest.fixture
-def clinic(clinics, request):
+def clinic(server_clinics, request):
     """This workstation (Dr Ana Souza at ROOM-1) and a colleague's (Dr Ben Okafor at
     ROOM-2) on one fresh clinic, with a patient and a draft session."""
-    name = clinics.new()
-    request.addfinalizer(lambda: clinics.drop(name))
-    here = ClinicServerStore.connect(clinics.dsn, **clinics.app_login(name))
-    there = ClinicServerStore.connect(clinics.dsn, **clinics.app_login(name))
+    name = server_clinics.new()
+    request.addfinalizer(lambda: server_clinics.drop(name))
+    here = server_clinics.app_store(name)
+    there = server_clinics.app_store(name)
     request.addfinalizer(there.close)
     request.addfinalizer(lambda: here.close() if here.is_open else None)
     ana = here.practitioners.add(Practitioner(name="Dr Ana Souza"))
