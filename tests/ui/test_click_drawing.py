@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
@@ -118,3 +118,39 @@ def test_posting_the_same_message_again_changes_nothing_but_new_details_do(qtbot
     strip.post(banner, "", "")
     assert strip.shown() is other and strip.more.isHidden()
     assert Qt.TextFormat.PlainText == banner.textFormat()
+
+
+def test_markers_kept_for_another_session_show_its_points_only_in_its_order(qtbot):
+    """Opening another session gives the markers on the diagram the new points
+    (`BodyMapScene.show_points`): each shows its own point, none stays chosen or
+    movable where it should not, surplus ones go, and a later point lies on top."""
+    scene = BodyMapScene(View.FRONT)
+    first = [a_point(n) for n in range(1, 6)]
+    scene.set_editable(True)
+    scene.show_points(first, [a_point(90, id=90)])
+    scene.markers[3].setSelected(True)
+    # Three points at one spot, numbered 11-13, and one faint earlier point.
+    second = [a_point(n, id=100 + n, twitch_elicited=n == 12) for n in (11, 12, 13)]
+    scene.set_editable(False)
+    scene.show_points(second, [a_point(91, id=91), a_point(92, id=92)])
+    markers = [i for i in scene.items() if isinstance(i, PointMarker)]
+    assert len(markers) == 5  # 3 of this session, 2 earlier
+    assert {i: m.point for i, m in scene.markers.items()} == {p.id: p for p in second}
+    assert {i: m.point.number for i, m in scene.ghosts.items()} == {91: 91, 92: 92}
+    assert all(m.ghost for m in scene.ghosts.values())
+    assert not any(m.ghost for m in scene.markers.values())
+    assert scene.selectedItems() == []
+    assert not any(m.flags() & m.GraphicsItemFlag.ItemIsMovable for m in markers)
+    assert scene.markers[112].toolTip().startswith("Point 12:")
+    assert drawn(scene.markers[112]) != drawn(scene.markers[111])  # its twitch's fill
+    x, y = second[0].x, second[0].y
+    on_top = next(i for i in scene.items(QPointF(x, y)) if isinstance(i, PointMarker))
+    assert on_top.point.number == 13
+    # More points than markers: the new ones are made, on top of the kept ones.
+    third = [a_point(n, id=200 + n) for n in range(1, 8)]
+    scene.show_points(third, [])
+    assert sorted(scene.markers) == [p.id for p in third]
+    assert scene.ghosts == {}
+    assert len([i for i in scene.items() if isinstance(i, PointMarker)]) == 7
+    on_top = next(i for i in scene.items(QPointF(x, y)) if isinstance(i, PointMarker))
+    assert on_top.point.number == 7

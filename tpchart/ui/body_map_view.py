@@ -117,21 +117,37 @@ class BodyMapScene(QGraphicsScene):
 
     # -- markers -------------------------------------------------------------------
     def show_points(self, points: list[TriggerPoint], ghosts: list[TriggerPoint]) -> None:
-        """Replace every marker with these points (and faint earlier ones)."""
-        for marker in [*self.markers.values(), *self.ghosts.values()]:
+        """Replace every marker with these points (and faint earlier ones).
+
+        The markers on the diagram are given the new points before any is made or
+        taken away: opening another patient shows dozens of markers, and making one
+        costs twice what re-drawing one for another point does."""
+        self.clearSelection()  # a kept marker shows another point: nothing stays chosen
+        self.markers = self._reuse(self.markers, points, ghost=False)
+        self.ghosts = self._reuse(self.ghosts, ghosts, ghost=True)
+
+    def _reuse(
+        self, shown: dict[int, PointMarker], points: list[TriggerPoint], ghost: bool
+    ) -> dict[int, PointMarker]:
+        spare = list(shown.values())
+        for marker in spare[len(points) :]:
             self.removeItem(marker)
-        self.markers, self.ghosts = {}, {}
-        for point in ghosts:
-            self._add_marker(point, ghost=True)
-        for point in points:
-            self.put_point(point)
+        markers: dict[int, PointMarker] = {}
+        for point, marker in zip(points, spare, strict=False):
+            marker.set_point(point)
+            marker.set_movable(self.editable)
+            markers[point.id] = marker  # type: ignore[index]
+        for point in points[len(spare) :]:
+            markers[point.id] = self._new_marker(point, ghost)  # type: ignore[index]
+        return markers
 
     def put_point(self, point: TriggerPoint) -> PointMarker:
         """Add or update the marker of ``point``."""
         marker = self.markers.get(point.id)  # type: ignore[arg-type]
         if marker is None:
-            return self._add_marker(point, ghost=False)
-        marker.set_point(point)
+            marker = self.markers[point.id] = self._new_marker(point, ghost=False)  # type: ignore[index]
+        else:
+            marker.set_point(point)
         return marker
 
     def remove_point(self, point_id: int) -> None:
@@ -146,11 +162,10 @@ class BodyMapScene(QGraphicsScene):
         for marker in self.markers.values():
             marker.set_movable(editable)
 
-    def _add_marker(self, point: TriggerPoint, ghost: bool) -> PointMarker:
+    def _new_marker(self, point: TriggerPoint, ghost: bool) -> PointMarker:
         marker = PointMarker(point, ghost=ghost)
         marker.set_movable(self.editable)
         self.addItem(marker)
-        (self.ghosts if ghost else self.markers)[point.id] = marker  # type: ignore[index]
         return marker
 
     # -- hover and clicks ------------------------------------------------------------

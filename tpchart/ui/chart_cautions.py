@@ -28,7 +28,6 @@ from tpchart.core.safety import (
     Concern,
     Level,
     lung_cautions,
-    needs_both_sides_acknowledgement,
     site_cautions,
 )
 from tpchart.core.session import Session
@@ -78,13 +77,16 @@ def chart_notices(
     lung = lung_cautions(points, build, acknowledged)
     warnings = [c for c in lung if c.level is Level.WARNING]
     deep = [c for c in warnings if c.concern is not Concern.BOTH_SIDES]
-    said = [BOTH_SIDES_BANNER] if len(deep) < len(warnings) else []
+    # Points over the lung on both sides, not yet acknowledged: the one warning that
+    # is not a point's (`needs_both_sides_acknowledgement`, without a second pass).
+    both_sides = len(deep) < len(warnings)
+    said = [BOTH_SIDES_BANNER] if both_sides else []
     if deep:
         said.append(_depth_summary(deep, points, build))
     warning = Notice(
         "⚠ " + " ".join(said) if said else "",
         _details(warnings),
-        ask=editable and needs_both_sides_acknowledgement(points, acknowledged),
+        ask=editable and both_sides,
     )
 
     # A signed session shows the sites it recorded, not ones learnt later; while
