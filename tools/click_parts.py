@@ -5,11 +5,14 @@
 Builds a 200-patient synthetic clinic (``bench.synthetic``), opens the main window on
 it at 1366 x 768 (offscreen), and clicks the busy patient's 200-point draft as
 ``bench.scenarios.click_on_map`` does (each click undone outside the timing). Each
-round clicks 10 times with the whole window, then 10 times with each part left out
-in turn; the rounds alternate so that a slower minute of the machine weighs on every
-variant alike. Prints the median wall and CPU time of each, and the difference, which
-is that part's share of a click. Leaving a part out breaks the window for what it
-shows (that is the point): nothing here is for use beyond measuring.
+round clicks 12 times (the first two warm up) with the whole window and with each part
+left out in turn, one click of each after the other. Prints the median wall and CPU
+time of each, and that part's share of a click: the median of the differences between
+a click with the whole window and the click without the part made right after it.
+Paired so, the shares hold still where medians of separate runs wander by
+milliseconds (a virtual machine's speed changes from one minute to the next). Leaving
+a part out breaks the window for what it shows (that is the point): nothing here is
+for use beyond measuring.
 """
 
 from __future__ import annotations
@@ -81,22 +84,26 @@ def measure(app: QApplication, clinic: Clinic, rounds: int) -> None:
         region_id = "front.forearm.right"
         x, y = rows.spots(region_id)[0]
         for _ in range(rounds):
-            for name, part in PARTS.items():
-                with part():
-                    for click in range(12):
+            for click in range(12):
+                for name, part in PARTS.items():  # one click of each, close together
+                    with part():
                         started, used = time.perf_counter(), time.process_time()
                         chart.add_point(region_id, x, y)
                         app.processEvents()
-                        if click >= 2:  # the first two warm the variant up
+                        if click >= 2:  # the first two of a round warm it up
                             wall[name].append(time.perf_counter() - started)
                             cpu[name].append(time.process_time() - used)
                         chart.undo_stack.undo()
                         app.processEvents()
-    whole = statistics.median(wall["the whole window"]) * 1000
-    print(f"{rounds} rounds of 10 clicks each, 200 points on the front diagram")
+    print(f"{rounds} rounds of 10 clicks of each, 200 points on the front diagram")
     for name in PARTS:
         ms, cpu_ms = statistics.median(wall[name]) * 1000, statistics.median(cpu[name]) * 1000
-        share = "" if name == "the whole window" else f"  its share {whole - ms:5.2f} ms"
+        paired = [w - p for w, p in zip(wall["the whole window"], wall[name], strict=True)]
+        share = (
+            ""
+            if name == "the whole window"
+            else f"  its share {statistics.median(paired) * 1000:5.2f} ms"
+        )
         label = f"{'with' if name == 'the whole window' else 'without'} {name}"
         print(f"  {label:34} {ms:6.2f} ms (CPU {cpu_ms:6.2f}){share}")
 
