@@ -5,14 +5,13 @@
 Builds a 200-patient synthetic clinic (``bench.synthetic``), opens the main window on
 it at 1366 x 768 (offscreen), and clicks the busy patient's 200-point draft as
 ``bench.scenarios.click_on_map`` does (each click undone outside the timing). Each
-round clicks 12 times (the first two warm up) with the whole window and with each part
-left out in turn, one click of each after the other. Prints the median wall and CPU
-time of each, and that part's share of a click: the median of the differences between
-a click with the whole window and the click without the part made right after it.
-Paired so, the shares hold still where medians of separate runs wander by
-milliseconds (a virtual machine's speed changes from one minute to the next). Leaving
-a part out breaks the window for what it shows (that is the point): nothing here is
-for use beyond measuring.
+round makes 12 pairs of clicks for each part (the first two warm up): one with the
+whole window and one with the part left out, one right after the other, which first
+by turns. Prints the median wall and CPU time of each, and each part's share of a
+click: the median of the differences within its pairs. Paired so, the shares hold
+still where medians of separate runs wander by milliseconds (a virtual machine's speed
+changes from one minute to the next). Leaving a part out breaks the window for what
+it shows (that is the point): nothing here is for use beyond measuring.
 """
 
 from __future__ import annotations
@@ -53,8 +52,9 @@ def left_out(cls: type, *names: str) -> Iterator[None]:
             setattr(cls, name, method)
 
 
+WHOLE = "the whole window"
 PARTS: dict[str, Callable[[], AbstractContextManager[None]]] = {
-    "the whole window": nullcontext,
+    WHOLE: nullcontext,
     "the point list's update": lambda: left_out(PointList, "show_points", "show_selection"),
     "the inspector's fill": lambda: left_out(PointInspector, "set_point"),
     "the safety banners": lambda: left_out(ChartPanel, "_update_cautions"),
@@ -72,9 +72,10 @@ def main(rounds: int) -> None:
 
 
 def measure(app: QApplication, clinic: Clinic, rounds: int) -> None:
-    """Click ``rounds`` rounds and print the medians."""
+    """Click ``rounds`` rounds and print the medians and each part's paired share."""
     wall: dict[str, list[float]] = {name: [] for name in PARTS}
     cpu: dict[str, list[float]] = {name: [] for name in PARTS}
+    shares: dict[str, list[float]] = {name: [] for name in PARTS}
     with scenarios.open_window(clinic) as window:
         window.resize(1366, 768)
         scenarios._select(window, clinic.busy_patient)
@@ -83,28 +84,36 @@ def measure(app: QApplication, clinic: Clinic, rounds: int) -> None:
         app.processEvents()
         region_id = "front.forearm.right"
         x, y = rows.spots(region_id)[0]
+
+        def click(part: Callable[[], AbstractContextManager[None]]) -> tuple[float, float]:
+            with part():
+                started, used = time.perf_counter(), time.process_time()
+                chart.add_point(region_id, x, y)
+                app.processEvents()
+                took = time.perf_counter() - started, time.process_time() - used
+                chart.undo_stack.undo()
+                app.processEvents()
+            return took
+
         for _ in range(rounds):
-            for click in range(12):
-                for name, part in PARTS.items():  # one click of each, close together
-                    with part():
-                        started, used = time.perf_counter(), time.process_time()
-                        chart.add_point(region_id, x, y)
-                        app.processEvents()
-                        if click >= 2:  # the first two of a round warm it up
-                            wall[name].append(time.perf_counter() - started)
-                            cpu[name].append(time.process_time() - used)
-                        chart.undo_stack.undo()
-                        app.processEvents()
-    print(f"{rounds} rounds of 10 clicks of each, 200 points on the front diagram")
+            for turn in range(12):
+                for name in [n for n in PARTS if n != WHOLE]:
+                    # A pair, one right after the other, in either order by turns.
+                    first, second = (WHOLE, name) if turn % 2 else (name, WHOLE)
+                    took = {first: click(PARTS[first]), second: click(PARTS[second])}
+                    if turn < 2:  # the first two of a round warm it up
+                        continue
+                    for one in (WHOLE, name):
+                        wall[one].append(took[one][0])
+                        cpu[one].append(took[one][1])
+                    shares[name].append(took[WHOLE][0] - took[name][0])
+    print(f"{rounds} rounds of 10 pairs of clicks for each part, 200 points on the front diagram")
     for name in PARTS:
         ms, cpu_ms = statistics.median(wall[name]) * 1000, statistics.median(cpu[name]) * 1000
-        paired = [w - p for w, p in zip(wall["the whole window"], wall[name], strict=True)]
         share = (
-            ""
-            if name == "the whole window"
-            else f"  its share {statistics.median(paired) * 1000:5.2f} ms"
+            "" if name == WHOLE else f"  its share {statistics.median(shares[name]) * 1000:5.2f} ms"
         )
-        label = f"{'with' if name == 'the whole window' else 'without'} {name}"
+        label = f"{'with' if name == WHOLE else 'without'} {name}"
         print(f"  {label:34} {ms:6.2f} ms (CPU {cpu_ms:6.2f}){share}")
 
 

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from tpchart.bodymap import load_body_map
 from tpchart.core.regions import REGIONS, View
-from tpchart.core.trigger_point import PointKind, TriggerPoint, TwitchStrength
+from tpchart.core.trigger_point import PointKind, TriggerPoint
 from tpchart.ui.body_map_view import BodyMapScene, BodyMapView
 from tpchart.ui.markers import PointMarker
 from tpchart.ui.notices import NoticeStrip
@@ -154,31 +154,3 @@ def test_markers_kept_for_another_session_show_its_points_only_in_its_order(qtbo
     assert len([i for i in scene.items() if isinstance(i, PointMarker)]) == 7
     on_top = next(i for i in scene.items(QPointF(x, y)) if isinstance(i, PointMarker))
     assert on_top.point.number == 7
-
-
-def test_a_marker_kept_as_a_picture_is_drawn_again_when_chosen_or_changed(qtbot):
-    """Markers are cached at the screen's pixels (`PointMarker`): choosing one, or a new
-    twitch recorded for it, must still show on the map, not the old picture."""
-    view = BodyMapView()
-    qtbot.addWidget(view)
-    scene = BodyMapScene(View.FRONT)
-    view.set_body_scene(scene)
-    view.resize(300, 500)
-    view.show()
-    qtbot.waitExposed(view)
-    marker = scene.put_point(a_point(1))
-    assert marker.cacheMode() == marker.CacheMode.DeviceCoordinateCache
-    centre = view.mapFromScene(marker.pos())
-
-    def around() -> QImage:
-        return view.viewport().grab().toImage().copy(centre.x() - 15, centre.y() - 15, 30, 30)
-
-    qtbot.waitUntil(lambda: around() != QImage())
-    plain = around()
-    marker.setSelected(True)
-    qtbot.waitUntil(lambda: around() != plain)
-    chosen = around()
-    scene.put_point(a_point(1, twitch_elicited=True, twitch_strength=TwitchStrength.STRONG))
-    qtbot.waitUntil(lambda: around() != chosen)
-    marker.setSelected(False)
-    qtbot.waitUntil(lambda: around() not in (plain, chosen))

@@ -54,11 +54,6 @@ class PointMarker(QGraphicsObject):
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.setAcceptHoverEvents(True)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
-        # Drawn once into a pixmap at the screen's pixels, then copied: a click repaints
-        # the markers around the new one (and around the one it unselects), each an
-        # antialiased path and a number laid out as text. A marker ignores the view's
-        # zoom, so the pixmap stays valid until the marker itself changes (`update`).
-        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.setZValue(5 if ghost else 10)
         if ghost:
             self.setOpacity(0.55)

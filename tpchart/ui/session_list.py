@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, Signal, Slot
-from PySide6.QtGui import QFontMetricsF, QResizeEvent
+from PySide6.QtGui import QResizeEvent, QTextLayout
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QStyle, QWidget
 
 from tpchart.core.session import Session, SessionStatus
@@ -76,9 +76,13 @@ class SessionList(QListWidget):
     # no icons), so Qt is told the rows are uniform and measures one. A caption that
     # wraps makes the rows differ again, and Qt measures each, as before.
     def _measure(self) -> None:
-        metrics = QFontMetricsF(self.font())
-        texts = (self.item(row).text() for row in range(self.count()))
-        self._widest = max((metrics.horizontalAdvance(text) for text in texts), default=0.0)
+        # Laid out as Qt's item delegate lays it out (QTextLayout): a caption's advance
+        # (QFontMetricsF) can be up to 1 px short of that, enough to wrap it.
+        layout = QTextLayout("", self.font())
+        self._widest = max(
+            (_one_line_width(layout, self.item(row).text()) for row in range(self.count())),
+            default=0.0,
+        )
         self._size_rows(self.viewport().width())
 
     def _size_rows(self, width: int) -> None:
@@ -104,3 +108,13 @@ class SessionList(QListWidget):
     def _current_changed(self, current: QListWidgetItem | None, _previous) -> None:
         if current is not None:
             self.session_chosen.emit(current.data(SessionRole))
+
+
+def _one_line_width(layout: QTextLayout, text: str) -> float:
+    """The width ``text`` takes laid out on one line, in ``layout``'s font."""
+    layout.setText(text)
+    layout.beginLayout()
+    line = layout.createLine()
+    line.setLineWidth(1e6)
+    layout.endLayout()
+    return line.naturalTextWidth()
