@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, Signal, Slot
-from PySide6.QtGui import QResizeEvent, QTextLayout
-from PySide6.QtWidgets import QListWidget, QListWidgetItem, QStyle, QWidget
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
 from tpchart.core.session import Session, SessionStatus
 
@@ -42,7 +41,6 @@ class SessionList(QListWidget):
         # A narrow column wraps a caption onto a second line rather than scrolling sideways.
         self.setWordWrap(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self._widest = 0.0  # the widest caption listed, in pixels of the list's font
         self.currentItemChanged.connect(self._current_changed)
 
     def show_sessions(self, sessions: list[Session], select_id: int | None) -> bool:
@@ -55,7 +53,6 @@ class SessionList(QListWidget):
             item.setData(SessionRole, session.id)
             self.addItem(item)
         self.blockSignals(False)
-        self._measure()
         chosen = next((s for s in sessions if s.id == select_id), sessions[0] if sessions else None)
         if chosen is None:
             return False
@@ -67,54 +64,8 @@ class SessionList(QListWidget):
         item = self.item(self.currentRow())
         if item is not None and item.data(SessionRole) == session.id:
             item.setText(session_caption(session))
-            self._measure()
-
-    # -- rows of one height ---------------------------------------------------------
-    # Selecting a session makes Qt lay out the list, asking each row's height of its
-    # word-wrapped caption: ~2 ms for a patient's 100 sessions, on every opening. When
-    # every caption fits on one line, every row has the height of one line (one font,
-    # no icons), so Qt is told the rows are uniform and measures one. A caption that
-    # wraps makes the rows differ again, and Qt measures each, as before.
-    def _measure(self) -> None:
-        # Laid out as Qt's item delegate lays it out (QTextLayout): a caption's advance
-        # (QFontMetricsF) can be up to 1 px short of that, enough to wrap it.
-        layout = QTextLayout("", self.font())
-        self._widest = max(
-            (_one_line_width(layout, self.item(row).text()) for row in range(self.count())),
-            default=0.0,
-        )
-        self._size_rows(self.viewport().width())
-
-    def _size_rows(self, width: int) -> None:
-        # Qt's item text is laid out inside this margin on each side (QCommonStyle).
-        margin = self.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self) + 1
-        uniform = self._widest + 2 * margin <= width
-        if uniform != self.uniformItemSizes():
-            self.setUniformItemSizes(uniform)
-            self.scheduleDelayedItemsLayout()
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        # The viewport's (a scroll area's resize events are its viewport's), before Qt
-        # lays out the rows for its new width.
-        self._size_rows(event.size().width())
-        super().resizeEvent(event)
-
-    def changeEvent(self, event: QEvent) -> None:
-        super().changeEvent(event)
-        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
-            self._measure()
 
     @Slot(QListWidgetItem, QListWidgetItem)
     def _current_changed(self, current: QListWidgetItem | None, _previous) -> None:
         if current is not None:
             self.session_chosen.emit(current.data(SessionRole))
-
-
-def _one_line_width(layout: QTextLayout, text: str) -> float:
-    """The width ``text`` takes laid out on one line, in ``layout``'s font."""
-    layout.setText(text)
-    layout.beginLayout()
-    line = layout.createLine()
-    line.setLineWidth(1e6)
-    layout.endLayout()
-    return line.naturalTextWidth()
