@@ -17,7 +17,15 @@ from tpchart.core.screening import parse_precautions
 from tpchart.core.validation import check_aware
 from tpchart.store.records import audit
 from tpchart.store.records.context import Context, RecordDatabase
-from tpchart.store.records.rows import from_json, now, to_date, to_datetime, to_json, to_text
+from tpchart.store.records.rows import (
+    from_json,
+    now,
+    stored_record,
+    to_date,
+    to_datetime,
+    to_json,
+    to_text,
+)
 
 _WORD_SPLIT = re.compile(r"[\s,.;:()\-‐'’\"/]+")
 _TOP = "\U0010ffff"  # sorts after every character: upper bound of a prefix range
@@ -203,10 +211,7 @@ def stored_patient(row: dict[str, Any]) -> Patient:
     }
     check_aware("Created", values["created_at"])
     check_aware("Updated", values["updated_at"])
-    patient = object.__new__(Patient)
-    # A frozen dataclass refuses attribute assignment; its fields live in __dict__.
-    patient.__dict__.update(values)
-    return patient
+    return stored_record(Patient, values)
 
 
 class Patients:

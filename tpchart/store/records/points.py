@@ -13,7 +13,7 @@ from tpchart.core.regions import Side, View
 from tpchart.core.trigger_point import PointKind, Technique, TriggerPoint, TwitchStrength
 from tpchart.store.records import audit
 from tpchart.store.records.context import Context
-from tpchart.store.records.rows import from_json, to_json
+from tpchart.store.records.rows import from_json, stored_record, to_json
 
 _COLUMNS = (
     "session_id",
@@ -89,10 +89,7 @@ def stored_point(row: dict[str, Any]) -> TriggerPoint:
         return point_from_row(row)  # an unknown precaution: refused as on any reading
     if not values["muscle_id"]:
         values["muscle_id"] = muscle_id_for(values["muscle"])
-    point = object.__new__(TriggerPoint)
-    # A frozen dataclass refuses attribute assignment; its fields live in __dict__.
-    point.__dict__.update(_DEFAULTS, **values)
-    return point
+    return stored_record(TriggerPoint, _DEFAULTS, values)
 
 
 # Stored text to enum member by a dict: calling the enum class (View("back")) was a

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, date, datetime
 from enum import Enum
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 
 # Set only while a demo database is written (`Store.clock_at`): made-up sessions are
 # stamped on the made-up days they happened, signed the same day.
@@ -86,3 +86,18 @@ def _plain(value: Any) -> Any:
 def boolean(value: int) -> bool:
     """SQLite stores booleans as 0/1."""
     return bool(value)
+
+
+Record = TypeVar("Record")
+
+
+def stored_record(cls: type[Record], *fields: Mapping[str, Any]) -> Record:
+    """A frozen dataclass ``cls`` holding ``fields`` (later ones win), built without its
+    ``__post_init__``: for a row read back, validated when it was written
+    (`stored_point`, `stored_session`, `stored_patient`). The caller makes the values
+    what ``__post_init__`` would have made them."""
+    record = object.__new__(cls)
+    # A frozen dataclass refuses attribute assignment; its fields live in __dict__.
+    for part in fields:
+        record.__dict__.update(part)
+    return record

@@ -28,7 +28,14 @@ from tpchart.store.records.accounts import confirmed_signer, seal_version
 from tpchart.store.records.added_columns import added_values
 from tpchart.store.records.context import Context, RecordDatabase
 from tpchart.store.records.points import ensure_held_here, point_from_row
-from tpchart.store.records.rows import from_json, now, to_datetime, to_json, to_text
+from tpchart.store.records.rows import (
+    from_json,
+    now,
+    stored_record,
+    to_datetime,
+    to_json,
+    to_text,
+)
 
 log = logging.getLogger("tpchart.store")
 
@@ -117,10 +124,7 @@ def stored_session(row: dict[str, Any]) -> Session:
             # Built again from itself as __post_init__ does: a set's order of iteration
             # follows how it was filled, and a list or a print may follow that order.
             values[name] = frozenset(iter(values[name]))
-    session = object.__new__(Session)
-    # A frozen dataclass refuses attribute assignment; its fields live in __dict__.
-    session.__dict__.update(_DEFAULTS, **values)
-    return session
+    return stored_record(Session, _DEFAULTS, values)
 
 
 _TIMES = (("Session start", "started_at"), ("Consent time", "consent_at"),
