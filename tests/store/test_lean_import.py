@@ -1,6 +1,6 @@
-"""The store imports sqlite-utils without NumPy (``tpchart.store.lean_import``) and
-cryptography only when a key is used, and reads a patient's earlier session without
-building all of them (issue 19)."""
+"""The store imports sqlite-utils without NumPy and runs dateutil's parser only when it
+is used (``tpchart.store.lean_import``), imports cryptography only when a key is used,
+and reads a patient's earlier session without building all of them (issue 19)."""
 
 from __future__ import annotations
 
@@ -43,6 +43,31 @@ def test_numpy_imported_first_is_left_as_it_is():
         "print(db.np is numpy)\n"
     )
     assert out == ["True"]
+
+
+def test_dateutils_parser_runs_when_first_used_and_parses_as_ever():
+    out = run(
+        "import sys\n"
+        "import tpchart.store\n"
+        "print('dateutil.parser._parser' in sys.modules)\n"
+        "from sqlite_utils.recipes import parsedate, parsedatetime\n"
+        "print(parsedate('3 Jan 2026'), parsedatetime('2026-01-03 09:30'))\n"
+        "print('dateutil.parser._parser' in sys.modules)\n"
+        "from dateutil import parser\n"
+        "print(parser.isoparse('2026-01-03').year)\n"
+    )
+    assert out == ["False", "2026-01-03", "2026-01-03T09:30:00", "True", "2026"]
+
+
+def test_dateutils_parser_imported_first_is_left_as_it_is():
+    out = run(
+        "import sys\n"
+        "from dateutil import parser\n"
+        "import tpchart.store\n"
+        "from sqlite_utils import recipes\n"
+        "print(recipes.parser is parser, type(parser).__name__)\n"
+    )
+    assert out == ["True", "module"]
 
 
 PASSPHRASE = "the tide comes in at one"
