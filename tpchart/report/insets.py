@@ -223,6 +223,8 @@ def _free_place(
             if not within(c):
                 continue
             hits = clashes(c)
+            if hits >= best_clashes:
+                continue  # no better than the best so far, whatever its leader
             leader_clear = clear_leader(c)
             if not hits and leader_clear:
                 return c
