@@ -86,12 +86,13 @@ def crowded_areas(
     # A marker outside a group that would cover one of its dots joins it, and groups
     # whose frames overlap merge, until nothing changes.
     boxes = [_bounds(g) for g in groups]
+    margins = [(p, (reach(p) + GAP) / scale) for p in points]
     changed = True
     while changed:
         changed = False
         for i, box in enumerate(boxes):
-            for p in points:
-                if not _inside(p, box) and _near(p, box, (reach(p) + GAP) / scale):
+            for p, margin in margins:
+                if not _inside(p, box) and _near(p, box, margin):
                     boxes[i] = _union(box, (p.x, p.y, p.x, p.y))
                     changed = True
                     break
@@ -119,11 +120,12 @@ def _zoom(
     """The least zoom at which no two markers touch, kept within MIN_ZOOM..MAX_ZOOM and
     the room an inset has."""
     need = MIN_ZOOM
-    for i, a in enumerate(points):
-        for b in points[i + 1 :]:
-            distance = apart((a.x, a.y), (b.x, b.y)) * scale
+    placed = [(p.x, p.y, reach(p)) for p in points]  # `apart` and `reach` unrolled, as below
+    for i, (ax, ay, ra) in enumerate(placed):
+        for bx, by, rb in placed[i + 1 :]:
+            distance = max(abs(ax - bx), abs(ay - by)) * scale
             if distance > 0:
-                need = max(need, (reach(a) + reach(b) + GAP) / distance)
+                need = max(need, (ra + rb + GAP) / distance)
     width, height = box[2] - box[0], box[3] - box[1]
     room = [MAX_ZOOM]
     if width > 0:
@@ -139,10 +141,11 @@ def _room_to_move(
     """Extra pt around an inset whose markers still touch at its zoom (two needles a few
     millimetres apart): the room to move one aside with its leader line clear of the
     others, as much of a marker's width as the inset's room allows."""
+    placed = [(p.x * scale, p.y * scale, reach(p)) for p in points]
     touching = any(
-        clash((a.x * scale, a.y * scale), reach(a), (b.x * scale, b.y * scale), reach(b))
-        for i, a in enumerate(points)
-        for b in points[i + 1 :]
+        max(abs(ax - bx), abs(ay - by)) < ra + rb + GAP  # `clash`, unrolled as below
+        for i, (ax, ay, ra) in enumerate(placed)
+        for bx, by, rb in placed[i + 1 :]
     )
     if not touching:
         return 0.0
@@ -245,11 +248,13 @@ def _touching_groups(points: Sequence[TriggerPoint], scale: float) -> list[list[
             i = parent[i]
         return i
 
-    for i, a in enumerate(points):
-        for j in range(i + 1, len(points)):
-            b = points[j]
-            at_a, at_b = (a.x * scale, a.y * scale), (b.x * scale, b.y * scale)
-            if clash(at_a, reach(a), at_b, reach(b)):
+    # `clash` of every pair, each point's place and reach worked out once (the page
+    # layout asks this of 30 points at several sizes): the same sums, in the same order.
+    placed = [(p.x * scale, p.y * scale, reach(p)) for p in points]
+    for i, (ax, ay, ra) in enumerate(placed):
+        for j in range(i + 1, len(placed)):
+            bx, by, rb = placed[j]
+            if max(abs(ax - bx), abs(ay - by)) < ra + rb + GAP:
                 parent[root(i)] = root(j)
     groups: dict[int, list[TriggerPoint]] = {}
     for i, p in enumerate(points):
