@@ -382,3 +382,14 @@ def test_markers_moved_aside_land_where_asking_every_marker_put_them():
         assert place_apart(points, to_page, limits) == _place_apart_asking_every_marker(
             points, to_page, limits
         )
+
+
+def test_no_crowded_area_is_looked_for_at_no_size():
+    """A panel measured at no height draws at scale 0: with no markers touching there
+    is no area, and nothing is divided by the scale (it once was, for every point)."""
+    from tpchart.report.insets import crowded_areas
+
+    region = REGIONS["front.chest.left"]
+    at = {"view": region.view, "region_id": region.id, "side": region.side}
+    points = [TriggerPoint(session_id=1, number=n, x=100.0 + n, y=100.0, **at) for n in (1, 2)]
+    assert crowded_areas(points, 0.0, (100.0, 100.0)) == []

@@ -86,7 +86,7 @@ def crowded_areas(
     # A marker outside a group that would cover one of its dots joins it, and groups
     # whose frames overlap merge, until nothing changes.
     boxes = [_bounds(g) for g in groups]
-    margins = [(p, (reach(p) + GAP) / scale) for p in points]
+    margins = [(p, (reach(p) + GAP) / scale) for p in points] if boxes else []
     changed = True
     while changed:
         changed = False

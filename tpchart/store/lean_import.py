@@ -12,10 +12,12 @@ tab imports NumPy as usual when it is first shown. Pandas, which sqlite-utils pr
 the same way, needs NumPy and is left out the same way.
 
 sqlite-utils also imports dateutil's date parser for its command line's "convert"
-recipes, which tpchart never calls: about 20 ms of every start. The parser module is
+recipes, which tpchart never calls: about 25 ms of every start. The parser module is
 registered with the standard library's ``importlib.util.LazyLoader``, so it is run the
 first time anything reads from it (a recipe, or anyone else importing it), never at
-start.
+start. Python 3.11's LazyLoader is not safe for two threads reading a module for the
+first time at once (one may find it half made; later Pythons fixed this): nothing in
+tpchart or its dependencies reads dateutil's parser at all, let alone from threads.
 
 If NumPy or sqlite-utils is already imported (a test run, a tool), nothing changes.
 """
@@ -47,9 +49,12 @@ def _register_lazily(name: str) -> None:
     (the recipe of the ``importlib`` documentation, "Implementing lazy imports")."""
     if name in sys.modules:
         return
-    spec = importlib.util.find_spec(name)
+    try:
+        spec = importlib.util.find_spec(name)  # imports the parent package
+    except ModuleNotFoundError:
+        return  # not installed: sqlite-utils reports that itself
     if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
-        return  # not installed (sqlite-utils reports that), or a loader LazyLoader can't wrap
+        return  # not there, or a loader LazyLoader cannot wrap: imported as usual
     loader = importlib.util.LazyLoader(spec.loader)
     spec.loader = loader
     module = importlib.util.module_from_spec(spec)
