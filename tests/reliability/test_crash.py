@@ -1,7 +1,5 @@
 """kill -9 of a writing process at random moments: the file stays whole and every
-acknowledged write is there; on the clinic server, the same of a workstation. The
-writer folds its -wal into the file now and then, as the idle window does, so kills
-land in the middle of those copies too.
+acknowledged write is there; on the clinic server, the same of a workstation.
 
 Pass rule (issue 7): over 30+ rounds, ``integrity_check`` ok and every write the
 child acknowledged (printed after its commit returned) present after the kill.

@@ -40,8 +40,6 @@ def write_forever(location: Path | str, seed: int, out: TextIO) -> None:
         with store.transaction():  # several points in one user action
             ids = [store.points.add(make_point(session.id, k)).id for k in range(1, 4)]
         print(f"points {' '.join(map(str, ids))}", file=out, flush=True)
-        if rng.random() < 0.5:
-            store.fold_log()  # the window's fold when idle: killed in the middle of it too
 
 
 if __name__ == "__main__":

@@ -25,7 +25,6 @@ Every public method that changes data is one transaction with its audit rows.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
@@ -280,10 +279,6 @@ class RecordStore:
         """False once ``close`` has run: nothing can be read or written any more."""
         return not self._closed
 
-    def fold_log(self) -> None:
-        """Tidy the engine's log while the window is idle (the window calls this a few
-        seconds after its last change); nothing to do here."""
-
     def close(self) -> None:
         """Close the connection; the signed-in practitioner's key is forgotten."""
         self._closed = True
@@ -429,21 +424,6 @@ class Store(RecordStore):
         """True when a check beside the window found the file damaged."""
         gate = self._ctx.gate
         return gate is not None and gate.damaged
-
-    def fold_log(self) -> None:
-        """Copy the committed pages the -wal holds into the file now: SQLite's passive
-        checkpoint, which waits for nobody and, stopped at any moment, leaves the -wal
-        to be copied again. SQLite would otherwise do it inside whichever write takes
-        the -wal past 1,000 pages, and a click would wait (175 ms on a 470 MB clinic,
-        docs/performance.md, part 7). Nothing happens on a file that is closed, open
-        read-only, still waiting for its start-up check, or found damaged; a failure
-        (a full disk) is logged and leaves every committed page in the -wal."""
-        if self._closed or self.read_only or self.check_pending or self.damaged:
-            return
-        try:
-            self._ctx.db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-        except sqlite3.Error as exc:
-            log.warning("Could not copy the -wal of %s into it: %s", self.path, exc)
 
     def close(self) -> None:
         """Close the connection (WAL is checkpointed by SQLite on the last close) and

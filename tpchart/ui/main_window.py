@@ -52,11 +52,6 @@ if TYPE_CHECKING:
     from tpchart.ui.side_by_side import SideBySide
 
 
-# How long the window waits after its last change before copying the file's -wal into
-# it: a pause between two points is seconds long, a burst of edits shorter.
-FOLD_AFTER_IDLE_MS = 2000
-
-
 def _take_back() -> ModuleType:
     """``tpchart.ui.take_back``, imported when first asked for: its dialogs (archive,
     discard, bring back, the quit reminder) cost every start ~15 ms otherwise."""
@@ -163,13 +158,6 @@ class MainWindow(QMainWindow):
         # Text still being typed is saved before any change, switch, undo or export.
         ops.keep_pending(self.session_panel.commit_pending, self.inspector.commit_pending)
         ops.records_changed.connect(self._records_changed)
-        # The file's -wal is copied into it once the window has been idle a moment
-        # (`Store.fold_log`), a few pages at a time, rather than by SQLite inside the
-        # write that takes it past 1,000 pages, where a click would wait for it.
-        self._fold_timer = QTimer(self, objectName="foldLogTimer", singleShot=True)
-        self._fold_timer.setInterval(FOLD_AFTER_IDLE_MS)
-        self._fold_timer.timeout.connect(self._fold_log)
-        ops.records_changed.connect(self._fold_timer.start)
         ops.reload_requested.connect(self.reload_from_store, Qt.ConnectionType.QueuedConnection)
         self.column.new_patient_button.clicked.connect(self.new_patient)
         self.column.new_session_button.clicked.connect(self.new_session)
@@ -302,10 +290,6 @@ class MainWindow(QMainWindow):
         archived = isinstance(record, Patient) and record.archived
         if archived and self.patient is not None and record.id == self.patient.id:  # type: ignore[union-attr]
             self.show_patient(None)  # archived: off the list, off the screen
-
-    def _fold_log(self) -> None:
-        if self.store.is_open:
-            self.store.fold_log()
 
     def _sessions_taken_back(self, record: object) -> None:
         """A draft was discarded (``record`` is a DiscardedDraft) or brought back (a Session)."""
