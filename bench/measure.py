@@ -47,25 +47,32 @@ def repeat(
     warmup: int = 1,
     before: Callable[[], object] | None = None,
     after: Callable[[], object] | None = None,
+    cpu: list[float] | None = None,
 ) -> Sample:
     """Time ``action`` ``runs`` times after ``warmup`` untimed runs. ``before`` and
     ``after`` run around each call outside the timing (set-up, undo). The garbage
-    collector is paused while timing, as a collection would land on a random run."""
+    collector is paused while timing, as a collection would land on a random run.
+    ``cpu``, if given, receives each timed run's CPU time (this process, all threads):
+    beside the wall time it tells a slow run that worked from one that waited (a sync,
+    another process, a slow minute of the machine)."""
     values = []
     for index in range(warmup + runs):
         if before is not None:
             before()
         gc.disable()
         try:
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             action()
             elapsed = time.perf_counter() - start
+            worked = time.process_time() - start_cpu
         finally:
             gc.enable()
         if after is not None:
             after()
         if index >= warmup:
             values.append(elapsed)
+            if cpu is not None:
+                cpu.append(worked)
     return Sample(tuple(values))
 
 

@@ -52,10 +52,13 @@ def _select(window: MainWindow, patient_id: int) -> None:
         raise RuntimeError(f"patient {patient_id} could not be selected in the list")
 
 
-def click_on_map(window: MainWindow, clinic: Clinic, runs: int) -> Sample:
+def click_on_map(
+    window: MainWindow, clinic: Clinic, runs: int, cpu: list[float] | None = None
+) -> Sample:
     """``ChartPanel.add_point`` (undo stack, store transaction with its audit row) and
     ``processEvents`` until the marker is painted, with 200 points on the diagram.
-    Each click is undone outside the timing, so every click meets 200 points."""
+    Each click is undone outside the timing, so every click meets 200 points. ``cpu``
+    receives each click's CPU time (``repeat``)."""
     _select(window, clinic.busy_patient)
     chart = window.chart
     if chart.session is None or chart.session.id != clinic.draft_session:
@@ -78,7 +81,7 @@ def click_on_map(window: MainWindow, clinic: Clinic, runs: int) -> Sample:
         chart.undo_stack.undo()
         QApplication.processEvents()
 
-    return repeat(click, runs, warmup=2, after=undo)
+    return repeat(click, runs, warmup=2, after=undo, cpu=cpu)
 
 
 def raw_insert_commit(folder: Path, runs: int) -> Sample:

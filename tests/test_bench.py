@@ -156,6 +156,10 @@ def test_tiny_run_prints_every_row_and_writes_json(tmp_path, monkeypatch):
     data = json.loads((tmp_path / "bench.json").read_text(encoding="utf-8"))
     keys = {r["key"] for r in data["rows"]}
     assert {"start", "click", "search", "open", "summary_pdf", "progress_pdf"} <= keys
+    # Each click's CPU time beside its wall time: a slow click that worked, or waited.
+    for clinic in data["clinics"]:
+        assert len(clinic["click_cpu"]) == len(clinic["click"]) == TINY.clicks
+        assert all(cpu > 0 for cpu in clinic["click_cpu"])
     assert all(r["result"] in ("PASS", "MISS", "—") for r in data["rows"])
     # Issue 18: click, search, start and backup encrypted beside plain, in the same run.
     assert "Encrypted beside plain" in text
