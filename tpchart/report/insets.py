@@ -141,7 +141,7 @@ def _room_to_move(
     """Extra pt around an inset whose markers still touch at its zoom (two needles a few
     millimetres apart): the room to move one aside with its leader line clear of the
     others, as much of a marker's width as the inset's room allows."""
-    placed = [(p.x * scale, p.y * scale, reach(p)) for p in points]
+    placed = _scaled(points, scale)
     touching = any(
         max(abs(ax - bx), abs(ay - by)) < ra + rb + GAP  # `clash`, unrolled as below
         for i, (ax, ay, ra) in enumerate(placed)
@@ -248,9 +248,8 @@ def _touching_groups(points: Sequence[TriggerPoint], scale: float) -> list[list[
             i = parent[i]
         return i
 
-    # `clash` of every pair, each point's place and reach worked out once (the page
-    # layout asks this of 30 points at several sizes): the same sums, in the same order.
-    placed = [(p.x * scale, p.y * scale, reach(p)) for p in points]
+    # `clash` of every pair (the page layout asks this of 30 points at several sizes).
+    placed = _scaled(points, scale)
     for i, (ax, ay, ra) in enumerate(placed):
         for j in range(i + 1, len(placed)):
             bx, by, rb = placed[j]
@@ -260,6 +259,12 @@ def _touching_groups(points: Sequence[TriggerPoint], scale: float) -> list[list[
     for i, p in enumerate(points):
         groups.setdefault(root(i), []).append(p)
     return [g for g in groups.values() if len(g) > 1]
+
+
+def _scaled(points: Sequence[TriggerPoint], scale: float) -> list[tuple[float, float, float]]:
+    """Each point's centre at ``scale`` and its marker's reach, worked out once per point
+    for the pair tests, which unroll `clash` on them: the same sums in the same order."""
+    return [(p.x * scale, p.y * scale, reach(p)) for p in points]
 
 
 def _bounds(points: Sequence[TriggerPoint]) -> Box:
