@@ -23,6 +23,7 @@ from bench.synthetic import Clinic
 from tpchart.core.regions import View
 from tpchart.report.documents import progress_pdf, session_pdf
 from tpchart.store import Store
+from tpchart.ui.chart_panel import ChartPanel
 from tpchart.ui.main_window import MainWindow
 
 
@@ -52,6 +53,17 @@ def _select(window: MainWindow, patient_id: int) -> None:
         raise RuntimeError(f"patient {patient_id} could not be selected in the list")
 
 
+def _draft_on_front(window: MainWindow, clinic: Clinic) -> ChartPanel:
+    """The busy patient's 200-point draft in the chart, its front diagram shown."""
+    _select(window, clinic.busy_patient)
+    chart = window.chart
+    if chart.session is None or chart.session.id != clinic.draft_session:
+        raise RuntimeError("the busy patient's newest session should be the 200-point draft")
+    chart.show_view(View.FRONT)
+    QApplication.processEvents()
+    return chart
+
+
 def click_on_map(
     window: MainWindow, clinic: Clinic, runs: int, cpu: list[float] | None = None
 ) -> Sample:
@@ -59,12 +71,7 @@ def click_on_map(
     ``processEvents`` until the marker is painted, with 200 points on the diagram.
     Each click is undone outside the timing, so every click meets 200 points. ``cpu``
     receives each click's CPU time (``repeat``)."""
-    _select(window, clinic.busy_patient)
-    chart = window.chart
-    if chart.session is None or chart.session.id != clinic.draft_session:
-        raise RuntimeError("the busy patient's newest session should be the 200-point draft")
-    chart.show_view(View.FRONT)
-    QApplication.processEvents()
+    chart = _draft_on_front(window, clinic)
     shown = len(chart.scenes[View.FRONT].markers)
     # Forearm extensors, away from the lung: a lung-risk click also re-lays out the
     # caution banner above the map, which docs/performance.md measures on its own.
@@ -82,6 +89,57 @@ def click_on_map(
         QApplication.processEvents()
 
     return repeat(click, runs, warmup=2, after=undo, cpu=cpu)
+
+
+SEQUENCE_REGIONS = 20
+
+
+def clicks_in_a_row(window: MainWindow, clinic: Clinic, runs: int) -> Sample:
+    """A doctor charting point after point: one click in each of 20 front regions in
+    turn, each while the point before it is selected, as a click leaves it. Beside the
+    work of ``click_on_map``, the map repaints that point's marker, unselected, where it
+    lies, and the inspector goes from one point to the next. After every 20 clicks their
+    points are undone outside the timing and a point of the draft is selected, so each
+    round meets the 200-point draft again."""
+    chart = _draft_on_front(window, clinic)
+    shown = len(chart.points)
+    last = max(chart.points, key=lambda i: chart.points[i].number)
+    regions = rows.front_regions()
+    step = max(1, len(regions) // SEQUENCE_REGIONS)
+    places = [(r, rows.spots(r)[0]) for r in regions[::step]][:SEQUENCE_REGIONS]
+    made = 0
+
+    def select_before_a_round() -> None:
+        if made == 0:
+            chart.select_point(last)
+            QApplication.processEvents()
+
+    def click() -> None:
+        region_id, (x, y) = places[made]
+        chart.add_point(region_id, x, y)
+        QApplication.processEvents()
+
+    def count_and_undo() -> None:
+        nonlocal made
+        made += 1
+        if len(chart.points) != shown + made:
+            raise RuntimeError("a click on the map did not add a point")
+        if made == len(places):
+            take_back()
+
+    def take_back() -> None:
+        nonlocal made
+        for _ in range(made):
+            chart.undo_stack.undo()
+        QApplication.processEvents()
+        made = 0
+        if len(chart.points) != shown:
+            raise RuntimeError("undo did not take the clicked points back")
+
+    try:
+        return repeat(click, runs, warmup=2, before=select_before_a_round, after=count_and_undo)
+    finally:
+        take_back()
 
 
 def raw_insert_commit(folder: Path, runs: int) -> Sample:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import bench.run
-from bench import rows
+from bench import rows, scenarios
 from bench.cluster import (
     ClusterFailed,
     existing_cluster,
@@ -176,6 +176,30 @@ def test_tiny_run_prints_every_row_and_writes_json(tmp_path, monkeypatch):
         assert "the server half is skipped" in text and data["server"] is None
         assert not server_keys & keys
     assert not list(scratch.iterdir())  # temporary databases and settings are gone
+
+
+def test_clicks_in_a_row_each_meet_the_point_before_selected_and_leave_the_draft(clinic, qapp):
+    with scenarios.open_window(clinic) as window:
+        chart = window.chart
+        stored = window.store.points.for_session(clinic.draft_session)
+        selected = []
+        add_point = chart.add_point
+
+        def noting_the_selection(region_id, x, y):
+            point = chart.selected_point()
+            selected.append(point.number if point is not None else None)
+            add_point(region_id, x, y)
+
+        chart.add_point = noting_the_selection
+        sample = scenarios.clicks_in_a_row(window, clinic, 25)
+        assert len(sample.values) == 25 and all(v > 0 for v in sample.values)
+        # 27 clicks with the two warm-up ones: a round of 20, then 7; each round starts
+        # at the draft's last point, and each click after the first at the one before.
+        per_round = scenarios.SEQUENCE_REGIONS
+        draft = list(range(DRAFT_POINTS, DRAFT_POINTS + per_round))
+        assert selected == draft + draft[:7]
+        assert window.store.points.for_session(clinic.draft_session) == stored
+        assert len(chart.points) == DRAFT_POINTS
 
 
 def _main_py():
