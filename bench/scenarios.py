@@ -94,6 +94,13 @@ def click_on_map(
 SEQUENCE_REGIONS = 20
 
 
+def places_in_a_row() -> list[tuple[str, tuple[float, float]]]:
+    """Where ``clicks_in_a_row`` clicks: a place in each of 20 front regions, in turn."""
+    regions = rows.front_regions()
+    step = max(1, len(regions) // SEQUENCE_REGIONS)
+    return [(r, rows.spots(r)[0]) for r in regions[::step]][:SEQUENCE_REGIONS]
+
+
 def clicks_in_a_row(window: MainWindow, clinic: Clinic, runs: int) -> Sample:
     """A doctor charting point after point: one click in each of 20 front regions in
     turn, each while the point before it is selected, as a click leaves it. Beside the
@@ -104,9 +111,7 @@ def clicks_in_a_row(window: MainWindow, clinic: Clinic, runs: int) -> Sample:
     chart = _draft_on_front(window, clinic)
     shown = len(chart.points)
     last = max(chart.points, key=lambda i: chart.points[i].number)
-    regions = rows.front_regions()
-    step = max(1, len(regions) // SEQUENCE_REGIONS)
-    places = [(r, rows.spots(r)[0]) for r in regions[::step]][:SEQUENCE_REGIONS]
+    places = places_in_a_row()
     made = 0
 
     def select_before_a_round() -> None:
