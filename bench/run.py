@@ -268,7 +268,9 @@ def _measure_clinic(
             cpu: list[float] = []  # the JSON's "click_cpu": each click's CPU time
             r["click"] = scenarios.click_on_map(window, clinic, plan.clicks, cpu)
             r["click_cpu"] = Sample(tuple(cpu))
-            r["click_sequence"] = scenarios.clicks_in_a_row(window, clinic, plan.clicks)
+            cpu = []  # the JSON's "click_sequence_cpu"
+            r["click_sequence"] = scenarios.clicks_in_a_row(window, clinic, plan.clicks, cpu)
+            r["click_sequence_cpu"] = Sample(tuple(cpu))
             r["click_raw"] = scenarios.raw_insert_commit(folder, plan.clicks)
             r["search"] = scenarios.patient_search(store, plan.search)
             r["search_shown"] = scenarios.patient_search_shown(window, 1)

@@ -101,50 +101,59 @@ def places_in_a_row() -> list[tuple[str, tuple[float, float]]]:
     return [(r, rows.spots(r)[0]) for r in regions[::step]][:SEQUENCE_REGIONS]
 
 
-def clicks_in_a_row(window: MainWindow, clinic: Clinic, runs: int) -> Sample:
+def clicks_in_a_row(
+    window: MainWindow, clinic: Clinic, runs: int, cpu: list[float] | None = None
+) -> Sample:
     """A doctor charting point after point: one click in each of 20 front regions in
     turn, each while the point before it is selected, as a click leaves it. Beside the
     work of ``click_on_map``, the map repaints that point's marker, unselected, where it
     lies, and the inspector goes from one point to the next. After every 20 clicks their
     points are undone outside the timing and a point of the draft is selected, so each
-    round meets the 200-point draft again."""
+    round meets the 200-point draft again. ``cpu`` receives each click's CPU time."""
     chart = _draft_on_front(window, clinic)
     shown = len(chart.points)
     last = max(chart.points, key=lambda i: chart.points[i].number)
     places = places_in_a_row()
-    made = 0
+    start = chart.undo_stack.index()
+    clicked = 0
 
     def select_before_a_round() -> None:
-        if made == 0:
+        if clicked == 0:
             chart.select_point(last)
             QApplication.processEvents()
 
     def click() -> None:
-        region_id, (x, y) = places[made]
+        region_id, (x, y) = places[clicked]
         chart.add_point(region_id, x, y)
         QApplication.processEvents()
 
     def count_and_undo() -> None:
-        nonlocal made
-        made += 1
-        if len(chart.points) != shown + made:
+        nonlocal clicked
+        clicked += 1
+        if len(chart.points) != shown + clicked:
             raise RuntimeError("a click on the map did not add a point")
-        if made == len(places):
+        if clicked == len(places):
             take_back()
 
     def take_back() -> None:
-        nonlocal made
-        for _ in range(made):
+        # By the undo stack, not the count: a click that failed half-way is undone too.
+        nonlocal clicked
+        while chart.undo_stack.index() > start:
             chart.undo_stack.undo()
         QApplication.processEvents()
-        made = 0
-        if len(chart.points) != shown:
-            raise RuntimeError("undo did not take the clicked points back")
+        clicked = 0
 
     try:
-        return repeat(click, runs, warmup=2, before=select_before_a_round, after=count_and_undo)
-    finally:
-        take_back()
+        sample = repeat(
+            click, runs, warmup=2, before=select_before_a_round, after=count_and_undo, cpu=cpu
+        )
+    except BaseException:
+        take_back()  # the chart as it was; the error raised is the first one
+        raise
+    take_back()
+    if len(chart.points) != shown:
+        raise RuntimeError("undo did not take the clicked points back")
+    return sample
 
 
 def raw_insert_commit(folder: Path, runs: int) -> Sample:

@@ -191,13 +191,34 @@ def test_clicks_in_a_row_each_meet_the_point_before_selected_and_leave_the_draft
             add_point(region_id, x, y)
 
         chart.add_point = noting_the_selection
-        sample = scenarios.clicks_in_a_row(window, clinic, 25)
-        assert len(sample.values) == 25 and all(v > 0 for v in sample.values)
+        cpu = []
+        sample = scenarios.clicks_in_a_row(window, clinic, 25, cpu)
+        assert len(sample.values) == len(cpu) == 25 and all(v > 0 for v in sample.values)
         # 27 clicks with the two warm-up ones: a round of 20, then 7; each round starts
         # at the draft's last point, and each click after the first at the one before.
         per_round = scenarios.SEQUENCE_REGIONS
         draft = list(range(DRAFT_POINTS, DRAFT_POINTS + per_round))
         assert selected == draft + draft[:7]
+        assert window.store.points.for_session(clinic.draft_session) == stored
+        assert len(chart.points) == DRAFT_POINTS
+
+
+def test_clicks_in_a_row_that_fail_leave_the_draft_and_raise_the_first_error(clinic, qapp):
+    with scenarios.open_window(clinic) as window:
+        chart = window.chart
+        stored = window.store.points.for_session(clinic.draft_session)
+        add_point = chart.add_point
+        calls = []
+
+        def saved_then_broken(region_id, x, y):
+            add_point(region_id, x, y)  # the point is saved, then the click fails
+            calls.append(1)
+            if len(calls) == 5:
+                raise OSError("the fifth click broke after saving its point")
+
+        chart.add_point = saved_then_broken
+        with pytest.raises(OSError, match="fifth click"):
+            scenarios.clicks_in_a_row(window, clinic, 25)
         assert window.store.points.for_session(clinic.draft_session) == stored
         assert len(chart.points) == DRAFT_POINTS
 
