@@ -64,6 +64,22 @@ def _draft_on_front(window: MainWindow, clinic: Clinic) -> ChartPanel:
     return chart
 
 
+Place = tuple[str, tuple[float, float]]  # a region id and a point inside it
+
+
+def click_at(chart: ChartPanel, place: Place) -> None:
+    """One click on the map at ``place``, its events processed until it is painted."""
+    region_id, (x, y) = place
+    chart.add_point(region_id, x, y)
+    QApplication.processEvents()
+
+
+def expect_points(chart: ChartPanel, count: int) -> None:
+    """Stop a measurement whose click did not add its point: it would time nothing."""
+    if len(chart.points) != count:
+        raise RuntimeError("a click on the map did not add a point")
+
+
 def click_on_map(
     window: MainWindow, clinic: Clinic, runs: int, cpu: list[float] | None = None
 ) -> Sample:
@@ -76,25 +92,20 @@ def click_on_map(
     # Forearm extensors, away from the lung: a lung-risk click also re-lays out the
     # caution banner above the map, which docs/performance.md measures on its own.
     region_id = "front.forearm.right"
-    x, y = rows.spots(region_id)[0]
-
-    def click() -> None:
-        chart.add_point(region_id, x, y)
-        QApplication.processEvents()
+    place = (region_id, rows.spots(region_id)[0])
 
     def undo() -> None:
-        if len(chart.points) != shown + 1:
-            raise RuntimeError("a click on the map did not add a point")
+        expect_points(chart, shown + 1)
         chart.undo_stack.undo()
         QApplication.processEvents()
 
-    return repeat(click, runs, warmup=2, after=undo, cpu=cpu)
+    return repeat(lambda: click_at(chart, place), runs, warmup=2, after=undo, cpu=cpu)
 
 
 SEQUENCE_REGIONS = 20
 
 
-def places_in_a_row() -> list[tuple[str, tuple[float, float]]]:
+def places_in_a_row() -> list[Place]:
     """Where ``clicks_in_a_row`` clicks: a place in each of 20 front regions, in turn."""
     regions = rows.front_regions()
     step = max(1, len(regions) // SEQUENCE_REGIONS)
@@ -123,15 +134,12 @@ def clicks_in_a_row(
             QApplication.processEvents()
 
     def click() -> None:
-        region_id, (x, y) = places[clicked]
-        chart.add_point(region_id, x, y)
-        QApplication.processEvents()
+        click_at(chart, places[clicked])
 
     def count_and_undo() -> None:
         nonlocal clicked
         clicked += 1
-        if len(chart.points) != shown + clicked:
-            raise RuntimeError("a click on the map did not add a point")
+        expect_points(chart, shown + clicked)
         if clicked == len(places):
             take_back()
 

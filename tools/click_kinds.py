@@ -67,16 +67,13 @@ def in_a_row_on(patient: int) -> Callable[[MainWindow, Clinic, int], Sample]:
         places = scenarios.places_in_a_row()
         clicked = 0
 
-        def click() -> None:
-            region_id, (x, y) = places[clicked % len(places)]
-            chart.add_point(region_id, x, y)
-            QApplication.processEvents()
-
         def count() -> None:
             nonlocal clicked
             clicked += 1
-            if len(chart.points) != shown + clicked:
-                raise RuntimeError("a click on the map did not add a point")
+            scenarios.expect_points(chart, shown + clicked)
+
+        def click() -> None:
+            scenarios.click_at(chart, places[clicked % len(places)])
 
         try:
             return repeat(click, runs, warmup=2, after=count)
