@@ -160,6 +160,7 @@ def test_tiny_run_prints_every_row_and_writes_json(tmp_path, monkeypatch):
     for clinic in data["clinics"]:
         assert len(clinic["click_cpu"]) == len(clinic["click"]) == TINY.clicks
         assert all(cpu > 0 for cpu in clinic["click_cpu"])
+        assert len(clinic["click_sequence_cpu"]) == len(clinic["click_sequence"]) == TINY.clicks
     assert all(r["result"] in ("PASS", "MISS", "—") for r in data["rows"])
     # Issue 18: click, search, start and backup encrypted beside plain, in the same run.
     assert "Encrypted beside plain" in text

@@ -87,7 +87,7 @@ def in_a_row_on(patient: int) -> Callable[[MainWindow, Clinic, int], Sample]:
 
 def main(rounds: int) -> None:
     """Time ``rounds`` rounds of each kind of click and print what they show."""
-    _app = QApplication.instance() or QApplication([])  # kept alive while the window is
+    _app = QApplication.instance() or QApplication([])  # held: the windows need it alive
     folder = Path(tempfile.mkdtemp(prefix="tpchart-click-kinds-"))
     try:
         clinic = generate_clinic(folder / "clinic.db", ClinicSize(200, 3, 10))
