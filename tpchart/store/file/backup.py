@@ -24,6 +24,7 @@ from datetime import datetime
 from pathlib import Path
 
 from tpchart.core.errors import TpchartError
+from tpchart.store.errors import StorageError
 from tpchart.store.file.anchor import SIDECAR_SUFFIX, database_id, head, write_backup_anchor
 from tpchart.store.file.database import (
     inspect,
@@ -34,6 +35,7 @@ from tpchart.store.file.database import (
 )
 from tpchart.store.file.health import check_file
 from tpchart.store.file.private import private_folder, touch_private
+from tpchart.store.file.read_only_view import steadily
 from tpchart.store.records.schema import APPLICATION_ID, SCHEMA_VERSION
 
 log = logging.getLogger("tpchart.store")
@@ -111,6 +113,17 @@ def copy_database(source: Path, target: Path) -> None:
 
 
 def _copy(source: Path, target: Path) -> None:
+    # A source in a folder this user cannot write is read without locks: a copy taken
+    # while its owner saved is taken again (``steadily``).
+    try:
+        steadily(source, lambda: _copy_once(source, target))
+    except StorageError as exc:
+        raise BackupFailed(
+            "changed each time it was copied (whoever can write its folder is saving in it)"
+        ) from exc
+
+
+def _copy_once(source: Path, target: Path) -> None:
     target.unlink(missing_ok=True)
     touch_private(target)  # 0600 before SQLite writes a byte into it
     # An encrypted source is copied into a file under the same key (SQLCipher's backup

@@ -18,12 +18,13 @@ import os
 import sqlite3
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
 from sqlite_utils import Database
 
 from tpchart.store.errors import DatabaseDamaged, DatabaseRefused
 from tpchart.store.file.private import private_folder, touch_private
+from tpchart.store.file.read_only_view import ReadOnlyView
 from tpchart.store.records.schema import APPLICATION_ID, SCHEMA_VERSION, migrate
 
 __all__ = [
@@ -201,14 +202,20 @@ def read_only_uri(path: Path | str) -> str:
     safely, and ``refuse_unreadable_wal`` says so instead."""
     path = Path(path).resolve()
     uri = f"{path.as_uri()}?mode=ro"
+    return uri + "&immutable=1" if opens_immutable(path) else uri
+
+
+def opens_immutable(path: Path | str) -> bool:
+    """True when ``read_only_uri`` opens ``path`` ``immutable`` at this moment: its
+    folder cannot be written and nothing beside it says it is open or half-written.
+    Such a connection must be watched for the owner (``read_only_view``)."""
+    path = Path(path).resolve()
     # A hot rollback journal means the file holds half a write: never immutable then.
-    if (
+    return (
         not os.access(path.parent, os.W_OK)
         and not _sidecar(path, "-shm").exists()
         and not any(_has_content(_sidecar(path, s)) for s in ("-wal", "-journal"))
-    ):
-        uri += "&immutable=1"
-    return uri
+    )
 
 
 def refuse_unreadable_wal(path: Path) -> None:
@@ -327,12 +334,21 @@ def _connect_read_only(path: Path) -> Database:
             f"{path} needs updating to this version of tpchart, which cannot be done while it "
             "is read-only. Open it once where it can be written; the file was not changed."
         )
+    # The folder's owner may open and change the file while this view is open: the view
+    # notices and opens it again (an immutable connection would not).
+    view = ReadOnlyView(path, _read_only_connection, opens_immutable)
+    # The view answers for the connection in everything sqlite_utils asks of it.
+    return Database(cast(sqlite3.Connection, view), execute_plugins=False)  # no plugins
+
+
+def _read_only_connection(path: Path) -> sqlite3.Connection:
     conn = open_connection(
         path, read_only=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
     )
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
-    return Database(conn, execute_plugins=False)  # no plugins, as for a writable file
+    conn.execute("PRAGMA recursive_triggers = ON")  # as sqlite_utils sets on its own
+    return conn
 
 
 def configure(db: Database) -> None:

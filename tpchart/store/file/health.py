@@ -34,6 +34,7 @@ from tpchart.store.file.database import (
     refuse_unreadable_wal,
 )
 from tpchart.store.file.lock import read_record
+from tpchart.store.file.read_only_view import steadily
 from tpchart.store.file.wal import inspect_wal
 from tpchart.store.records.schema import APPLICATION_ID, SCHEMA_VERSION
 from tpchart.store.records.tamper import startup_findings, tamper_report
@@ -225,6 +226,12 @@ def check_file(
     changes. The anchors are those of the database at ``path``: a backup is checked
     without ``audit``/``tamper``, since it is older than its database's anchor."""
     path = Path(path).resolve()  # the -wal and -journal are beside the real file
+    # In a folder this user cannot write, the owner may save during the checks, unseen
+    # by an immutable read: the checks are then run again, never reported half-read.
+    return steadily(path, lambda: _check_file(path, full, audit, tamper))
+
+
+def _check_file(path: Path, full: bool, audit: bool, tamper: bool) -> HealthReport:
     problem = _wal_damage(path)
     if problem:
         return HealthReport(path, [problem], [], None, full)
@@ -243,13 +250,17 @@ def tamper_findings(path: Path) -> list[str]:
     """Only the start-up tamper checks (schema, its record, anchors, signatures) of
     ``path``, for the check run beside the window after its quick_check."""
     path = Path(path).resolve()
-    conn = open_connection(path, read_only=True, isolation_level=None)
-    try:
-        claims = claims_for(path, conn)
-        conn.execute("BEGIN")
-        return startup_findings(conn, claims)
-    finally:
-        conn.close()
+
+    def findings() -> list[str]:
+        conn = open_connection(path, read_only=True, isolation_level=None)
+        try:
+            claims = claims_for(path, conn)
+            conn.execute("BEGIN")
+            return startup_findings(conn, claims)
+        finally:
+            conn.close()
+
+    return steadily(path, findings)  # as check_file, for a folder this user cannot write
 
 
 def _sqlite_checks(

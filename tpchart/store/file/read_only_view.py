@@ -1,0 +1,189 @@
+"""A read-only view of a database whose folder's owner may change it meanwhile.
+
+In a folder this user cannot write, a database without a -shm is opened ``immutable``
+(``database.read_only_uri``): SQLite then takes no locks and trusts the file never to
+change. If whoever can write that folder opens the same file and saves meanwhile, the
+view would go on showing the state it first read (its page cache is never checked
+against the file), and a checkpoint rewriting pages under a read could mix old and new
+pages or fail as "malformed" on a sound file.
+
+``ReadOnlyView`` stands where the connection would: it notices the owner (a -shm, -wal
+or journal beside the file, or the file itself changed since the view opened) before a
+statement and reads the statement's rows whole, then looks at the file again. Whatever
+changed, the statement is read again on a connection opened afresh, which opens
+normally, with the owner's -shm and SQLite's locks, while the owner has the file open.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from tpchart.store.errors import StorageError
+
+# A read that keeps meeting changes is given up after this many tries (each is one
+# statement; an owner would have to save between every look at the file).
+TRIES = 5
+
+CHANGED_WHILE_READ = (
+    "This database is open read-only and was changed by someone who can write its folder "
+    "while it was being read; nothing was changed here. Try again in a moment."
+)
+
+FileState = tuple[object, ...]
+T = TypeVar("T")
+
+
+def file_state(path: Path) -> FileState:
+    """What shows that someone wrote ``path``: the file's identity, size and times, and
+    the same of its -wal, -shm and -journal (None for one that is missing)."""
+    state: list[object] = []
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        try:
+            st = path.with_name(path.name + suffix).stat()
+        except FileNotFoundError:
+            state.append(None)
+        else:
+            state.append((st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+    return tuple(state)
+
+
+def steadily(path: Path, read: Callable[[], T]) -> T:
+    """``read()`` of the database at ``path``, done again while the file changed under it.
+
+    In a folder this user can write, SQLite's locks keep a read whole: ``read()`` once.
+    In one it cannot, the read may be ``immutable``, without locks, and only an unchanged
+    file says it was read whole. Whatever ``read()`` says (even an error) while the file
+    changed is not kept; after ``TRIES`` reads that each met a change, a plain-words
+    ``StorageError``."""
+    if os.access(path.resolve().parent, os.W_OK):
+        return read()
+    for _ in range(TRIES):
+        before = file_state(path)
+        try:
+            result = read()
+        except sqlite3.DatabaseError:
+            if file_state(path) == before:
+                raise
+            continue
+        if file_state(path) == before:
+            return result
+    raise StorageError(CHANGED_WHILE_READ, "busy")
+
+
+class Rows:
+    """The rows of one statement, read whole: what sqlite_utils and the repositories use
+    of a cursor (description, fetchone, fetchall, iteration, lastrowid, rowcount)."""
+
+    def __init__(self, cursor: sqlite3.Cursor, rows: list[Any]) -> None:
+        self.description = cursor.description
+        self.lastrowid = cursor.lastrowid
+        self.rowcount = cursor.rowcount
+        self._rows = iter(rows)
+
+    def __iter__(self) -> Iterator[Any]:
+        return self._rows
+
+    def fetchone(self) -> Any:
+        """The next row, or None."""
+        return next(self._rows, None)
+
+    def fetchmany(self, size: int = 1) -> list[Any]:
+        """Up to ``size`` more rows."""
+        return [row for _, row in zip(range(size), self._rows, strict=False)]
+
+    def fetchall(self) -> list[Any]:
+        """The rows not yet fetched."""
+        return list(self._rows)
+
+    def close(self) -> None:
+        """Nothing to release: the rows are already read."""
+
+
+class ReadOnlyView:
+    """A connection to ``path`` that is opened again whenever the file's owner changed it.
+
+    ``connect(path)`` opens a read-only connection, choosing ``immutable`` by the file's
+    state at that moment (``immutable(path)`` says which it chose). Everything other than
+    ``execute`` goes to the connection of the moment."""
+
+    def __init__(
+        self,
+        path: Path,
+        connect: Callable[[Path], sqlite3.Connection],
+        immutable: Callable[[Path], bool],
+    ) -> None:
+        self._path, self._connect, self._chooses_immutable = path, connect, immutable
+        self._conn: sqlite3.Connection | None = None
+        self._open()
+
+    def _open(self) -> None:
+        # The state is taken before the connection chooses how to open: a -shm that
+        # appears in between is then a change this view notices.
+        seen = file_state(self._path)
+        immutable = self._chooses_immutable(self._path)
+        conn = self._connect(self._path)
+        if self._conn is not None:
+            self._conn.close()
+        self._conn, self._seen, self.immutable = conn, seen, immutable
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The connection of the moment."""
+        assert self._conn is not None
+        return self._conn
+
+    def _stale(self) -> bool:
+        if self.immutable:
+            return file_state(self._path) != self._seen
+        # Opened normally, SQLite follows the owner through the -shm, and this view's
+        # lock keeps it there; only an owner who closed (and removed it) before this
+        # view first read leaves a connection that cannot read.
+        return self._chooses_immutable(self._path)
+
+    def execute(self, sql: str, *parameters: Sequence[Any] | dict[str, Any]) -> Any:
+        """Run one statement and read its rows whole. On an ``immutable`` connection they
+        are only returned when the file did not change meanwhile; otherwise the
+        connection is opened again and the statement read again. Inside a transaction
+        (which an ``immutable`` connection cannot hold against the owner) a change is
+        refused in plain words instead."""
+        for _ in range(TRIES):
+            if self._stale() and not self.connection.in_transaction:
+                self._open()
+            try:
+                # Read whole even when opened normally: no cursor is left open on a
+                # connection that the next statement may close.
+                cursor = self.connection.execute(sql, *parameters)
+                rows = cursor.fetchall()
+            except sqlite3.DatabaseError:
+                if not self._stale():
+                    raise
+            else:
+                # Opened normally, SQLite's locks kept the read whole.
+                if not self.immutable or not self._stale():
+                    return Rows(cursor, rows)
+            if self.connection.in_transaction:
+                self.connection.rollback()
+                self._open()
+                raise StorageError(CHANGED_WHILE_READ, "busy")
+        raise StorageError(CHANGED_WHILE_READ, "busy")
+
+    @property
+    def isolation_level(self) -> str | None:
+        """The connection's (sqlite_utils sets it around some statements)."""
+        return self.connection.isolation_level
+
+    @isolation_level.setter
+    def isolation_level(self, value: Any) -> None:
+        self.connection.isolation_level = value
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.connection.close()
+
+    def __getattr__(self, name: str) -> Any:
+        # in_transaction, total_changes, executemany, ...: the connection of the moment.
+        return getattr(self.connection, name)
