@@ -86,7 +86,7 @@ def test_a_change_inside_a_transaction_is_refused_in_plain_words(path, view):
 
 def test_a_read_that_keeps_meeting_changes_is_given_up(monkeypatch, view):
     states = iter(range(10**6))
-    monkeypatch.setattr(read_only_view, "file_state", lambda _: next(states))
+    monkeypatch.setattr(read_only_view, "_state", lambda _: next(states))
     with pytest.raises(StorageError, match="Try again in a moment"):
         count(view)
 

@@ -40,10 +40,18 @@ T = TypeVar("T")
 def file_state(path: Path) -> FileState:
     """What shows that someone wrote ``path``: the file's identity, size and times, and
     the same of its -wal, -shm and -journal (None for one that is missing)."""
+    return _state(_watched(path))
+
+
+def _watched(path: Path) -> tuple[str, ...]:
+    return tuple(str(path) + suffix for suffix in ("", "-wal", "-shm", "-journal"))
+
+
+def _state(names: tuple[str, ...]) -> FileState:
     state: list[object] = []
-    for suffix in ("", "-wal", "-shm", "-journal"):
+    for name in names:
         try:
-            st = path.with_name(path.name + suffix).stat()
+            st = os.stat(name)
         except FileNotFoundError:
             state.append(None)
         else:
@@ -117,13 +125,14 @@ class ReadOnlyView:
         immutable: Callable[[Path], bool],
     ) -> None:
         self._path, self._connect, self._chooses_immutable = path, connect, immutable
+        self._names = _watched(path)  # looked at before and after every statement
         self._conn: sqlite3.Connection | None = None
         self._open()
 
     def _open(self) -> None:
         # The state is taken before the connection chooses how to open: a -shm that
         # appears in between is then a change this view notices.
-        seen = file_state(self._path)
+        seen = _state(self._names)
         immutable = self._chooses_immutable(self._path)
         conn = self._connect(self._path)
         if self._conn is not None:
@@ -138,7 +147,7 @@ class ReadOnlyView:
 
     def _stale(self) -> bool:
         if self.immutable:
-            return file_state(self._path) != self._seen
+            return _state(self._names) != self._seen
         # Opened normally, SQLite follows the owner through the -shm, and this view's
         # lock keeps it there; only an owner who closed (and removed it) before this
         # view first read leaves a connection that cannot read.
