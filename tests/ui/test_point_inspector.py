@@ -147,6 +147,39 @@ def test_arrows_stop_at_the_records_limits(qtbot, store, point, inspector):
     assert inspector.needles.value() == 1  # never 0, which the record refuses
 
 
+def test_each_point_shown_gets_its_own_numbers(qtbot, store, point, inspector):
+    """A number box is only set when its value changes (Qt repaints it at every set):
+    each point shown still shows its own numbers, "–" for those not recorded, and a
+    number typed and not yet saved never stays beside another point."""
+    boxes = {"pain": inspector.pain, "twitch_count": inspector.twitch_count,
+             "depth_mm": inspector.depth, "passes": inspector.passes,
+             "needles": inspector.needles}  # fmt: skip
+    blank = replace(point, number=4, pain=None, twitch_elicited=False, twitch_strength=None,
+                    twitch_count=None, passes=None)  # fmt: skip
+    again = replace(blank, number=5, needles=2)
+    scored = replace(point, number=6, pain=3, depth_mm=12.0)
+    shown = {
+        "pain": ["6 / 10", "–", "–", "3 / 10"],
+        "twitch_count": ["2 ×", "–", "–", "2 ×"],
+        "depth_mm": ["–", "–", "–", "12.0 mm"],
+        "passes": ["8 passes", "–", "–", "8 passes"],
+        "needles": ["1", "1", "2", "1"],
+    }
+    for step, p in enumerate([point, blank, again, scored]):
+        inspector.set_point(p, editable=True)
+        assert {name: box.text() for name, box in boxes.items()} == {
+            name: texts[step] for name, texts in shown.items()
+        }
+    # Typed, not saved (no Enter, the box keeps the focus): the text is cleared, the
+    # box's value still 3. Then another point of pain 3 is shown.
+    inspector.pain.setFocus()
+    qtbot.keyClick(inspector.pain, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(inspector.pain, Qt.Key.Key_Delete)
+    assert inspector.pain.cleanText() == "" and inspector.pain.value() == 3
+    inspector.set_point(replace(scored, number=7), editable=True)
+    assert inspector.pain.text() == "3 / 10"
+
+
 def field_tops(inspector: PointInspector) -> list[QPoint]:
     widgets = [inspector.muscle, inspector.pain, inspector.depth, inspector.passes]
     return [w.mapTo(inspector, QPoint(0, 0)) for w in widgets]

@@ -477,21 +477,18 @@ class PointInspector(QWidget):
         )
         if p.twitch_elicited and p.twitch_strength is None:
             self.twitch.setCurrentIndex(1)
-        self.twitch_count.setValue(-1 if p.twitch_count is None else p.twitch_count)
-        self.pain.setValue(-1 if p.pain is None else p.pain)
-        self.pressure.setValue(
-            self.pressure.minimum() if p.pressure_threshold is None else p.pressure_threshold
-        )
+        _show_number(self.twitch_count, p.twitch_count)
+        _show_number(self.pain, p.pain)
+        _show_number(self.pressure, p.pressure_threshold)
         self._set_combo_number(self.gauge, p.needle_gauge_mm, "{:.2f}")
         self._set_combo_number(self.length, p.needle_length_mm, "{:g}")
-        self.depth.setValue(self.depth.minimum() if p.depth_mm is None else p.depth_mm)
+        _show_number(self.depth, p.depth_mm)
         self.technique.setCurrentIndex(self.technique.findData(p.technique))
-        self.passes.setValue(-1 if p.passes is None else p.passes)
-        self.minutes.setValue(-1 if p.minutes is None else p.minutes)
+        _show_number(self.passes, p.passes)
+        _show_number(self.minutes, p.minutes)
         for name, key in _STIMULATION.items():
-            box, value = getattr(self, name), getattr(p, key)
-            box.setValue(box.minimum() if value is None else value)
-        self.needles.setValue(p.needles)
+            _show_number(getattr(self, name), getattr(p, key))
+        _show_number(self.needles, p.needles)
         if self.notes.toPlainText() != p.notes:
             self.notes.setPlainText(p.notes)
         self.notes_internal.setChecked(p.notes_internal)
@@ -602,6 +599,18 @@ class PointInspector(QWidget):
         if event.key() == Qt.Key.Key_Escape and self.parentWidget() is not None:
             self.clearFocus()
         super().keyPressEvent(event)
+
+
+def _show_number(box: QSpinBox | QDoubleSpinBox, value: float | None) -> None:
+    """Show ``value`` in ``box``, its lowest value ("–") for None.
+
+    Qt repaints a spin box at every ``setValue``, even when the value stays, and from
+    one point to the next most numbers stay "–": six boxes repainted for nothing at
+    every click in a row. A box with the keyboard focus is set all the same, so text
+    typed in it and not yet saved never stays beside another point."""
+    shown = box.minimum() if value is None else value
+    if box.hasFocus() or box.value() != shown:
+        box.setValue(shown)
 
 
 def _form(box: QGroupBox) -> QFormLayout:
