@@ -487,7 +487,9 @@ class App:
         answer = CheckAnswer(window)
 
         def found(report) -> None:
-            if not report.damaged:
+            if report.refused:  # read-only, its folder's owner saving all along
+                window.statusBar().showMessage(f"Database not checked: {report.refused}")
+            elif not report.damaged:
                 window.statusBar().showMessage("Database checked: sound.", 5000)
                 if report.audit:  # changed outside tpchart: said at every start
                     recovery.show_tampering(report.audit, store.path.name, window)

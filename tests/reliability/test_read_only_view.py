@@ -19,7 +19,7 @@ import pytest
 
 from tpchart.store import Store
 
-from .conftest import ROOT, without_override
+from .conftest import ROOT, held_open, run_bound, without_override
 from .records import add_patient
 
 pytestmark = pytest.mark.skipif(
@@ -37,7 +37,10 @@ print(json.dumps({"read_only": store.read_only, "count": store.patients.count()}
 for line in sys.stdin:
     word, *rest = line.split()
     if word == "count":
-        print(json.dumps(store.patients.count()), flush=True)
+        try:
+            print(json.dumps(store.patients.count()), flush=True)
+        except Exception as exc:
+            print(json.dumps(f"{type(exc).__name__}: {exc}"), flush=True)
         continue
     counts, errors = [], []
     while not os.path.exists(rest[0]):
@@ -145,10 +148,10 @@ def test_reads_meet_an_owner_saving_and_closing_again_and_again(
 FIRST_READ_AFTER_THE_OWNER_LEFT = """
 import json, sys
 from pathlib import Path
-from tpchart.store.file.database import _read_only_connection, opens_immutable
+from tpchart.store.file.database import _read_only_connection
 from tpchart.store.file.read_only_view import ReadOnlyView
 path = Path(sys.argv[1])
-view = ReadOnlyView(path, _read_only_connection, opens_immutable)
+view = ReadOnlyView(path, _read_only_connection)
 print(json.dumps(view.immutable), flush=True)
 sys.stdin.readline()
 count = view.execute("SELECT count(*) FROM patients").fetchone()[0]
@@ -232,3 +235,35 @@ def test_a_whole_read_is_done_again_while_the_owner_saved_under_it(
     if changes == 5:  # as many saves as tries: given up, in plain words
         assert "changed by someone who can write its folder" in answer.pop("refused")
     assert answer == expected
+
+
+def test_a_view_opened_while_the_owner_has_the_file_open_reads_and_checks(folder_of_another):
+    # Opened normally, a reader as root changes the times of the owner's -wal and -shm
+    # itself (SQLite gives them the database's owner): no reason to read again.
+    with held_open(folder_of_another):
+        opened = run_bound(str(folder_of_another), code=COUNT)
+        assert opened.returncode == 0, opened.stderr
+        assert json.loads(opened.stdout) == {"read_only": True, "count": 2}
+        checked = run_bound("check", "--db", str(folder_of_another))
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+        assert "Integrity: ok" in checked.stdout
+
+
+COUNT = """
+import json, sys
+from tpchart.store import Store
+with Store.open(sys.argv[1]) as store:
+    print(json.dumps({"read_only": store.read_only, "count": store.patients.count()}))
+"""
+
+
+def test_a_file_replaced_by_one_the_viewer_cannot_read_is_said_in_plain_words(
+    folder_of_another, viewer
+):
+    assert viewer.ask("count") == 2
+    replaced = folder_of_another.with_name("replaced.db")
+    replaced.write_bytes(folder_of_another.read_bytes())
+    replaced.chmod(0)  # not even its owner may read it without root's override
+    os.replace(replaced, folder_of_another)
+    answer = viewer.ask("count")
+    assert "cannot be read from here now" in answer and "Close this window" in answer

@@ -16,6 +16,7 @@ from tpchart.store.errors import StorageError
 from tpchart.store.file import startup_check
 from tpchart.store.file.health import HealthReport
 from tpchart.store.file.lock import DatabaseLock
+from tpchart.store.file.read_only_view import CHANGED_WHILE_READ
 from tpchart.store.records import context
 
 
@@ -73,6 +74,25 @@ def test_damage_found_beside_the_window_refuses_writes_and_marks_the_exit_unclea
         assert not lock.previous_exit_clean  # the next start checks before opening
     finally:
         lock.release()
+
+
+def test_a_check_its_owner_kept_changing_under_is_not_damage(clinic, monkeypatch):
+    # A read-only file whose folder's owner saved during each of the check's tries
+    # (``read_only_view.steadily`` gives up): said as not checked, never as damaged,
+    # which would set a sound file aside. Reaching it for real takes an owner saving
+    # through five whole checks; tests/reliability/test_read_only_view.py gives up so.
+    def unsettled(path, full):
+        raise StorageError(CHANGED_WHILE_READ, "busy")
+
+    monkeypatch.setattr(startup_check, "check_file", unsettled)
+    store = Store.open(clinic, read_only=True, defer_check=True)
+    answers: list[HealthReport] = []
+    done = threading.Event()
+    store.start_deferred_check(lambda report: (answers.append(report), done.set()))
+    assert done.wait(5)
+    assert not answers[0].damaged and not store.damaged
+    assert answers[0].refused == CHANGED_WHILE_READ and not answers[0].ok
+    store.close()
 
 
 def test_small_files_and_commands_are_checked_before_opening(tmp_path):

@@ -24,7 +24,7 @@ from sqlite_utils import Database
 
 from tpchart.store.errors import DatabaseDamaged, DatabaseRefused
 from tpchart.store.file.private import private_folder, touch_private
-from tpchart.store.file.read_only_view import ReadOnlyView
+from tpchart.store.file.read_only_view import ReadOnlyView, opens_immutable
 from tpchart.store.records.schema import APPLICATION_ID, SCHEMA_VERSION, migrate
 
 __all__ = [
@@ -205,19 +205,6 @@ def read_only_uri(path: Path | str) -> str:
     return uri + "&immutable=1" if opens_immutable(path) else uri
 
 
-def opens_immutable(path: Path | str) -> bool:
-    """True when ``read_only_uri`` opens ``path`` ``immutable`` at this moment: its
-    folder cannot be written and nothing beside it says it is open or half-written.
-    Such a connection must be watched for the owner (``read_only_view``)."""
-    path = Path(path).resolve()
-    # A hot rollback journal means the file holds half a write: never immutable then.
-    return (
-        not os.access(path.parent, os.W_OK)
-        and not _sidecar(path, "-shm").exists()
-        and not any(_has_content(_sidecar(path, s)) for s in ("-wal", "-journal"))
-    )
-
-
 def refuse_unreadable_wal(path: Path) -> None:
     """A -wal with changes, no -shm, and a folder that cannot be written: SQLite cannot
     apply those changes, and reading without them would show an older state."""
@@ -336,7 +323,7 @@ def _connect_read_only(path: Path) -> Database:
         )
     # The folder's owner may open and change the file while this view is open: the view
     # notices and opens it again (an immutable connection would not).
-    view = ReadOnlyView(path, _read_only_connection, opens_immutable)
+    view = ReadOnlyView(path, _read_only_connection)
     # The view answers for the connection in everything sqlite_utils asks of it.
     return Database(cast(sqlite3.Connection, view), execute_plugins=False)  # no plugins
 

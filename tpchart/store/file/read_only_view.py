@@ -59,25 +59,60 @@ def _state(names: tuple[str, ...]) -> FileState:
     return tuple(state)
 
 
+def opens_immutable(path: Path | str) -> bool:
+    """True when ``database.read_only_uri`` opens ``path`` ``immutable`` at this moment:
+    its folder cannot be written and nothing beside it says it is open or half-written.
+    Such a connection must be watched for the owner (``ReadOnlyView``, ``steadily``)."""
+    name = os.path.realpath(path)
+    # A hot rollback journal means the file holds half a write: never immutable then.
+    return (
+        not os.access(os.path.dirname(name), os.W_OK)
+        and not os.path.exists(name + "-shm")
+        and not any(_has_content(name + s) for s in ("-wal", "-journal"))
+    )
+
+
+def _has_content(name: str) -> bool:
+    try:
+        return os.stat(name).st_size > 0
+    except FileNotFoundError:
+        return False
+
+
+def _unsettled(before: FileState, after: FileState, immutable: bool) -> bool:
+    """Whether a read done between the states ``before`` and ``after`` may not be whole.
+    Opened ``immutable`` (no locks), any change counts. Opened normally, SQLite's locks
+    keep the read whole, whatever the owner commits; only the owner's -shm going away
+    meanwhile (the owner closed first) may have left the read to a connection opened
+    ``immutable`` after all. (Opened normally, a reader as root changes the times of
+    the -wal and -shm itself: SQLite gives them the database's owner.)"""
+    if immutable:
+        return after != before
+    return before[2] is not None and after[2] is None
+
+
 def steadily(path: Path, read: Callable[[], T]) -> T:
-    """``read()`` of the database at ``path``, done again while the file changed under it.
+    """``read()`` of the database at ``path``, done again when the file changed under it
+    in a way its connection could not see.
 
     In a folder this user can write, SQLite's locks keep a read whole: ``read()`` once.
     In one it cannot, the read may be ``immutable``, without locks, and only an unchanged
-    file says it was read whole. Whatever ``read()`` says (even an error) while the file
-    changed is not kept; after ``TRIES`` reads that each met a change, a plain-words
+    file says it was read whole (``_unsettled``). Whatever ``read()`` says then (even an
+    error) is not kept; after ``TRIES`` reads that each met a change, a plain-words
     ``StorageError``."""
     if os.access(path.resolve().parent, os.W_OK):
         return read()
+    names = _watched(path)
     for _ in range(TRIES):
-        before = file_state(path)
+        before = _state(names)
+        immutable = opens_immutable(path)
         try:
             result = read()
         except sqlite3.DatabaseError:
-            if file_state(path) == before:
+            if not _unsettled(before, _state(names), immutable):
                 raise
             continue
-        if file_state(path) == before:
+        if not _unsettled(before, _state(names), immutable):
             return result
     raise StorageError(CHANGED_WHILE_READ, "busy")
 
@@ -122,7 +157,7 @@ class ReadOnlyView:
         self,
         path: Path,
         connect: Callable[[Path], sqlite3.Connection],
-        immutable: Callable[[Path], bool],
+        immutable: Callable[[Path], bool] = opens_immutable,
     ) -> None:
         self._path, self._connect, self._chooses_immutable = path, connect, immutable
         self._names = _watched(path)  # looked at before and after every statement
@@ -139,6 +174,19 @@ class ReadOnlyView:
             self._conn.close()
         self._conn, self._seen, self.immutable = conn, seen, immutable
 
+    def _reopen(self) -> None:
+        try:
+            self._open()
+        except sqlite3.Error as exc:
+            # The owner may have replaced the file by one this user cannot read (a
+            # restore), or removed it: not damage, and nothing of this view's to save.
+            raise StorageError(
+                f"This database was changed by someone who can write its folder and cannot "
+                f"be read from here now ({exc}); nothing was changed here. Close this "
+                "window and open the file again.",
+                "missing",
+            ) from exc
+
     @property
     def connection(self) -> sqlite3.Connection:
         """The connection of the moment."""
@@ -149,8 +197,8 @@ class ReadOnlyView:
         if self.immutable:
             return _state(self._names) != self._seen
         # Opened normally, SQLite follows the owner through the -shm, and this view's
-        # lock keeps it there; only an owner who closed (and removed it) before this
-        # view first read leaves a connection that cannot read.
+        # lock keeps it there once it has read; only an owner who closed (removing it)
+        # before this view first read leaves a connection that cannot read.
         return self._chooses_immutable(self._path)
 
     def execute(self, sql: str, *parameters: Sequence[Any] | dict[str, Any]) -> Any:
@@ -161,7 +209,7 @@ class ReadOnlyView:
         refused in plain words instead."""
         for _ in range(TRIES):
             if self._stale() and not self.connection.in_transaction:
-                self._open()
+                self._reopen()
             try:
                 # Read whole even when opened normally: no cursor is left open on a
                 # connection that the next statement may close.
@@ -176,7 +224,7 @@ class ReadOnlyView:
                     return Rows(cursor, rows)
             if self.connection.in_transaction:
                 self.connection.rollback()
-                self._open()
+                self._reopen()
                 raise StorageError(CHANGED_WHILE_READ, "busy")
         raise StorageError(CHANGED_WHILE_READ, "busy")
 

@@ -15,7 +15,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from tpchart.store.file.health import HealthReport, check_file, tamper_findings
+from tpchart.store.errors import StorageError
+from tpchart.store.file.health import HealthReport, Verdict, check_file, tamper_findings
 from tpchart.store.records.context import WriteGate
 
 log = logging.getLogger("tpchart.store")
@@ -33,10 +34,15 @@ def check_beside(path: Path, gate: WriteGate, done: Callable[[HealthReport], Non
     def run() -> None:
         try:
             report = check_file(path, full=False)
+        except StorageError as exc:
+            # A read-only file whose folder's owner saved during every try: not damage,
+            # and a read-only window has no writes for the gate to hold back.
+            log.warning("Start-up check of %s not done: %s", path, exc)
+            report = HealthReport(path, refused=str(exc), refused_as=Verdict.UNREADABLE)
         except Exception as exc:  # unreadable counts as damaged, and is logged
             log.exception("Start-up check of %s failed", path)
             report = HealthReport(path, [f"the check could not run: {exc}"], [], None, False)
-        if not report.damaged:
+        if not report.damaged and not report.refused:
             try:
                 report = replace(report, audit=tamper_findings(path))
             except Exception:  # the file is sound; only the tamper check failed: logged
