@@ -180,6 +180,30 @@ def test_each_point_shown_gets_its_own_numbers(qtbot, store, point, inspector):
     assert inspector.pain.text() == "3 / 10"
 
 
+def test_a_point_shown_after_none_is_laid_out_at_once(qtbot, point, inspector):
+    """The needling dose's rows follow the technique. Changed while no point was shown
+    (the form hidden: an undo, a deselection), they did not reach the layout around the
+    form when it was shown again: the first frame painted kept the form's old height
+    (a gap under the needling box, or a shorter notes box) until one more round of
+    layout put it right."""
+    inspector.resize(300, 1000)  # room to spare under the form, as at 1920 x 1050
+    other = replace(point, technique=None, passes=None)
+
+    def layout(rounds: int = 5) -> tuple:
+        # A layout request can post the next one up; one round is the first frame.
+        for _ in range(rounds):
+            QApplication.processEvents()
+        return inspector.form.height(), inspector.notes.geometry(), inspector.passes.isVisible()
+
+    first = layout()
+    assert first[2]  # a pistoning point: its passes row shows
+    for shown in (other, None):
+        inspector.set_point(shown, editable=True)
+        layout()
+    inspector.set_point(point, editable=True)
+    assert layout(rounds=1) == first
+
+
 def field_tops(inspector: PointInspector) -> list[QPoint]:
     widgets = [inspector.muscle, inspector.pain, inspector.depth, inspector.passes]
     return [w.mapTo(inspector, QPoint(0, 0)) for w in widgets]

@@ -409,7 +409,13 @@ class PointInspector(QWidget):
             self.lung.show_point(point)
         finally:
             self._filling = False
+        hidden = self.form.isHidden()
         self.form.setVisible(point is not None)
+        if hidden and point is not None:
+            # Rows shown or hidden while the form was hidden (the needling dose) did
+            # not reach the layout around it: the first frame kept the form's old
+            # height (a gap, or a shorter notes box) until another round of layout.
+            self.form.updateGeometry()
         if point is None:
             # The form is hidden, so no editor can be reached: they keep their state
             # until the next point is shown. Switching ~30 editors off and on again
