@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 
@@ -257,13 +258,96 @@ with Store.open(sys.argv[1]) as store:
 """
 
 
+@pytest.mark.parametrize("replacement", ["unreadable", "not a database"])
 def test_a_file_replaced_by_one_the_viewer_cannot_read_is_said_in_plain_words(
-    folder_of_another, viewer
+    folder_of_another, viewer, replacement
 ):
     assert viewer.ask("count") == 2
     replaced = folder_of_another.with_name("replaced.db")
-    replaced.write_bytes(folder_of_another.read_bytes())
-    replaced.chmod(0)  # not even its owner may read it without root's override
+    if replacement == "unreadable":  # a restore by the owner: a sound file, 0600 its own
+        replaced.write_bytes(folder_of_another.read_bytes())
+        replaced.chmod(0)  # not even its owner may read it without root's override
+    else:
+        replaced.write_bytes(b"not a database " * 1000)
     os.replace(replaced, folder_of_another)
     answer = viewer.ask("count")
+    assert answer.startswith("StorageError: This database was changed by someone")
     assert "cannot be read from here now" in answer and "Close this window" in answer
+    if replacement == "unreadable":  # and a new window says why, never "damaged"
+        opened = run_bound(str(folder_of_another), code=COUNT)
+        assert opened.returncode != 0
+        assert "may not be read by this user" in opened.stderr
+        assert "Damaged" not in opened.stderr
+
+
+# The owner closes between the read's choice of how to open and its connection's
+# open (the -shm goes), then opens again and saves during the read. Before the mend the
+# connection chose again, immutable, while the read was judged as opened normally (a
+# -shm before and after): a read of two moments was kept. (Found by review.)
+TWO_MOMENTS = """
+import json, sys
+from pathlib import Path
+from tpchart.store.file.database import open_connection
+from tpchart.store.file.read_only_view import opens_immutable, steadily
+path, reads = Path(sys.argv[1]), []
+
+def ask(word):
+    print(word, flush=True)
+    assert sys.stdin.readline() == "done\\n"
+
+def read():
+    reads.append(opens_immutable(path))
+    if len(reads) == 1:
+        ask("close")
+    conn = open_connection(path, read_only=True, isolation_level=None)
+    try:
+        conn.execute("BEGIN")
+        first = conn.execute("SELECT count(*) FROM notes WHERE rowid = 1").fetchone()[0]
+        if len(reads) == 1:
+            ask("save")
+        return first, list(conn.execute("SELECT count(*), sum(n) FROM notes").fetchone())
+    finally:
+        conn.close()
+
+print(json.dumps({"read": steadily(path, read), "reads": reads}), flush=True)
+"""
+
+
+def test_a_read_whose_owner_closed_as_it_opened_is_read_again(tmp_path):
+    records = tmp_path / "records"
+    records.mkdir()
+    path = records / "notes.db"
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("CREATE TABLE notes (n INTEGER, pad TEXT)")
+    conn.executemany("INSERT INTO notes VALUES (?, ?)", [(n, "p" * 200) for n in range(20_000)])
+    conn.commit()
+    conn.close()
+    records.chmod(0o555)
+    owner = sqlite3.connect(path, isolation_level=None)
+    owner.execute("SELECT count(*) FROM notes").fetchone()  # the owner's -shm is there
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    child = subprocess.Popen(
+        without_override([sys.executable, "-c", TWO_MOMENTS, str(path)]),
+        env=env, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        while (line := child.stdout.readline()) in ("close\n", "save\n"):
+            if line == "close\n":
+                owner.close()
+            else:
+                owner = sqlite3.connect(path, isolation_level=None)
+                owner.execute("DELETE FROM notes WHERE n % 3 = 0")
+                owner.execute(
+                    "INSERT INTO notes SELECT n + 100000, hex(randomblob(150)) FROM notes"
+                )
+                owner.execute("PRAGMA wal_checkpoint(FULL)")
+            child.stdin.write("done\n")
+            child.stdin.flush()
+        answer = json.loads(line)
+        assert child.wait(timeout=30) == 0
+    finally:
+        owner.close()
+        records.chmod(0o700)
+    # Read again, immutable now that the owner has closed: the file of one moment.
+    assert answer == {"read": [1, [20_000, 199_990_000]], "reads": [False, True]}

@@ -12,7 +12,7 @@ import pytest
 from tpchart.core.patient import Patient
 from tpchart.core.practitioner import Practitioner
 from tpchart.store import Store
-from tpchart.store.errors import StorageError
+from tpchart.store.errors import DatabaseDamaged, DatabaseRefused, StorageError
 from tpchart.store.file import startup_check
 from tpchart.store.file.health import HealthReport
 from tpchart.store.file.lock import DatabaseLock
@@ -93,6 +93,22 @@ def test_a_check_its_owner_kept_changing_under_is_not_damage(clinic, monkeypatch
     assert not answers[0].damaged and not store.damaged
     assert answers[0].refused == CHANGED_WHILE_READ and not answers[0].ok
     store.close()
+
+
+def test_a_check_before_opening_its_owner_kept_changing_under_is_refused_plainly(
+    clinic, monkeypatch
+):
+    # The same give-up for a file checked before the window (under 64 MB, or after a
+    # crash): refused in plain words, as the window shows a refusal; never damage.
+    def unsettled(path, full, tamper):
+        raise StorageError(CHANGED_WHILE_READ, "busy")
+
+    monkeypatch.setattr("tpchart.store.file.opening.check_file", unsettled)
+    monkeypatch.setattr("tpchart.store.file.opening.CHECK_BEFORE_OPENING_BYTES", 1 << 40)
+    with pytest.raises(DatabaseRefused, match="could not be checked before opening") as caught:
+        Store.open(clinic, read_only=True)
+    assert not isinstance(caught.value, DatabaseDamaged)
+    assert CHANGED_WHILE_READ in str(caught.value)
 
 
 def test_small_files_and_commands_are_checked_before_opening(tmp_path):

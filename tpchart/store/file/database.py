@@ -255,6 +255,11 @@ def inspect(path: Path) -> tuple[int, int, bool]:
                 f"{path} was not closed properly and must be opened once where it can be "
                 "written before it can be read; it was not changed."
             ) from exc
+        if not os.access(path, os.R_OK):
+            raise DatabaseRefused(
+                f"{path} may not be read by this user (its permissions allow it only to "
+                "others); it was not changed."
+            ) from exc
         # Not even the header reads: garbage, or a database damaged at its very start.
         raise DatabaseDamaged(
             f"{path} is not a readable database ({exc}); it was not changed."

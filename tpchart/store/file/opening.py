@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from tpchart.store.errors import DatabaseDamaged, DatabaseLost, DatabaseRefused
+from tpchart.store.errors import DatabaseDamaged, DatabaseLost, DatabaseRefused, StorageError
 from tpchart.store.file.backup import backup_to, list_backups
 from tpchart.store.file.database import (
     DatabaseLocked,
@@ -136,7 +136,12 @@ def _open_checked(
     elif size > 0:
         # Full check after a crash (or when unknown); quick_check otherwise, every time.
         full = check_fully and not read_only
-        health = check_file(path, full=full, tamper=True)
+        try:
+            health = check_file(path, full=full, tamper=True)
+        except StorageError as exc:
+            # Read-only, its folder's owner saving during every try: not damage, nor a
+            # file to open unchecked; refused in plain words, as the window shows any.
+            raise DatabaseRefused(f"{path} could not be checked before opening. {exc}") from exc
         log.info("Start-up check of %s: %s", path, " | ".join(health.lines()[1:]))
         if health.damaged:
             raise DatabaseDamaged(

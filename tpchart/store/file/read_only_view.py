@@ -19,6 +19,8 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -59,17 +61,38 @@ def _state(names: tuple[str, ...]) -> FileState:
     return tuple(state)
 
 
+# The way a read chose to open a file (its real path, and True for immutable): every
+# read-only connection to that file opened inside the read opens so, although the
+# owner may have opened or closed it since the choice was made.
+_CHOSEN: ContextVar[tuple[str, bool] | None] = ContextVar("tpchart_read_only", default=None)
+
+
 def opens_immutable(path: Path | str) -> bool:
     """True when ``database.read_only_uri`` opens ``path`` ``immutable`` at this moment:
     its folder cannot be written and nothing beside it says it is open or half-written.
-    Such a connection must be watched for the owner (``ReadOnlyView``, ``steadily``)."""
+    Such a connection must be watched for the owner (``ReadOnlyView``, ``steadily``).
+    Inside ``_opening`` of the same file, the way chosen there."""
     name = os.path.realpath(path)
+    chosen = _CHOSEN.get()
+    if chosen is not None and chosen[0] == name:
+        return chosen[1]
     # A hot rollback journal means the file holds half a write: never immutable then.
     return (
         not os.access(os.path.dirname(name), os.W_OK)
         and not os.path.exists(name + "-shm")
         and not any(_has_content(name + s) for s in ("-wal", "-journal"))
     )
+
+
+@contextmanager
+def _opening(path: Path, immutable: bool) -> Iterator[None]:
+    """Connections to ``path`` opened inside open ``immutable`` or not, as chosen: what
+    the file looked like when the choice was made is what a change is judged against."""
+    token = _CHOSEN.set((os.path.realpath(path), immutable))
+    try:
+        yield
+    finally:
+        _CHOSEN.reset(token)
 
 
 def _has_content(name: str) -> bool:
@@ -107,7 +130,8 @@ def steadily(path: Path, read: Callable[[], T]) -> T:
         before = _state(names)
         immutable = opens_immutable(path)
         try:
-            result = read()
+            with _opening(path, immutable):
+                result = read()
         except sqlite3.DatabaseError:
             if not _unsettled(before, _state(names), immutable):
                 raise
@@ -115,6 +139,17 @@ def steadily(path: Path, read: Callable[[], T]) -> T:
         if not _unsettled(before, _state(names), immutable):
             return result
     raise StorageError(CHANGED_WHILE_READ, "busy")
+
+
+def _unreadable_now(exc: sqlite3.Error) -> StorageError:
+    # The owner may have replaced the file by one this user cannot read (a restore) or
+    # by something else, or removed it: not damage here, and nothing of a view's to save.
+    return StorageError(
+        f"This database was changed by someone who can write its folder and cannot be read "
+        f"from here now ({exc}); nothing was changed here. Close this window and open the "
+        "file again.",
+        "missing",
+    )
 
 
 class Rows:
@@ -169,7 +204,8 @@ class ReadOnlyView:
         # appears in between is then a change this view notices.
         seen = _state(self._names)
         immutable = self._chooses_immutable(self._path)
-        conn = self._connect(self._path)
+        with _opening(self._path, immutable):
+            conn = self._connect(self._path)
         if self._conn is not None:
             self._conn.close()
         self._conn, self._seen, self.immutable = conn, seen, immutable
@@ -178,14 +214,7 @@ class ReadOnlyView:
         try:
             self._open()
         except sqlite3.Error as exc:
-            # The owner may have replaced the file by one this user cannot read (a
-            # restore), or removed it: not damage, and nothing of this view's to save.
-            raise StorageError(
-                f"This database was changed by someone who can write its folder and cannot "
-                f"be read from here now ({exc}); nothing was changed here. Close this "
-                "window and open the file again.",
-                "missing",
-            ) from exc
+            raise _unreadable_now(exc) from exc
 
     @property
     def connection(self) -> sqlite3.Connection:
@@ -208,14 +237,17 @@ class ReadOnlyView:
         (which an ``immutable`` connection cannot hold against the owner) a change is
         refused in plain words instead."""
         for _ in range(TRIES):
-            if self._stale() and not self.connection.in_transaction:
+            reopened = self._stale() and not self.connection.in_transaction
+            if reopened:
                 self._reopen()
             try:
                 # Read whole even when opened normally: no cursor is left open on a
                 # connection that the next statement may close.
                 cursor = self.connection.execute(sql, *parameters)
                 rows = cursor.fetchall()
-            except sqlite3.DatabaseError:
+            except sqlite3.DatabaseError as exc:
+                if reopened and not self._stale():
+                    raise _unreadable_now(exc) from exc  # the owner's new file
                 if not self._stale():
                     raise
             else:
