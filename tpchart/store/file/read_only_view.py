@@ -39,17 +39,13 @@ FileState = tuple[object, ...]
 T = TypeVar("T")
 
 
-def file_state(path: Path) -> FileState:
-    """What shows that someone wrote ``path``: the file's identity, size and times, and
-    the same of its -wal, -shm and -journal (None for one that is missing)."""
-    return _state(_watched(path))
-
-
 def _watched(path: Path) -> tuple[str, ...]:
     return tuple(str(path) + suffix for suffix in ("", "-wal", "-shm", "-journal"))
 
 
 def _state(names: tuple[str, ...]) -> FileState:
+    """What shows that someone wrote the file: its identity, size and times, and the
+    same of its -wal, -shm and -journal (None for one that is missing)."""
     state: list[object] = []
     for name in names:
         try:
@@ -141,6 +137,11 @@ def steadily(path: Path, read: Callable[[], T]) -> T:
     raise StorageError(CHANGED_WHILE_READ, "busy")
 
 
+def _about_the_file(exc: sqlite3.Error) -> bool:
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    return name.startswith(("SQLITE_NOTADB", "SQLITE_CANTOPEN", "SQLITE_CORRUPT", "SQLITE_IOERR"))
+
+
 def _unreadable_now(exc: sqlite3.Error) -> StorageError:
     # The owner may have replaced the file by one this user cannot read (a restore) or
     # by something else, or removed it: not damage here, and nothing of a view's to save.
@@ -184,9 +185,9 @@ class Rows:
 class ReadOnlyView:
     """A connection to ``path`` that is opened again whenever the file's owner changed it.
 
-    ``connect(path)`` opens a read-only connection, choosing ``immutable`` by the file's
-    state at that moment (``immutable(path)`` says which it chose). Everything other than
-    ``execute`` goes to the connection of the moment."""
+    ``immutable(path)`` chooses how to open (``opens_immutable``), and ``connect(path)``
+    opens a read-only connection so. Everything other than ``execute`` goes to the
+    connection of the moment."""
 
     def __init__(
         self,
@@ -246,7 +247,7 @@ class ReadOnlyView:
                 cursor = self.connection.execute(sql, *parameters)
                 rows = cursor.fetchall()
             except sqlite3.DatabaseError as exc:
-                if reopened and not self._stale():
+                if reopened and _about_the_file(exc) and not self._stale():
                     raise _unreadable_now(exc) from exc  # the owner's new file
                 if not self._stale():
                     raise
