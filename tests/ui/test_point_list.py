@@ -316,3 +316,37 @@ def test_rows_copied_from_earlier_paints_look_as_qt_draws_them(qtbot, window, mo
     window.chart.splitter.setSizes([500, 150])  # the muscle names cut short
     qtbot.wait(1)
     check()
+
+
+def test_a_full_store_of_drawn_rows_keeps_the_rows_on_screen(qtbot, monkeypatch):
+    """When the rows kept drawn reach their number, the row drawn longest ago goes. It
+    once emptied them all, so one click in about 45 drew every visible row afresh."""
+    from tpchart.core.trigger_point import TriggerPoint
+    from tpchart.ui import point_list as module
+
+    region = REGIONS[NECK]
+    place = dict(session_id=1, view=region.view, region_id=NECK, side=region.side, x=270.0,
+                 y=160.0)  # fmt: skip
+    points = [TriggerPoint(number=n, id=n, **place) for n in range(1, 41)]
+    point_list = PointList()
+    qtbot.addWidget(point_list)
+    point_list.setGeometry(400, 400, 300, 200)  # about eight rows; not under the mouse
+    point_list.show_points(points, [points[0].id])
+    point_list.show()
+    qtbot.waitExposed(point_list)
+    point_list.grab()  # drawn as on screen, now (a repaint offscreen may come later)
+    monkeypatch.setattr(module, "DRAWN_ROWS", len(point_list._drawn) + 3)
+    drawn: list[int] = []
+    draw_row = point_list._draw_row
+
+    def counted(option, index):
+        drawn.append(index.row())
+        return draw_row(option, index)
+
+    monkeypatch.setattr(point_list, "_draw_row", counted)
+    for point in points[1:7]:  # the selection moves down the rows on screen
+        drawn.clear()
+        point_list.show_selection([point.id])
+        point_list.grab()  # every row on screen painted
+        # Only the rows whose look changed: the one selected, the one no longer so.
+        assert len(drawn) <= 2, drawn
