@@ -80,6 +80,19 @@ def clinic(db_path):
     return db_path
 
 
+@pytest.fixture
+def read_only_folder(clinic, tmp_path):
+    """The clinic moved into a folder of mode 0555: a child run without root's override
+    (``without_override``) cannot write it; this process, as root, still can."""
+    records = tmp_path / "records"
+    records.mkdir()
+    db = clinic.rename(records / clinic.name)
+    clinic.with_name(clinic.name + ".lock").rename(records / (clinic.name + ".lock"))
+    records.chmod(0o555)
+    yield db
+    records.chmod(0o700)
+
+
 # Tests of permissions need a process without root's override of file modes. As root
 # (CI), the child keeps its user but loses the capabilities that bypass permissions
 # (setpriv from util-linux), so a 0555 folder really is read-only to it.

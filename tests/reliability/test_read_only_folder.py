@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import sqlite3
 
-import pytest
-
 from .conftest import run_bound
 
 OPEN = """
@@ -22,17 +20,6 @@ with Store.open(sys.argv[1]) as store:
     print(json.dumps({"read_only": store.read_only, "patients": store.patients.count(),
                       "unclean": store.unclean_exit, "ok": store.health.ok}))
 """
-
-
-@pytest.fixture
-def read_only_folder(clinic, tmp_path):
-    records = tmp_path / "records"
-    records.mkdir()
-    db = clinic.rename(records / clinic.name)
-    clinic.with_name(clinic.name + ".lock").rename(records / (clinic.name + ".lock"))
-    records.chmod(0o555)
-    yield db
-    records.chmod(0o700)
 
 
 def test_a_cleanly_closed_database_in_a_read_only_folder_opens_read_only(read_only_folder):

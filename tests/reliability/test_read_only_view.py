@@ -54,18 +54,6 @@ for line in sys.stdin:
 """
 
 
-@pytest.fixture
-def folder_of_another(clinic, tmp_path):
-    """The clinic in a folder of 0555: the viewer cannot write it, its owner (root) can."""
-    records = tmp_path / "records"
-    records.mkdir()
-    db = clinic.rename(records / clinic.name)
-    clinic.with_name(clinic.name + ".lock").rename(records / (clinic.name + ".lock"))
-    records.chmod(0o555)
-    yield db
-    records.chmod(0o700)
-
-
 class Viewer:
     """The viewing child process: ``ask`` sends a line and waits for its answer."""
 
@@ -89,8 +77,8 @@ class Viewer:
 
 
 @pytest.fixture
-def viewer(folder_of_another):
-    view = Viewer(folder_of_another)
+def viewer(read_only_folder):
+    view = Viewer(read_only_folder)
     assert view.answer() == {"read_only": True, "count": 2}
     yield view
     view.process.stdin.close()
@@ -104,34 +92,32 @@ def owner(path):
     return store
 
 
-def test_the_view_shows_what_the_owner_saved_while_it_was_open(folder_of_another, viewer):
+def test_the_view_shows_what_the_owner_saved_while_it_was_open(read_only_folder, viewer):
     assert viewer.ask("count") == 2
-    with owner(folder_of_another) as store:
+    with owner(read_only_folder) as store:
         for n in range(3, 203):
             add_patient(store, n)
         assert viewer.ask("count") == 202  # the owner's -shm is there: opened normally
     assert viewer.ask("count") == 202
 
 
-def test_the_view_shows_what_the_owner_saved_between_two_reads(folder_of_another, viewer):
+def test_the_view_shows_what_the_owner_saved_between_two_reads(read_only_folder, viewer):
     # The owner opens, saves and closes between two reads: its -wal and -shm are gone
     # again by the second read, and only the file itself shows the change.
     assert viewer.ask("count") == 2
-    with owner(folder_of_another) as store:
+    with owner(read_only_folder) as store:
         for n in range(3, 203):
             add_patient(store, n)
-    assert not (folder_of_another.parent / "clinic.db-shm").exists()
+    assert not (read_only_folder.parent / "clinic.db-shm").exists()
     assert viewer.ask("count") == 202
 
 
-def test_reads_meet_an_owner_saving_and_closing_again_and_again(
-    folder_of_another, viewer, tmp_path
-):
+def test_reads_meet_an_owner_saving_and_closing_again_and_again(read_only_folder, viewer, tmp_path):
     stop = tmp_path / "stop"
     viewer.send(f"spin {stop}")
     total = 2
     for cycle in range(12):
-        with owner(folder_of_another) as store:
+        with owner(read_only_folder) as store:
             for n in range(30):
                 add_patient(store, 1000 + cycle * 30 + n)
         total += 30
@@ -160,19 +146,19 @@ print(json.dumps([view.immutable, count]), flush=True)
 """
 
 
-def test_a_view_whose_owner_left_before_its_first_read_opens_again(folder_of_another):
+def test_a_view_whose_owner_left_before_its_first_read_opens_again(read_only_folder):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    store = owner(folder_of_another)
+    store = owner(read_only_folder)
     add_patient(store, 3)
     child = subprocess.Popen(
         without_override([sys.executable, "-c", FIRST_READ_AFTER_THE_OWNER_LEFT,
-                          str(folder_of_another)]),
+                          str(read_only_folder)]),
         env=env, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
         assert json.loads(child.stdout.readline()) is False  # the owner's -shm was there
         store.close()
-        assert not (folder_of_another.parent / "clinic.db-shm").exists()
+        assert not (read_only_folder.parent / "clinic.db-shm").exists()
         child.stdin.write("read\n")
         child.stdin.flush()
         assert json.loads(child.stdout.readline()) == [True, 3]
@@ -217,17 +203,17 @@ except StorageError as exc:
                                                    (2, {"count": 4, "runs": 3}),
                                                    (5, {"runs": 5})])  # fmt: skip
 def test_a_whole_read_is_done_again_while_the_owner_saved_under_it(
-    folder_of_another, changes, expected
+    read_only_folder, changes, expected
 ):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     child = subprocess.Popen(
-        without_override([sys.executable, "-c", STEADILY, str(folder_of_another), str(changes)]),
+        without_override([sys.executable, "-c", STEADILY, str(read_only_folder), str(changes)]),
         env=env, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     saved = 2
     while (line := child.stdout.readline()) == "save\n":
         saved += 1
-        with owner(folder_of_another) as store:
+        with owner(read_only_folder) as store:
             add_patient(store, saved)
         child.stdin.write("saved\n")
         child.stdin.flush()
@@ -238,14 +224,14 @@ def test_a_whole_read_is_done_again_while_the_owner_saved_under_it(
     assert answer == expected
 
 
-def test_a_view_opened_while_the_owner_has_the_file_open_reads_and_checks(folder_of_another):
+def test_a_view_opened_while_the_owner_has_the_file_open_reads_and_checks(read_only_folder):
     # Opened normally, a reader as root changes the times of the owner's -wal and -shm
     # itself (SQLite gives them the database's owner): no reason to read again.
-    with held_open(folder_of_another):
-        opened = run_bound(str(folder_of_another), code=COUNT)
+    with held_open(read_only_folder):
+        opened = run_bound(str(read_only_folder), code=COUNT)
         assert opened.returncode == 0, opened.stderr
         assert json.loads(opened.stdout) == {"read_only": True, "count": 2}
-        checked = run_bound("check", "--db", str(folder_of_another))
+        checked = run_bound("check", "--db", str(read_only_folder))
         assert checked.returncode == 0, checked.stdout + checked.stderr
         assert "Integrity: ok" in checked.stdout
 
@@ -260,21 +246,21 @@ with Store.open(sys.argv[1]) as store:
 
 @pytest.mark.parametrize("replacement", ["unreadable", "not a database"])
 def test_a_file_replaced_by_one_the_viewer_cannot_read_is_said_in_plain_words(
-    folder_of_another, viewer, replacement
+    read_only_folder, viewer, replacement
 ):
     assert viewer.ask("count") == 2
-    replaced = folder_of_another.with_name("replaced.db")
+    replaced = read_only_folder.with_name("replaced.db")
     if replacement == "unreadable":  # a restore by the owner: a sound file, 0600 its own
-        replaced.write_bytes(folder_of_another.read_bytes())
+        replaced.write_bytes(read_only_folder.read_bytes())
         replaced.chmod(0)  # not even its owner may read it without root's override
     else:
         replaced.write_bytes(b"not a database " * 1000)
-    os.replace(replaced, folder_of_another)
+    os.replace(replaced, read_only_folder)
     answer = viewer.ask("count")
     assert answer.startswith("StorageError: This database was changed by someone")
     assert "cannot be read from here now" in answer and "Close this window" in answer
     if replacement == "unreadable":  # and a new window says why, never "damaged"
-        opened = run_bound(str(folder_of_another), code=COUNT)
+        opened = run_bound(str(read_only_folder), code=COUNT)
         assert opened.returncode != 0
         assert "may not be read by this user" in opened.stderr
         assert "Damaged" not in opened.stderr
