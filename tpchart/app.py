@@ -488,7 +488,10 @@ class App:
 
         def found(report) -> None:
             if report.refused:  # read-only, its folder's owner saving all along
-                window.statusBar().showMessage(f"Database not checked: {report.refused}")
+                window.statusBar().showMessage(
+                    "Database not checked: whoever can write its folder kept saving in it "
+                    "meanwhile. It is checked again when it is next opened."
+                )
             elif not report.damaged:
                 window.statusBar().showMessage("Database checked: sound.", 5000)
                 if report.audit:  # changed outside tpchart: said at every start

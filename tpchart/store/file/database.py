@@ -257,8 +257,7 @@ def inspect(path: Path) -> tuple[int, int, bool]:
             ) from exc
         if not os.access(path, os.R_OK):
             raise DatabaseRefused(
-                f"{path} may not be read by this user (its permissions allow it only to "
-                "others); it was not changed."
+                f"{path} may not be read by this user (its permissions); it was not changed."
             ) from exc
         # Not even the header reads: garbage, or a database damaged at its very start.
         raise DatabaseDamaged(
