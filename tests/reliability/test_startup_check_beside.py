@@ -95,6 +95,28 @@ def test_a_check_its_owner_kept_changing_under_is_not_damage(clinic, monkeypatch
     store.close()
 
 
+def test_the_window_says_a_check_given_up_is_not_done(qtbot, clinic, monkeypatch):
+    # What the doctor sees of the give-up above: one line in the status bar, no damage
+    # dialog, no restart (the damaged path would exit the event loop with RESTART).
+    from PySide6.QtWidgets import QApplication
+
+    from tpchart.app import App
+    from tpchart.ui.main_window import MainWindow
+
+    def unsettled(path, full):
+        raise StorageError(CHANGED_WHILE_READ, "busy")
+
+    monkeypatch.setattr(startup_check, "check_file", unsettled)
+    store = Store.open(clinic, read_only=True, defer_check=True)
+    window = MainWindow(store)
+    qtbot.addWidget(window)
+    App(clinic, QApplication.instance())._check_beside(window, store)
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Database not"))
+    assert "kept saving in it" in window.statusBar().currentMessage()
+    assert not store.damaged and not store.check_pending
+    store.close()
+
+
 def test_a_check_before_opening_its_owner_kept_changing_under_is_refused_plainly(
     clinic, monkeypatch
 ):
