@@ -24,7 +24,7 @@ from sqlite_utils import Database
 
 from tpchart.store.errors import DatabaseDamaged, DatabaseRefused
 from tpchart.store.file.private import private_folder, touch_private
-from tpchart.store.file.read_only_view import ReadOnlyView, opens_immutable
+from tpchart.store.file.read_only_view import ReadOnlyView, has_content, opens_immutable
 from tpchart.store.records.schema import APPLICATION_ID, SCHEMA_VERSION, migrate
 
 __all__ = [
@@ -210,7 +210,7 @@ def refuse_unreadable_wal(path: Path) -> None:
     apply those changes, and reading without them would show an older state."""
     wal = _sidecar(path, "-wal")
     if (
-        _has_content(wal)
+        has_content(wal)
         and not _sidecar(path, "-shm").exists()
         and not os.access(path.resolve().parent, os.W_OK)
     ):
@@ -223,10 +223,6 @@ def refuse_unreadable_wal(path: Path) -> None:
 
 def _sidecar(path: Path, suffix: str) -> Path:
     return path.with_name(path.name + suffix)
-
-
-def _has_content(path: Path) -> bool:
-    return path.exists() and path.stat().st_size > 0
 
 
 def inspect(path: Path) -> tuple[int, int, bool]:

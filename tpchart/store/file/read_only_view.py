@@ -76,7 +76,7 @@ def opens_immutable(path: Path | str) -> bool:
     return (
         not os.access(os.path.dirname(name), os.W_OK)
         and not os.path.exists(name + "-shm")
-        and not any(_has_content(name + s) for s in ("-wal", "-journal"))
+        and not any(has_content(name + s) for s in ("-wal", "-journal"))
     )
 
 
@@ -91,9 +91,11 @@ def _opening(path: Path, immutable: bool) -> Iterator[None]:
         _CHOSEN.reset(token)
 
 
-def _has_content(name: str) -> bool:
+def has_content(path: Path | str) -> bool:
+    """True when the file at ``path`` exists and is not empty (a -wal or journal that
+    holds changes)."""
     try:
-        return os.stat(name).st_size > 0
+        return os.stat(path).st_size > 0
     except FileNotFoundError:
         return False
 
