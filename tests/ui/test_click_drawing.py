@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter
-from PySide6.QtWidgets import QGraphicsView, QWidget
+from PySide6.QtWidgets import QApplication, QGraphicsView, QWidget
 
 from tpchart.bodymap import load_body_map
 from tpchart.core.regions import REGIONS, View
@@ -154,3 +154,41 @@ def test_markers_kept_for_another_session_show_its_points_only_in_its_order(qtbo
     assert len([i for i in scene.items() if isinstance(i, PointMarker)]) == 7
     on_top = next(i for i in scene.items(QPointF(x, y)) if isinstance(i, PointMarker))
     assert on_top.point.number == 7
+
+
+def test_a_marker_next_to_one_that_changes_keeps_every_pixel_on_screen(qtbot):
+    """Qt repaints only the markers whose bounding rectangle meets what changed (the
+    rectangle is Qt's own, `QGraphicsRectItem`, issue 19 part 10). A marker drawn
+    outside its rectangle would lose those pixels when a neighbour is drawn again:
+    what the window holds must match the view drawn afresh, for a neighbour at every
+    distance, beside a selected and an unselected marker of either kind."""
+    view = BodyMapView()
+    qtbot.addWidget(view)
+    scene = BodyMapScene(View.FRONT)
+    view.set_body_scene(scene)
+    view.resize(300, 500)
+    view.show()
+    qtbot.waitExposed(view)
+    screen = view.screen()
+
+    def on_screen() -> QImage:
+        QApplication.processEvents()
+        return screen.grabWindow(view.winId()).toImage()  # the window's pixels as held
+
+    scale = view.transform().m11()
+    for kind in PointKind:
+        for selected in (False, True):
+            base = a_point(1, kind=kind)
+            marker = scene.put_point(base)
+            marker.setSelected(selected)
+            for dx in range(18, 42, 2):
+                for dy in (-10, 0, 10):
+                    place = {"x": base.x + dx / scale, "y": base.y + dy / scale}
+                    scene.put_point(a_point(2, **place))
+                    on_screen()
+                    scene.put_point(a_point(3, id=2, **place))  # the neighbour redrawn
+                    held = on_screen()
+                    view.viewport().update()
+                    assert held == on_screen(), (kind, selected, dx, dy)
+                    scene.remove_point(2)
+            scene.remove_point(1)
