@@ -48,23 +48,29 @@ def repeat(
     before: Callable[[], object] | None = None,
     after: Callable[[], object] | None = None,
     cpu: list[float] | None = None,
+    pace: list[float] | None = None,
 ) -> Sample:
     """Time ``action`` ``runs`` times after ``warmup`` untimed runs. ``before`` and
     ``after`` run around each call outside the timing (set-up, undo). The garbage
     collector is paused while timing, as a collection would land on a random run.
     ``cpu``, if given, receives each timed run's CPU time (this process, all threads):
     beside the wall time it tells a slow run that worked from one that waited (a sync,
-    another process, a slow minute of the machine)."""
+    another process). ``pace``, if given, receives the machine's pace around each
+    timed run (`machine_pace`, the slower of just before and just after): it tells a
+    run that worked more from one the machine ran slowly."""
     values = []
     for index in range(warmup + runs):
         if before is not None:
             before()
         gc.disable()
         try:
+            paced = machine_pace() if pace is not None else 0.0
             start, start_cpu = time.perf_counter(), time.process_time()
             action()
             elapsed = time.perf_counter() - start
             worked = time.process_time() - start_cpu
+            if pace is not None:
+                paced = max(paced, machine_pace())
         finally:
             gc.enable()
         if after is not None:
@@ -73,7 +79,28 @@ def repeat(
             values.append(elapsed)
             if cpu is not None:
                 cpu.append(worked)
+            if pace is not None:
+                pace.append(paced)
     return Sample(tuple(values))
+
+
+def machine_pace() -> float:
+    """Seconds a fixed piece of Python work takes now (about 1 ms on the 2-core
+    machine): the same work every time, so it is slower only when the machine is. On a
+    virtual machine a slow minute shows as CPU time too (the host takes the core and
+    the guest still counts it), so CPU time alone cannot tell it from more work."""
+    start = time.perf_counter()
+    total = 0
+    for number in range(20_000):
+        total += number * number
+    return time.perf_counter() - start
+
+
+def at_usual_pace(sample: Sample, pace: Sample, slack: float = 1.25) -> Sample:
+    """The runs of ``sample`` during which the machine ran within ``slack`` of its
+    median pace (``pace`` holds each run's, from `repeat`)."""
+    usual = pace.median * slack
+    return Sample(tuple(v for v, p in zip(sample.values, pace.values, strict=True) if p <= usual))
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from bench.cluster import (
     server_binaries,
     throwaway_cluster,
 )
-from bench.measure import Sample, load_average
+from bench.measure import Sample, at_usual_pace, load_average
 from bench.synthetic import ClinicSize, generate_clinic
 from bench.table import MB, ROWS, render, scaled
 from tpchart.core.errors import TpchartError
@@ -265,15 +265,22 @@ def _measure_clinic(
         say("  in the window: clicks, search, opening, PDFs …")
         with scenarios.open_window(clinic) as window:
             store = window.store
-            # Each click's CPU time beside its wall time (the JSON's "..._cpu" samples).
+            # Each click's CPU time and the machine's pace around it, beside its wall
+            # time (the JSON's "..._cpu" and "..._pace" samples).
             click_cpu: list[float] = []
+            click_pace: list[float] = []
             sequence_cpu: list[float] = []
-            r["click"] = scenarios.click_on_map(window, clinic, plan.clicks, click_cpu)
+            sequence_pace: list[float] = []
+            r["click"] = scenarios.click_on_map(window, clinic, plan.clicks, click_cpu, click_pace)
             r["click_sequence"] = scenarios.clicks_in_a_row(
-                window, clinic, plan.clicks, sequence_cpu
+                window, clinic, plan.clicks, sequence_cpu, sequence_pace
             )
             r["click_cpu"] = Sample(tuple(click_cpu))
             r["click_sequence_cpu"] = Sample(tuple(sequence_cpu))
+            r["click_pace"] = Sample(tuple(click_pace))
+            r["click_sequence_pace"] = Sample(tuple(sequence_pace))
+            r["click_usual"] = at_usual_pace(r["click"], r["click_pace"])
+            r["click_sequence_usual"] = at_usual_pace(r["click_sequence"], r["click_sequence_pace"])
             r["click_raw"] = scenarios.raw_insert_commit(folder, plan.clicks)
             r["search"] = scenarios.patient_search(store, plan.search)
             r["search_shown"] = scenarios.patient_search_shown(window, 1)

@@ -81,12 +81,16 @@ def expect_points(chart: ChartPanel, count: int) -> None:
 
 
 def click_on_map(
-    window: MainWindow, clinic: Clinic, runs: int, cpu: list[float] | None = None
+    window: MainWindow,
+    clinic: Clinic,
+    runs: int,
+    cpu: list[float] | None = None,
+    pace: list[float] | None = None,
 ) -> Sample:
     """``ChartPanel.add_point`` (undo stack, store transaction with its audit row) and
     ``processEvents`` until the marker is painted, with 200 points on the diagram.
     Each click is undone outside the timing, so every click meets 200 points. ``cpu``
-    receives each click's CPU time (``repeat``)."""
+    receives each click's CPU time and ``pace`` the machine's pace around it (``repeat``)."""
     chart = _draft_on_front(window, clinic)
     shown = len(chart.scenes[View.FRONT].markers)
     # Forearm extensors, away from the lung: a lung-risk click also re-lays out the
@@ -99,7 +103,7 @@ def click_on_map(
         chart.undo_stack.undo()
         QApplication.processEvents()
 
-    return repeat(lambda: click_at(chart, place), runs, warmup=2, after=undo, cpu=cpu)
+    return repeat(lambda: click_at(chart, place), runs, warmup=2, after=undo, cpu=cpu, pace=pace)
 
 
 SEQUENCE_REGIONS = 20
@@ -113,14 +117,19 @@ def places_in_a_row() -> list[Place]:
 
 
 def clicks_in_a_row(
-    window: MainWindow, clinic: Clinic, runs: int, cpu: list[float] | None = None
+    window: MainWindow,
+    clinic: Clinic,
+    runs: int,
+    cpu: list[float] | None = None,
+    pace: list[float] | None = None,
 ) -> Sample:
     """A doctor charting point after point: one click in each of 20 front regions in
     turn, each while the point before it is selected, as a click leaves it. Beside the
     work of ``click_on_map``, the map repaints that point's marker, unselected, where it
     lies, and the inspector goes from one point to the next. After every 20 clicks their
     points are undone outside the timing and a point of the draft is selected, so each
-    round meets the 200-point draft again. ``cpu`` receives each click's CPU time."""
+    round meets the 200-point draft again. ``cpu`` receives each click's CPU time and
+    ``pace`` the machine's pace around it (``repeat``)."""
     chart = _draft_on_front(window, clinic)
     shown = len(chart.points)
     last = max(chart.points, key=lambda i: chart.points[i].number)
@@ -153,7 +162,13 @@ def clicks_in_a_row(
 
     try:
         sample = repeat(
-            click, runs, warmup=2, before=select_before_a_round, after=count_and_undo, cpu=cpu
+            click,
+            runs,
+            warmup=2,
+            before=select_before_a_round,
+            after=count_and_undo,
+            cpu=cpu,
+            pace=pace,
         )
     except BaseException:
         take_back()  # the chart as it was; the error raised is the first one

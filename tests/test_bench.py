@@ -25,7 +25,7 @@ from bench.cluster import (
     server_binaries,
     throwaway_cluster,
 )
-from bench.measure import Sample, repeat, run_child
+from bench.measure import Sample, at_usual_pace, repeat, run_child
 from bench.names import SCRIPTS, random_name
 from bench.run import OWN_CLUSTER, TINY, run_bench
 from bench.server_clinic import generate_on_server
@@ -129,6 +129,19 @@ def test_repeat_runs_warmup_then_timed_runs():
     assert calls.count(1) == 5
 
 
+def test_repeat_notes_the_machines_pace_around_each_timed_run():
+    pace: list[float] = []
+    sample = repeat(lambda: None, 4, warmup=1, pace=pace)
+    assert len(pace) == len(sample) == 4 and all(p > 0 for p in pace)
+
+
+def test_at_usual_pace_keeps_the_runs_the_machine_ran_at_its_median_pace():
+    sample = Sample((5.0, 6.0, 30.0, 7.0, 8.0))
+    pace = Sample((1.0, 1.1, 3.0, 1.2, 1.3))  # the third run met a slow moment
+    assert at_usual_pace(sample, pace).values == (5.0, 6.0, 7.0, 8.0)
+    assert at_usual_pace(sample, pace, slack=1.05).values == (5.0, 6.0, 7.0)  # 1.26 at most
+
+
 def test_child_reports_ready_and_its_own_peak_memory():
     run = run_child("print('ready', flush=True)")
     assert run.ready_seconds > 0
@@ -161,6 +174,11 @@ def test_tiny_run_prints_every_row_and_writes_json(tmp_path, monkeypatch):
         assert len(clinic["click_cpu"]) == len(clinic["click"]) == TINY.clicks
         assert all(cpu > 0 for cpu in clinic["click_cpu"])
         assert len(clinic["click_sequence_cpu"]) == len(clinic["click_sequence"]) == TINY.clicks
+        # The machine's pace around each click, and the clicks made at its usual pace.
+        for row in ("click", "click_sequence"):
+            assert len(clinic[f"{row}_pace"]) == TINY.clicks
+            assert 0 < len(clinic[f"{row}_usual"]) <= TINY.clicks
+            assert set(clinic[f"{row}_usual"]) <= set(clinic[row])
     assert all(r["result"] in ("PASS", "MISS", "—") for r in data["rows"])
     # Issue 18: click, search, start and backup encrypted beside plain, in the same run.
     assert "Encrypted beside plain" in text
