@@ -46,6 +46,18 @@ def drawn(marker: PointMarker) -> QImage:
     return image
 
 
+def a_shown_map(qtbot) -> tuple[BodyMapView, BodyMapScene]:
+    """The front diagram in a view 300 x 500, shown."""
+    view = BodyMapView()
+    qtbot.addWidget(view)
+    scene = BodyMapScene(View.FRONT)
+    view.set_body_scene(scene)
+    view.resize(300, 500)
+    view.show()
+    qtbot.waitExposed(view)
+    return view, scene
+
+
 def test_a_marker_draws_its_new_number_and_kind_after_a_change(qtbot):
     marker = PointMarker(a_point(7))
     marker.set_point(a_point(123, kind=PointKind.LATENT))
@@ -63,13 +75,7 @@ def test_a_selected_marker_draws_its_ring(qtbot):
 
 
 def test_the_map_draws_the_diagram_under_the_markers_and_keeps_it_while_markers_change(qtbot):
-    view = BodyMapView()
-    qtbot.addWidget(view)
-    scene = BodyMapScene(View.FRONT)
-    view.set_body_scene(scene)
-    view.resize(300, 500)
-    view.show()
-    qtbot.waitExposed(view)
+    view, scene = a_shown_map(qtbot)
     if view.devicePixelRatioF().is_integer():
         assert view.cacheMode() == QGraphicsView.CacheModeFlag.CacheBackground
     empty = view.viewport().grab().toImage()
@@ -162,13 +168,7 @@ def test_a_marker_next_to_one_that_changes_keeps_every_pixel_on_screen(qtbot):
     outside its rectangle would lose those pixels when a neighbour is drawn again:
     what the window holds must match the view drawn afresh, for a neighbour at every
     distance, beside a selected and an unselected marker of either kind."""
-    view = BodyMapView()
-    qtbot.addWidget(view)
-    scene = BodyMapScene(View.FRONT)
-    view.set_body_scene(scene)
-    view.resize(300, 500)
-    view.show()
-    qtbot.waitExposed(view)
+    view, scene = a_shown_map(qtbot)
     screen = view.screen()
 
     def on_screen() -> QImage:
