@@ -194,7 +194,9 @@ def run_bench(
             "encrypted": encryption,
             "server": _server_json(cluster, statements),
             "clinics": [
-                {"size": vars(s), **{k: list(v.values) for k, v in r.items()}}
+                # The clinic's shape as "clinic": "size" is the row of that name (the
+                # database's size per 1,000 points), which once overwrote the shape.
+                {"clinic": vars(s), **{k: list(v.values) for k, v in r.items()}}
                 for s, r in zip(plan.clinics, results, strict=True)
             ],
         }

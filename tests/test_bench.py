@@ -170,6 +170,7 @@ def test_tiny_run_prints_every_row_and_writes_json(tmp_path, monkeypatch):
     keys = {r["key"] for r in data["rows"]}
     assert {"start", "click", "search", "open", "summary_pdf", "progress_pdf"} <= keys
     # Each click's CPU time beside its wall time: a slow click that worked, or waited.
+    assert [c["clinic"] for c in data["clinics"]] == [vars(s) for s in TINY.clinics]
     for clinic in data["clinics"]:
         assert len(clinic["click_cpu"]) == len(clinic["click"]) == TINY.clicks
         assert all(cpu > 0 for cpu in clinic["click_cpu"])
