@@ -97,8 +97,9 @@ def machine_pace() -> float:
 
 
 def at_usual_pace(sample: Sample, pace: Sample, slack: float = 1.25) -> Sample:
-    """The runs of ``sample`` during which the machine ran within ``slack`` of its
-    median pace (``pace`` holds each run's, from `repeat`)."""
+    """The runs of ``sample`` around which the fixed work took at most ``slack`` times
+    its median time (``pace`` holds each run's, from `repeat`): the machine's slow
+    moments left out."""
     usual = pace.median * slack
     return Sample(tuple(v for v, p in zip(sample.values, pace.values, strict=True) if p <= usual))
 

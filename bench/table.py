@@ -72,8 +72,8 @@ ROWS = (
         lambda m, p, b: m < 10 and p < 16,
         ratio=True,
     ),
-    # The two click rows' clicks made while a fixed piece of work ran within 25 % of
-    # its median time (`measure.at_usual_pace`): the machine's slow moments set apart.
+    # The two click rows' clicks around which a fixed piece of work took at most 25 %
+    # over its median time (`measure.at_usual_pace`): the machine's slow moments left out.
     Row("click_usual", "  click, at the machine's usual pace", "ms"),
     Row("click_sequence_usual", "  clicks in a row, at the usual pace", "ms"),
     # Issue 21's goal for the click on the clinic server: under 10 ms median.
